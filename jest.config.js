@@ -1,0 +1,29 @@
+// Two projects: unit specs live beside the code; integration flows live in test/ and need the real stack.
+const moduleNameMapper = {
+  '^@hub/canonical(|/.*)$': '<rootDir>/libs/canonical/src$1',
+  '^@hub/resilience(|/.*)$': '<rootDir>/libs/resilience/src$1',
+};
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/apps', '<rootDir>/libs', '<rootDir>/test/sandboxes', '<rootDir>/scripts'],
+      testMatch: ['**/*.spec.ts'],
+      moduleNameMapper,
+      transform,
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      rootDir: __dirname,
+      roots: ['<rootDir>/test/integration'],
+      testMatch: ['**/*.int-spec.ts'],
+      moduleNameMapper,
+      transform,
+      testTimeout: 120000,
+    },
+  ],
+};
