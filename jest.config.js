@@ -3,7 +3,7 @@ const moduleNameMapper = {
   '^@hub/canonical(|/.*)$': '<rootDir>/libs/canonical/src$1',
   '^@hub/resilience(|/.*)$': '<rootDir>/libs/resilience/src$1',
 };
-const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 module.exports = {
   projects: [
     {

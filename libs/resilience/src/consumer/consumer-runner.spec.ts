@@ -1,0 +1,179 @@
+import type { Consumer, EachBatchPayload, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
+import pino from 'pino';
+import { DeadLetterPublisher, DLQ_HEADERS } from '../dead-letter/dead-letter.publisher';
+import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
+import { ConsumerRunner, DecodedEvent, EventHandlerFn, MessageDecoder } from './consumer-runner';
+
+const log = pino({ level: 'silent' });
+
+class FakeConsumer {
+  eachBatch?: (p: EachBatchPayload) => Promise<void>;
+  pausedList: { topic: string; partitions: number[] }[] = [];
+  async connect() {}
+  async subscribe() {}
+  async disconnect() {}
+  async run(config: { eachBatch: (p: EachBatchPayload) => Promise<void> }) {
+    this.eachBatch = config.eachBatch;
+  }
+  paused() {
+    return this.pausedList;
+  }
+  resume() {
+    this.pausedList = [];
+  }
+}
+
+class FakeProducer {
+  sent: ProducerRecord[] = [];
+  failWith?: Error;
+  async send(record: ProducerRecord) {
+    if (this.failWith) throw this.failWith;
+    this.sent.push(record);
+    return [];
+  }
+}
+
+const msg = (offset: number, value: string): KafkaMessage =>
+  ({ offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from(value), headers: {}, timestamp: '0', attributes: 0, size: 0 }) as KafkaMessage;
+
+const jsonDecoder: MessageDecoder = {
+  async decode(message) {
+    let parsed: { type: string };
+    try {
+      parsed = JSON.parse(message.value!.toString());
+    } catch {
+      throw new PermanentError(PermanentErrorCode.UNDECODABLE, 'not JSON');
+    }
+    return { eventType: parsed.type, value: parsed };
+  },
+};
+
+async function drive(consumer: FakeConsumer, messages: KafkaMessage[]) {
+  const resolved: string[] = [];
+  let paused = false;
+  await consumer.eachBatch!({
+    batch: { topic: 't', partition: 0, messages } as unknown as EachBatchPayload['batch'],
+    resolveOffset: (o: string) => void resolved.push(o),
+    heartbeat: async () => {},
+    isRunning: () => true,
+    isStale: () => false,
+    pause: () => {
+      paused = true;
+      consumer.pausedList = [{ topic: 't', partitions: [0] }];
+      return () => undefined;
+    },
+    commitOffsetsIfNecessary: async () => {},
+    uncommittedOffsets: () => ({ topics: [] }),
+  } as unknown as EachBatchPayload);
+  return { resolved, paused };
+}
+
+function setup(handler: EventHandlerFn, retry = { inlineAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 }) {
+  const consumer = new FakeConsumer();
+  const producer = new FakeProducer();
+  const runner = new ConsumerRunner(consumer as unknown as Consumer, {
+    groupId: 'g',
+    topics: ['t'],
+    decoder: jsonDecoder,
+    handlers: new Map([['thing.happened', handler]]),
+    ignoredEventTypes: ['thing.ignored'],
+    deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+    retry,
+    log,
+  });
+  return { consumer, producer, runner };
+}
+
+describe('ConsumerRunner', () => {
+  it('handles records in order and resolves each after its handler returned', async () => {
+    const seen: unknown[] = [];
+    const { consumer, runner } = setup(async (e: DecodedEvent) => void seen.push((e.value as { n: number }).n));
+    await runner.start();
+    const { resolved } = await drive(consumer, [
+      msg(0, '{"type":"thing.happened","n":1}'),
+      msg(1, '{"type":"thing.ignored"}'),
+      msg(2, '{"type":"thing.happened","n":2}'),
+    ]);
+    expect(seen).toEqual([1, 2]);
+    expect(resolved).toEqual(['0', '1', '2']);
+    expect(runner.metrics).toMatchObject({ processed: 2, ignored: 1, deadLettered: 0 });
+  });
+
+  it('dead-letters a poison record with its reason and keeps the partition moving', async () => {
+    const { consumer, producer, runner } = setup(async (e) => {
+      if ((e.value as { bad?: boolean }).bad) {
+        throw new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'Name is required', {
+          vendorCode: 'REQUIRED_FIELD_MISSING',
+          detail: [{ errorCode: 'REQUIRED_FIELD_MISSING' }],
+        });
+      }
+    });
+    await runner.start();
+    const { resolved } = await drive(consumer, [
+      msg(0, 'not json at all'),
+      msg(1, '{"type":"thing.happened","bad":true}'),
+      msg(2, '{"type":"unknown.type"}'),
+      msg(3, '{"type":"thing.happened"}'),
+    ]);
+    expect(resolved).toEqual(['0', '1', '2', '3']);
+    expect(producer.sent).toHaveLength(3);
+    const headers = producer.sent.map((r) => r.messages[0].headers!);
+    expect(headers.map((h) => h[DLQ_HEADERS.reason])).toEqual(['UNDECODABLE', 'REJECTED_BY_TARGET', 'UNHANDLED_EVENT_TYPE']);
+    expect(headers[1][DLQ_HEADERS.vendorCode]).toBe('REQUIRED_FIELD_MISSING');
+    expect(headers[1][DLQ_HEADERS.sourceOffset]).toBe('1');
+    expect(producer.sent[0].messages[0].value!.toString()).toBe('not json at all');
+    expect(producer.sent[0].acks).toBe(-1);
+  });
+
+  it('retries a transient failure in place, then pauses without resolving the record', async () => {
+    let calls = 0;
+    const { consumer, runner } = setup(async () => {
+      calls++;
+      throw new TransientError('HTTP_503', 'unavailable');
+    });
+    await runner.start();
+    const first = await drive(consumer, [msg(0, '{"type":"thing.happened"}'), msg(1, '{"type":"thing.happened"}')]);
+    expect(calls).toBe(2);
+    expect(first.resolved).toEqual([]);
+    expect(first.paused).toBe(true);
+    expect(runner.metrics.pauses).toBe(1);
+    await runner.stop();
+  });
+
+  it('succeeds on a later delivery of the same record once the target recovers', async () => {
+    let healthy = false;
+    const { consumer, runner } = setup(async () => {
+      if (!healthy) throw new TransientError('HTTP_503', 'unavailable');
+    });
+    await runner.start();
+    expect((await drive(consumer, [msg(5, '{"type":"thing.happened"}')])).resolved).toEqual([]);
+    healthy = true;
+    expect((await drive(consumer, [msg(5, '{"type":"thing.happened"}')])).resolved).toEqual(['5']);
+    await runner.stop();
+  });
+
+  it('dead-letters a record whose transient failures exceed the retry budget', async () => {
+    const { consumer, producer, runner } = setup(
+      async () => {
+        throw new TransientError('UNABLE_TO_LOCK_ROW', 'locked');
+      },
+      { inlineAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 4 },
+    );
+    await runner.start();
+    await drive(consumer, [msg(0, '{"type":"thing.happened"}')]);
+    const second = await drive(consumer, [msg(0, '{"type":"thing.happened"}')]);
+    expect(second.resolved).toEqual(['0']);
+    expect(producer.sent[0].messages[0].headers![DLQ_HEADERS.reason]).toBe('RETRIES_EXHAUSTED');
+    expect(producer.sent[0].messages[0].headers![DLQ_HEADERS.attempts]).toBe('4');
+    await runner.stop();
+  });
+
+  it('does not resolve a poison record when the dead-letter topic refuses it', async () => {
+    const { consumer, producer, runner } = setup(async () => {
+      throw new PermanentError(PermanentErrorCode.INVALID_RECORD, 'bad');
+    });
+    producer.failWith = new Error('broker down');
+    await runner.start();
+    await expect(drive(consumer, [msg(0, '{"type":"thing.happened"}')])).rejects.toThrow('broker down');
+  });
+});

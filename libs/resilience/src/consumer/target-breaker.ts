@@ -1,0 +1,90 @@
+import CircuitBreaker from 'opossum';
+import { PermanentError, TransientError } from '../errors/hub-errors';
+
+export interface TargetBreakerOptions {
+  /** Name of the target (e.g. the Salesforce org), used in errors and health output. */
+  name: string;
+  /** A call slower than this fails as a transient TIMEOUT. */
+  timeoutMs: number;
+  /** Failure percentage over the rolling window that opens the breaker. */
+  errorThresholdPercentage: number;
+  /** Minimum calls in the window before the percentage is judged. */
+  volumeThreshold: number;
+  /** Time the breaker stays open before one trial call (half-open). */
+  resetTimeoutMs: number;
+  rollingCountTimeoutMs: number;
+}
+
+export const DEFAULT_BREAKER_OPTIONS: Omit<TargetBreakerOptions, 'name'> = {
+  timeoutMs: 30_000,
+  errorThresholdPercentage: 50,
+  volumeThreshold: 5,
+  resetTimeoutMs: 5_000,
+  rollingCountTimeoutMs: 10_000,
+};
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+/**
+ * One opossum breaker per target system. Only transient failures count against it: a record the target rejects
+ * says nothing about the target's health. While open, calls are refused at once with a TransientError
+ * `BREAKER_OPEN` carrying the time left until the trial call, which the runner turns into a partition pause.
+ */
+export class TargetBreaker {
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private openedAt = 0;
+
+  constructor(readonly options: TargetBreakerOptions) {
+    this.breaker = new CircuitBreaker((work: () => Promise<unknown>) => work(), {
+      name: options.name,
+      timeout: options.timeoutMs,
+      errorThresholdPercentage: options.errorThresholdPercentage,
+      volumeThreshold: options.volumeThreshold,
+      resetTimeout: options.resetTimeoutMs,
+      rollingCountTimeout: options.rollingCountTimeoutMs,
+      errorFilter: (error: unknown) => error instanceof PermanentError,
+    });
+    this.breaker.on('open', () => (this.openedAt = Date.now()));
+  }
+
+  get state(): BreakerState {
+    if (this.breaker.opened) return 'open';
+    if (this.breaker.halfOpen) return 'half-open';
+    return 'closed';
+  }
+
+  /** Registers a callback for the moment the breaker lets a trial call through, or closes. */
+  onRecovery(listener: () => void): void {
+    this.breaker.on('halfOpen', listener);
+    this.breaker.on('close', listener);
+  }
+
+  onOpen(listener: () => void): void {
+    this.breaker.on('open', listener);
+  }
+
+  async fire<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return (await this.breaker.fire(work)) as T;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === 'EOPENBREAKER') {
+        const left = Math.max(50, this.openedAt + this.options.resetTimeoutMs - Date.now());
+        throw new TransientError('BREAKER_OPEN', `breaker for ${this.options.name} is open`, {
+          retryAfterMs: left,
+          cause: error,
+        });
+      }
+      if (code === 'ETIMEDOUT' && !(error instanceof TransientError)) {
+        throw new TransientError('TIMEOUT', `${this.options.name} did not answer within ${this.options.timeoutMs} ms`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+
+  shutdown(): void {
+    this.breaker.shutdown();
+  }
+}

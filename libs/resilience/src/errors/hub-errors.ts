@@ -1,0 +1,67 @@
+/**
+ * The two kinds of failure the hub distinguishes, decided at the edge (in each adapter's error mapper).
+ *
+ * - {@link TransientError}: the same call may succeed later (5xx, timeouts, row locks, rate limits).
+ *   The runner retries it with backoff and never dead-letters it while the target is merely unavailable.
+ * - {@link PermanentError}: retrying cannot help (a field error, a record that does not fit the schema).
+ *   The runner dead-letters the record with the code and message and moves on.
+ *
+ * Anything else (TypeError, RangeError…) is a programmer error: it is dead-lettered as UNEXPECTED, never retried.
+ */
+export class TransientError extends Error {
+  override readonly name = 'TransientError';
+  /** Optional hint from the target (Retry-After, a breaker's reset time). */
+  readonly retryAfterMs?: number;
+  /** Short machine-readable reason, e.g. HTTP_503, UNABLE_TO_LOCK_ROW. */
+  readonly code: string;
+
+  constructor(code: string, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+  }
+}
+
+/** Codes a {@link PermanentError} may carry; adapters add vendor codes through `vendorCode`. */
+export const PermanentErrorCode = {
+  /** The bytes could not be decoded (not JSON, unknown schema id, wrong wire format). */
+  UNDECODABLE: 'UNDECODABLE',
+  /** The record decoded but its content is invalid for the canonical contract. */
+  INVALID_RECORD: 'INVALID_RECORD',
+  /** No handler is declared for this event type. */
+  UNHANDLED_EVENT_TYPE: 'UNHANDLED_EVENT_TYPE',
+  /** The target refused the record for a reason retrying cannot fix (see vendorCode). */
+  REJECTED_BY_TARGET: 'REJECTED_BY_TARGET',
+  /** A transient failure repeated more often than the retry budget allows. */
+  RETRIES_EXHAUSTED: 'RETRIES_EXHAUSTED',
+  /** A bug: an exception that is neither transient nor permanent. */
+  UNEXPECTED: 'UNEXPECTED',
+} as const;
+export type PermanentErrorCode = (typeof PermanentErrorCode)[keyof typeof PermanentErrorCode];
+
+export class PermanentError extends Error {
+  override readonly name = 'PermanentError';
+  readonly code: PermanentErrorCode;
+  /** The target's own error code, e.g. Salesforce's INVALID_FIELD. */
+  readonly vendorCode?: string;
+  /** The target's error body, kept verbatim for the dead-letter record. */
+  readonly detail?: unknown;
+
+  constructor(
+    code: PermanentErrorCode,
+    message: string,
+    options: { vendorCode?: string; detail?: unknown; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.code = code;
+    this.vendorCode = options.vendorCode;
+    this.detail = options.detail;
+  }
+}
+
+/** Normalises anything thrown into one of the two kinds; programmer errors become permanent UNEXPECTED. */
+export function classifyError(error: unknown): TransientError | PermanentError {
+  if (error instanceof TransientError || error instanceof PermanentError) return error;
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return new PermanentError(PermanentErrorCode.UNEXPECTED, message, { cause: error });
+}

@@ -1,0 +1,31 @@
+import pino, { Logger } from 'pino';
+
+export type { Logger } from 'pino';
+
+/**
+ * The one root logger of an app. JSON to stdout; LOG_LEVEL sets the level.
+ * Per-message child loggers (topic, partition, offset, eventId, attempt, traceId) are made by the consumer runner.
+ */
+export function createRootLogger(app: string): Logger {
+  return pino({
+    name: app,
+    level: process.env.LOG_LEVEL ?? 'info',
+    redact: { paths: ['*.password', '*.secret', '*.accessToken', '*.clientSecret', 'config.*SECRET*'], censor: '<redacted>' },
+    base: { app },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}
+
+/** Adapts pino to kafkajs's logCreator so broker-client logs share the app's format and level. */
+export function kafkaLogCreator(logger: Logger) {
+  const child = logger.child({ component: 'kafkajs' });
+  return () =>
+    ({ level, log }: { level: number; log: { message: string } & Record<string, unknown> }) => {
+      const { message, ...extra } = log;
+      // kafkajs levels: 1 error, 2 warn, 4 info, 5 debug
+      if (level <= 1) child.error(extra, message);
+      else if (level === 2) child.warn(extra, message);
+      else if (level === 4) child.info(extra, message);
+      else child.trace(extra, message);
+    };
+}
