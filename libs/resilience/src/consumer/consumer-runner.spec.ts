@@ -34,7 +34,7 @@ class FakeProducer {
 }
 
 const msg = (offset: number, value: string): KafkaMessage =>
-  ({ offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from(value), headers: {}, timestamp: '0', attributes: 0, size: 0 }) as KafkaMessage;
+  ({ offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from(value), headers: {}, timestamp: '0', attributes: 0 }) as KafkaMessage;
 
 const jsonDecoder: MessageDecoder = {
   async decode(message) {

@@ -1,0 +1,23 @@
+import { env, parseConfig } from '@hub/resilience';
+import { z } from 'zod';
+
+/** Every environment variable odoo-cdc reads; the only file that touches process.env. */
+export const odooCdcConfigShape = {
+  HTTP_PORT: env.port(3101),
+  KAFKA_BROKERS: env.brokers(),
+  SCHEMA_REGISTRY_URL: env.url(),
+  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  /** Debezium's topic.prefix: change topics are <prefix>.<schema>.<table>. */
+  CDC_TOPIC_PREFIX: z.string().min(1).default('odoo'),
+  CDC_SCHEMA: z.string().min(1).default('public'),
+  HUB_TOPIC_PREFIX: z.string().default('hub.'),
+  KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
+  CONSUMER_GROUP: z.string().min(1).default('hub-odoo-cdc'),
+  DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.odoo-cdc'),
+};
+
+export type OdooCdcConfig = ReturnType<typeof loadOdooCdcConfig>;
+
+export function loadOdooCdcConfig(source: NodeJS.ProcessEnv = process.env) {
+  return parseConfig(odooCdcConfigShape, source);
+}

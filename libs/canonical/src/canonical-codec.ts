@@ -1,0 +1,131 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import avro from 'avsc';
+import { avroSchemas, CanonicalSchemaName } from './generated/avro-schemas';
+import type { CanonicalEventMap } from './generated/avro-types';
+import { CANONICAL_TOPICS, CanonicalTopicKey, physicalTopicName, valueSubject } from './topics';
+
+/** A value does not fit its canonical schema; `problems` name each offending field path. */
+export class CanonicalValidationError extends Error {
+  override readonly name = 'CanonicalValidationError';
+  constructor(
+    readonly schema: string,
+    readonly problems: string[],
+  ) {
+    super(`value does not fit ${schema}: ${problems.join('; ')}`);
+  }
+}
+
+/** Bytes that are not a canonical event: wrong framing, unknown schema id, or a value the schema cannot read. */
+export class CanonicalDecodeError extends Error {
+  override readonly name = 'CanonicalDecodeError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Registry errors that say the registry refused the schema (HTTP 409/422): a contract break, never retried. */
+export class SchemaRejectedError extends Error {
+  override readonly name = 'SchemaRejectedError';
+  constructor(
+    readonly subject: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`registry refused the schema for ${subject}: ${message}`, options);
+  }
+}
+
+export type CanonicalValue<K extends CanonicalTopicKey> = CanonicalEventMap[(typeof CANONICAL_TOPICS)[K]['schema']];
+
+export interface CanonicalEnvelopeView {
+  envelope: { eventId: string; eventType: string; aggregateId: string; sourcePosition: number };
+}
+
+/**
+ * Encodes and decodes canonical events in the Confluent wire format through the schema registry's
+ * Confluent-compatible API. Producers call {@link registerProducerSchemas} once at boot: it registers each topic's
+ * value schema under its TopicNameStrategy subject with BACKWARD compatibility, so an incompatible change fails boot.
+ */
+export class CanonicalCodec {
+  private readonly types = new Map<CanonicalSchemaName, avro.Type>();
+  private readonly ids = new Map<CanonicalTopicKey, number>();
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly topicPrefix: string,
+  ) {
+    for (const name of Object.keys(avroSchemas) as CanonicalSchemaName[]) {
+      this.types.set(name, avro.Type.forSchema(avroSchemas[name] as unknown as avro.Schema));
+    }
+  }
+
+  static connect(registryUrl: string, topicPrefix: string): CanonicalCodec {
+    return new CanonicalCodec(new SchemaRegistry({ host: registryUrl, clientId: 'hub' }), topicPrefix);
+  }
+
+  topic(key: CanonicalTopicKey): string {
+    return physicalTopicName(key, this.topicPrefix);
+  }
+
+  /** Registers (or finds) the value schema of each given topic. Throws {@link SchemaRejectedError} on a break. */
+  async registerProducerSchemas(keys: readonly CanonicalTopicKey[]): Promise<void> {
+    for (const key of keys) {
+      const subject = valueSubject(this.topic(key));
+      const schema = avroSchemas[CANONICAL_TOPICS[key].schema];
+      const { id } = await registerSchema(this.registry, subject, schema);
+      this.ids.set(key, id);
+    }
+  }
+
+  /** Validates against the canonical schema first, so the error names the bad field rather than avsc's internals. */
+  async encode<K extends CanonicalTopicKey>(key: K, value: CanonicalValue<K>): Promise<Buffer> {
+    const id = this.ids.get(key);
+    if (id === undefined) throw new Error(`schema for topic ${key} is not registered: call registerProducerSchemas`);
+    const schemaName = CANONICAL_TOPICS[key].schema;
+    this.validate(schemaName, value);
+    return this.registry.encode(id, value);
+  }
+
+  validate(schemaName: CanonicalSchemaName, value: unknown): void {
+    const problems: string[] = [];
+    this.types.get(schemaName)!.isValid(value, {
+      errorHook: (path, v) => problems.push(`${path.join('.') || '<root>'}=${JSON.stringify(v)}`),
+    });
+    if (problems.length) throw new CanonicalValidationError(schemaName, problems);
+  }
+
+  /** Decodes a Confluent-framed value with the writer's schema fetched (and cached) from the registry. */
+  async decode(buffer: Buffer | null): Promise<unknown> {
+    if (!buffer || buffer.length < 5 || buffer[0] !== 0) {
+      throw new CanonicalDecodeError('not Confluent wire format (magic byte 0 + 4-byte schema id expected)');
+    }
+    try {
+      return await this.registry.decode(buffer);
+    } catch (error) {
+      throw new CanonicalDecodeError(`cannot decode: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/**
+ * Registers a schema under a subject with BACKWARD compatibility. A 409/422 from the registry becomes
+ * {@link SchemaRejectedError}; anything else (network, 5xx) is rethrown as is.
+ */
+export async function registerSchema(
+  registry: SchemaRegistry,
+  subject: string,
+  schema: unknown,
+): Promise<{ id: number }> {
+  try {
+    return await registry.register(
+      { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+      { subject, compatibility: COMPATIBILITY.BACKWARD },
+    );
+  } catch (error) {
+    const status = (error as { status?: number }).status;
+    if (status === 409 || status === 422) {
+      throw new SchemaRejectedError(subject, (error as Error).message, { cause: error });
+    }
+    throw error;
+  }
+}

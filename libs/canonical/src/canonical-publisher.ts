@@ -1,0 +1,44 @@
+import type { IHeaders, Producer } from 'kafkajs';
+import { CanonicalCodec, CanonicalValue } from './canonical-codec';
+import type { CanonicalTopicKey } from './topics';
+
+/** One record to publish: a canonical event, or a tombstone (value null) on a compacted topic. */
+export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
+  topic: K;
+  key: string;
+  value: CanonicalValue<K> | null;
+  headers?: IHeaders;
+};
+
+/**
+ * Publishes canonical events with an idempotent producer and acks=all, resolving only after Kafka acknowledged
+ * every record, so the caller may commit its input offset afterwards. Records of one call keep their order.
+ * Trace context is injected into each record's headers by the caller-supplied `headers` function.
+ */
+export class CanonicalPublisher {
+  constructor(
+    private readonly producer: Producer,
+    private readonly codec: CanonicalCodec,
+    private readonly traceHeaders: () => IHeaders = () => ({}),
+  ) {}
+
+  async publish(records: OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const byTopic = new Map<string, { key: string; value: Buffer | null; headers: IHeaders }[]>();
+    const order: string[] = [];
+    for (const record of records) {
+      const topic = this.codec.topic(record.topic);
+      const value =
+        record.value === null ? null : await this.codec.encode(record.topic, record.value as CanonicalValue<typeof record.topic>);
+      if (!byTopic.has(topic)) {
+        byTopic.set(topic, []);
+        order.push(topic);
+      }
+      byTopic.get(topic)!.push({ key: record.key, value, headers: { ...this.traceHeaders(), ...record.headers } });
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: order.map((topic) => ({ topic, messages: byTopic.get(topic)! })),
+    });
+  }
+}

@@ -1,0 +1,35 @@
+import type { Admin, ITopicConfig } from 'kafkajs';
+import { CANONICAL_TOPICS, CanonicalTopicKey, physicalTopicName } from './topics';
+
+export interface TopicSettings {
+  prefix: string;
+  /** 1 on the local single broker; 3 in production. */
+  replicationFactor: number;
+}
+
+/** Kafka topic configs derived from the topic table (what the AsyncAPI catalog documents). */
+export function canonicalTopicConfigs(keys: readonly CanonicalTopicKey[], settings: TopicSettings): ITopicConfig[] {
+  return keys.map((key) => {
+    const spec = CANONICAL_TOPICS[key];
+    return {
+      topic: physicalTopicName(key, settings.prefix),
+      numPartitions: spec.partitions,
+      replicationFactor: settings.replicationFactor,
+      configEntries: spec.compacted
+        ? [
+            { name: 'cleanup.policy', value: 'compact' },
+            // Deletion tombstones stay a day so a consumer that is offline for hours still sees the delete.
+            { name: 'delete.retention.ms', value: String(24 * 3600 * 1000) },
+          ]
+        : [{ name: 'cleanup.policy', value: 'delete' }],
+    };
+  });
+}
+
+/** Creates the topics that do not exist yet; existing topics are left as they are. */
+export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<string[]> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t.topic));
+  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  return missing.map((t) => t.topic);
+}

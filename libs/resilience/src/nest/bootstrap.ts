@@ -1,0 +1,60 @@
+import { DynamicModule, LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Logger } from 'pino';
+import { ConfigError } from '../runtime/config';
+import { createRootLogger } from '../runtime/logger';
+import { stopTracing } from '../tracing/otel-sdk';
+
+/** Routes Nest's own log lines into the app's pino logger. */
+class PinoNestLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+  log(message: unknown, context?: string) {
+    this.pino.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.pino.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.pino.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.pino.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.pino.trace({ context }, String(message));
+  }
+}
+
+/**
+ * Boots one hub app: validates configuration before anything connects (a bad variable fails here, named),
+ * creates the Nest app with shutdown hooks (SIGTERM stops consumers, commits, flushes producers), listens.
+ */
+export async function bootstrapHubApp<C extends { HTTP_PORT: number }>(
+  app: string,
+  loadConfig: () => C,
+  rootModule: (config: C, log: Logger) => DynamicModule,
+): Promise<void> {
+  const log = createRootLogger(app);
+  let config: C;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      log.fatal(error.message);
+      process.stderr.write(`${app}: ${error.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  try {
+    const nest = await NestFactory.create(rootModule(config, log), { logger: new PinoNestLogger(log) });
+    nest.enableShutdownHooks();
+    await nest.listen(config.HTTP_PORT);
+    log.info({ port: config.HTTP_PORT }, `${app} ready`);
+    process.once('beforeExit', () => void stopTracing());
+  } catch (error) {
+    log.fatal({ err: error }, `${app} failed to start: ${(error as Error).message}`);
+    await stopTracing();
+    process.exit(1);
+  }
+}

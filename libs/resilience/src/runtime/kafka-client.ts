@@ -1,0 +1,92 @@
+import { Admin, Consumer, IHeaders, Kafka, KafkaJSError, Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
+import { kafkaLogCreator } from './logger';
+
+export interface KafkaClientOptions {
+  clientId: string;
+  brokers: string[];
+  log: Logger;
+}
+
+/**
+ * Owns one kafkajs client and its shared idempotent producer (acks=all, one in-flight request per broker, so
+ * records of a partition are never reordered by a retry) and admin client.
+ */
+export class KafkaClient {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly admin: Admin;
+  private connected = false;
+
+  constructor(readonly options: KafkaClientOptions) {
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: options.brokers,
+      logCreator: kafkaLogCreator(options.log),
+      retry: { initialRetryTime: 200, retries: 8 },
+    });
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.admin = this.kafka.admin();
+  }
+
+  consumer(groupId: string): Consumer {
+    return this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+  }
+
+  async connect(): Promise<void> {
+    if (this.connected) return;
+    await this.admin.connect();
+    await this.producer.connect();
+    this.connected = true;
+  }
+
+  /** Flushes and closes the producer: every send that resolved is already acknowledged (acks=all). */
+  async disconnect(): Promise<void> {
+    if (!this.connected) return;
+    this.connected = false;
+    await this.producer.disconnect();
+    await this.admin.disconnect();
+  }
+
+  /** For readiness: the cluster answers a metadata request within `timeoutMs`. */
+  async ping(timeoutMs = 2_000): Promise<{ brokers: number }> {
+    const cluster = await withTimeout(this.admin.describeCluster(), timeoutMs, 'kafka did not answer');
+    return { brokers: cluster.brokers.length };
+  }
+}
+
+/** kafkajs errors say whether they are retriable; map them onto the hub's two kinds. */
+export function mapKafkaError(error: unknown): TransientError | PermanentError | unknown {
+  if (error instanceof KafkaJSError) {
+    return error.retriable
+      ? new TransientError('KAFKA_RETRIABLE', error.message, { cause: error })
+      : new PermanentError(PermanentErrorCode.UNEXPECTED, `kafka refused: ${error.message}`, { cause: error });
+  }
+  const name = (error as Error)?.name ?? '';
+  // Connection-level kafkajs errors (broker gone, request timeout) do not always set `retriable`.
+  if (/KafkaJS(Connection|RequestTimeout|NumberOfRetriesExceeded|Broker)/.test(name)) {
+    return new TransientError('KAFKA_UNAVAILABLE', (error as Error).message, { cause: error });
+  }
+  return error;
+}
+
+export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined ? undefined : first.toString();
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${message} within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
