@@ -1,7 +1,13 @@
-import { DynamicModule, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
-import { CanonicalCodec, CanonicalPublisher, CanonicalTopicKey, canonicalTopicConfigs, ensureTopics } from '@hub/canonical';
+import {
+  CanonicalCodec,
+  CanonicalPublisher,
+  CanonicalTopicKey,
+  canonicalTopicConfigs,
+  ensureTopics,
+} from '@hub/canonical';
 import {
   AppLogger,
   ConsumerHost,
@@ -29,9 +35,6 @@ import { PartnerProjectionService } from './partner/partner-projection.service';
 export const MAPPED_TABLES = ['res_country', 'res_partner'] as const;
 const PRODUCED_TOPICS: CanonicalTopicKey[] = ['customer', 'contact'];
 
-abstract class OdooCdcSettings {}
-interface OdooCdcSettings extends OdooCdcConfig {}
-
 class PgHubDatabase implements HubDatabase, OnApplicationShutdown {
   readonly pool: Pool;
   constructor(url: string) {
@@ -43,12 +46,11 @@ class PgHubDatabase implements HubDatabase, OnApplicationShutdown {
 }
 
 /** Creates the canonical topics and registers their schemas before the consumer starts. */
-@Injectable()
 class CanonicalContractBootstrap implements OnModuleInit {
   constructor(
     private readonly kafka: KafkaClient,
     private readonly codec: CanonicalCodec,
-    private readonly config: OdooCdcSettings,
+    private readonly config: OdooCdcConfig,
     private readonly log: AppLogger,
   ) {}
 
@@ -56,9 +58,16 @@ class CanonicalContractBootstrap implements OnModuleInit {
     await this.kafka.connect();
     const cfg = this.config;
     const created = await ensureTopics(this.kafka.admin, [
-      ...canonicalTopicConfigs(PRODUCED_TOPICS, { prefix: cfg.HUB_TOPIC_PREFIX, replicationFactor: cfg.KAFKA_REPLICATION_FACTOR }),
+      ...canonicalTopicConfigs(PRODUCED_TOPICS, {
+        prefix: cfg.HUB_TOPIC_PREFIX,
+        replicationFactor: cfg.KAFKA_REPLICATION_FACTOR,
+      }),
       // Debezium creates its topics on first write; creating them here lets the consumer subscribe before that.
-      ...MAPPED_TABLES.map((t) => ({ topic: `${cfg.CDC_TOPIC_PREFIX}.${cfg.CDC_SCHEMA}.${t}`, numPartitions: 1, replicationFactor: cfg.KAFKA_REPLICATION_FACTOR })),
+      ...MAPPED_TABLES.map((t) => ({
+        topic: `${cfg.CDC_TOPIC_PREFIX}.${cfg.CDC_SCHEMA}.${t}`,
+        numPartitions: 1,
+        replicationFactor: cfg.KAFKA_REPLICATION_FACTOR,
+      })),
     ]);
     await this.codec.registerProducerSchemas(PRODUCED_TOPICS);
     this.log.info({ created }, 'canonical topics ready, schemas registered');
@@ -73,22 +82,33 @@ export class OdooCdcModule {
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
       controllers: [HealthController],
       providers: [
-        { provide: OdooCdcSettings, useValue: config },
         { provide: AppLogger, useValue: log },
         {
           provide: KafkaClient,
           useFactory: () => new KafkaClient({ clientId: 'odoo-cdc', brokers: config.KAFKA_BROKERS, log }),
         },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
-        { provide: CanonicalCodec, useFactory: () => CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX) },
+        {
+          provide: CanonicalCodec,
+          useFactory: () => CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX),
+        },
         {
           provide: CanonicalPublisher,
           inject: [KafkaClient, CanonicalCodec],
           useFactory: (kafka: KafkaClient, codec: CanonicalCodec) =>
             new CanonicalPublisher(kafka.producer, codec, () => injectTraceHeaders({})),
         },
-        CanonicalContractBootstrap,
-        { provide: CountryRepository, inject: [HubDatabase], useFactory: (db: HubDatabase) => new CountryRepository(db) },
+        {
+          provide: CanonicalContractBootstrap,
+          inject: [KafkaClient, CanonicalCodec, AppLogger],
+          useFactory: (kafka: KafkaClient, codec: CanonicalCodec, appLog: AppLogger) =>
+            new CanonicalContractBootstrap(kafka, codec, config, appLog),
+        },
+        {
+          provide: CountryRepository,
+          inject: [HubDatabase],
+          useFactory: (db: HubDatabase) => new CountryRepository(db),
+        },
         CountryService,
         PartnerProjectionService,
         CountryChangedHandler,
@@ -110,7 +130,11 @@ export class OdooCdcModule {
           provide: ReadinessChecks,
           inject: [HealthIndicatorService, KafkaClient, ConsumerHost],
           useFactory: (h: HealthIndicatorService, kafka: KafkaClient, host: ConsumerHost) => ({
-            checks: [kafkaReadiness(h, kafka), registryReadiness(h, config.SCHEMA_REGISTRY_URL), consumerReadiness(h, host)],
+            checks: [
+              kafkaReadiness(h, kafka),
+              registryReadiness(h, config.SCHEMA_REGISTRY_URL),
+              consumerReadiness(h, host),
+            ],
           }),
         },
       ],

@@ -29,7 +29,9 @@ export class CanonicalPublisher {
     for (const record of records) {
       const topic = this.codec.topic(record.topic);
       const value =
-        record.value === null ? null : await this.codec.encode(record.topic, record.value as CanonicalValue<typeof record.topic>);
+        record.value === null
+          ? null
+          : await this.codec.encode(record.topic, record.value as CanonicalValue<typeof record.topic>);
       if (!byTopic.has(topic)) {
         byTopic.set(topic, []);
         order.push(topic);

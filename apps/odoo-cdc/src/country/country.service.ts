@@ -10,11 +10,17 @@ export class CountryService {
   async applyChange(change: DebeziumChange): Promise<void> {
     const row = (change.op === 'd' ? change.before : change.after) as { id?: unknown; code?: unknown } | null;
     if (!row || !Number.isInteger(row.id)) {
-      throw new PermanentError(PermanentErrorCode.INVALID_RECORD, `res_country: id is missing (${JSON.stringify(row)})`);
+      throw new PermanentError(
+        PermanentErrorCode.INVALID_RECORD,
+        `res_country: id is missing (${JSON.stringify(row)})`,
+      );
     }
     if (change.op === 'd') return this.countries.delete(row.id as number);
     if (typeof row.code !== 'string' || !/^[A-Za-z]{2}$/.test(row.code)) {
-      throw new PermanentError(PermanentErrorCode.INVALID_RECORD, `res_country id=${row.id}: code is not ISO 3166-1 alpha-2 (${JSON.stringify(row.code)})`);
+      throw new PermanentError(
+        PermanentErrorCode.INVALID_RECORD,
+        `res_country id=${row.id}: code is not ISO 3166-1 alpha-2 (${JSON.stringify(row.code)})`,
+      );
     }
     await this.countries.save(row.id as number, row.code.toUpperCase(), change.source.lsn);
   }
@@ -27,7 +33,9 @@ export class CountryService {
     if (countryId === null || countryId === undefined) return null;
     const code = await this.countries.codeOf(countryId);
     if (!code) {
-      throw new TransientError('REFERENCE_DATA_PENDING', `res_country id=${countryId} is not known yet`, { retryAfterMs: 1_000 });
+      throw new TransientError('REFERENCE_DATA_PENDING', `res_country id=${countryId} is not known yet`, {
+        retryAfterMs: 1_000,
+      });
     }
     return code;
   }

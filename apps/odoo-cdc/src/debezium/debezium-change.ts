@@ -39,8 +39,13 @@ export function assertDebeziumChange(value: unknown, topic: string): DebeziumCha
   if (typeof source!.ts_ms !== 'number') fail('source.ts_ms is missing');
   for (const side of ['before', 'after'] as const) {
     const row = v[side];
-    if (row !== null && row !== undefined && (typeof row !== 'object' || Array.isArray(row))) fail(`${side} is not an object`);
+    if (row !== null && row !== undefined && (typeof row !== 'object' || Array.isArray(row)))
+      fail(`${side} is not an object`);
   }
   if ((v.op === 'c' || v.op === 'u' || v.op === 'r') && !v.after) fail(`op ${v.op} without after`);
-  return { ...(v as unknown as DebeziumChange), before: (v.before ?? null) as never, after: (v.after ?? null) as never };
+  return {
+    ...(v as unknown as DebeziumChange),
+    before: (v.before ?? null) as never,
+    after: (v.after ?? null) as never,
+  };
 }

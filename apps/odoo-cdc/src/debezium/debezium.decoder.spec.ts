@@ -3,12 +3,21 @@ import { PermanentError } from '@hub/resilience';
 import { DebeziumDecoder } from './debezium.decoder';
 
 const decoder = new DebeziumDecoder('odoo');
-const msg = (value: string | null) => ({ value: value === null ? null : Buffer.from(value), offset: '0' }) as KafkaMessage;
+const msg = (value: string | null) =>
+  ({ value: value === null ? null : Buffer.from(value), offset: '0' }) as KafkaMessage;
 const valid = {
   op: 'c',
   before: null,
   after: { id: 1 },
-  source: { connector: 'postgresql', name: 'odoo', db: 'odoo', schema: 'public', table: 'res_partner', lsn: 123, ts_ms: 1 },
+  source: {
+    connector: 'postgresql',
+    name: 'odoo',
+    db: 'odoo',
+    schema: 'public',
+    table: 'res_partner',
+    lsn: 123,
+    ts_ms: 1,
+  },
 };
 
 describe('DebeziumDecoder', () => {

@@ -17,13 +17,19 @@ export class DebeziumDecoder implements MessageDecoder {
     if (message.value === null) return null;
     const table = topic.startsWith(`${this.topicPrefix}.`) ? topic.split('.').pop()! : undefined;
     if (!table) {
-      throw new PermanentError(PermanentErrorCode.INVALID_RECORD, `topic ${topic} is not a ${this.topicPrefix}.* change topic`);
+      throw new PermanentError(
+        PermanentErrorCode.INVALID_RECORD,
+        `topic ${topic} is not a ${this.topicPrefix}.* change topic`,
+      );
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(message.value.toString('utf8'));
     } catch (error) {
-      throw new PermanentError(PermanentErrorCode.UNDECODABLE, `${topic}: value is not JSON: ${(error as Error).message}`);
+      throw new PermanentError(
+        PermanentErrorCode.UNDECODABLE,
+        `${topic}: value is not JSON: ${(error as Error).message}`,
+      );
     }
     const change = assertDebeziumChange(parsed, topic);
     return { eventType: odooChangeType(table), value: change };

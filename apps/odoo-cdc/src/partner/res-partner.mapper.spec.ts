@@ -29,7 +29,16 @@ const change = (op: DebeziumChange['op'], before: object | null, after: object |
   op,
   before: before as never,
   after: after as never,
-  source: { connector: 'postgresql', name: 'odoo', db: 'odoo', schema: 'public', table: 'res_partner', lsn, txId: 900, ts_ms: 1_700_000_000_000 },
+  source: {
+    connector: 'postgresql',
+    name: 'odoo',
+    db: 'odoo',
+    schema: 'public',
+    table: 'res_partner',
+    lsn,
+    txId: 900,
+    ts_ms: 1_700_000_000_000,
+  },
 });
 
 describe('mapResPartnerChange', () => {
@@ -47,13 +56,24 @@ describe('mapResPartnerChange', () => {
       sourcePosition: 1000,
       sourceTransactionId: '900',
     });
-    expect(value.customer).toMatchObject({ name: 'Azure Interior', vat: 'BE0477472701', address: { city: 'Fremont', countryCode: 'US' } });
+    expect(value.customer).toMatchObject({
+      name: 'Azure Interior',
+      vat: 'BE0477472701',
+      address: { city: 'Fremont', countryCode: 'US' },
+    });
   });
 
   it('maps a person under a company to a Contact linked to its Customer', () => {
-    const [record] = mapResPartnerChange(change('r', null, row({ id: 8, is_company: false, parent_id: 7, name: 'Brandon Freeman', function: 'Buyer' })), null);
+    const [record] = mapResPartnerChange(
+      change('r', null, row({ id: 8, is_company: false, parent_id: 7, name: 'Brandon Freeman', function: 'Buyer' })),
+      null,
+    );
     expect(record.topic).toBe('contact');
-    expect((record.value as ContactEvent).contact).toMatchObject({ id: 'odoo-partner-8', customerId: 'odoo-partner-7', jobTitle: 'Buyer' });
+    expect((record.value as ContactEvent).contact).toMatchObject({
+      id: 'odoo-partner-8',
+      customerId: 'odoo-partner-7',
+      jobTitle: 'Buyer',
+    });
   });
 
   it('gives the same event id when the same change is read twice, another for another position', () => {
@@ -66,7 +86,9 @@ describe('mapResPartnerChange', () => {
 
   it('turns a delete into a deletion event followed by a tombstone', () => {
     const out = mapResPartnerChange(change('d', row(), null), null);
-    expect(out.map((r) => [r.topic, r.value === null ? 'tombstone' : (r.value as CustomerEvent).envelope.eventType])).toEqual([
+    expect(
+      out.map((r) => [r.topic, r.value === null ? 'tombstone' : (r.value as CustomerEvent).envelope.eventType]),
+    ).toEqual([
       ['customer', 'customer.deleted'],
       ['customer', 'tombstone'],
     ]);
@@ -79,20 +101,32 @@ describe('mapResPartnerChange', () => {
 
   it('retracts the old kind when a company becomes a person', () => {
     const out = mapResPartnerChange(change('u', row(), row({ is_company: false })), null);
-    expect(out.map((r) => (r.value as CustomerEvent | ContactEvent).envelope.eventType)).toEqual(['customer.deleted', 'contact.upserted']);
+    expect(out.map((r) => (r.value as CustomerEvent | ContactEvent).envelope.eventType)).toEqual([
+      'customer.deleted',
+      'contact.upserted',
+    ]);
   });
 
   it('maps a child delivery address to nothing', () => {
     expect(partnerKind(row({ is_company: false, parent_id: 7, type: 'delivery' }))).toBeNull();
-    expect(mapResPartnerChange(change('c', null, row({ is_company: false, parent_id: 7, type: 'delivery', name: null })), null)).toEqual([]);
+    expect(
+      mapResPartnerChange(
+        change('c', null, row({ is_company: false, parent_id: 7, type: 'delivery', name: null })),
+        null,
+      ),
+    ).toEqual([]);
   });
 
   it('names the field when a company has no name', () => {
     expect(() => mapResPartnerChange(change('c', null, row({ name: null })), null)).toThrow(PermanentError);
-    expect(() => mapResPartnerChange(change('c', null, row({ name: '  ' })), null)).toThrow(/res_partner id=7: name is required/);
+    expect(() => mapResPartnerChange(change('c', null, row({ name: '  ' })), null)).toThrow(
+      /res_partner id=7: name is required/,
+    );
   });
 
   it('refuses a non-text email', () => {
-    expect(() => mapResPartnerChange(change('c', null, row({ email: 42 as never })), null)).toThrow(/email has an impossible value \(42\)/);
+    expect(() => mapResPartnerChange(change('c', null, row({ email: 42 as never })), null)).toThrow(
+      /email has an impossible value \(42\)/,
+    );
   });
 });

@@ -77,17 +77,32 @@ export function mapResPartnerChange(change: DebeziumChange, countryCode: string 
     sourceTable: change.source.table,
     sourcePrimaryKey: String(id),
     sourcePosition: change.source.lsn,
-    sourceTransactionId: change.source.txId === null || change.source.txId === undefined ? null : String(change.source.txId),
+    sourceTransactionId:
+      change.source.txId === null || change.source.txId === undefined ? null : String(change.source.txId),
     schemaVersion: CONTRACT_VERSION,
   });
   const deletion = (kind: 'customer' | 'contact'): OutgoingRecord[] =>
     kind === 'customer'
-      ? [{ topic: 'customer', key: aggregateId, value: { envelope: envelope('customer.deleted'), customer: null } satisfies CustomerEvent }]
-      : [{ topic: 'contact', key: aggregateId, value: { envelope: envelope('contact.deleted'), contact: null } satisfies ContactEvent }];
+      ? [
+          {
+            topic: 'customer',
+            key: aggregateId,
+            value: { envelope: envelope('customer.deleted'), customer: null } satisfies CustomerEvent,
+          },
+        ]
+      : [
+          {
+            topic: 'contact',
+            key: aggregateId,
+            value: { envelope: envelope('contact.deleted'), contact: null } satisfies ContactEvent,
+          },
+        ];
 
   if (change.op === 'd') {
     const hasFullImage = before !== null && 'is_company' in before;
-    const kinds: ('customer' | 'contact')[] = hasFullImage ? ([partnerKind(before)].filter(Boolean) as never) : ['customer', 'contact'];
+    const kinds: ('customer' | 'contact')[] = hasFullImage
+      ? ([partnerKind(before)].filter(Boolean) as never)
+      : ['customer', 'contact'];
     return kinds.flatMap((kind) => [...deletion(kind), { topic: kind, key: aggregateId, value: null }]);
   }
 
@@ -96,9 +111,17 @@ export function mapResPartnerChange(change: DebeziumChange, countryCode: string 
   const out: OutgoingRecord[] = [];
   if (kindBefore && kindBefore !== kindAfter) out.push(...deletion(kindBefore));
   if (kindAfter === 'customer') {
-    out.push({ topic: 'customer', key: aggregateId, value: { envelope: envelope('customer.upserted'), customer: toCustomer(change, after!, countryCode) } });
+    out.push({
+      topic: 'customer',
+      key: aggregateId,
+      value: { envelope: envelope('customer.upserted'), customer: toCustomer(change, after!, countryCode) },
+    });
   } else if (kindAfter === 'contact') {
-    out.push({ topic: 'contact', key: aggregateId, value: { envelope: envelope('contact.upserted'), contact: toContact(change, after!) } });
+    out.push({
+      topic: 'contact',
+      key: aggregateId,
+      value: { envelope: envelope('contact.upserted'), contact: toContact(change, after!) },
+    });
   }
   return out;
 }

@@ -34,7 +34,14 @@ class FakeProducer {
 }
 
 const msg = (offset: number, value: string): KafkaMessage =>
-  ({ offset: String(offset), key: Buffer.from(`k${offset}`), value: Buffer.from(value), headers: {}, timestamp: '0', attributes: 0 }) as KafkaMessage;
+  ({
+    offset: String(offset),
+    key: Buffer.from(`k${offset}`),
+    value: Buffer.from(value),
+    headers: {},
+    timestamp: '0',
+    attributes: 0,
+  }) as KafkaMessage;
 
 const jsonDecoder: MessageDecoder = {
   async decode(message) {
@@ -118,7 +125,11 @@ describe('ConsumerRunner', () => {
     expect(resolved).toEqual(['0', '1', '2', '3']);
     expect(producer.sent).toHaveLength(3);
     const headers = producer.sent.map((r) => r.messages[0].headers!);
-    expect(headers.map((h) => h[DLQ_HEADERS.reason])).toEqual(['UNDECODABLE', 'REJECTED_BY_TARGET', 'UNHANDLED_EVENT_TYPE']);
+    expect(headers.map((h) => h[DLQ_HEADERS.reason])).toEqual([
+      'UNDECODABLE',
+      'REJECTED_BY_TARGET',
+      'UNHANDLED_EVENT_TYPE',
+    ]);
     expect(headers[1][DLQ_HEADERS.vendorCode]).toBe('REQUIRED_FIELD_MISSING');
     expect(headers[1][DLQ_HEADERS.sourceOffset]).toBe('1');
     expect(producer.sent[0].messages[0].value!.toString()).toBe('not json at all');

@@ -176,17 +176,21 @@ export class ConsumerRunner {
     log: Logger,
   ): Promise<'done' | TransientError> {
     const parent = extractTraceContext(message.headers);
-    const span = this.tracer.startSpan(`${topic} process`, {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'kafka',
-        'messaging.destination.name': topic,
-        'messaging.kafka.destination.partition': partition,
-        'messaging.kafka.message.offset': Number(message.offset),
-        'messaging.consumer.group.name': this.options.groupId,
-        'hub.attempt': attempt,
+    const span = this.tracer.startSpan(
+      `${topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'messaging.kafka.destination.partition': partition,
+          'messaging.kafka.message.offset': Number(message.offset),
+          'messaging.consumer.group.name': this.options.groupId,
+          'hub.attempt': attempt,
+        },
       },
-    }, parent);
+      parent,
+    );
     const traceId = span.spanContext().traceId;
     try {
       return await context.with(trace.setSpan(parent, span), async () => {

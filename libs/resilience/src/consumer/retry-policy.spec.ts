@@ -13,7 +13,7 @@ describe('backoffDelay', () => {
     expect(backoffDelay(20, policy, undefined, () => 1)).toBe(1000);
   });
 
-  it("honours a longer hint from the target, such as Retry-After", () => {
+  it('honours a longer hint from the target, such as Retry-After', () => {
     expect(backoffDelay(1, policy, 5000, () => 0)).toBe(5000);
   });
 });

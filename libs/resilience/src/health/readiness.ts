@@ -30,7 +30,11 @@ export function registryReadiness(indicators: HealthIndicatorService, registryUr
 }
 
 /** Ready while the consumer runs; an open breaker is reported but does not make the pod unready (it is waiting, not broken). */
-export function consumerReadiness(indicators: HealthIndicatorService, host: ConsumerHost, breaker?: TargetBreaker): Check {
+export function consumerReadiness(
+  indicators: HealthIndicatorService,
+  host: ConsumerHost,
+  breaker?: TargetBreaker,
+): Check {
   return async () => {
     const session = indicators.check('consumer');
     const detail = { ...(host.metrics ?? {}), breaker: breaker?.state ?? 'none' };

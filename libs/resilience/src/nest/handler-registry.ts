@@ -40,7 +40,8 @@ export class HandlerRegistry {
       if (ignored.includes(type)) {
         if (list.length) problems.push(`${type} is declared ignored but ${list[0].where} handles it`);
       } else if (list.length === 0) problems.push(`no handler for subscribed event type ${type}`);
-      else if (list.length > 1) problems.push(`${type} has ${list.length} handlers: ${list.map((h) => h.where).join(', ')}`);
+      else if (list.length > 1)
+        problems.push(`${type} has ${list.length} handlers: ${list.map((h) => h.where).join(', ')}`);
     }
     for (const [type, list] of found) {
       if (!subscribed.includes(type)) problems.push(`${list[0].where} handles ${type}, which is not subscribed`);

@@ -35,7 +35,7 @@ export function parseConfig<S extends z.ZodRawShape>(shape: S, env: NodeJS.Proce
     const problems = result.error.issues.map((issue) => {
       const key = issue.path.join('.');
       const shown = shape[key] && secretKeys.has(shape[key]) ? '<redacted>' : JSON.stringify(picked[key]);
-      return picked[key] === undefined ? `${key} is required: ${issue.message}` : `${key}=${shown}: ${issue.message}`;
+      return picked[key] === undefined ? `${key} is required` : `${key}=${shown}: ${issue.message}`;
     });
     throw new ConfigError(problems);
   }

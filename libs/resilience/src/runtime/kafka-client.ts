@@ -31,7 +31,12 @@ export class KafkaClient {
   }
 
   consumer(groupId: string): Consumer {
-    return this.kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    return this.kafka.consumer({
+      groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
   }
 
   async connect(): Promise<void> {
@@ -47,6 +52,11 @@ export class KafkaClient {
     this.connected = false;
     await this.producer.disconnect();
     await this.admin.disconnect();
+  }
+
+  /** Nest calls this after every consumer stopped (they stop in beforeApplicationShutdown). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.disconnect();
   }
 
   /** For readiness: the cluster answers a metadata request within `timeoutMs`. */

@@ -10,7 +10,10 @@ export function createRootLogger(app: string): Logger {
   return pino({
     name: app,
     level: process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: ['*.password', '*.secret', '*.accessToken', '*.clientSecret', 'config.*SECRET*'], censor: '<redacted>' },
+    redact: {
+      paths: ['*.password', '*.secret', '*.accessToken', '*.clientSecret', 'config.*SECRET*'],
+      censor: '<redacted>',
+    },
     base: { app },
     timestamp: pino.stdTimeFunctions.isoTime,
   });

@@ -1,0 +1,10 @@
+import './tracing';
+import { bootstrapHubApp } from '@hub/resilience';
+import { loadIngressConfig } from './config';
+import { IngressModule } from './ingress.module';
+
+void bootstrapHubApp(
+  'ingress',
+  () => loadIngressConfig(),
+  (config, log) => IngressModule.forRoot(config, log),
+);

@@ -1,0 +1,24 @@
+import { Injectable } from '@nestjs/common';
+import type { CustomerEvent } from '@hub/canonical';
+import { DecodedEvent, OnEvent } from '@hub/resilience';
+import { SalesforceProjectionService } from '../projection/salesforce-projection.service';
+
+@Injectable()
+export class CustomerUpsertedHandler {
+  constructor(private readonly projection: SalesforceProjectionService) {}
+
+  @OnEvent('customer.upserted')
+  async handle(event: DecodedEvent<CustomerEvent>): Promise<void> {
+    await this.projection.upsertAccount(event.value.customer!);
+  }
+}
+
+@Injectable()
+export class CustomerDeletedHandler {
+  constructor(private readonly projection: SalesforceProjectionService) {}
+
+  @OnEvent('customer.deleted')
+  handle(event: DecodedEvent<CustomerEvent>): Promise<void> {
+    return this.projection.markDeleted('Account', event.value.envelope.aggregateId);
+  }
+}

@@ -1,0 +1,10 @@
+import './tracing';
+import { bootstrapHubApp } from '@hub/resilience';
+import { loadProjectorSalesforceConfig } from './config';
+import { ProjectorSalesforceModule } from './projector-salesforce.module';
+
+void bootstrapHubApp(
+  'projector-salesforce',
+  () => loadProjectorSalesforceConfig(),
+  (config, log) => ProjectorSalesforceModule.forRoot(config, log),
+);

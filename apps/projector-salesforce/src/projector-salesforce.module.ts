@@ -1,0 +1,116 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import {
+  CANONICAL_TOPICS,
+  CanonicalCodec,
+  CanonicalTopicKey,
+  canonicalTopicConfigs,
+  ensureTopics,
+} from '@hub/canonical';
+import {
+  AppLogger,
+  CanonicalMessageDecoder,
+  ConsumerHost,
+  ConsumerHostOptions,
+  consumerReadiness,
+  DEFAULT_BREAKER_OPTIONS,
+  HandlerRegistry,
+  HealthController,
+  KafkaClient,
+  kafkaReadiness,
+  ReadinessChecks,
+  registryReadiness,
+  TargetBreaker,
+} from '@hub/resilience';
+import type { Logger } from 'pino';
+import type { ProjectorSalesforceConfig } from './config';
+import { ContactDeletedHandler, ContactUpsertedHandler } from './contact/contact-events.handler';
+import { CustomerDeletedHandler, CustomerUpsertedHandler } from './customer/customer-events.handler';
+import { ExternalIdField, SalesforceProjectionService } from './projection/salesforce-projection.service';
+import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
+import { SalesforcePort } from './salesforce/salesforce.port';
+
+const CONSUMED_TOPICS: CanonicalTopicKey[] = ['customer', 'contact'];
+
+@Module({})
+export class ProjectorSalesforceModule {
+  static forRoot(config: ProjectorSalesforceConfig, log: Logger): DynamicModule {
+    const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
+    const breaker = new TargetBreaker({
+      ...DEFAULT_BREAKER_OPTIONS,
+      name: `salesforce ${new URL(config.SF_LOGIN_URL).host}`,
+      timeoutMs: config.SF_REQUEST_TIMEOUT_MS,
+      resetTimeoutMs: config.SF_BREAKER_RESET_MS,
+      errorThresholdPercentage: config.SF_BREAKER_ERROR_PERCENT,
+      volumeThreshold: config.SF_BREAKER_VOLUME,
+    });
+    breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
+    return {
+      module: ProjectorSalesforceModule,
+      imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
+      controllers: [HealthController],
+      providers: [
+        { provide: AppLogger, useValue: log },
+        {
+          provide: KafkaClient,
+          useFactory: async () => {
+            const kafka = new KafkaClient({ clientId: 'projector-salesforce', brokers: config.KAFKA_BROKERS, log });
+            await kafka.connect();
+            // Consumers may start before odoo-cdc ever ran: make sure the topics exist to subscribe to.
+            await ensureTopics(
+              kafka.admin,
+              canonicalTopicConfigs(CONSUMED_TOPICS, {
+                prefix: config.HUB_TOPIC_PREFIX,
+                replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+              }),
+            );
+            return kafka;
+          },
+        },
+        {
+          provide: SalesforcePort,
+          useFactory: () =>
+            new JsforceSalesforceAdapter({
+              loginUrl: config.SF_LOGIN_URL,
+              clientId: config.SF_CLIENT_ID,
+              clientSecret: config.SF_CLIENT_SECRET,
+              apiVersion: config.SF_API_VERSION,
+              log: log.child({ component: 'salesforce' }),
+            }),
+        },
+        { provide: ExternalIdField, useValue: { name: config.SF_EXTERNAL_ID_FIELD } },
+        SalesforceProjectionService,
+        CustomerUpsertedHandler,
+        CustomerDeletedHandler,
+        ContactUpsertedHandler,
+        ContactDeletedHandler,
+        HandlerRegistry,
+        {
+          provide: ConsumerHostOptions,
+          useValue: {
+            groupId: config.CONSUMER_GROUP,
+            topics: CONSUMED_TOPICS.map((k) => codec.topic(k)),
+            eventTypes: CONSUMED_TOPICS.flatMap((k) => CANONICAL_TOPICS[k].eventTypes),
+            deadLetterTopic: config.DEAD_LETTER_TOPIC,
+            decoder: new CanonicalMessageDecoder(codec),
+            breaker,
+            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+          } satisfies ConsumerHostOptions,
+        },
+        ConsumerHost,
+        {
+          provide: ReadinessChecks,
+          inject: [HealthIndicatorService, KafkaClient, ConsumerHost],
+          useFactory: (h: HealthIndicatorService, kafka: KafkaClient, host: ConsumerHost) => ({
+            checks: [
+              kafkaReadiness(h, kafka),
+              registryReadiness(h, config.SCHEMA_REGISTRY_URL),
+              consumerReadiness(h, host, breaker),
+            ],
+          }),
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,128 @@
+import { Connection } from 'jsforce';
+import type { Logger } from 'pino';
+import { TransientError } from '@hub/resilience';
+import { mapCallError, mapRecordError, SalesforceRecordError } from './salesforce-error.mapper';
+import { SALESFORCE_BATCH_LIMIT, SalesforcePort, SalesforceRecord, UpsertOutcome } from './salesforce.port';
+
+export interface JsforceAdapterOptions {
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+  apiVersion: string;
+  log: Logger;
+}
+
+interface UpsertResultBody {
+  id?: string | null;
+  success: boolean;
+  created?: boolean;
+  errors: SalesforceRecordError[];
+}
+
+/** A session refreshed more often than this is being refused for another reason: stop re-authenticating in a loop. */
+const MIN_REFRESH_INTERVAL_MS = 1_000;
+
+/**
+ * The only file that imports jsforce. Authenticates with the OAuth 2.0 client-credentials flow (no refresh token is
+ * issued, so jsforce's refresh delegate is given a function that asks for a new token: a 401 INVALID_SESSION_ID then
+ * re-authenticates once and repeats the call).
+ */
+export class JsforceSalesforceAdapter extends SalesforcePort {
+  private readonly conn: Connection;
+  private lastRefreshAt = 0;
+  private authorized?: Promise<void>;
+
+  constructor(private readonly options: JsforceAdapterOptions) {
+    super();
+    this.conn = new Connection({
+      loginUrl: options.loginUrl,
+      version: options.apiVersion,
+      oauth2: { clientId: options.clientId, clientSecret: options.clientSecret, loginUrl: options.loginUrl },
+      refreshFn: (conn, callback) => {
+        const now = Date.now();
+        if (now - this.lastRefreshAt < MIN_REFRESH_INTERVAL_MS) {
+          callback(new TransientError('INVALID_SESSION_ID', 'session refused again right after a refresh'));
+          return;
+        }
+        this.lastRefreshAt = now;
+        options.log.info('salesforce session expired: requesting a new token');
+        conn.oauth2
+          .requestToken({ grant_type: 'client_credentials' })
+          .then((res) => callback(null, res.access_token, res))
+          .catch((err: Error) => callback(err));
+      },
+    });
+  }
+
+  private ensureAuthorized(): Promise<void> {
+    this.authorized ??= this.conn
+      .authorize({ grant_type: 'client_credentials' })
+      .then(() => {
+        this.lastRefreshAt = Date.now();
+        this.options.log.info({ instanceUrl: this.conn.instanceUrl }, 'salesforce session established');
+      })
+      .catch((error: unknown) => {
+        this.authorized = undefined;
+        throw error;
+      });
+    return this.authorized;
+  }
+
+  async upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]> {
+    if (records.length === 0) return [];
+    if (records.length > SALESFORCE_BATCH_LIMIT) {
+      throw new RangeError(`at most ${SALESFORCE_BATCH_LIMIT} records per call, got ${records.length}`);
+    }
+    let results: UpsertResultBody[];
+    try {
+      await this.ensureAuthorized();
+      // An array always goes through sObject Collections (one call, per-record results), even for one record.
+      const raw = await this.conn.sobject(objectName).upsert(records as never[], externalIdField, { allOrNone: false });
+      results = (Array.isArray(raw) ? raw : [raw]) as unknown as UpsertResultBody[];
+    } catch (error) {
+      throw mapCallError(error);
+    }
+    if (results.length !== records.length) {
+      throw new TransientError(
+        'BAD_RESPONSE',
+        `Salesforce answered ${results.length} results for ${records.length} records`,
+      );
+    }
+    return results.map((r) =>
+      r.success && r.id
+        ? { ok: true, id: r.id, created: Boolean(r.created) }
+        : { ok: false, error: mapRecordError(r.errors ?? []) },
+    );
+  }
+
+  async updateByExternalId(
+    objectName: string,
+    externalIdField: string,
+    externalIds: string[],
+    fields: SalesforceRecord,
+  ): Promise<number> {
+    if (externalIds.length === 0) return 0;
+    try {
+      await this.ensureAuthorized();
+      const found = await this.conn
+        .sobject(objectName)
+        .find({ [externalIdField]: { $in: externalIds } }, ['Id'])
+        .execute();
+      const targets = found.map((r) => ({ Id: r.Id as string, ...fields }));
+      if (targets.length === 0) return 0;
+      const results = (await this.conn
+        .sobject(objectName)
+        .update(targets as never[], { allOrNone: true })) as unknown as UpsertResultBody[];
+      const failed = results.find((r) => !r.success);
+      if (failed) throw mapRecordError(failed.errors ?? []);
+      return targets.length;
+    } catch (error) {
+      throw mapCallError(error);
+    }
+  }
+
+  apiUsage(): { used: number; max: number } | undefined {
+    const usage = this.conn.limitInfo?.apiUsage;
+    return usage ? { used: usage.used, max: usage.limit } : undefined;
+  }
+}

@@ -1,0 +1,71 @@
+import { PermanentError, TransientError } from '@hub/resilience';
+import { mapCallError, mapRecordError } from './salesforce-error.mapper';
+
+describe('mapRecordError', () => {
+  it('retries a row lock', () => {
+    const e = mapRecordError([
+      {
+        statusCode: 'UNABLE_TO_LOCK_ROW',
+        message: 'unable to obtain exclusive access to this record or 1 records: 001',
+      },
+    ]);
+    expect(e).toBeInstanceOf(TransientError);
+  });
+
+  it('dead-letters a field error with the vendor code and body', () => {
+    const body = [
+      { statusCode: 'INVALID_FIELD', message: "No such column 'Foo__c' on sobject of type Account", fields: [] },
+    ];
+    const e = mapRecordError(body) as PermanentError;
+    expect(e).toBeInstanceOf(PermanentError);
+    expect(e.vendorCode).toBe('INVALID_FIELD');
+    expect(e.detail).toEqual(body);
+  });
+
+  it('waits for a parent that has not arrived yet', () => {
+    const e = mapRecordError([
+      {
+        statusCode: 'INVALID_FIELD',
+        message: 'Foreign key external ID: odoo-partner-7 not found for field Odoo_Id__c in entity Account',
+      },
+    ]);
+    expect(e).toBeInstanceOf(TransientError);
+    expect((e as TransientError).code).toBe('PARENT_NOT_FOUND_YET');
+  });
+});
+
+describe('mapCallError', () => {
+  const httpError = (errorCode: string, message = 'x') =>
+    Object.assign(new Error(message), { name: errorCode, errorCode });
+
+  it.each([
+    ['ERROR_HTTP_503', TransientError],
+    ['ERROR_HTTP_502', TransientError],
+    ['SERVER_UNAVAILABLE', TransientError],
+    ['REQUEST_LIMIT_EXCEEDED', TransientError],
+    ['ERROR_HTTP_400', PermanentError],
+    ['MALFORMED_QUERY', PermanentError],
+  ])('%s', (code, kind) => {
+    expect(mapCallError(httpError(code))).toBeInstanceOf(kind);
+  });
+
+  it('asks for a long pause on the org API limit', () => {
+    expect((mapCallError(httpError('REQUEST_LIMIT_EXCEEDED')) as TransientError).retryAfterMs).toBeGreaterThanOrEqual(
+      60_000,
+    );
+  });
+
+  it('retries a connection reset', () => {
+    const e = Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
+    expect(mapCallError(e)).toBeInstanceOf(TransientError);
+    expect(mapCallError(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }))).toBeInstanceOf(
+      TransientError,
+    );
+  });
+
+  it('does not retry a programmer error', () => {
+    expect(mapCallError(new TypeError("Cannot read properties of undefined (reading 'map')"))).toBeInstanceOf(
+      PermanentError,
+    );
+  });
+});

@@ -1,0 +1,76 @@
+import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
+
+/** Salesforce error codes that a later retry can fix. Everything else about a record is permanent. */
+const TRANSIENT_CODES = new Set([
+  'UNABLE_TO_LOCK_ROW',
+  'SERVER_UNAVAILABLE',
+  'REQUEST_RUNNING_TOO_LONG',
+  'QUERY_TIMEOUT',
+  'INVALID_SESSION_ID',
+]);
+
+/** Organisation-wide budgets: waiting is the fix, and it may take long, so the hint is long. */
+const LIMIT_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'TOO_MANY_REQUESTS']);
+const LIMIT_BACKOFF_MS = 60_000;
+
+const NETWORK_CODES =
+  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR|socket hang up|fetch failed|network|terminated|other side closed/i;
+
+export interface SalesforceRecordError {
+  statusCode?: string;
+  errorCode?: string;
+  message?: string;
+  fields?: string[];
+}
+
+/**
+ * A per-record error of a collections call. A parent referenced by external id that does not exist yet
+ * ("Foreign key external ID … not found") is transient: the parent's own event is on another partition and
+ * will usually land moments later.
+ */
+export function mapRecordError(errors: SalesforceRecordError[]): TransientError | PermanentError {
+  const first = errors[0] ?? {};
+  const code = first.statusCode ?? first.errorCode ?? 'UNKNOWN';
+  const message = errors.map((e) => `${e.statusCode ?? e.errorCode}: ${e.message}`).join('; ');
+  if (TRANSIENT_CODES.has(code)) return new TransientError(code, message);
+  if (LIMIT_CODES.has(code)) return new TransientError(code, message, { retryAfterMs: LIMIT_BACKOFF_MS });
+  if (/Foreign key external ID: .* not found/i.test(first.message ?? '')) {
+    return new TransientError('PARENT_NOT_FOUND_YET', message, { retryAfterMs: 2_000 });
+  }
+  return new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, message, { vendorCode: code, detail: errors });
+}
+
+/** A failure of a whole call, as jsforce throws it (HttpApiError with errorCode/data, or a network error). */
+export function mapCallError(error: unknown): TransientError | PermanentError {
+  if (error instanceof TransientError || error instanceof PermanentError) return error;
+  const e = error as { errorCode?: string; name?: string; message?: string; data?: unknown; code?: string };
+  const code = e.errorCode ?? e.name ?? 'UNKNOWN';
+  const message = `${code}: ${e.message ?? String(error)}`;
+  const http = /^ERROR_HTTP_(\d{3})$/.exec(code);
+  if (http) {
+    const status = Number(http[1]);
+    if (status >= 500 || status === 429 || status === 408)
+      return new TransientError(`HTTP_${status}`, message, { cause: error });
+    return new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, message, {
+      vendorCode: `HTTP_${status}`,
+      detail: e.data,
+      cause: error,
+    });
+  }
+  if (TRANSIENT_CODES.has(code)) return new TransientError(code, message, { cause: error });
+  if (LIMIT_CODES.has(code)) return new TransientError(code, message, { retryAfterMs: LIMIT_BACKOFF_MS, cause: error });
+  if (e.code && NETWORK_CODES.test(e.code)) return new TransientError('NETWORK', message, { cause: error });
+  if (NETWORK_CODES.test(e.message ?? '')) return new TransientError('NETWORK', message, { cause: error });
+  if (error instanceof TypeError && !/fetch failed/.test(e.message ?? '')) {
+    // A bug in our code, not Salesforce's answer: surface it as such.
+    return new PermanentError(PermanentErrorCode.UNEXPECTED, message, { cause: error });
+  }
+  if (/^[A-Z_]+$/.test(code)) {
+    return new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, message, {
+      vendorCode: code,
+      detail: e.data,
+      cause: error,
+    });
+  }
+  return new TransientError('UNKNOWN_CALL_FAILURE', message, { cause: error });
+}

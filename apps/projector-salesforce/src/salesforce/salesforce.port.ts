@@ -1,0 +1,39 @@
+import type { PermanentError, TransientError } from '@hub/resilience';
+
+/** A record in Salesforce API field names. Relationship fields may reference a parent by external id: `{ Account: { Odoo_Id__c: '…' } }`. */
+export type SalesforceRecord = Record<string, unknown>;
+
+export type UpsertOutcome =
+  { ok: true; id: string; created: boolean } | { ok: false; error: TransientError | PermanentError };
+
+/** Salesforce's sObject Collections limit: records per call. */
+export const SALESFORCE_BATCH_LIMIT = 200;
+
+/**
+ * The hub's view of a Salesforce org, in the hub's terms (STYLE rule 9). One adapter per client library.
+ *
+ * Guarantees: calls are idempotent by external id (re-sending a batch after a lost answer updates the same
+ * records, never creates a second one). Batches hold at most {@link SALESFORCE_BATCH_LIMIT} records of one object and
+ * are applied with allOrNone=false, so one bad record does not fail the others; results come back in input order.
+ *
+ * Errors: a failure of the whole call throws TransientError (5xx, timeout, connection reset, REQUEST_LIMIT_EXCEEDED,
+ * session that cannot be refreshed) or PermanentError (malformed request). Per-record failures are returned, mapped
+ * to the same two kinds (UNABLE_TO_LOCK_ROW is transient; field errors are permanent).
+ */
+export abstract class SalesforcePort {
+  abstract upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]>;
+
+  /**
+   * Sets `fields` on the records whose external id is in `externalIds`; ids with no record are skipped (a delete
+   * of something never projected is a no-op). Returns how many records were updated.
+   */
+  abstract updateByExternalId(
+    objectName: string,
+    externalIdField: string,
+    externalIds: string[],
+    fields: SalesforceRecord,
+  ): Promise<number>;
+
+  /** API usage the org reported on the last response (`Sforce-Limit-Info: api-usage=used/max`). */
+  abstract apiUsage(): { used: number; max: number } | undefined;
+}
