@@ -1,0 +1,169 @@
+import { parseFaultConfig, type FaultInjector } from './fault.injector';
+import { jsonResponse, noContent, type SandboxResponse } from './http.helpers';
+import type { RecordStore } from './record.store';
+import type { ApiUsage } from './rest-api.handler';
+import { ApiFailure } from './salesforce.errors';
+import type { SObjectDml } from './sobject-dml.service';
+import type { SObjectCatalogue } from './sobject.catalogue';
+import type { TokenRegistry } from './oauth.handler';
+
+/** Counters kept by the HTTP layer and reported by `GET /__admin/stats`. */
+export interface SandboxStats {
+  /** REST requests received, whatever became of them. */
+  restRequests: number;
+  /** REST requests counted against the API allowance (authenticated and within the limit). */
+  apiCalls: number;
+  /** Counted calls by resource, e.g. `PATCH /composite/sobjects/{sobject}/{field}`. */
+  callsByRoute: Record<string, number>;
+}
+
+export function emptyStats(): SandboxStats {
+  return { restRequests: 0, apiCalls: 0, callsByRoute: {} };
+}
+
+interface AdminDeps {
+  catalogue: SObjectCatalogue;
+  store: RecordStore;
+  dml: SObjectDml;
+  faults: FaultInjector;
+  tokens: TokenRegistry;
+  usage: ApiUsage;
+  stats: SandboxStats;
+  /** Wipes what `reset` wipes beyond the store (query cursors, counters). */
+  onReset(): void;
+}
+
+function badRequest(error: string, details?: string[]): SandboxResponse {
+  return jsonResponse(400, details ? { error, details } : { error });
+}
+
+function parse(body: string): unknown {
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The unauthenticated test-control API under `/__admin` (not part of Salesforce):
+ *
+ * - `GET|POST|DELETE /__admin/faults` read, replace, clear the fault configuration
+ * - `GET /__admin/stats` counters; `POST /__admin/reset` wipe records, counters, faults and cursors
+ * - `GET /__admin/records/{sobject}` dump rows (deleted ones included); `POST` seeds rows without
+ *   counting API calls, answering per-record results like a collection
+ * - `GET|POST /__admin/limits` read or set `{ "max", "used" }` of the daily API allowance
+ */
+export class AdminApi {
+  constructor(private readonly deps: AdminDeps) {}
+
+  handle(method: string, path: string[], body: string): SandboxResponse {
+    const [resource, arg, extra] = path;
+    if (extra !== undefined) return jsonResponse(404, { error: 'not found' });
+    switch (`${method} ${resource ?? ''}${arg === undefined ? '' : ' *'}`) {
+      case 'GET faults':
+        return jsonResponse(200, this.deps.faults.config);
+      case 'POST faults':
+        return this.setFaults(body);
+      case 'DELETE faults':
+        this.deps.faults.clear();
+        return noContent();
+      case 'GET stats':
+        return jsonResponse(200, this.stats());
+      case 'POST reset':
+        this.reset();
+        return noContent();
+      case 'GET records *':
+        return this.dump(arg as string);
+      case 'POST records *':
+        return this.seed(arg as string, body);
+      case 'GET limits':
+        return jsonResponse(200, { max: this.deps.usage.max, used: this.deps.usage.used });
+      case 'POST limits':
+        return this.setLimits(body);
+      default:
+        return jsonResponse(404, { error: 'not found' });
+    }
+  }
+
+  private setFaults(body: string): SandboxResponse {
+    const parsed = parseFaultConfig(parse(body));
+    if ('errors' in parsed) return badRequest('invalid fault configuration', parsed.errors);
+    const expiredTokens = parsed.config.expireTokens ? this.deps.tokens.expireAll() : 0;
+    this.deps.faults.set(parsed.config);
+    return jsonResponse(200, { faults: this.deps.faults.config, expiredTokens });
+  }
+
+  private stats() {
+    const { stats, tokens, faults, usage, catalogue, store } = this.deps;
+    const records: Record<string, number> = {};
+    for (const o of catalogue.list()) records[o.name] = store.list(o.name).filter((r) => !r.values['IsDeleted']).length;
+    return {
+      apiCalls: stats.apiCalls,
+      callsByRoute: { ...stats.callsByRoute },
+      tokensIssued: tokens.issued,
+      restRequests: stats.restRequests,
+      faultsInjected: { ...faults.injected },
+      apiUsage: { used: usage.used, max: usage.max },
+      records,
+    };
+  }
+
+  private reset(): void {
+    const { store, stats, faults, usage, tokens } = this.deps;
+    store.clear();
+    faults.clear();
+    faults.resetCounters();
+    usage.used = 0;
+    tokens.issued = 0;
+    Object.assign(stats, emptyStats());
+    this.deps.onReset();
+  }
+
+  private dump(name: string): SandboxResponse {
+    const object = this.deps.catalogue.get(name);
+    if (!object) return jsonResponse(404, { error: `unknown sObject ${name}` });
+    return jsonResponse(
+      200,
+      this.deps.store.list(object.name).map((r) => ({ attributes: { type: object.name }, ...r.values })),
+    );
+  }
+
+  private seed(name: string, body: string): SandboxResponse {
+    const object = this.deps.catalogue.get(name);
+    if (!object) return jsonResponse(404, { error: `unknown sObject ${name}` });
+    const records = parse(body);
+    if (!Array.isArray(records)) return badRequest('body must be a JSON array of records');
+    try {
+      const parsed = records.map((r: unknown) => this.deps.dml.parse(object, r));
+      return jsonResponse(
+        200,
+        parsed.map((p) => {
+          const tx = this.deps.store.begin();
+          const outcome = this.deps.dml.create(tx, object, p);
+          if (!outcome.ok) {
+            tx.rollback();
+            return { success: false, errors: outcome.errors };
+          }
+          tx.commit();
+          return { id: outcome.id, success: true, errors: [] };
+        }),
+      );
+    } catch (e) {
+      if (e instanceof ApiFailure) return jsonResponse(e.status, e.errors);
+      throw e;
+    }
+  }
+
+  private setLimits(body: string): SandboxResponse {
+    const input = parse(body) as { max?: unknown; used?: unknown } | undefined;
+    const ok = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0);
+    if (!input || typeof input !== 'object' || !ok(input.max) || !ok(input.used)) {
+      return badRequest('max and used must be non-negative integers');
+    }
+    if (typeof input.max === 'number') this.deps.usage.max = input.max;
+    if (typeof input.used === 'number') this.deps.usage.used = input.used;
+    return jsonResponse(200, { max: this.deps.usage.max, used: this.deps.usage.used });
+  }
+}

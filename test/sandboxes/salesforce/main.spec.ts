@@ -1,0 +1,66 @@
+/** The command-line entry as the demo runs it: one line when listening, a clean exit on SIGTERM. */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+
+const MAIN = join(__dirname, 'main.ts');
+const ROOT = join(__dirname, '..', '..', '..');
+
+function start(env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+  });
+}
+
+function firstLine(child: ChildProcessWithoutNullStreams): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${err}`)));
+  });
+}
+
+function exitCode(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+describe('main.ts', () => {
+  jest.setTimeout(30_000);
+
+  it('logs one line when listening, serves the API, and exits 0 on SIGTERM', async () => {
+    const child = start({
+      SF_SANDBOX_PORT: '0',
+      SF_SANDBOX_CLIENT_ID: 'cli-id',
+      SF_SANDBOX_CLIENT_SECRET: 'cli-secret',
+    });
+    const exited = exitCode(child);
+    try {
+      const line = await firstLine(child);
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+      expect(url).toBeDefined();
+      expect(line).not.toContain('cli-secret');
+      const token = await fetch(`${url}/services/oauth2/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=cli-id&client_secret=cli-secret',
+      });
+      expect(token.status).toBe(200);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses a bad configuration with exit code 1, naming the key', async () => {
+    const child = start({ SF_SANDBOX_PORT: 'not-a-port' });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    expect(await exitCode(child)).toBe(1);
+    expect(stderr).toContain('SF_SANDBOX_PORT');
+  });
+});

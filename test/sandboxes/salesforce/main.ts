@@ -1,0 +1,22 @@
+import { loadSandboxConfig } from './sandbox.config';
+import { startSalesforceSandbox } from './salesforce-sandbox';
+
+async function main(): Promise<void> {
+  const config = loadSandboxConfig(process.env);
+  const sandbox = await startSalesforceSandbox(config);
+  console.log(
+    `salesforce sandbox listening on ${sandbox.url} (client id ${config.clientId}, admin ${sandbox.url}/__admin)`,
+  );
+  const stop = () =>
+    void sandbox.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,270 @@
+/**
+ * An in-memory emulator of the Salesforce REST API as jsforce uses it, for integration tests and
+ * the demo. Dependency-free: node:http only.
+ *
+ * Request pipeline for `/services/data/vXX.X/…`: injected latency → version check → injected 503
+ * → bearer token → API allowance (403 REQUEST_LIMIT_EXCEEDED) → count the call → resource
+ * (per-record UNABLE_TO_LOCK_ROW may fire inside) → answer, or for an injected commit-then-timeout
+ * hold the answer and destroy the socket. Every answer under a version carries `Sforce-Limit-Info`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+import { AdminApi, emptyStats, type SandboxStats } from './admin-api.handler';
+import { FaultInjector } from './fault.injector';
+import { jsonResponse, pathSegments, readBody, sleep, writeResponse, type SandboxResponse } from './http.helpers';
+import { OAuthHandler, TokenRegistry, type SandboxIdentity } from './oauth.handler';
+import { buildId } from './record-id';
+import { RecordStore } from './record.store';
+import { ApiUsage, RestApi, type RestContext } from './rest-api.handler';
+import { ApiErrors, ApiFailure } from './salesforce.errors';
+import { SObjectDml } from './sobject-dml.service';
+import { DEFAULT_SOBJECTS, SObjectCatalogue, type SObjectDefinition } from './sobject.catalogue';
+import { SoqlExecutor } from './soql.executor';
+
+export interface SalesforceSandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** The URL clients are told to use (`instance_url`); defaults to `http://<host>:<port>`. */
+  publicUrl?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Credentials for `grant_type=password`. */
+  username?: string;
+  password?: string;
+  /** Access token lifetime; Salesforce's default session timeout is two hours. */
+  tokenTtlMs?: number;
+  /** Daily API request allowance reported as `api-usage=N/MAX`. */
+  apiRequestLimit?: number;
+  /** Add a refresh token to token answers (Salesforce does not in these flows; see OAuthSettings). */
+  issueRefreshTokens?: boolean;
+  /** Objects to serve; defaults to Account and Contact. Pass `[...DEFAULT_SOBJECTS, product2]` to add one. */
+  objects?: readonly SObjectDefinition[];
+  clock?: () => Date;
+}
+
+/** Live handles on the sandbox's insides, for tests that need to look behind the API. */
+export interface SalesforceSandboxState {
+  readonly catalogue: SObjectCatalogue;
+  readonly store: RecordStore;
+  readonly faults: FaultInjector;
+  readonly tokens: TokenRegistry;
+  readonly usage: ApiUsage;
+  readonly stats: SandboxStats;
+  readonly identity: SandboxIdentity;
+}
+
+export interface SalesforceSandbox {
+  url: string;
+  port: number;
+  state: SalesforceSandboxState;
+  close(): Promise<void>;
+}
+
+export const MIN_API_VERSION = 46;
+export const LATEST_API_VERSION = 64;
+
+/** `Summer '19` for 46.0, three releases a year since. */
+function releaseLabel(version: number): string {
+  const season = ['Summer', 'Winter', 'Spring'][(version - MIN_API_VERSION) % 3] as string;
+  const year = 19 + Math.ceil((version - MIN_API_VERSION) / 3);
+  return `${season} '${year}`;
+}
+
+function versionsList() {
+  const list = [];
+  for (let v = MIN_API_VERSION; v <= LATEST_API_VERSION; v++) {
+    list.push({ label: releaseLabel(v), url: `/services/data/v${v}.0`, version: `${v}.0` });
+  }
+  return list;
+}
+
+function bearer(req: IncomingMessage): string | undefined {
+  const match = /^(?:Bearer|OAuth)\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return match?.[1];
+}
+
+export async function startSalesforceSandbox(options: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
+  const host = options.host ?? '127.0.0.1';
+  const clock = options.clock ?? (() => new Date());
+  const catalogue = new SObjectCatalogue(options.objects ?? DEFAULT_SOBJECTS);
+  const identity: SandboxIdentity = { orgId: buildId('00D', 1), userId: buildId('005', 1) };
+  const store = new RecordStore();
+  const faults = new FaultInjector();
+  const tokens = new TokenRegistry(options.tokenTtlMs ?? 2 * 60 * 60 * 1000, clock, identity.orgId);
+  const usage = new ApiUsage(options.apiRequestLimit ?? 15000);
+  const stats = emptyStats();
+  const dml = new SObjectDml(catalogue, clock);
+  const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), faults, usage);
+  const admin = new AdminApi({
+    catalogue,
+    store,
+    dml,
+    faults,
+    tokens,
+    usage,
+    stats,
+    onReset: () => rest.clearCursors(),
+  });
+
+  let url = '';
+  const oauth = new OAuthHandler(
+    {
+      clientId: options.clientId ?? 'hub-client',
+      clientSecret: options.clientSecret ?? 'hub-secret',
+      username: options.username ?? 'integration@hub.example',
+      password: options.password ?? 'hub-password',
+      tokenTtlMs: options.tokenTtlMs ?? 2 * 60 * 60 * 1000,
+      issueRefreshTokens: options.issueRefreshTokens ?? false,
+    },
+    tokens,
+    identity,
+    () => url,
+  );
+
+  /** Sockets of held (commit-then-timeout) answers, destroyed on close as well. */
+  const held = new Map<Socket, NodeJS.Timeout>();
+
+  async function handleRest(req: IncomingMessage, res: ServerResponse, segments: string[], query: URLSearchParams) {
+    stats.restRequests++;
+    const limitHeader = () => ({ 'Sforce-Limit-Info': usage.header() });
+    const body = await readBody(req);
+    try {
+      if (faults.config.latencyMs > 0) await sleep(faults.config.latencyMs);
+      const match = /^v(\d+)\.(\d)$/.exec(segments[0] ?? '');
+      if (!match || Number(match[1]) < MIN_API_VERSION) throw ApiErrors.notFound();
+      if (faults.status503()) throw ApiErrors.serverUnavailable();
+      const token = bearer(req);
+      if (!token || !tokens.isValid(token)) throw ApiErrors.invalidSession();
+      if (faults.requestLimitExceeded() || usage.exhausted) throw ApiErrors.requestLimitExceeded();
+      usage.used++;
+      stats.apiCalls++;
+      const ctx: RestContext = {
+        method: req.method ?? 'GET',
+        version: `${match[1]}.${match[2]}`,
+        path: segments.slice(1),
+        query,
+        body,
+        headers: req.headers,
+      };
+      let routeName = `${ctx.method} (unknown)`;
+      try {
+        const route = rest.route(ctx);
+        routeName = route.name;
+        const hold = route.write && faults.commitThenTimeout();
+        const response = route.run();
+        if (hold) return holdThenDestroy(req.socket);
+        writeResponse(res, response, limitHeader());
+      } finally {
+        stats.callsByRoute[routeName] = (stats.callsByRoute[routeName] ?? 0) + 1;
+      }
+    } catch (e) {
+      if (!(e instanceof ApiFailure)) throw e;
+      writeResponse(res, jsonResponse(e.status, e.errors), limitHeader());
+    }
+  }
+
+  function holdThenDestroy(socket: Socket): void {
+    const timer = setTimeout(() => {
+      held.delete(socket);
+      socket.destroy();
+    }, faults.config.commitThenTimeoutMs);
+    held.set(socket, timer);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const parsed = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const segments = pathSegments(parsed.pathname);
+    const method = req.method ?? 'GET';
+    const [first, second, third] = segments;
+
+    if (first === '__admin') {
+      writeResponse(res, admin.handle(method, segments.slice(1), await readBody(req)));
+      return;
+    }
+    if (first === 'services' && second === 'oauth2' && segments.length === 3 && method === 'POST') {
+      const body = await readBody(req);
+      if (third === 'token') return writeResponse(res, oauth.token(body, req.headers.authorization));
+      if (third === 'revoke') return writeResponse(res, oauth.revoke(body));
+    }
+    if (first === 'id' && segments.length === 3 && method === 'GET') {
+      return writeResponse(res, identityAnswer(req, second, third));
+    }
+    if (first === 'services' && second === 'data') {
+      if (segments.length === 2) {
+        await readBody(req);
+        return writeResponse(res, method === 'GET' ? jsonResponse(200, versionsList()) : notFound());
+      }
+      return handleRest(req, res, segments.slice(2), parsed.searchParams);
+    }
+    await readBody(req);
+    writeResponse(res, notFound());
+  }
+
+  function notFound(): SandboxResponse {
+    return jsonResponse(404, ApiErrors.notFound().errors);
+  }
+
+  function identityAnswer(req: IncomingMessage, orgId?: string, userId?: string): SandboxResponse {
+    const token = bearer(req);
+    if (!token || !tokens.isValid(token)) return { status: 403, text: 'Bad_OAuth_Token' };
+    if (orgId !== identity.orgId || userId !== identity.userId) return notFound();
+    return jsonResponse(200, {
+      id: oauth.identityUrl(),
+      asserted_user: true,
+      user_id: identity.userId,
+      organization_id: identity.orgId,
+      username: options.username ?? 'integration@hub.example',
+      nick_name: 'hub-integration',
+      display_name: 'Hub Integration',
+      email: options.username ?? 'integration@hub.example',
+      active: true,
+      user_type: 'STANDARD',
+      language: 'en_US',
+      locale: 'en_US',
+      utcOffset: 0,
+      urls: {
+        rest: `${url}/services/data/v{version}/`,
+        sobjects: `${url}/services/data/v{version}/sobjects/`,
+        query: `${url}/services/data/v{version}/query/`,
+        limits: `${url}/services/data/v{version}/limits/`,
+      },
+    });
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) return res.destroy();
+      const message = e instanceof Error ? e.message : String(e);
+      writeResponse(res, jsonResponse(500, [{ message, errorCode: 'UNKNOWN_EXCEPTION' }]));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  url = (options.publicUrl ?? `http://${urlHost}:${port}`).replace(/\/$/, '');
+
+  return {
+    url,
+    port,
+    state: { catalogue, store, faults, tokens, usage, stats, identity },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        for (const [socket, timer] of held) {
+          clearTimeout(timer);
+          socket.destroy();
+        }
+        held.clear();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

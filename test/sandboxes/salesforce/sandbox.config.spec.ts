@@ -1,0 +1,42 @@
+import { loadSandboxConfig } from './sandbox.config';
+
+describe('sandbox configuration', () => {
+  it('uses the documented defaults', () => {
+    expect(loadSandboxConfig({})).toMatchObject({
+      port: 4510,
+      host: '127.0.0.1',
+      clientId: 'hub-client',
+      clientSecret: 'hub-secret',
+      apiRequestLimit: 15000,
+      tokenTtlMs: 7_200_000,
+    });
+  });
+
+  it('reads overrides', () => {
+    expect(
+      loadSandboxConfig({
+        SF_SANDBOX_PORT: '0',
+        SF_SANDBOX_HOST: '0.0.0.0',
+        SF_SANDBOX_CLIENT_ID: 'id',
+        SF_SANDBOX_CLIENT_SECRET: 'secret',
+        SF_SANDBOX_API_LIMIT: '10',
+        SF_SANDBOX_TOKEN_TTL_SECONDS: '60',
+        SF_SANDBOX_PUBLIC_URL: 'http://salesforce-sandbox:4510',
+      }),
+    ).toMatchObject({
+      port: 0,
+      host: '0.0.0.0',
+      clientId: 'id',
+      clientSecret: 'secret',
+      apiRequestLimit: 10,
+      tokenTtlMs: 60_000,
+      publicUrl: 'http://salesforce-sandbox:4510',
+    });
+  });
+
+  it('names every bad key at once', () => {
+    expect(() =>
+      loadSandboxConfig({ SF_SANDBOX_PORT: 'http', SF_SANDBOX_API_LIMIT: '0', SF_SANDBOX_PUBLIC_URL: 'nope' }),
+    ).toThrow(/SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT/);
+  });
+});
