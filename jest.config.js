@@ -20,6 +20,7 @@ module.exports = {
       testEnvironment: 'node',
       rootDir: __dirname,
       roots: ['<rootDir>/test/integration'],
+      globalSetup: '<rootDir>/test/integration/support/global-setup.ts',
       testMatch: ['**/*.int-spec.ts'],
       moduleNameMapper,
       transform,

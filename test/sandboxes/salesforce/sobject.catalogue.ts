@@ -95,6 +95,15 @@ const odooId: FieldDefinition = {
   caseSensitive: true,
 };
 
+/**
+ * Custom fields the hub's org setup adds to every object it writes (see docs/salesforce-org-setup.md): whether the
+ * record is active in Odoo, and whether Odoo deleted it (the hub flags instead of deleting).
+ */
+const hubFlags: FieldDefinition[] = [
+  { name: 'Odoo_Active__c', label: 'Active in Odoo', type: 'boolean' },
+  { name: 'Odoo_Deleted__c', label: 'Deleted in Odoo', type: 'boolean' },
+];
+
 export const ACCOUNT: SObjectDefinition = {
   name: 'Account',
   label: 'Account',
@@ -118,6 +127,7 @@ export const ACCOUNT: SObjectDefinition = {
     },
     { name: 'Description', label: 'Account Description', type: 'textarea', length: 32000 },
     odooId,
+    ...hubFlags,
   ],
 };
 
@@ -151,6 +161,7 @@ export const CONTACT: SObjectDefinition = {
     { name: 'MobilePhone', label: 'Mobile Phone', type: 'phone', length: 40 },
     { name: 'Title', label: 'Title', type: 'string', length: 128 },
     odooId,
+    ...hubFlags,
   ],
 };
 

@@ -108,14 +108,14 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
         .sobject(objectName)
         .find({ [externalIdField]: { $in: externalIds } }, ['Id'])
         .execute();
-      const targets = found.map((r) => ({ Id: r.Id as string, ...fields }));
-      if (targets.length === 0) return 0;
-      const results = (await this.conn
-        .sobject(objectName)
-        .update(targets as never[], { allOrNone: true })) as unknown as UpsertResultBody[];
-      const failed = results.find((r) => !r.success);
-      if (failed) throw mapRecordError(failed.errors ?? []);
-      return targets.length;
+      // One record per external id in practice; each update is by Id (PATCH /sobjects/{T}/{Id}), idempotent.
+      for (const record of found) {
+        const result = (await this.conn
+          .sobject(objectName)
+          .update({ Id: record.Id as string, ...fields } as never)) as unknown as UpsertResultBody;
+        if (!result.success) throw mapRecordError(result.errors ?? []);
+      }
+      return found.length;
     } catch (error) {
       throw mapCallError(error);
     }

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { RunningApp, startApp } from './support/apps';
+import { ROOT, stack } from './support/stack';
+
+/** Every app validates its configuration, reports readiness through terminus, and shuts down cleanly. */
+describe('app lifecycle', () => {
+  it.each(['ingress', 'projector-support'] as const)(
+    '%s starts, is ready with Kafka and the registry, and stops on SIGTERM',
+    async (name) => {
+      const app: RunningApp = await startApp(name, {
+        KAFKA_BROKERS: stack().kafka.brokers,
+        SCHEMA_REGISTRY_URL: stack().registry.url,
+      });
+      const live = await fetch(`${app.url}/health/live`);
+      expect(live.status).toBe(200);
+      const ready = await app.ready();
+      expect(ready.status).toBe('ok');
+      expect(ready.details).toMatchObject({ kafka: { status: 'up' }, schemaRegistry: { status: 'up' } });
+      expect(await app.stop()).toBe(0);
+    },
+  );
+
+  it('refuses to start with bad configuration and names every bad variable', () => {
+    const result = spawnSync(
+      'node',
+      [join(ROOT, 'dist/apps/projector-salesforce/apps/projector-salesforce/src/main.js')],
+      {
+        env: {
+          PATH: process.env.PATH,
+          KAFKA_BROKERS: 'localhost',
+          SCHEMA_REGISTRY_URL: stack().registry.url,
+          SF_LOGIN_URL: 'not a url',
+        },
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    );
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('KAFKA_BROKERS="localhost"');
+    expect(result.stderr).toContain('SF_LOGIN_URL="not a url"');
+    expect(result.stderr).toContain('SF_CLIENT_ID is required');
+    expect(result.stderr).not.toContain('SF_CLIENT_SECRET=');
+  });
+});

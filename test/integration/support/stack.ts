@@ -1,0 +1,27 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(__dirname, '../../..');
+
+export interface StackStatus {
+  postgres: { up: boolean; odoo: string; hub: string };
+  kafka: { up: boolean; brokers: string };
+  registry: { up: boolean; url: string };
+  connect: { up: boolean; url: string; connector?: string };
+  salesforceSandbox: { up: boolean; url: string };
+}
+
+let cached: StackStatus | undefined;
+
+/** The running local stack's endpoints (`scripts/stack status --json`); the global setup has started it. */
+export function stack(): StackStatus {
+  if (cached) return cached;
+  const out = execFileSync(join(ROOT, 'scripts/stack'), ['status', '--json'], { encoding: 'utf8' });
+  cached = JSON.parse(out) as StackStatus;
+  return cached;
+}
+
+/** A suffix that keeps one test file's topics, groups and rows apart from every other run. */
+export function runId(label: string): string {
+  return `${label}-${Date.now().toString(36)}${Math.floor(Math.random() * 1e4).toString(36)}`;
+}
