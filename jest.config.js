@@ -24,7 +24,7 @@ module.exports = {
       testMatch: ['**/*.int-spec.ts'],
       moduleNameMapper,
       transform,
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/integration/support/jest-setup.ts'],
     },
   ],
 };

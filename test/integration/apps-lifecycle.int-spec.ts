@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { RunningApp, startApp } from './support/apps';
+import { RunningApp, startApp } from '../../scripts/lib/app-process';
 import { ROOT, stack } from './support/stack';
 
 /** Every app validates its configuration, reports readiness through terminus, and shuts down cleanly. */

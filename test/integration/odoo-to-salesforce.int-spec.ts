@@ -1,6 +1,6 @@
 import type { Client } from 'pg';
 import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
-import { eventually, RunningApp, startApp } from './support/apps';
+import { eventually, RunningApp, startApp } from '../../scripts/lib/app-process';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import { CollectedSpan, startOtlpCollector } from './support/otlp-collector';

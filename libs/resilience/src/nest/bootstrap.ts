@@ -25,9 +25,11 @@ class PinoNestLogger implements LoggerService {
   }
 }
 
+const SHUTDOWN_TIMEOUT_MS = 30_000;
+
 /**
  * Boots one hub app: validates configuration before anything connects (a bad variable fails here, named),
- * creates the Nest app with shutdown hooks (SIGTERM stops consumers, commits, flushes producers), listens.
+ * creates the Nest app, listens; on SIGTERM/SIGINT closes it (consumers stop and commit, producers flush) and exits 0.
  */
 export async function bootstrapHubApp<C extends { HTTP_PORT: number }>(
   app: string,
@@ -48,10 +50,28 @@ export async function bootstrapHubApp<C extends { HTTP_PORT: number }>(
   }
   try {
     const nest = await NestFactory.create(rootModule(config, log), { logger: new PinoNestLogger(log) });
-    nest.enableShutdownHooks();
     await nest.listen(config.HTTP_PORT);
     log.info({ port: config.HTTP_PORT }, `${app} ready`);
-    process.once('beforeExit', () => void stopTracing());
+    // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after closing, so the
+    // process would end "killed by SIGTERM" even after a clean shutdown; here it exits 0 once everything is flushed.
+    const shutdown = (signal: NodeJS.Signals) => {
+      log.info({ signal }, `${app} shutting down`);
+      const force = setTimeout(() => {
+        log.error(`${app} did not shut down within ${SHUTDOWN_TIMEOUT_MS} ms, exiting`);
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      force.unref();
+      nest
+        .close()
+        .then(() => stopTracing())
+        .then(() => process.exit(0))
+        .catch((error: unknown) => {
+          log.error({ err: error }, `${app} shutdown failed`);
+          process.exit(1);
+        });
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
   } catch (error) {
     log.fatal({ err: error }, `${app} failed to start: ${(error as Error).message}`);
     await stopTracing();

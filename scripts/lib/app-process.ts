@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ROOT } from './stack';
+const ROOT = join(__dirname, '../..');
 
 export type AppName = 'odoo-cdc' | 'projector-salesforce' | 'projector-support' | 'ingress';
 
@@ -36,14 +36,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Starts a built app as its own process (the same `main.js` a container runs) and waits until it is ready. */
+/** Starts a built app (`npm run build`) as its own process (the same `main.js` a container runs) and waits until it is ready. */
 export async function startApp(
   name: AppName,
   env: Record<string, string>,
-  readyTimeoutMs = 60_000,
+  options: { port?: number; readyTimeoutMs?: number; logDir?: string } = {},
 ): Promise<RunningApp> {
-  const port = await freePort();
-  const logDir = join(ROOT, '.stack/logs/tests');
+  const port = options.port ?? (await freePort());
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
+  const logDir = options.logDir ?? join(ROOT, '.stack/logs/tests');
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
