@@ -19,7 +19,9 @@ try {
     migrationsTable: 'pgmigrations',
     log: () => {},
   });
-  console.log(`migrate-hub: ${applied.length ? applied.map((m) => m.name).join(', ') : 'nothing to apply'} (${direction})`);
+  console.log(
+    `migrate-hub: ${applied.length ? applied.map((m) => m.name).join(', ') : 'nothing to apply'} (${direction})`,
+  );
 } catch (error) {
   console.error(`migrate-hub: ${error.message}`);
   process.exit(1);
