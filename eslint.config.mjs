@@ -28,7 +28,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: otherApp(app), message: 'Apps never import another app: share through @hub/canonical or @hub/resilience.' },
+            {
+              group: otherApp(app),
+              message: 'Apps never import another app: share through @hub/canonical or @hub/resilience.',
+            },
             { group: ['**/libs/*/src/**', '../../libs/**'], message: 'Import libs through their @hub/* alias.' },
           ],
         },
@@ -42,7 +45,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['@hub/resilience', '@hub/resilience/*', '**/libs/resilience/**'], message: 'libs/canonical must not depend on libs/resilience.' },
+            {
+              group: ['@hub/resilience', '@hub/resilience/*', '**/libs/resilience/**'],
+              message: 'libs/canonical must not depend on libs/resilience.',
+            },
             { group: ['**/apps/**'], message: 'Libraries never import apps.' },
           ],
         },
@@ -52,7 +58,10 @@ export default tseslint.config(
   {
     files: ['libs/resilience/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/apps/**'], message: 'Libraries never import apps.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/apps/**'], message: 'Libraries never import apps.' }] },
+      ],
     },
   },
   {
@@ -62,7 +71,15 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
-    languageOptions: { globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' } },
+    languageOptions: {
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 );
