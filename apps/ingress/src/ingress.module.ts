@@ -1,13 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
-import {
-  AppLogger,
-  HealthController,
-  KafkaClient,
-  kafkaReadiness,
-  ReadinessChecks,
-  registryReadiness,
-} from '@hub/resilience';
+import { TerminusModule } from '@nestjs/terminus';
+import { AppLogger, HealthController, KafkaClient, readinessChecksProvider } from '@hub/resilience';
 import type { Logger } from 'pino';
 import type { IngressConfig } from './config';
 
@@ -29,13 +22,7 @@ export class IngressModule {
             return kafka;
           },
         },
-        {
-          provide: ReadinessChecks,
-          inject: [HealthIndicatorService, KafkaClient],
-          useFactory: (h: HealthIndicatorService, kafka: KafkaClient) => ({
-            checks: [kafkaReadiness(h, kafka), registryReadiness(h, config.SCHEMA_REGISTRY_URL)],
-          }),
-        },
+        readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL }),
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   CanonicalCodec,
   CanonicalPublisher,
@@ -12,14 +12,11 @@ import {
   AppLogger,
   ConsumerHost,
   ConsumerHostOptions,
-  consumerReadiness,
   HandlerRegistry,
   HealthController,
   injectTraceHeaders,
   KafkaClient,
-  kafkaReadiness,
-  ReadinessChecks,
-  registryReadiness,
+  readinessChecksProvider,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
 import { Pool } from 'pg';
@@ -126,17 +123,7 @@ export class OdooCdcModule {
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
-        {
-          provide: ReadinessChecks,
-          inject: [HealthIndicatorService, KafkaClient, ConsumerHost],
-          useFactory: (h: HealthIndicatorService, kafka: KafkaClient, host: ConsumerHost) => ({
-            checks: [
-              kafkaReadiness(h, kafka),
-              registryReadiness(h, config.SCHEMA_REGISTRY_URL),
-              consumerReadiness(h, host),
-            ],
-          }),
-        },
+        readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true }),
       ],
     };
   }

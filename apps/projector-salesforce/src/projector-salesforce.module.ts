@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import { TerminusModule } from '@nestjs/terminus';
 import {
   CANONICAL_TOPICS,
   CanonicalCodec,
@@ -13,14 +13,11 @@ import {
   CanonicalMessageDecoder,
   ConsumerHost,
   ConsumerHostOptions,
-  consumerReadiness,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
   HealthController,
   KafkaClient,
-  kafkaReadiness,
-  ReadinessChecks,
-  registryReadiness,
+  readinessChecksProvider,
   TargetBreaker,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
@@ -99,17 +96,7 @@ export class ProjectorSalesforceModule {
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
-        {
-          provide: ReadinessChecks,
-          inject: [HealthIndicatorService, KafkaClient, ConsumerHost],
-          useFactory: (h: HealthIndicatorService, kafka: KafkaClient, host: ConsumerHost) => ({
-            checks: [
-              kafkaReadiness(h, kafka),
-              registryReadiness(h, config.SCHEMA_REGISTRY_URL),
-              consumerReadiness(h, host, breaker),
-            ],
-          }),
-        },
+        readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true, breaker }),
       ],
     };
   }

@@ -1,7 +1,9 @@
+import type { Provider } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import type { KafkaClient } from '../runtime/kafka-client';
-import type { ConsumerHost } from '../nest/consumer-host';
+import { KafkaClient } from '../runtime/kafka-client';
+import { ConsumerHost } from '../nest/consumer-host';
 import type { TargetBreaker } from '../consumer/target-breaker';
+import { ReadinessChecks } from '../nest/tokens';
 
 type Check = () => Promise<HealthIndicatorResult>;
 
@@ -39,5 +41,29 @@ export function consumerReadiness(
     const session = indicators.check('consumer');
     const detail = { ...(host.metrics ?? {}), breaker: breaker?.state ?? 'none' };
     return host.running ? session.up(detail) : session.down(detail);
+  };
+}
+
+/**
+ * The `ReadinessChecks` provider every app declares: Kafka and the registry always; the consumer (with its breaker's
+ * state) for apps that run one.
+ */
+export function readinessChecksProvider(options: {
+  registryUrl: string;
+  consumer?: boolean;
+  breaker?: TargetBreaker;
+}): Provider {
+  const inject: unknown[] = [HealthIndicatorService, KafkaClient];
+  if (options.consumer) inject.push(ConsumerHost);
+  return {
+    provide: ReadinessChecks,
+    inject: inject as never,
+    useFactory: (h: HealthIndicatorService, kafka: KafkaClient, host?: ConsumerHost) => ({
+      checks: [
+        kafkaReadiness(h, kafka),
+        registryReadiness(h, options.registryUrl),
+        ...(host ? [consumerReadiness(h, host, options.breaker)] : []),
+      ],
+    }),
   };
 }
