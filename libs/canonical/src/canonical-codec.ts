@@ -1,5 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import avro from 'avsc';
+import { CANONICAL_AVRO_OPTIONS } from './decimal.type';
 import { avroSchemas, CanonicalSchemaName } from './generated/avro-schemas';
 import type { CanonicalEventMap } from './generated/avro-types';
 import { CANONICAL_TOPICS, CanonicalTopicKey, physicalTopicName, valueSubject } from './topics';
@@ -55,12 +56,24 @@ export class CanonicalCodec {
     private readonly topicPrefix: string,
   ) {
     for (const name of Object.keys(avroSchemas) as CanonicalSchemaName[]) {
-      this.types.set(name, avro.Type.forSchema(avroSchemas[name] as unknown as avro.Schema));
+      this.types.set(
+        name,
+        avro.Type.forSchema(
+          avroSchemas[name] as unknown as avro.Schema,
+          CANONICAL_AVRO_OPTIONS as unknown as Partial<avro.ForSchemaOptions>,
+        ),
+      );
     }
   }
 
   static connect(registryUrl: string, topicPrefix: string): CanonicalCodec {
-    return new CanonicalCodec(new SchemaRegistry({ host: registryUrl, clientId: 'hub' }), topicPrefix);
+    return new CanonicalCodec(
+      new SchemaRegistry(
+        { host: registryUrl, clientId: 'hub' },
+        { [SchemaType.AVRO]: CANONICAL_AVRO_OPTIONS as never },
+      ),
+      topicPrefix,
+    );
   }
 
   topic(key: CanonicalTopicKey): string {

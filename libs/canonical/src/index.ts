@@ -6,3 +6,4 @@ export * from './canonical-ids';
 export * from './canonical-codec';
 export * from './canonical-publisher';
 export * from './kafka-topics';
+export * from './decimal.type';

@@ -21,6 +21,48 @@ export const CANONICAL_TOPICS = {
     eventTypes: ['contact.upserted', 'contact.deleted'],
     owner: 'odoo-cdc',
   },
+  product: {
+    schema: 'ProductEvent',
+    partitions: 6,
+    compacted: true,
+    eventTypes: ['product.upserted', 'product.deleted'],
+    owner: 'odoo-cdc',
+  },
+  'sales-order': {
+    schema: 'SalesOrderEvent',
+    partitions: 6,
+    compacted: true,
+    eventTypes: ['sales-order.upserted', 'sales-order.deleted'],
+    owner: 'odoo-cdc',
+  },
+  invoice: {
+    schema: 'InvoiceEvent',
+    partitions: 6,
+    compacted: true,
+    eventTypes: ['invoice.upserted', 'invoice.deleted'],
+    owner: 'odoo-cdc',
+  },
+  payment: {
+    schema: 'PaymentEvent',
+    partitions: 6,
+    compacted: true,
+    eventTypes: ['payment.upserted', 'payment.deleted'],
+    owner: 'odoo-cdc',
+  },
+  shipment: {
+    schema: 'ShipmentEvent',
+    partitions: 6,
+    compacted: true,
+    eventTypes: ['shipment.upserted', 'shipment.deleted'],
+    owner: 'odoo-cdc',
+  },
+  'inventory-level': {
+    schema: 'InventoryLevelEvent',
+    partitions: 6,
+    compacted: true,
+    eventTypes: ['inventory-level.changed', 'inventory-level.deleted'],
+    owner: 'odoo-cdc',
+  },
 } as const satisfies Record<string, CanonicalTopicSpec>;
 
 export interface CanonicalTopicSpec {

@@ -324,6 +324,1188 @@ export const avroSchemas = {
       },
     ],
   },
+  InventoryLevelEvent: {
+    type: 'record',
+    name: 'InventoryLevelEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the inventory level topic. inventoryLevel is null exactly when the event is a deletion.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: 'When the source system committed the change.',
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'inventoryLevel',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'InventoryLevel',
+            namespace: 'hub.canonical',
+            doc: 'Stock of one product over all internal locations (sum of Odoo stock.quant).',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id of the product, e.g. odoo-product-12.',
+              },
+              {
+                name: 'odooProductId',
+                type: 'int',
+              },
+              {
+                name: 'onHand',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'reserved',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'available',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+                doc: 'onHand minus reserved.',
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
+  InvoiceEvent: {
+    type: 'record',
+    name: 'InvoiceEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the invoice topic. invoice is null exactly when the event is a deletion.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: 'When the source system committed the change.',
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'invoice',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'Invoice',
+            namespace: 'hub.canonical',
+            doc: 'A customer invoice or credit note (Odoo account.move with move_type out_invoice or out_refund).',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, e.g. odoo-invoice-17.',
+              },
+              {
+                name: 'odooId',
+                type: 'int',
+              },
+              {
+                name: 'number',
+                type: 'string',
+                doc: 'Move name, e.g. INV/2026/00017; / while draft.',
+              },
+              {
+                name: 'moveType',
+                type: 'string',
+                doc: 'out_invoice or out_refund.',
+              },
+              {
+                name: 'state',
+                type: 'string',
+                doc: 'draft, posted or cancel.',
+              },
+              {
+                name: 'paymentState',
+                type: 'string',
+                doc: 'not_paid, in_payment, paid, partial, reversed or invoicing_legacy.',
+              },
+              {
+                name: 'customerId',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'invoiceDate',
+                type: [
+                  'null',
+                  {
+                    type: 'int',
+                    logicalType: 'date',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'dueDate',
+                type: [
+                  'null',
+                  {
+                    type: 'int',
+                    logicalType: 'date',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'currencyCode',
+                type: 'string',
+              },
+              {
+                name: 'amountUntaxed',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'amountTax',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'amountTotal',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'amountResidual',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+                doc: 'Amount still due.',
+              },
+              {
+                name: 'originOrder',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'invoice_origin: the sales order reference(s).',
+              },
+              {
+                name: 'paymentReference',
+                type: ['null', 'string'],
+                default: null,
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
+  PaymentEvent: {
+    type: 'record',
+    name: 'PaymentEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the payment topic. payment is null exactly when the event is a deletion.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: 'When the source system committed the change.',
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'payment',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'Payment',
+            namespace: 'hub.canonical',
+            doc: 'A customer payment (Odoo account.payment; its date and state live on the linked account.move).',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, e.g. odoo-payment-9.',
+              },
+              {
+                name: 'odooId',
+                type: 'int',
+              },
+              {
+                name: 'reference',
+                type: ['null', 'string'],
+                default: null,
+                doc: "Name of the payment's journal entry.",
+              },
+              {
+                name: 'paymentType',
+                type: 'string',
+                doc: 'inbound or outbound.',
+              },
+              {
+                name: 'partnerType',
+                type: 'string',
+                doc: 'customer or supplier.',
+              },
+              {
+                name: 'customerId',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'amount',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'currencyCode',
+                type: 'string',
+              },
+              {
+                name: 'paymentDate',
+                type: [
+                  'null',
+                  {
+                    type: 'int',
+                    logicalType: 'date',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'state',
+                type: 'string',
+                doc: 'State of the journal entry: draft, posted or cancel.',
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
+  ProductEvent: {
+    type: 'record',
+    name: 'ProductEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the product topic. product is null exactly when the event is a deletion.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: 'When the source system committed the change.',
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'product',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'Product',
+            namespace: 'hub.canonical',
+            doc: 'A sellable product variant (Odoo product.product joined with its product.template).',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, e.g. odoo-product-12 (the variant).',
+              },
+              {
+                name: 'odooProductId',
+                type: 'int',
+                doc: 'product_product.id',
+              },
+              {
+                name: 'odooTemplateId',
+                type: 'int',
+                doc: 'product_template.id',
+              },
+              {
+                name: 'sku',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Internal reference (default_code).',
+              },
+              {
+                name: 'barcode',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'name',
+                type: 'string',
+                doc: "Name in the source's base language (en_US).",
+              },
+              {
+                name: 'productType',
+                type: 'string',
+                doc: 'Odoo 17 detailed_type: consu, service or product (storable).',
+              },
+              {
+                name: 'listPrice',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+                doc: 'Sales price in currencyCode.',
+              },
+              {
+                name: 'currencyCode',
+                type: 'string',
+                doc: 'ISO 4217.',
+              },
+              {
+                name: 'saleOk',
+                type: 'boolean',
+                default: true,
+              },
+              {
+                name: 'active',
+                type: 'boolean',
+                default: true,
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
+  SalesOrderEvent: {
+    type: 'record',
+    name: 'SalesOrderEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the sales order topic. salesOrder is null exactly when the event is a deletion.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: 'When the source system committed the change.',
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'salesOrder',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'SalesOrder',
+            namespace: 'hub.canonical',
+            doc: 'A sales order and all its lines as one aggregate: one event per committed Odoo transaction that touched it.',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, e.g. odoo-sale-order-42.',
+              },
+              {
+                name: 'odooId',
+                type: 'int',
+              },
+              {
+                name: 'name',
+                type: 'string',
+                doc: 'Order reference, e.g. S00042.',
+              },
+              {
+                name: 'state',
+                type: 'string',
+                doc: 'Odoo 17 state: draft, sent, sale or cancel.',
+              },
+              {
+                name: 'locked',
+                type: 'boolean',
+                default: false,
+              },
+              {
+                name: 'customerId',
+                type: 'string',
+                doc: 'Canonical id of the ordering partner.',
+              },
+              {
+                name: 'invoiceAddressId',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'shippingAddressId',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'customerReference',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'client_order_ref.',
+              },
+              {
+                name: 'salesforceOrderId',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Salesforce Order id when the order came from Salesforce (owned by Salesforce).',
+              },
+              {
+                name: 'orderDate',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'commitmentDate',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'validityDate',
+                type: [
+                  'null',
+                  {
+                    type: 'int',
+                    logicalType: 'date',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'currencyCode',
+                type: 'string',
+              },
+              {
+                name: 'amountUntaxed',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'amountTax',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'amountTotal',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+              },
+              {
+                name: 'invoiceStatus',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'upselling, invoiced, to invoice or no.',
+              },
+              {
+                name: 'lines',
+                type: {
+                  type: 'array',
+                  items: {
+                    type: 'record',
+                    name: 'SalesOrderLine',
+                    namespace: 'hub.canonical',
+                    doc: 'One line of a SalesOrder (Odoo sale.order.line). Section and note lines carry displayType and no product.',
+                    fields: [
+                      {
+                        name: 'odooId',
+                        type: 'int',
+                      },
+                      {
+                        name: 'sequence',
+                        type: 'int',
+                        default: 10,
+                      },
+                      {
+                        name: 'displayType',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: 'line_section, line_note or null.',
+                      },
+                      {
+                        name: 'productId',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: 'Canonical product id.',
+                      },
+                      {
+                        name: 'description',
+                        type: 'string',
+                      },
+                      {
+                        name: 'quantity',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                      {
+                        name: 'unitPrice',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                      {
+                        name: 'discountPercent',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                      {
+                        name: 'subtotal',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                        doc: 'Untaxed line amount.',
+                      },
+                      {
+                        name: 'total',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                        doc: 'Line amount with taxes.',
+                      },
+                      {
+                        name: 'quantityDelivered',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                      {
+                        name: 'quantityInvoiced',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
+  ShipmentEvent: {
+    type: 'record',
+    name: 'ShipmentEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the shipment topic. shipment is null exactly when the event is a deletion.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: 'When the source system committed the change.',
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'shipment',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'Shipment',
+            namespace: 'hub.canonical',
+            doc: 'An outgoing delivery (Odoo stock.picking of an outgoing picking type) with the lines it ships.',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, e.g. odoo-shipment-5.',
+              },
+              {
+                name: 'odooId',
+                type: 'int',
+              },
+              {
+                name: 'name',
+                type: 'string',
+                doc: 'e.g. WH/OUT/00005.',
+              },
+              {
+                name: 'state',
+                type: 'string',
+                doc: 'draft, waiting, confirmed, assigned, done or cancel.',
+              },
+              {
+                name: 'customerId',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'orderId',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Canonical id of the sales order (sale_id).',
+              },
+              {
+                name: 'originOrder',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'origin, e.g. S00042.',
+              },
+              {
+                name: 'scheduledDate',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'doneDate',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'trackingReference',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'carrier_tracking_ref.',
+              },
+              {
+                name: 'lines',
+                type: {
+                  type: 'array',
+                  items: {
+                    type: 'record',
+                    name: 'ShipmentLine',
+                    namespace: 'hub.canonical',
+                    doc: 'A product moved by a Shipment (Odoo stock.move).',
+                    fields: [
+                      {
+                        name: 'odooId',
+                        type: 'int',
+                      },
+                      {
+                        name: 'productId',
+                        type: 'string',
+                      },
+                      {
+                        name: 'quantityOrdered',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                        doc: 'product_uom_qty.',
+                      },
+                      {
+                        name: 'quantityDone',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                        doc: 'quantity (Odoo 17).',
+                      },
+                      {
+                        name: 'state',
+                        type: 'string',
+                      },
+                    ],
+                  },
+                },
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
 } as const;
 
 export type CanonicalSchemaName = keyof typeof avroSchemas;

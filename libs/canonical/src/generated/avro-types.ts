@@ -185,18 +185,429 @@ export namespace HubCanonical {
      */
     customer: null | HubCanonical.Customer;
   }
+  /**
+   * Stock of one product over all internal locations (sum of Odoo stock.quant).
+   */
+  export interface InventoryLevel {
+    /**
+     * Canonical id of the product, e.g. odoo-product-12.
+     */
+    id: string;
+    odooProductId: number;
+    onHand: string;
+    reserved: string;
+    /**
+     * onHand minus reserved.
+     */
+    available: string;
+  }
+  /**
+   * Value of the inventory level topic. inventoryLevel is null exactly when the event is a deletion.
+   */
+  export interface InventoryLevelEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    inventoryLevel: null | HubCanonical.InventoryLevel;
+  }
+  /**
+   * A customer invoice or credit note (Odoo account.move with move_type out_invoice or out_refund).
+   */
+  export interface Invoice {
+    /**
+     * Canonical id, e.g. odoo-invoice-17.
+     */
+    id: string;
+    odooId: number;
+    /**
+     * Move name, e.g. INV/2026/00017; / while draft.
+     */
+    number: string;
+    /**
+     * out_invoice or out_refund.
+     */
+    moveType: string;
+    /**
+     * draft, posted or cancel.
+     */
+    state: string;
+    /**
+     * not_paid, in_payment, paid, partial, reversed or invoicing_legacy.
+     */
+    paymentState: string;
+    /**
+     * Default: null
+     */
+    customerId: null | string;
+    /**
+     * Default: null
+     */
+    invoiceDate: null | number;
+    /**
+     * Default: null
+     */
+    dueDate: null | number;
+    currencyCode: string;
+    amountUntaxed: string;
+    amountTax: string;
+    amountTotal: string;
+    /**
+     * Amount still due.
+     */
+    amountResidual: string;
+    /**
+     * invoice_origin: the sales order reference(s).
+     *
+     * Default: null
+     */
+    originOrder: null | string;
+    /**
+     * Default: null
+     */
+    paymentReference: null | string;
+  }
+  /**
+   * Value of the invoice topic. invoice is null exactly when the event is a deletion.
+   */
+  export interface InvoiceEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    invoice: null | HubCanonical.Invoice;
+  }
+  /**
+   * A customer payment (Odoo account.payment; its date and state live on the linked account.move).
+   */
+  export interface Payment {
+    /**
+     * Canonical id, e.g. odoo-payment-9.
+     */
+    id: string;
+    odooId: number;
+    /**
+     * Name of the payment's journal entry.
+     *
+     * Default: null
+     */
+    reference: null | string;
+    /**
+     * inbound or outbound.
+     */
+    paymentType: string;
+    /**
+     * customer or supplier.
+     */
+    partnerType: string;
+    /**
+     * Default: null
+     */
+    customerId: null | string;
+    amount: string;
+    currencyCode: string;
+    /**
+     * Default: null
+     */
+    paymentDate: null | number;
+    /**
+     * State of the journal entry: draft, posted or cancel.
+     */
+    state: string;
+  }
+  /**
+   * Value of the payment topic. payment is null exactly when the event is a deletion.
+   */
+  export interface PaymentEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    payment: null | HubCanonical.Payment;
+  }
+  /**
+   * A sellable product variant (Odoo product.product joined with its product.template).
+   */
+  export interface Product {
+    /**
+     * Canonical id, e.g. odoo-product-12 (the variant).
+     */
+    id: string;
+    /**
+     * product_product.id
+     */
+    odooProductId: number;
+    /**
+     * product_template.id
+     */
+    odooTemplateId: number;
+    /**
+     * Internal reference (default_code).
+     *
+     * Default: null
+     */
+    sku: null | string;
+    /**
+     * Default: null
+     */
+    barcode: null | string;
+    /**
+     * Name in the source's base language (en_US).
+     */
+    name: string;
+    /**
+     * Odoo 17 detailed_type: consu, service or product (storable).
+     */
+    productType: string;
+    /**
+     * Sales price in currencyCode.
+     */
+    listPrice: string;
+    /**
+     * ISO 4217.
+     */
+    currencyCode: string;
+    /**
+     * Default: true
+     */
+    saleOk: boolean;
+    /**
+     * Default: true
+     */
+    active: boolean;
+  }
+  /**
+   * Value of the product topic. product is null exactly when the event is a deletion.
+   */
+  export interface ProductEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    product: null | HubCanonical.Product;
+  }
+  /**
+   * One line of a SalesOrder (Odoo sale.order.line). Section and note lines carry displayType and no product.
+   */
+  export interface SalesOrderLine {
+    odooId: number;
+    /**
+     * Default: 10
+     */
+    sequence: number;
+    /**
+     * line_section, line_note or null.
+     *
+     * Default: null
+     */
+    displayType: null | string;
+    /**
+     * Canonical product id.
+     *
+     * Default: null
+     */
+    productId: null | string;
+    description: string;
+    quantity: string;
+    unitPrice: string;
+    discountPercent: string;
+    /**
+     * Untaxed line amount.
+     */
+    subtotal: string;
+    /**
+     * Line amount with taxes.
+     */
+    total: string;
+    quantityDelivered: string;
+    quantityInvoiced: string;
+  }
+  /**
+   * A sales order and all its lines as one aggregate: one event per committed Odoo transaction that touched it.
+   */
+  export interface SalesOrder {
+    /**
+     * Canonical id, e.g. odoo-sale-order-42.
+     */
+    id: string;
+    odooId: number;
+    /**
+     * Order reference, e.g. S00042.
+     */
+    name: string;
+    /**
+     * Odoo 17 state: draft, sent, sale or cancel.
+     */
+    state: string;
+    /**
+     * Default: false
+     */
+    locked: boolean;
+    /**
+     * Canonical id of the ordering partner.
+     */
+    customerId: string;
+    /**
+     * Default: null
+     */
+    invoiceAddressId: null | string;
+    /**
+     * Default: null
+     */
+    shippingAddressId: null | string;
+    /**
+     * client_order_ref.
+     *
+     * Default: null
+     */
+    customerReference: null | string;
+    /**
+     * Salesforce Order id when the order came from Salesforce (owned by Salesforce).
+     *
+     * Default: null
+     */
+    salesforceOrderId: null | string;
+    /**
+     * Default: null
+     */
+    orderDate: null | number;
+    /**
+     * Default: null
+     */
+    commitmentDate: null | number;
+    /**
+     * Default: null
+     */
+    validityDate: null | number;
+    currencyCode: string;
+    amountUntaxed: string;
+    amountTax: string;
+    amountTotal: string;
+    /**
+     * upselling, invoiced, to invoice or no.
+     *
+     * Default: null
+     */
+    invoiceStatus: null | string;
+    lines: HubCanonical.SalesOrderLine[];
+  }
+  /**
+   * Value of the sales order topic. salesOrder is null exactly when the event is a deletion.
+   */
+  export interface SalesOrderEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    salesOrder: null | HubCanonical.SalesOrder;
+  }
+  /**
+   * A product moved by a Shipment (Odoo stock.move).
+   */
+  export interface ShipmentLine {
+    odooId: number;
+    productId: string;
+    /**
+     * product_uom_qty.
+     */
+    quantityOrdered: string;
+    /**
+     * quantity (Odoo 17).
+     */
+    quantityDone: string;
+    state: string;
+  }
+  /**
+   * An outgoing delivery (Odoo stock.picking of an outgoing picking type) with the lines it ships.
+   */
+  export interface Shipment {
+    /**
+     * Canonical id, e.g. odoo-shipment-5.
+     */
+    id: string;
+    odooId: number;
+    /**
+     * e.g. WH/OUT/00005.
+     */
+    name: string;
+    /**
+     * draft, waiting, confirmed, assigned, done or cancel.
+     */
+    state: string;
+    /**
+     * Default: null
+     */
+    customerId: null | string;
+    /**
+     * Canonical id of the sales order (sale_id).
+     *
+     * Default: null
+     */
+    orderId: null | string;
+    /**
+     * origin, e.g. S00042.
+     *
+     * Default: null
+     */
+    originOrder: null | string;
+    /**
+     * Default: null
+     */
+    scheduledDate: null | number;
+    /**
+     * Default: null
+     */
+    doneDate: null | number;
+    /**
+     * carrier_tracking_ref.
+     *
+     * Default: null
+     */
+    trackingReference: null | string;
+    lines: HubCanonical.ShipmentLine[];
+  }
+  /**
+   * Value of the shipment topic. shipment is null exactly when the event is a deletion.
+   */
+  export interface ShipmentEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    shipment: null | HubCanonical.Shipment;
+  }
 }
 
 export type ContactEvent = HubCanonical.ContactEvent;
 export type CustomerEvent = HubCanonical.CustomerEvent;
+export type InventoryLevelEvent = HubCanonical.InventoryLevelEvent;
+export type InvoiceEvent = HubCanonical.InvoiceEvent;
+export type PaymentEvent = HubCanonical.PaymentEvent;
+export type ProductEvent = HubCanonical.ProductEvent;
+export type SalesOrderEvent = HubCanonical.SalesOrderEvent;
+export type ShipmentEvent = HubCanonical.ShipmentEvent;
 export type Contact = HubCanonical.Contact;
 export type Customer = HubCanonical.Customer;
 export type Address = HubCanonical.Address;
 export type Envelope = HubCanonical.Envelope;
 export type SourceSystem = HubCanonical.SourceSystem;
+export type InventoryLevel = HubCanonical.InventoryLevel;
+export type Invoice = HubCanonical.Invoice;
+export type Payment = HubCanonical.Payment;
+export type Product = HubCanonical.Product;
+export type SalesOrder = HubCanonical.SalesOrder;
+export type SalesOrderLine = HubCanonical.SalesOrderLine;
+export type Shipment = HubCanonical.Shipment;
+export type ShipmentLine = HubCanonical.ShipmentLine;
 
 /** Value type of each canonical topic, by schema name. */
 export interface CanonicalEventMap {
   ContactEvent: ContactEvent;
   CustomerEvent: CustomerEvent;
+  InventoryLevelEvent: InventoryLevelEvent;
+  InvoiceEvent: InvoiceEvent;
+  PaymentEvent: PaymentEvent;
+  ProductEvent: ProductEvent;
+  SalesOrderEvent: SalesOrderEvent;
+  ShipmentEvent: ShipmentEvent;
 }
