@@ -60,7 +60,7 @@ export class CanonicalCodec {
         name,
         avro.Type.forSchema(
           avroSchemas[name] as unknown as avro.Schema,
-          CANONICAL_AVRO_OPTIONS as unknown as Partial<avro.ForSchemaOptions>,
+          { ...CANONICAL_AVRO_OPTIONS } as unknown as Partial<avro.ForSchemaOptions>,
         ),
       );
     }
@@ -70,7 +70,7 @@ export class CanonicalCodec {
     return new CanonicalCodec(
       new SchemaRegistry(
         { host: registryUrl, clientId: 'hub' },
-        { [SchemaType.AVRO]: CANONICAL_AVRO_OPTIONS as never },
+        { [SchemaType.AVRO]: { ...CANONICAL_AVRO_OPTIONS } as never },
       ),
       topicPrefix,
     );

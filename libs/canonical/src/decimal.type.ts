@@ -75,5 +75,5 @@ function fromTwosComplement(buf: Buffer): bigint {
   return buf[0] & 0x80 ? unsigned - (1n << BigInt(buf.length * 8)) : unsigned;
 }
 
-/** avsc options every canonical codec uses. */
+/** avsc options every canonical codec uses. Spread a copy at each use: avsc stores its type registry in the object it is given. */
 export const CANONICAL_AVRO_OPTIONS = { logicalTypes: { decimal: DecimalType } } as const;
