@@ -7,3 +7,4 @@ export * from './canonical-codec';
 export * from './canonical-publisher';
 export * from './kafka-topics';
 export * from './decimal.type';
+export * from './ownership';

@@ -1,0 +1,118 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { avroSchemas } from './generated/avro-schemas';
+import {
+  canonicalEntities,
+  defaultOwnershipPath,
+  FieldOwnership,
+  fieldsOwnedBy,
+  loadFieldOwnership,
+  OwnershipError,
+  pickOwnedFields,
+  systemsOfRecord,
+} from './ownership';
+
+const fixtures = join(__dirname, '../../../test/fixtures/ownership');
+// Fixtures are checked against Customer and Contact only, so new entities do not make them stale.
+const schemas = { CustomerEvent: avroSchemas.CustomerEvent, ContactEvent: avroSchemas.ContactEvent };
+const fixture = (dir: 'ok' | 'not-ok', file: string) =>
+  FieldOwnership.parse(readFileSync(join(fixtures, dir, file), 'utf8'), { source: file, schemas });
+
+const customer = {
+  id: 'odoo-partner-42',
+  odooId: 42,
+  name: 'Azure Interior',
+  reference: null,
+  vat: 'BE0477472701',
+  email: 'info@azure.example',
+  phone: '+32 2 290 34 90',
+  website: null,
+  address: { street: '4557 De Silva St', street2: null, zip: '94538', city: 'Fremont', countryCode: 'US' },
+  active: true,
+};
+
+describe('the hub ownership table (config/ownership.yaml)', () => {
+  const ownership = loadFieldOwnership();
+
+  it('is found above the module and covers every entity a canonical topic carries', () => {
+    expect(defaultOwnershipPath()).toMatch(/config[\\/]ownership\.yaml$/);
+    const entities = canonicalEntities().map((e) => e.name);
+    expect(entities).toEqual(expect.arrayContaining(['Customer', 'Contact']));
+    expect(ownership.entities().sort()).toEqual([...entities].sort());
+  });
+
+  it('gives Odoo every field of Customer and Contact', () => {
+    for (const entity of canonicalEntities().filter((e) => ['Customer', 'Contact'].includes(e.name))) {
+      expect(fieldsOwnedBy(entity.name, 'odoo')).toEqual(entity.fields);
+      expect(fieldsOwnedBy(entity.name, 'salesforce')).toEqual([]);
+      expect(fieldsOwnedBy(entity.name, 'support')).toEqual([]);
+    }
+  });
+
+  it('leaves the Salesforce order id to Salesforce', () => {
+    expect(fieldsOwnedBy('SalesOrder', 'salesforce')).toEqual(['salesforceOrderId']);
+  });
+
+  it('picks a copy of the owned fields, nested records whole', () => {
+    const picked = pickOwnedFields('Customer', 'odoo', customer);
+    expect(picked).toEqual(customer);
+    expect(picked.address).not.toBe(customer.address);
+    expect(pickOwnedFields('Customer', 'salesforce', customer)).toEqual({});
+  });
+
+  it('allows the systems of the envelope enum', () => {
+    expect(systemsOfRecord()).toEqual(['odoo', 'salesforce', 'support']);
+  });
+});
+
+describe('FieldOwnership', () => {
+  const split = fixture('ok', 'split-owners.yaml');
+
+  it('lists the fields each system owns in schema order, whatever the file order', () => {
+    expect(split.fieldsOwnedBy('Customer', 'salesforce')).toEqual(['email', 'phone', 'website']);
+    expect(split.fieldsOwnedBy('Contact', 'odoo')).toEqual(['id', 'odooId', 'customerId', 'name', 'active']);
+    expect(split.fieldsOwnedBy('Contact', 'support')).toEqual(['phone', 'mobile']);
+    expect(split.ownerOf('Contact', 'jobTitle')).toBe('salesforce');
+  });
+
+  it('keeps only the owned fields, leaves absent ones absent and drops keys the schema does not know', () => {
+    const { email: _email, ...withoutEmail } = customer;
+    expect(split.pickOwnedFields('Customer', 'salesforce', { ...withoutEmail, extra: 1 })).toEqual({
+      phone: customer.phone,
+      website: null,
+    });
+    const odoo = split.pickOwnedFields('Customer', 'odoo', customer);
+    expect(Object.keys(odoo)).toEqual(['id', 'odooId', 'name', 'reference', 'vat', 'address', 'active']);
+    odoo.address!.city = 'changed';
+    expect(customer.address.city).toBe('Fremont');
+  });
+
+  it('names the entity or entity.field it does not know', () => {
+    expect(() => split.fieldsOwnedBy('Ticket', 'support')).toThrow('Ticket: unknown entity');
+    expect(() => split.ownerOf('Customer', 'fax')).toThrow('Customer.fax: unknown field');
+    expect(() => split.pickOwnedFields('Invoice', 'odoo', {})).toThrow(OwnershipError);
+  });
+
+  describe.each(readdirSync(join(fixtures, 'not-ok')).sort())('refuses not-ok/%s', (file) => {
+    const text = readFileSync(join(fixtures, 'not-ok', file), 'utf8');
+    const expected = [...text.matchAll(/^# expect: (.+)$/gm)].map((m) => m[1]);
+
+    it('with every expected problem named', () => {
+      expect(expected.length).toBeGreaterThan(0);
+      const error = (() => {
+        try {
+          FieldOwnership.parse(text, { source: file, schemas });
+        } catch (e) {
+          return e;
+        }
+        return undefined;
+      })();
+      expect(error).toBeInstanceOf(OwnershipError);
+      const { problems, message } = error as OwnershipError;
+      expect(message).toContain(file);
+      for (const problem of expected) {
+        expect(problems.some((p) => p.startsWith(problem))).toBe(true);
+      }
+    });
+  });
+});

@@ -1,0 +1,256 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { avroSchemas } from './generated/avro-schemas';
+import type { SourceSystem } from './generated/avro-types';
+
+/** A system of record: the envelope's `sourceSystem` symbols in lower case (odoo, salesforce, support). */
+export type SystemOfRecord = Lowercase<SourceSystem>;
+
+/** The ownership file does not fit the schemas; each problem names `Entity.field` (or `Entity`) and what is wrong. */
+export class OwnershipError extends Error {
+  override readonly name = 'OwnershipError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: invalid field ownership:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** A canonical entity: the record carried by one `*Event` schema next to its envelope. */
+export interface CanonicalEntity {
+  /** Record name, e.g. Customer. */
+  name: string;
+  /** The event schema that carries it, e.g. CustomerEvent. */
+  eventSchema: string;
+  /** The event's field holding it, e.g. customer. */
+  eventField: string;
+  /** Top-level fields in schema order: the unit of ownership. */
+  fields: readonly string[];
+}
+
+type SchemaSet = Readonly<Record<string, unknown>>;
+type Json = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Every named type of the schema set, by short and full name (expanded schemas define each type once). */
+function namedTypes(schemas: SchemaSet): Map<string, Json> {
+  const named = new Map<string, Json>();
+  const walk = (schema: unknown, ns: string | undefined): void => {
+    if (Array.isArray(schema)) return schema.forEach((s) => walk(s, ns));
+    if (!isObject(schema)) return;
+    const here = typeof schema.namespace === 'string' ? schema.namespace : ns;
+    if (typeof schema.name === 'string' && ['record', 'enum', 'fixed', 'error'].includes(String(schema.type))) {
+      named.set(schema.name, schema);
+      if (here) named.set(`${here}.${schema.name}`, schema);
+    }
+    if (Array.isArray(schema.fields)) schema.fields.forEach((f) => isObject(f) && walk(f.type, here));
+    walk(schema.items, here);
+    walk(schema.values, here);
+    if (isObject(schema.type) || Array.isArray(schema.type)) walk(schema.type, here);
+  };
+  Object.values(schemas).forEach((s) => walk(s, undefined));
+  return named;
+}
+
+/**
+ * The canonical entities of a schema set (default: the generated {@link avroSchemas}): for each `*Event`, the record
+ * in its one non-envelope field. New schemas in `schemas/avro` appear here after `npm run codegen`.
+ */
+export function canonicalEntities(schemas: SchemaSet = avroSchemas): CanonicalEntity[] {
+  const named = namedTypes(schemas);
+  const resolveRecord = (type: unknown): Json | undefined => {
+    const members = Array.isArray(type) ? type : [type];
+    for (const member of members) {
+      const t = typeof member === 'string' ? named.get(member) : member;
+      if (isObject(t) && t.type === 'record') return t;
+    }
+    return undefined;
+  };
+  const entities: CanonicalEntity[] = [];
+  for (const [eventSchema, schema] of Object.entries(schemas)) {
+    if (!isObject(schema) || !Array.isArray(schema.fields)) continue;
+    for (const field of schema.fields) {
+      if (!isObject(field) || field.name === 'envelope') continue;
+      const record = resolveRecord(field.type);
+      if (!record || !Array.isArray(record.fields)) continue;
+      entities.push({
+        name: String(record.name),
+        eventSchema,
+        eventField: String(field.name),
+        fields: record.fields.filter(isObject).map((f) => String(f.name)),
+      });
+    }
+  }
+  return entities;
+}
+
+/** The systems a field may belong to: the symbols of the envelope's `SourceSystem` enum, lower-cased. */
+export function systemsOfRecord(schemas: SchemaSet = avroSchemas): SystemOfRecord[] {
+  const sourceSystem = namedTypes(schemas).get('SourceSystem');
+  if (!sourceSystem || !Array.isArray(sourceSystem.symbols)) {
+    throw new Error('the canonical schemas define no SourceSystem enum: cannot tell which systems may own fields');
+  }
+  return sourceSystem.symbols.map((s) => String(s).toLowerCase() as SystemOfRecord);
+}
+
+export interface OwnershipParseOptions {
+  /** Named in errors, e.g. the file path. */
+  source?: string;
+  /** The event schemas to validate against; default the generated canonical schemas. */
+  schemas?: SchemaSet;
+}
+
+/**
+ * Which system is the system of record for each top-level field of each canonical entity (config/ownership.yaml).
+ * Immutable once built; construction validates the whole table against the schemas, so a FieldOwnership in hand is
+ * complete: every field of every entity has exactly one owner. Nested records and arrays (`address`, `lines`) are
+ * owned as a whole by their top-level field; dotted paths are refused.
+ */
+export class FieldOwnership {
+  private constructor(private readonly owners: ReadonlyMap<string, ReadonlyMap<string, SystemOfRecord>>) {}
+
+  /** Parses YAML text. Throws {@link OwnershipError} listing every problem (not just the first). */
+  static parse(text: string, options: OwnershipParseOptions = {}): FieldOwnership {
+    const source = options.source ?? 'ownership';
+    let data: unknown;
+    try {
+      data = parseYaml(text);
+    } catch (error) {
+      throw new OwnershipError(source, [`not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+    }
+    return FieldOwnership.fromData(data, options);
+  }
+
+  /** Validates an already parsed document (`{ entities: { Entity: { field: system } } }`). */
+  static fromData(data: unknown, options: OwnershipParseOptions = {}): FieldOwnership {
+    const source = options.source ?? 'ownership';
+    const entities = canonicalEntities(options.schemas);
+    const systems = systemsOfRecord(options.schemas);
+    const byName = new Map(entities.map((e) => [e.name, e]));
+    const problems: string[] = [];
+    const owners = new Map<string, Map<string, SystemOfRecord>>();
+
+    if (!isObject(data)) throw new OwnershipError(source, ['expected a mapping with an `entities` key']);
+    for (const key of Object.keys(data)) if (key !== 'entities') problems.push(`${key}: unknown top-level key`);
+    if (!isObject(data.entities)) {
+      throw new OwnershipError(source, [...problems, 'entities: expected a mapping of entity → field → system']);
+    }
+    for (const [entityName, declared] of Object.entries(data.entities)) {
+      const entity = byName.get(entityName);
+      if (!entity) {
+        problems.push(`${entityName}: unknown entity (known: ${[...byName.keys()].sort().join(', ')})`);
+        continue;
+      }
+      if (!isObject(declared)) {
+        problems.push(`${entityName}: expected a mapping of field → system`);
+        continue;
+      }
+      const fields = new Map<string, SystemOfRecord>();
+      for (const [field, system] of Object.entries(declared)) {
+        const path = `${entityName}.${field}`;
+        if (field.includes('.')) {
+          const top = field.split('.')[0];
+          problems.push(`${path}: ownership is per top-level field, give ${entityName}.${top} one owner`);
+        } else if (!entity.fields.includes(field)) {
+          problems.push(`${path}: unknown field (${entityName} has ${entity.fields.join(', ')})`);
+        } else if (typeof system !== 'string' || !(systems as string[]).includes(system)) {
+          problems.push(`${path}: unknown system ${JSON.stringify(system)} (expected one of ${systems.join(', ')})`);
+        } else {
+          fields.set(field, system as SystemOfRecord);
+        }
+      }
+      for (const field of entity.fields) {
+        if (!(field in declared)) problems.push(`${entityName}.${field}: no system of record`);
+      }
+      // Schema order, so fieldsOwnedBy lists fields as the schema does whatever order the file uses.
+      owners.set(entityName, new Map(entity.fields.filter((f) => fields.has(f)).map((f) => [f, fields.get(f)!])));
+    }
+    for (const entity of entities) {
+      if (!(entity.name in data.entities)) {
+        problems.push(`${entity.name}: no ownership declared (carried by ${entity.eventSchema})`);
+      }
+    }
+    if (problems.length) throw new OwnershipError(source, problems);
+    return new FieldOwnership(owners);
+  }
+
+  /** Entity names, in file order. */
+  entities(): string[] {
+    return [...this.owners.keys()];
+  }
+
+  /** Field → owner of one entity, in schema order. Throws {@link OwnershipError} for an unknown entity. */
+  ownersOf(entity: string): ReadonlyMap<string, SystemOfRecord> {
+    const owners = this.owners.get(entity);
+    if (!owners) throw new OwnershipError('ownership', [`${entity}: unknown entity`]);
+    return owners;
+  }
+
+  /** The system of record of `entity.field`. Throws {@link OwnershipError} for an unknown entity or field. */
+  ownerOf(entity: string, field: string): SystemOfRecord {
+    const owner = this.ownersOf(entity).get(field);
+    if (!owner) throw new OwnershipError('ownership', [`${entity}.${field}: unknown field`]);
+    return owner;
+  }
+
+  /** Top-level fields of `entity` that `system` owns, in schema order (empty when it owns none). */
+  fieldsOwnedBy(entity: string, system: SystemOfRecord): string[] {
+    return [...this.ownersOf(entity)].filter(([, owner]) => owner === system).map(([field]) => field);
+  }
+
+  /**
+   * A deep copy of `record` with only the top-level fields `system` owns (fields absent from `record` stay absent;
+   * keys the schema does not know are dropped). Use it before writing a record back to `system`'s peers, so a
+   * system never overwrites what another one owns.
+   */
+  pickOwnedFields<T extends object>(entity: string, system: SystemOfRecord, record: T): Partial<T> {
+    const out: Record<string, unknown> = {};
+    for (const field of this.fieldsOwnedBy(entity, system)) {
+      if (Object.prototype.hasOwnProperty.call(record, field)) {
+        out[field] = structuredClone((record as Record<string, unknown>)[field]);
+      }
+    }
+    return out as Partial<T>;
+  }
+}
+
+/** Where the hub keeps the table, relative to the repository (or deployment) root. */
+export const OWNERSHIP_FILE = 'config/ownership.yaml';
+
+/** The first `config/ownership.yaml` above this module (source tree or dist), else under the working directory. */
+export function defaultOwnershipPath(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, OWNERSHIP_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return resolve(OWNERSHIP_FILE);
+  }
+}
+
+/**
+ * Reads and validates the ownership file; call it at start so a bad table fails boot.
+ * Throws {@link OwnershipError} (every problem named) or the file system's error when the file is missing.
+ */
+export function loadFieldOwnership(path: string = defaultOwnershipPath()): FieldOwnership {
+  return FieldOwnership.parse(readFileSync(path, 'utf8'), { source: path });
+}
+
+let shared: FieldOwnership | undefined;
+
+/** The hub's table from {@link defaultOwnershipPath}, loaded and validated on first use, then cached. */
+export function fieldOwnership(): FieldOwnership {
+  shared ??= loadFieldOwnership();
+  return shared;
+}
+
+/** {@link FieldOwnership.fieldsOwnedBy} on the hub's table. */
+export function fieldsOwnedBy(entity: string, system: SystemOfRecord): string[] {
+  return fieldOwnership().fieldsOwnedBy(entity, system);
+}
+
+/** {@link FieldOwnership.pickOwnedFields} on the hub's table. */
+export function pickOwnedFields<T extends object>(entity: string, system: SystemOfRecord, record: T): Partial<T> {
+  return fieldOwnership().pickOwnedFields(entity, system, record);
+}
