@@ -65,6 +65,23 @@ export default tseslint.config(
     },
   },
   {
+    // Examples prove a team can join by subscribing alone: they use public clients, never the hub's code.
+    files: ['examples/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@hub/*', '**/libs/**', '**/apps/**'],
+              message: 'Examples stand alone: use kafkajs and the registry client, not the hub code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Scripts, the demo and the sandboxes are command-line programs: printing is their job.
     files: ['scripts/**', 'test/sandboxes/**/main.ts', 'bench/**', 'examples/**'],
     rules: { 'no-console': 'off' },
