@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { RunningApp, startApp } from './lib/app-process';
+import { RunningApp, startApps } from './lib/app-process';
 
 const ROOT = join(__dirname, '..');
 const once = process.argv.includes('--once');
@@ -82,20 +82,16 @@ async function main() {
     say('stopping the services (the stack keeps running: scripts/stack down stops it)');
     void stopAll().then(() => process.exit(0));
   });
-  const started = await Promise.all([
-    startApp('odoo-cdc', { ...common, HUB_DATABASE_URL: status.postgres.hub }, { port: 3101, logDir }),
-    startApp(
-      'projector-salesforce',
-      {
-        ...common,
-        SF_LOGIN_URL: status.salesforceSandbox.url,
-        SF_CLIENT_ID: 'hub-client',
-        SF_CLIENT_SECRET: 'hub-secret',
-      },
-      { port: 3102, logDir },
-    ),
-    startApp('ingress', common, { port: 3100, logDir }),
-    startApp('projector-support', common, { port: 3103, logDir }),
+  const sf0 = {
+    SF_LOGIN_URL: status.salesforceSandbox.url,
+    SF_CLIENT_ID: 'hub-client',
+    SF_CLIENT_SECRET: 'hub-secret',
+  };
+  const started = await startApps([
+    { name: 'odoo-cdc', env: { ...common, HUB_DATABASE_URL: status.postgres.hub }, port: 3101, logDir },
+    { name: 'projector-salesforce', env: { ...common, ...sf0 }, port: 3102, logDir },
+    { name: 'ingress', env: common, port: 3100, logDir },
+    { name: 'projector-support', env: common, port: 3103, logDir },
   ]);
   apps.push(...started);
   for (const a of apps)

@@ -36,6 +36,24 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Starts several apps together; if one fails to become ready, the others are stopped too, so no process is left
+ * running without an owner.
+ */
+export async function startApps(
+  specs: { name: AppName; env: Record<string, string>; port?: number; logDir?: string }[],
+): Promise<RunningApp[]> {
+  const results = await Promise.allSettled(
+    specs.map((s) => startApp(s.name, s.env, { port: s.port, logDir: s.logDir })),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.kill() : undefined)));
+    throw failed.reason;
+  }
+  return results.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
+}
+
 /** Starts a built app (`npm run build`) as its own process (the same `main.js` a container runs) and waits until it is ready. */
 export async function startApp(
   name: AppName,

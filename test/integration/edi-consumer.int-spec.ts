@@ -4,8 +4,8 @@ import {
   canonicalTopicConfigs,
   CanonicalValue,
   deterministicEventId,
-  ensureTopics,
 } from '@hub/canonical';
+import { ensureTopics } from '@hub/resilience';
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { kafka } from './support/kafka';
 import { ROOT, runId, stack } from './support/stack';

@@ -1,11 +1,11 @@
 import type { Client } from 'pg';
 import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
-import { eventually, RunningApp, startApp } from '../../scripts/lib/app-process';
+import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import { CollectedSpan, startOtlpCollector } from './support/otlp-collector';
 import { SandboxClient } from './support/salesforce-sandbox';
-import { runId, stack } from './support/stack';
+import { createHubDatabase, runId, stack } from './support/stack';
 
 /**
  * The first vertical slice, on the real stack: rows written into Odoo's tables by SQL travel through Debezium,
@@ -22,6 +22,7 @@ describe('Odoo → Kafka → Salesforce', () => {
   let cdc: RunningApp;
   let projector: RunningApp;
   let db: Client;
+  let hubDb: Awaited<ReturnType<typeof createHubDatabase>>;
 
   const account = async (odooId: number) =>
     (
@@ -43,29 +44,37 @@ describe('Odoo → Kafka → Salesforce', () => {
       OTEL_BSP_SCHEDULE_DELAY: '200',
     };
     db = await odooDb();
-    [cdc, projector] = await Promise.all([
-      startApp('odoo-cdc', {
-        ...common,
-        HUB_DATABASE_URL: s.postgres.hub,
-        CONSUMER_GROUP: `${prefix}odoo-cdc`,
-        DEAD_LETTER_TOPIC: cdcDeadLetters,
-      }),
-      startApp('projector-salesforce', {
-        ...common,
-        CONSUMER_GROUP: `${prefix}projector-salesforce`,
-        DEAD_LETTER_TOPIC: projectorDeadLetters,
-        SF_LOGIN_URL: sandbox.url,
-        SF_CLIENT_ID: 'hub-client',
-        SF_CLIENT_SECRET: 'hub-secret',
-        SF_BREAKER_RESET_MS: '2000',
-        SF_BREAKER_VOLUME: '3',
-      }),
+    hubDb = await createHubDatabase(`hub_${run}`);
+    [cdc, projector] = await startApps([
+      {
+        name: 'odoo-cdc',
+        env: {
+          ...common,
+          HUB_DATABASE_URL: hubDb.url,
+          CONSUMER_GROUP: `${prefix}odoo-cdc`,
+          DEAD_LETTER_TOPIC: cdcDeadLetters,
+        },
+      },
+      {
+        name: 'projector-salesforce',
+        env: {
+          ...common,
+          CONSUMER_GROUP: `${prefix}projector-salesforce`,
+          DEAD_LETTER_TOPIC: projectorDeadLetters,
+          SF_LOGIN_URL: sandbox.url,
+          SF_CLIENT_ID: 'hub-client',
+          SF_CLIENT_SECRET: 'hub-secret',
+          SF_BREAKER_RESET_MS: '2000',
+          SF_BREAKER_VOLUME: '3',
+        },
+      },
     ]);
   });
 
   afterAll(async () => {
     await Promise.all([cdc?.kill(), projector?.kill()]);
     await db?.end();
+    await hubDb?.drop();
     await sandbox?.close();
     await collector?.close();
   });
@@ -137,7 +146,7 @@ describe('Odoo → Kafka → Salesforce', () => {
   });
 
   it('dead-letters a malformed change event with its reason while later records keep flowing', async () => {
-    await produceRaw('odoo.public.res_partner', [
+    await produceRaw('odoo.changes', [
       { key: '{"id":-1}', value: 'this is not a change event' },
       { key: '{"id":-2}', value: JSON.stringify({ op: 'c', after: { id: -2 }, source: { table: 'res_partner' } }) },
     ]);
@@ -156,7 +165,7 @@ describe('Odoo → Kafka → Salesforce', () => {
         expect.objectContaining({
           value: 'this is not a change event',
           reason: 'UNDECODABLE',
-          topic: 'odoo.public.res_partner',
+          topic: 'odoo.changes',
         }),
         expect.objectContaining({
           reason: 'INVALID_RECORD',

@@ -7,9 +7,8 @@ export const odooCdcConfigShape = {
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
   HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
-  /** Debezium's topic.prefix: change topics are <prefix>.<schema>.<table>. */
-  CDC_TOPIC_PREFIX: z.string().min(1).default('odoo'),
-  CDC_SCHEMA: z.string().min(1).default('public'),
+  /** The single-partition topic Debezium routes every captured table and the transaction markers into. */
+  CDC_TOPIC: z.string().min(1).default('odoo.changes'),
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-odoo-cdc'),

@@ -1,17 +1,18 @@
-import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
+  CANONICAL_TOPICS,
   CanonicalCodec,
   CanonicalPublisher,
   CanonicalTopicKey,
   canonicalTopicConfigs,
-  ensureTopics,
 } from '@hub/canonical';
 import {
   AppLogger,
   ConsumerHost,
   ConsumerHostOptions,
+  ensureTopics,
   HandlerRegistry,
   HealthController,
   injectTraceHeaders,
@@ -19,30 +20,21 @@ import {
   readinessChecksProvider,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
-import { Pool } from 'pg';
+import { AggregateProjectionService } from './aggregates/aggregate-projection.service';
 import type { OdooCdcConfig } from './config';
-import { CountryChangedHandler } from './country/country-changed.handler';
-import { CountryRepository, HubDatabase } from './country/country.repository';
-import { CountryService } from './country/country.service';
-import { DebeziumDecoder, odooChangeType } from './debezium/debezium.decoder';
-import { PartnerChangedHandler } from './partner/partner-changed.handler';
+import { HubDatabase, PgHubDatabase } from './database/hub-database';
+import { DebeziumDecoder, OdooStreamEvent } from './debezium/debezium.decoder';
+import { CdcIngestService } from './ingest/cdc-ingest.service';
+import { OdooChangeHandler, TransactionEndHandler } from './ingest/odoo-stream.handlers';
+import { CdcMirror } from './mirror/cdc-mirror.repository';
+import { PendingAggregates } from './mirror/pending-aggregates.repository';
 import { PartnerProjectionService } from './partner/partner-projection.service';
 
-/** The Odoo tables odoo-cdc maps today; their change topics are its subscription. */
-export const MAPPED_TABLES = ['res_country', 'res_partner'] as const;
-const PRODUCED_TOPICS: CanonicalTopicKey[] = ['customer', 'contact'];
+const PRODUCED_TOPICS = Object.keys(CANONICAL_TOPICS).filter(
+  (k) => CANONICAL_TOPICS[k as CanonicalTopicKey].owner === 'odoo-cdc',
+) as CanonicalTopicKey[];
 
-class PgHubDatabase implements HubDatabase, OnApplicationShutdown {
-  readonly pool: Pool;
-  constructor(url: string) {
-    this.pool = new Pool({ connectionString: url, max: 4 });
-  }
-  async onApplicationShutdown() {
-    await this.pool.end();
-  }
-}
-
-/** Creates the canonical topics and registers their schemas before the consumer starts. */
+/** Creates the topics odoo-cdc reads and writes, and registers the canonical schemas, before the consumer starts. */
 class CanonicalContractBootstrap implements OnModuleInit {
   constructor(
     private readonly kafka: KafkaClient,
@@ -59,12 +51,9 @@ class CanonicalContractBootstrap implements OnModuleInit {
         prefix: cfg.HUB_TOPIC_PREFIX,
         replicationFactor: cfg.KAFKA_REPLICATION_FACTOR,
       }),
-      // Debezium creates its topics on first write; creating them here lets the consumer subscribe before that.
-      ...MAPPED_TABLES.map((t) => ({
-        topic: `${cfg.CDC_TOPIC_PREFIX}.${cfg.CDC_SCHEMA}.${t}`,
-        numPartitions: 1,
-        replicationFactor: cfg.KAFKA_REPLICATION_FACTOR,
-      })),
+      // One partition: the whole Odoo stream in commit order. Debezium would create it on first write; creating it
+      // here lets odoo-cdc subscribe first and pins the partition count.
+      { topic: cfg.CDC_TOPIC, numPartitions: 1, replicationFactor: cfg.KAFKA_REPLICATION_FACTOR },
     ]);
     await this.codec.registerProducerSchemas(PRODUCED_TOPICS);
     this.log.info({ created }, 'canonical topics ready, schemas registered');
@@ -101,25 +90,30 @@ export class OdooCdcModule {
           useFactory: (kafka: KafkaClient, codec: CanonicalCodec, appLog: AppLogger) =>
             new CanonicalContractBootstrap(kafka, codec, config, appLog),
         },
+        { provide: CdcMirror, inject: [HubDatabase], useFactory: (db: HubDatabase) => new CdcMirror(db) },
         {
-          provide: CountryRepository,
+          provide: PendingAggregates,
           inject: [HubDatabase],
-          useFactory: (db: HubDatabase) => new CountryRepository(db),
+          useFactory: (db: HubDatabase) => new PendingAggregates(db),
         },
-        CountryService,
         PartnerProjectionService,
-        CountryChangedHandler,
-        PartnerChangedHandler,
+        AggregateProjectionService,
+        CdcIngestService,
+        OdooChangeHandler,
+        TransactionEndHandler,
         HandlerRegistry,
         {
           provide: ConsumerHostOptions,
           useValue: {
             groupId: config.CONSUMER_GROUP,
-            topics: MAPPED_TABLES.map((t) => `${config.CDC_TOPIC_PREFIX}.${config.CDC_SCHEMA}.${t}`),
-            eventTypes: MAPPED_TABLES.map(odooChangeType),
+            topics: [config.CDC_TOPIC],
+            eventTypes: Object.values(OdooStreamEvent),
+            ignoredEventTypes: [OdooStreamEvent.transactionBegin],
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
-            decoder: new DebeziumDecoder(config.CDC_TOPIC_PREFIX),
+            decoder: new DebeziumDecoder(),
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            // One partition, in order: there is nothing to parallelise across.
+            partitionsConsumedConcurrently: 1,
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,

@@ -1,19 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import {
-  CANONICAL_TOPICS,
-  CanonicalCodec,
-  CanonicalTopicKey,
-  canonicalTopicConfigs,
-  ensureTopics,
-} from '@hub/canonical';
+import { CANONICAL_TOPICS, CanonicalCodec, CanonicalTopicKey, canonicalTopicConfigs } from '@hub/canonical';
 import {
   AppLogger,
   CanonicalMessageDecoder,
   ConsumerHost,
   ConsumerHostOptions,
   DEFAULT_BREAKER_OPTIONS,
+  ensureTopics,
   HandlerRegistry,
   HealthController,
   KafkaClient,

@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { ITopicConfig } from 'kafkajs';
 import { CANONICAL_TOPICS, CanonicalTopicKey, physicalTopicName } from './topics';
 
 export interface TopicSettings {
@@ -24,12 +24,4 @@ export function canonicalTopicConfigs(keys: readonly CanonicalTopicKey[], settin
         : [{ name: 'cleanup.policy', value: 'delete' }],
     };
   });
-}
-
-/** Creates the topics that do not exist yet; existing topics are left as they are. */
-export async function ensureTopics(admin: Admin, topics: ITopicConfig[]): Promise<string[]> {
-  const existing = new Set(await admin.listTopics());
-  const missing = topics.filter((t) => !existing.has(t.topic));
-  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true });
-  return missing.map((t) => t.topic);
 }

@@ -6,6 +6,7 @@ export * from './dead-letter/dead-letter.publisher';
 export * from './runtime/config';
 export * from './runtime/logger';
 export * from './runtime/kafka-client';
+export * from './runtime/kafka-topics';
 export * from './tracing/kafka-trace-context';
 export * from './nest/on-event.decorator';
 export * from './nest/handler-registry';

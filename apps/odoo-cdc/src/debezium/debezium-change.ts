@@ -17,6 +17,28 @@ export interface DebeziumChange<Row = Record<string, unknown>> {
     snapshot?: string;
   };
   ts_ms?: number;
+  /** Present when the connector runs with provide.transaction.metadata; absent for snapshot reads. */
+  transaction?: { id: string; total_order: number; data_collection_order: number } | null;
+}
+
+/** Debezium's transaction boundary record (provide.transaction.metadata=true), routed into the same topic. */
+export interface TransactionMarker {
+  status: 'BEGIN' | 'END';
+  id: string;
+  event_count?: number | null;
+  data_collections?: { data_collection: string; event_count: number }[] | null;
+  ts_ms: number;
+}
+
+export function isTransactionMarker(value: unknown): value is TransactionMarker {
+  const v = value as Partial<TransactionMarker> | null;
+  return !!v && typeof v === 'object' && (v.status === 'BEGIN' || v.status === 'END') && typeof v.id === 'string';
+}
+
+/** LSN of a transaction id as Debezium writes it for PostgreSQL ("txId:lsn"). */
+export function transactionPosition(id: string): number | undefined {
+  const lsn = Number(id.split(':')[1]);
+  return Number.isSafeInteger(lsn) ? lsn : undefined;
 }
 
 const OPS = new Set(['c', 'u', 'd', 'r', 't', 'm']);

@@ -1,27 +1,22 @@
 import { DecodedEvent, MessageDecoder, PermanentError, PermanentErrorCode } from '@hub/resilience';
 import type { KafkaMessage } from 'kafkajs';
-import { assertDebeziumChange } from './debezium-change';
+import { assertDebeziumChange, isTransactionMarker } from './debezium-change';
 
-/** Event type the decoder gives a change of an Odoo table, e.g. odoo.res_partner.changed. */
-export const odooChangeType = (table: string) => `odoo.${table}.changed`;
+/** Event types the decoder yields for the ordered Odoo change stream. */
+export const OdooStreamEvent = {
+  change: 'odoo.change',
+  transactionBegin: 'odoo.transaction.begin',
+  transactionEnd: 'odoo.transaction.end',
+} as const;
 
 /**
- * Decodes Debezium's JSON change events. Routing is by the topic's table name (topic.prefix.schema.table), so a
- * record can never be handled as another table's. Tombstones, which Debezium emits after each delete for log
- * compaction, carry nothing the delete event did not: they are skipped.
+ * Decodes the ordered Odoo change stream: Debezium's JSON change events of every captured table and its
+ * transaction BEGIN/END markers, all routed into one single-partition topic. Tombstones, which Debezium emits after
+ * each delete for log compaction, carry nothing the delete event did not: they are skipped.
  */
 export class DebeziumDecoder implements MessageDecoder {
-  constructor(private readonly topicPrefix: string) {}
-
   async decode(message: KafkaMessage, topic: string): Promise<DecodedEvent | null> {
     if (message.value === null) return null;
-    const table = topic.startsWith(`${this.topicPrefix}.`) ? topic.split('.').pop()! : undefined;
-    if (!table) {
-      throw new PermanentError(
-        PermanentErrorCode.INVALID_RECORD,
-        `topic ${topic} is not a ${this.topicPrefix}.* change topic`,
-      );
-    }
     let parsed: unknown;
     try {
       parsed = JSON.parse(message.value.toString('utf8'));
@@ -31,7 +26,12 @@ export class DebeziumDecoder implements MessageDecoder {
         `${topic}: value is not JSON: ${(error as Error).message}`,
       );
     }
-    const change = assertDebeziumChange(parsed, topic);
-    return { eventType: odooChangeType(table), value: change };
+    if (isTransactionMarker(parsed)) {
+      return {
+        eventType: parsed.status === 'BEGIN' ? OdooStreamEvent.transactionBegin : OdooStreamEvent.transactionEnd,
+        value: parsed,
+      };
+    }
+    return { eventType: OdooStreamEvent.change, value: assertDebeziumChange(parsed, topic) };
   }
 }

@@ -4,6 +4,7 @@ import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { KafkaClient } from '../runtime/kafka-client';
+import { ensureTopics } from '../runtime/kafka-topics';
 import { HandlerRegistry } from './handler-registry';
 import { AppLogger } from './tokens';
 
@@ -50,13 +51,9 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     const o = this.options;
     const handlers = this.registry.build(o.eventTypes, o.ignoredEventTypes);
     await this.kafka.connect();
-    const existing = new Set(await this.kafka.admin.listTopics());
-    if (!existing.has(o.deadLetterTopic)) {
-      await this.kafka.admin.createTopics({
-        topics: [{ topic: o.deadLetterTopic, numPartitions: 1, replicationFactor: o.replicationFactor }],
-        waitForLeaders: true,
-      });
-    }
+    await ensureTopics(this.kafka.admin, [
+      { topic: o.deadLetterTopic, numPartitions: 1, replicationFactor: o.replicationFactor },
+    ]);
     this.runner = new ConsumerRunner(this.kafka.consumer(o.groupId), {
       groupId: o.groupId,
       topics: o.topics,

@@ -1,0 +1,208 @@
+import { Injectable } from '@nestjs/common';
+import { CanonicalPublisher, deterministicEventId, Envelope, OutgoingRecord } from '@hub/canonical';
+import { TransientError } from '@hub/resilience';
+import type { DebeziumChange } from '../debezium/debezium-change';
+import { CdcMirror, OdooRow } from '../mirror/cdc-mirror.repository';
+import type { AggregateKind, PendingAggregate } from '../mirror/pending-aggregates.repository';
+import {
+  CUSTOMER_INVOICE_TYPES,
+  toInventoryLevel,
+  toInvoice,
+  toPayment,
+  toProduct,
+  toSalesOrder,
+  toShipment,
+} from './aggregate.mappers';
+import { odooIds } from './canonical-odoo-ids';
+import { CONTRACT_VERSION } from '../partner/res-partner.mapper';
+
+/** Where each aggregate's root row lives, its canonical id, topic and event types. */
+const AGGREGATES: Record<
+  AggregateKind,
+  { table: string; id: (n: number) => string; upserted: string; deleted: string }
+> = {
+  product: { table: 'product_product', id: odooIds.product, upserted: 'product.upserted', deleted: 'product.deleted' },
+  'sales-order': {
+    table: 'sale_order',
+    id: odooIds.salesOrder,
+    upserted: 'sales-order.upserted',
+    deleted: 'sales-order.deleted',
+  },
+  invoice: { table: 'account_move', id: odooIds.invoice, upserted: 'invoice.upserted', deleted: 'invoice.deleted' },
+  payment: { table: 'account_payment', id: odooIds.payment, upserted: 'payment.upserted', deleted: 'payment.deleted' },
+  shipment: {
+    table: 'stock_picking',
+    id: odooIds.shipment,
+    upserted: 'shipment.upserted',
+    deleted: 'shipment.deleted',
+  },
+  'inventory-level': {
+    table: 'product_product',
+    id: odooIds.product,
+    upserted: 'inventory-level.changed',
+    deleted: 'inventory-level.deleted',
+  },
+};
+
+/** The value field of each aggregate's event record (schemas/avro/*Event.avsc). */
+const VALUE_FIELD: Record<AggregateKind, string> = {
+  product: 'product',
+  'sales-order': 'salesOrder',
+  invoice: 'invoice',
+  payment: 'payment',
+  shipment: 'shipment',
+  'inventory-level': 'inventoryLevel',
+};
+
+export interface PublishContext {
+  transactionId: string | null;
+  occurredAt: number;
+}
+
+/**
+ * Builds whole aggregates (an order with all its lines, a delivery with its moves, a product's stock over all
+ * internal locations) from the mirror and publishes one event per aggregate per source transaction.
+ */
+@Injectable()
+export class AggregateProjectionService {
+  constructor(
+    private readonly mirror: CdcMirror,
+    private readonly publisher: CanonicalPublisher,
+  ) {}
+
+  /** The aggregates a change of one row touches. */
+  async affectedBy(change: DebeziumChange, row: OdooRow): Promise<PendingAggregate[]> {
+    const position = change.source.lsn;
+    const at = (kind: AggregateKind, id: unknown): PendingAggregate[] =>
+      typeof id === 'number' && Number.isInteger(id) ? [{ kind, id, position }] : [];
+    const before = (change.before ?? {}) as OdooRow;
+    switch (change.source.table) {
+      case 'product_product':
+        return at('product', row.id);
+      case 'product_template':
+        return (await this.mirror.children({ table: 'product_product', column: 'product_tmpl_id' }, row.id)).flatMap(
+          (v) => at('product', v.id),
+        );
+      case 'sale_order':
+        return at('sales-order', row.id);
+      case 'sale_order_line':
+        return dedupe([...at('sales-order', row.order_id), ...at('sales-order', before.order_id)]);
+      case 'account_move':
+        return [
+          ...at('invoice', row.id),
+          ...(await this.mirror.children({ table: 'account_payment', column: 'move_id' }, row.id)).flatMap((p) =>
+            at('payment', p.id),
+          ),
+        ];
+      case 'account_payment':
+        return at('payment', row.id);
+      case 'stock_picking':
+        return at('shipment', row.id);
+      case 'stock_move':
+        return dedupe([...at('shipment', row.picking_id), ...at('shipment', before.picking_id)]);
+      case 'stock_quant':
+        return dedupe([...at('inventory-level', row.product_id), ...at('inventory-level', before.product_id)]);
+      default:
+        return [];
+    }
+  }
+
+  async publish(items: PendingAggregate[], ctx: PublishContext): Promise<number> {
+    const records: OutgoingRecord[] = [];
+    for (const item of items) records.push(...(await this.build(item, ctx)));
+    await this.publisher.publish(records);
+    return records.length;
+  }
+
+  private async build(item: PendingAggregate, ctx: PublishContext): Promise<OutgoingRecord[]> {
+    const spec = AGGREGATES[item.kind];
+    const key = spec.id(item.id);
+    const envelope = (eventType: string): Envelope => ({
+      eventId: deterministicEventId('odoo', item.kind, item.id, item.position, ctx.transactionId, eventType),
+      eventType,
+      aggregateId: key,
+      occurredAt: ctx.occurredAt,
+      sourceSystem: 'ODOO',
+      sourceTable: spec.table,
+      sourcePrimaryKey: String(item.id),
+      sourcePosition: item.position,
+      sourceTransactionId: ctx.transactionId,
+      schemaVersion: CONTRACT_VERSION,
+    });
+    const upsert = (value: unknown): OutgoingRecord[] => [
+      { topic: item.kind, key, value: { envelope: envelope(spec.upserted), [VALUE_FIELD[item.kind]]: value } as never },
+    ];
+    const deletion = (): OutgoingRecord[] => [
+      { topic: item.kind, key, value: { envelope: envelope(spec.deleted), [VALUE_FIELD[item.kind]]: null } as never },
+      { topic: item.kind, key, value: null },
+    ];
+
+    if (item.kind === 'inventory-level') {
+      const quants = await this.mirror.children({ table: 'stock_quant', column: 'product_id' }, item.id);
+      const internal: OdooRow[] = [];
+      for (const q of quants) {
+        const location = await this.mirror.get('stock_location', q.location_id as number);
+        if (location?.usage === 'internal') internal.push(q);
+      }
+      return upsert(toInventoryLevel(item.id, internal));
+    }
+
+    const root = await this.mirror.get(spec.table, item.id, true);
+    if (!root) return []; // never seen: a child row referenced a parent outside the captured data
+    const deleted = await this.mirror.isDeleted(spec.table, item.id);
+    switch (item.kind) {
+      case 'product': {
+        if (deleted) return deletion();
+        const template = await this.require('product_template', root.product_tmpl_id);
+        return upsert(toProduct(root, template, await this.companyCurrency(template.company_id)));
+      }
+      case 'sales-order': {
+        if (deleted) return deletion();
+        const lines = await this.mirror.children({ table: 'sale_order_line', column: 'order_id' }, item.id);
+        return upsert(toSalesOrder(root, lines, await this.currencyCode(root.currency_id)));
+      }
+      case 'invoice': {
+        if (!CUSTOMER_INVOICE_TYPES.includes(root.move_type as string)) return [];
+        if (deleted) return deletion();
+        return upsert(toInvoice(root, await this.currencyCode(root.currency_id)));
+      }
+      case 'payment': {
+        if (deleted) return deletion();
+        const move = typeof root.move_id === 'number' ? await this.mirror.get('account_move', root.move_id) : undefined;
+        return upsert(toPayment(root, move, await this.currencyCode(root.currency_id ?? move?.currency_id)));
+      }
+      case 'shipment': {
+        const type = await this.mirror.get('stock_picking_type', root.picking_type_id as number, true);
+        if (type?.code !== 'outgoing') return [];
+        if (deleted) return deletion();
+        const moves = await this.mirror.children({ table: 'stock_move', column: 'picking_id' }, item.id);
+        return upsert(toShipment(root, moves));
+      }
+    }
+  }
+
+  private async require(table: string, id: unknown): Promise<OdooRow> {
+    const row = typeof id === 'number' ? await this.mirror.get(table, id) : undefined;
+    if (!row)
+      throw new TransientError('REFERENCE_DATA_PENDING', `${table} id=${String(id)} is not known yet`, {
+        retryAfterMs: 1_000,
+      });
+    return row;
+  }
+
+  /** res_currency.name holds the ISO 4217 code in Odoo. */
+  private async currencyCode(currencyId: unknown): Promise<string> {
+    const currency = await this.require('res_currency', currencyId);
+    return String(currency.name);
+  }
+
+  private async companyCurrency(companyId: unknown): Promise<string> {
+    const company = await this.require('res_company', typeof companyId === 'number' ? companyId : 1);
+    return this.currencyCode(company.currency_id);
+  }
+}
+
+function dedupe(items: PendingAggregate[]): PendingAggregate[] {
+  const seen = new Set<string>();
+  return items.filter((i) => (seen.has(`${i.kind}/${i.id}`) ? false : (seen.add(`${i.kind}/${i.id}`), true)));
+}

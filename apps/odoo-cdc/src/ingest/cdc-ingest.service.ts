@@ -1,0 +1,122 @@
+import { Injectable } from '@nestjs/common';
+import { CanonicalValidationError } from '@hub/canonical';
+import { mapKafkaError, PermanentError, PermanentErrorCode } from '@hub/resilience';
+import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
+import { checkRow } from '../aggregates/odoo-rows.rules';
+import { DebeziumChange, TransactionMarker } from '../debezium/debezium-change';
+import { CdcMirror, OdooRow } from '../mirror/cdc-mirror.repository';
+import { PendingAggregates } from '../mirror/pending-aggregates.repository';
+import { PartnerProjectionService } from '../partner/partner-projection.service';
+
+/** The Odoo tables odoo-cdc reads; changes of any other table are counted and skipped. */
+export const CAPTURED_TABLES = new Set([
+  'res_company',
+  'res_country',
+  'res_currency',
+  'res_partner',
+  'uom_uom',
+  'product_category',
+  'product_template',
+  'product_product',
+  'sale_order',
+  'sale_order_line',
+  'account_journal',
+  'account_move',
+  'account_payment',
+  'stock_location',
+  'stock_picking_type',
+  'stock_picking',
+  'stock_move',
+  'stock_quant',
+]);
+
+/** The initial snapshot has no transactions: its aggregates are collected under this id and published at its end. */
+export const SNAPSHOT_TRANSACTION = 'initial-snapshot';
+const SNAPSHOT_IN_PROGRESS = new Set(['true', 'first', 'first_in_data_collection', 'last_in_data_collection']);
+
+export interface IngestMetrics {
+  applied: number;
+  stale: number;
+  unmappedTable: number;
+  transactionsCompleted: number;
+  aggregatesPublished: number;
+}
+
+/**
+ * Applies the ordered Odoo change stream. Each change is checked, stored in the mirror (its effect is then durable,
+ * so its offset may be committed), and the aggregates it touches are noted against its transaction. At the
+ * transaction's END every touched aggregate is rebuilt from the mirror and published once: consumers see one event
+ * per committed transaction, never a header without its lines.
+ */
+@Injectable()
+export class CdcIngestService {
+  readonly metrics: IngestMetrics = {
+    applied: 0,
+    stale: 0,
+    unmappedTable: 0,
+    transactionsCompleted: 0,
+    aggregatesPublished: 0,
+  };
+
+  constructor(
+    private readonly mirror: CdcMirror,
+    private readonly pending: PendingAggregates,
+    private readonly aggregates: AggregateProjectionService,
+    private readonly partners: PartnerProjectionService,
+  ) {}
+
+  async ingest(change: DebeziumChange): Promise<void> {
+    const table = change.source.table;
+    if (!CAPTURED_TABLES.has(table) || change.op === 't' || change.op === 'm') {
+      this.metrics.unmappedTable++;
+      return;
+    }
+    if (change.op !== 'd') checkRow(table, change.after as OdooRow);
+    const { row, stale } = await this.mirror.apply(change);
+    if (stale) {
+      this.metrics.stale++;
+      return;
+    }
+    this.metrics.applied++;
+    if (table === 'res_partner') {
+      await this.partners.applyChange(change.op === 'd' ? change : { ...change, after: row });
+      return;
+    }
+    const affected = await this.aggregates.affectedBy(change, (row ?? change.before) as OdooRow);
+    if (affected.length === 0) return;
+    const snapshot = change.source.snapshot ?? 'false';
+    if (change.transaction?.id) {
+      await this.pending.add(change.transaction.id, affected);
+    } else if (SNAPSHOT_IN_PROGRESS.has(snapshot) || snapshot === 'last') {
+      await this.pending.add(SNAPSHOT_TRANSACTION, affected);
+      if (snapshot === 'last') await this.completeTransaction(SNAPSHOT_TRANSACTION, change.source.ts_ms);
+    } else {
+      await this.publish(affected, { transactionId: null, occurredAt: change.source.ts_ms });
+    }
+  }
+
+  async endTransaction(marker: TransactionMarker): Promise<void> {
+    await this.completeTransaction(marker.id, marker.ts_ms);
+  }
+
+  private async completeTransaction(transactionId: string, occurredAt: number): Promise<void> {
+    const items = await this.pending.list(transactionId);
+    if (items.length) await this.publish(items, { transactionId, occurredAt });
+    await this.pending.clear(transactionId);
+    this.metrics.transactionsCompleted++;
+  }
+
+  private async publish(
+    items: Parameters<AggregateProjectionService['publish']>[0],
+    ctx: Parameters<AggregateProjectionService['publish']>[1],
+  ) {
+    try {
+      this.metrics.aggregatesPublished += await this.aggregates.publish(items, ctx);
+    } catch (error) {
+      if (error instanceof CanonicalValidationError) {
+        throw new PermanentError(PermanentErrorCode.INVALID_RECORD, error.message, { cause: error });
+      }
+      throw mapKafkaError(error);
+    }
+  }
+}

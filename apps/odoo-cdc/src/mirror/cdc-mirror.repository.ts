@@ -1,0 +1,83 @@
+import type { DebeziumChange } from '../debezium/debezium-change';
+import { HubDatabase } from '../database/hub-database';
+
+export type OdooRow = Record<string, unknown> & { id: number };
+
+/** Debezium's stand-in for a TOASTed column an UPDATE left unchanged (`unavailable.value.placeholder`). */
+export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';
+
+/** Join columns the mirror indexes, per table (see migrations/hub). */
+export type MirrorLink =
+  | { table: 'sale_order_line'; column: 'order_id' }
+  | { table: 'product_product'; column: 'product_tmpl_id' }
+  | { table: 'stock_move'; column: 'picking_id' }
+  | { table: 'stock_quant'; column: 'product_id' }
+  | { table: 'account_payment'; column: 'move_id' };
+
+/**
+ * The last known state of each captured Odoo row, in the hub database. Writes are ordered by WAL position: a change
+ * older than what is stored is ignored, so replaying the stream after a crash cannot move a row back in time.
+ */
+export class CdcMirror {
+  constructor(private readonly db: HubDatabase) {}
+
+  /**
+   * Stores the row a change leaves behind and returns it complete: a column Debezium could not send (TOAST
+   * placeholder) keeps its last known value. Returns `stale` when a newer position is stored already.
+   */
+  async apply(change: DebeziumChange): Promise<{ row: OdooRow | null; stale: boolean }> {
+    const table = change.source.table;
+    const position = change.source.lsn;
+    if (change.op === 'd') {
+      const before = change.before as OdooRow;
+      const res = await this.db.query(
+        `INSERT INTO cdc_row (table_name, row_id, row, source_position, deleted) VALUES ($1, $2, $3, $4, true)
+         ON CONFLICT (table_name, row_id) DO UPDATE SET deleted = true, source_position = EXCLUDED.source_position, updated_at = now()
+         WHERE cdc_row.source_position <= EXCLUDED.source_position`,
+        [table, before.id, before, position],
+      );
+      return { row: null, stale: res.rowCount === 0 };
+    }
+    let after = change.after as OdooRow;
+    const missing = Object.keys(after).filter((k) => after[k] === UNAVAILABLE_VALUE);
+    if (missing.length) {
+      const known = (await this.get(table, after.id, true)) ?? (change.before as OdooRow | null) ?? undefined;
+      after = { ...after };
+      for (const column of missing) after[column] = known && known[column] !== UNAVAILABLE_VALUE ? known[column] : null;
+    }
+    const res = await this.db.query(
+      `INSERT INTO cdc_row (table_name, row_id, row, source_position, deleted) VALUES ($1, $2, $3, $4, false)
+       ON CONFLICT (table_name, row_id) DO UPDATE SET row = EXCLUDED.row, deleted = false, source_position = EXCLUDED.source_position, updated_at = now()
+       WHERE cdc_row.source_position <= EXCLUDED.source_position`,
+      [table, after.id, after, position],
+    );
+    return { row: after, stale: res.rowCount === 0 };
+  }
+
+  async get(table: string, id: number, includeDeleted = false): Promise<OdooRow | undefined> {
+    const { rows } = await this.db.query<{ row: OdooRow; deleted: boolean }>(
+      'SELECT row, deleted FROM cdc_row WHERE table_name = $1 AND row_id = $2',
+      [table, id],
+    );
+    if (!rows[0] || (rows[0].deleted && !includeDeleted)) return undefined;
+    return rows[0].row;
+  }
+
+  /** Whether the row is known and was deleted (as opposed to never seen). */
+  async isDeleted(table: string, id: number): Promise<boolean> {
+    const { rows } = await this.db.query<{ deleted: boolean }>(
+      'SELECT deleted FROM cdc_row WHERE table_name = $1 AND row_id = $2',
+      [table, id],
+    );
+    return rows[0]?.deleted === true;
+  }
+
+  /** Live rows of `link.table` whose `link.column` equals `value`, in id order. */
+  async children(link: MirrorLink, value: number): Promise<OdooRow[]> {
+    const { rows } = await this.db.query<{ row: OdooRow }>(
+      `SELECT row FROM cdc_row WHERE table_name = $1 AND (row ->> '${link.column}')::bigint = $2 AND NOT deleted ORDER BY row_id`,
+      [link.table, value],
+    );
+    return rows.map((r) => r.row);
+  }
+}
