@@ -30,6 +30,14 @@ export const CAPTURED_TABLES = new Set([
   'stock_quant',
 ]);
 
+/**
+ * Debezium's PostgreSQL transaction ids read "<xid>:<lsn>", and the LSN part differs between BEGIN, each change and
+ * END of one transaction; the xid is what they share.
+ */
+export function transactionKey(id: string): string {
+  return id.split(':')[0];
+}
+
 /** The initial snapshot has no transactions: its aggregates are collected under this id and published at its end. */
 export const SNAPSHOT_TRANSACTION = 'initial-snapshot';
 const SNAPSHOT_IN_PROGRESS = new Set(['true', 'first', 'first_in_data_collection', 'last_in_data_collection']);
@@ -86,7 +94,7 @@ export class CdcIngestService {
     if (affected.length === 0) return;
     const snapshot = change.source.snapshot ?? 'false';
     if (change.transaction?.id) {
-      await this.pending.add(change.transaction.id, affected);
+      await this.pending.add(transactionKey(change.transaction.id), affected);
     } else if (SNAPSHOT_IN_PROGRESS.has(snapshot) || snapshot === 'last') {
       await this.pending.add(SNAPSHOT_TRANSACTION, affected);
       if (snapshot === 'last') await this.completeTransaction(SNAPSHOT_TRANSACTION, change.source.ts_ms);
@@ -96,12 +104,17 @@ export class CdcIngestService {
   }
 
   async endTransaction(marker: TransactionMarker): Promise<void> {
-    await this.completeTransaction(marker.id, marker.ts_ms);
+    await this.completeTransaction(transactionKey(marker.id), marker.ts_ms);
   }
 
   private async completeTransaction(transactionId: string, occurredAt: number): Promise<void> {
     const items = await this.pending.list(transactionId);
-    if (items.length) await this.publish(items, { transactionId, occurredAt });
+    if (items.length) {
+      await this.publish(items, {
+        transactionId: transactionId === SNAPSHOT_TRANSACTION ? null : transactionId,
+        occurredAt,
+      });
+    }
     await this.pending.clear(transactionId);
     this.metrics.transactionsCompleted++;
   }
