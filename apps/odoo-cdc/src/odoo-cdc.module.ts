@@ -5,8 +5,9 @@ import {
   CANONICAL_TOPICS,
   CanonicalCodec,
   CanonicalPublisher,
-  CanonicalTopicKey,
   canonicalTopicConfigs,
+  CanonicalTopicKey,
+  fieldOwnership,
 } from '@hub/canonical';
 import {
   AppLogger,
@@ -82,7 +83,10 @@ export class OdooCdcModule {
           provide: CanonicalPublisher,
           inject: [KafkaClient, CanonicalCodec],
           useFactory: (kafka: KafkaClient, codec: CanonicalCodec) =>
-            new CanonicalPublisher(kafka.producer, codec, () => injectTraceHeaders({})),
+            new CanonicalPublisher(kafka.producer, codec, () => injectTraceHeaders({}), {
+              system: 'odoo',
+              ownership: fieldOwnership(),
+            }),
         },
         {
           provide: CanonicalContractBootstrap,

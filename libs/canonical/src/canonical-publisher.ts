@@ -1,6 +1,7 @@
 import type { IHeaders, Producer } from 'kafkajs';
 import { CanonicalCodec, CanonicalValue } from './canonical-codec';
-import type { CanonicalTopicKey } from './topics';
+import type { FieldOwnership, SystemOfRecord } from './ownership';
+import { CANONICAL_TOPICS, CanonicalTopicKey } from './topics';
 
 /** One record to publish: a canonical event, or a tombstone (value null) on a compacted topic. */
 export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
@@ -20,7 +21,21 @@ export class CanonicalPublisher {
     private readonly producer: Producer,
     private readonly codec: CanonicalCodec,
     private readonly traceHeaders: () => IHeaders = () => ({}),
+    /**
+     * The system this publisher speaks for: fields the ownership table gives to another system are left out of
+     * every record (they take their schema default), so a system never publishes values it does not own.
+     */
+    private readonly owner?: { system: SystemOfRecord; ownership: FieldOwnership },
   ) {}
+
+  private restrictToOwnedFields(topic: CanonicalTopicKey, value: Record<string, unknown>): Record<string, unknown> {
+    if (!this.owner) return value;
+    const entity = CANONICAL_TOPICS[topic].schema.replace(/Event$/, '');
+    const field = entity[0].toLowerCase() + entity.slice(1);
+    const payload = value[field];
+    if (payload === null || payload === undefined) return value;
+    return { ...value, [field]: this.owner.ownership.pickOwnedFields(entity, this.owner.system, payload as object) };
+  }
 
   async publish(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
