@@ -46,7 +46,12 @@ export class CanonicalPublisher {
       const value =
         record.value === null
           ? null
-          : await this.codec.encode(record.topic, record.value as CanonicalValue<typeof record.topic>);
+          : await this.codec.encode(
+              record.topic,
+              this.restrictToOwnedFields(record.topic, record.value as Record<string, unknown>) as CanonicalValue<
+                typeof record.topic
+              >,
+            );
       if (!byTopic.has(topic)) {
         byTopic.set(topic, []);
         order.push(topic);
