@@ -48,9 +48,10 @@ export class CanonicalPublisher {
           ? null
           : await this.codec.encode(
               record.topic,
-              this.restrictToOwnedFields(record.topic, record.value as Record<string, unknown>) as CanonicalValue<
-                typeof record.topic
-              >,
+              this.restrictToOwnedFields(
+                record.topic,
+                record.value as unknown as Record<string, unknown>,
+              ) as unknown as CanonicalValue<typeof record.topic>,
             );
       if (!byTopic.has(topic)) {
         byTopic.set(topic, []);
