@@ -53,17 +53,17 @@ describe('Odoo commercial model → canonical events', () => {
     }
   };
 
-  const insertProduct = async (name: string, price: string): Promise<number> => {
+  const insertProduct = async (name: string, price: string, sku = `SKU-${name}`): Promise<number> => {
     let variant = 0;
     await tx(async () => {
       const t = await db.query<{ id: number }>(
         `INSERT INTO product_template (name, detailed_type, type, categ_id, list_price, uom_id, uom_po_id, company_id, default_code)
          VALUES ($1, 'product', 'product', 1, $2, 1, 1, 1, $3) RETURNING id`,
-        [JSON.stringify({ en_US: name, fr_FR: `${name} (fr)` }), price, `SKU-${name}`],
+        [JSON.stringify({ en_US: name, fr_FR: `${name} (fr)` }), price, sku],
       );
       const p = await db.query<{ id: number }>(
         `INSERT INTO product_product (product_tmpl_id, default_code, barcode) VALUES ($1, $2, $3) RETURNING id`,
-        [t.rows[0].id, `SKU-${name}`, `5400000${t.rows[0].id}`],
+        [t.rows[0].id, sku, `5400000${t.rows[0].id}`],
       );
       variant = p.rows[0].id;
     });
@@ -301,6 +301,68 @@ describe('Odoo commercial model → canonical events', () => {
       'sales-order.deleted',
       'tombstone',
     ]);
+  });
+
+  it('keeps a large translated name that an update leaves untouched (TOAST), instead of a placeholder', async () => {
+    const { randomBytes } = await import('node:crypto');
+    const longName = `Catalogue ${run} ${randomBytes(24_000).toString('base64')}`;
+    const product = await insertProduct(longName, '10', `SKU-long-${run}`);
+    await db.query(
+      `UPDATE product_template SET list_price = 12.5 WHERE id = (SELECT product_tmpl_id FROM product_product WHERE id = $1)`,
+      [product],
+    );
+    await barrier();
+    const events = await canonicalRecords<{ product: { name: string; listPrice: string } }>(
+      codec,
+      'product',
+      `odoo-product-${product}`,
+    );
+    expect(events.map((e) => e.value!.product.listPrice)).toEqual(['10.0000', '12.5000']);
+    expect(events[1].value!.product.name).toBe(longName);
+  });
+
+  it('keeps flowing when Odoo adds a column (a Studio field on res_partner)', async () => {
+    await db.query('ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS x_studio_segment varchar');
+    const id = await insertPartner(db, { name: `Studio ${run}`, is_company: true });
+    await db.query(`UPDATE res_partner SET x_studio_segment = 'key account' WHERE id = $1`, [id]);
+    await barrier();
+    const events = await canonicalRecords<{ customer: { name: string } }>(codec, 'customer', `odoo-partner-${id}`);
+    expect(events.at(-1)!.value!.customer.name).toBe(`Studio ${run}`);
+  });
+
+  it('re-snapshots product_template on demand (incremental snapshot signal) while orders keep flowing', async () => {
+    const before = (await canonicalRecords(codec, 'product', `odoo-product-${productB}`)).length;
+    await db.query(`INSERT INTO debezium_signal (id, type, data) VALUES ($1, 'execute-snapshot', $2)`, [
+      `resnapshot-${run}`,
+      JSON.stringify({ 'data-collections': ['public.product_template'], type: 'incremental' }),
+    ]);
+    let order = 0;
+    await tx(async () => {
+      const o = await db.query<{ id: number }>(
+        `INSERT INTO sale_order (name, state, partner_id, partner_invoice_id, partner_shipping_id, currency_id, company_id) VALUES ($1, 'draft', $2, $2, $2, 2, 1) RETURNING id`,
+        [`S-during-snapshot-${run}`, customer],
+      );
+      order = o.rows[0].id;
+      await db.query(
+        `INSERT INTO sale_order_line (order_id, product_id, name, product_uom_qty, product_uom, price_unit) VALUES ($1, $2, 'x', 1, 1, 1)`,
+        [order, productB],
+      );
+    });
+    await eventually(
+      async () =>
+        (await canonicalRecords(codec, 'sales-order', `odoo-sale-order-${order}`)).length === 1 ? true : undefined,
+      30_000,
+      'the order placed during the snapshot',
+    );
+    const after = await eventually(
+      async () => {
+        const r = await canonicalRecords<{ product: { name: string } }>(codec, 'product', `odoo-product-${productB}`);
+        return r.length > before ? r : undefined;
+      },
+      60_000,
+      'the re-snapshotted product',
+    );
+    expect(after.at(-1)!.value!.product.name).toBe(`Chair ${run}`);
   });
 
   it('dead-letters an impossible row naming the field, and keeps the stream moving', async () => {

@@ -11,6 +11,7 @@ export interface DebeziumChange<Row = Record<string, unknown>> {
     db: string;
     schema: string;
     table: string;
+    /** WAL position; null only on incremental-snapshot reads. */
     lsn: number;
     txId?: number | null;
     ts_ms: number;
@@ -57,7 +58,14 @@ export function assertDebeziumChange(value: unknown, topic: string): DebeziumCha
   const source = v.source as Record<string, unknown> | undefined;
   if (!source || typeof source !== 'object') fail('source is missing');
   if (typeof source!.table !== 'string') fail('source.table is missing');
-  if (typeof source!.lsn !== 'number' || !Number.isSafeInteger(source!.lsn)) fail('source.lsn is not an integer');
+  // Incremental-snapshot reads carry no LSN (they are not WAL records); everything else must.
+  const incremental = source!.snapshot === 'incremental';
+  if (
+    !(incremental && source!.lsn === null) &&
+    (typeof source!.lsn !== 'number' || !Number.isSafeInteger(source!.lsn))
+  ) {
+    fail('source.lsn is not an integer');
+  }
   if (typeof source!.ts_ms !== 'number') fail('source.ts_ms is missing');
   for (const side of ['before', 'after'] as const) {
     const row = v[side];

@@ -73,13 +73,20 @@ export class CdcIngestService {
     private readonly partners: PartnerProjectionService,
   ) {}
 
-  async ingest(change: DebeziumChange): Promise<void> {
+  async ingest(incoming: DebeziumChange): Promise<void> {
+    let change = incoming;
     const table = change.source.table;
     if (!CAPTURED_TABLES.has(table) || change.op === 't' || change.op === 'm') {
       this.metrics.unmappedTable++;
       return;
     }
     if (change.op !== 'd') checkRow(table, change.after as OdooRow);
+    if (change.source.lsn === null && change.source.snapshot === 'incremental') {
+      // A re-read on demand is the row as it is now, watermarked by Debezium against concurrent changes: it takes the
+      // position already stored for the row, so it neither loses to nor overrides a newer streamed change.
+      const known = await this.mirror.positionOf(table, (change.after as OdooRow).id);
+      change = { ...change, source: { ...change.source, lsn: known ?? 0 } };
+    }
     const { row, stale } = await this.mirror.apply(change);
     if (stale) {
       this.metrics.stale++;

@@ -54,6 +54,15 @@ export class CdcMirror {
     return { row: after, stale: res.rowCount === 0 };
   }
 
+  /** The WAL position stored for a row, if the row is known. */
+  async positionOf(table: string, id: number): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ source_position: string }>(
+      'SELECT source_position FROM cdc_row WHERE table_name = $1 AND row_id = $2',
+      [table, id],
+    );
+    return rows[0] ? Number(rows[0].source_position) : undefined;
+  }
+
   async get(table: string, id: number, includeDeleted = false): Promise<OdooRow | undefined> {
     const { rows } = await this.db.query<{ row: OdooRow; deleted: boolean }>(
       'SELECT row, deleted FROM cdc_row WHERE table_name = $1 AND row_id = $2',
