@@ -321,6 +321,44 @@ describe('Odoo commercial model → canonical events', () => {
     expect(events[1].value!.product.name).toBe(longName);
   });
 
+  it('fills a column Debezium could not send (TOAST placeholder, as without REPLICA IDENTITY FULL) from the last known row', async () => {
+    const product = await insertProduct(`Lamp ${run}`, '30', `SKU-lamp-${run}`);
+    await barrier();
+    const { rows } = await db.query<{ id: number; row: Record<string, unknown> }>(
+      `SELECT t.id, to_jsonb(t) AS row FROM product_template t JOIN product_product p ON p.product_tmpl_id = t.id WHERE p.id = $1`,
+      [product],
+    );
+    const current = rows[0].row;
+    // An update as Debezium writes it for a table whose replica identity is DEFAULT: the unchanged TOASTed name is a placeholder.
+    const after = {
+      ...current,
+      name: '__debezium_unavailable_value',
+      list_price: '31.0',
+      create_date: null,
+      write_date: null,
+    };
+    const source = {
+      connector: 'postgresql',
+      name: 'odoo',
+      db: 'odoo',
+      schema: 'public',
+      table: 'product_template',
+      lsn: Number.MAX_SAFE_INTEGER - 1,
+      txId: null,
+      ts_ms: Date.now(),
+    };
+    await produceRaw('odoo.changes', [
+      { key: JSON.stringify({ id: rows[0].id }), value: JSON.stringify({ op: 'u', before: null, after, source }) },
+    ]);
+    await barrier();
+    const events = await canonicalRecords<{ product: { name: string; listPrice: string } }>(
+      codec,
+      'product',
+      `odoo-product-${product}`,
+    );
+    expect(events.at(-1)!.value!.product).toMatchObject({ name: `Lamp ${run}`, listPrice: '31.0000' });
+  });
+
   it('keeps flowing when Odoo adds a column (a Studio field on res_partner)', async () => {
     await db.query('ALTER TABLE res_partner ADD COLUMN IF NOT EXISTS x_studio_segment varchar');
     const id = await insertPartner(db, { name: `Studio ${run}`, is_company: true });
