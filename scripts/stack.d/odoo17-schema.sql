@@ -527,6 +527,14 @@ CREATE TABLE IF NOT EXISTS debezium_signal (
     data varchar(2048)
 );
 
+-- Debezium heartbeat table (not Odoo's): the connector's heartbeat.action.query writes it every
+-- heartbeat interval, so the replication slot advances even while Odoo's own tables are quiet and
+-- the slot never holds WAL without bound.
+CREATE TABLE IF NOT EXISTS debezium_heartbeat (
+    id int4 PRIMARY KEY,
+    ts timestamptz NOT NULL
+);
+
 -- ---------------------------------------------------------------------------------------------
 -- Rows a fresh Odoo 17 database has (ids follow a typical install where that is cheap).
 -- ---------------------------------------------------------------------------------------------

@@ -85,6 +85,7 @@ describe('Odoo commercial model → canonical events', () => {
           HUB_DATABASE_URL: hubDb.url,
           CONSUMER_GROUP: `${prefix}odoo-cdc`,
           DEAD_LETTER_TOPIC: deadLetters,
+          ODOO_MONITOR_DATABASE_URL: s.postgres.odoo,
         },
       },
     ]);
@@ -442,5 +443,26 @@ describe('Odoo commercial model → canonical events', () => {
         expect.stringContaining('sale_order id=-11: state is not one of draft, sent, sale, cancel'),
       ]),
     );
+  });
+
+  it('exports the replication slot lag and its counters, and the heartbeat keeps the slot moving while Odoo is quiet', async () => {
+    const metric = (text: string, name: string, label: string) =>
+      Number(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1]);
+    const scrape = async () => (await fetch(`${cdc.url}/metrics`)).text();
+    const first = await scrape();
+    expect(metric(first, 'hub_cdc_replication_slot_lag_bytes', 'slot="hub_odoo"')).toBeGreaterThanOrEqual(0);
+    expect(metric(first, 'hub_cdc_changes', 'outcome="applied"')).toBeGreaterThan(0);
+    expect(metric(first, 'hub_consumer_records', 'outcome="deadLettered"')).toBeGreaterThanOrEqual(2);
+    // Debezium's heartbeat writes debezium_heartbeat every 10 s: a table odoo-cdc does not map, counted and skipped.
+    const skipped = metric(first, 'hub_cdc_changes', 'outcome="unmappedTable"');
+    const later = await eventually(
+      async () => {
+        const text = await scrape();
+        return metric(text, 'hub_cdc_changes', 'outcome="unmappedTable"') > skipped ? text : undefined;
+      },
+      30_000,
+      'a heartbeat through the quiet stream',
+    );
+    expect(metric(later, 'hub_cdc_replication_slot_lag_bytes', 'slot="hub_odoo"')).toBeLessThan(16 * 1024 * 1024);
   });
 });

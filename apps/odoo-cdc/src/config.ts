@@ -9,6 +9,12 @@ export const odooCdcConfigShape = {
   HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
   /** The single-partition topic Debezium routes every captured table and the transaction markers into. */
   CDC_TOPIC: z.string().min(1).default('odoo.changes'),
+  /** Optional read-only connection to the Odoo database, to export the replication slot's lag as a metric. */
+  ODOO_MONITOR_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string')
+    .optional(),
+  CDC_SLOT_NAME: z.string().min(1).default('hub_odoo'),
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-odoo-cdc'),

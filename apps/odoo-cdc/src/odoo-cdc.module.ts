@@ -16,9 +16,12 @@ import {
   ensureTopics,
   HandlerRegistry,
   HealthController,
+  HubMetrics,
   injectTraceHeaders,
   KafkaClient,
+  MetricsController,
   readinessChecksProvider,
+  registerConsumerMetrics,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
 import { AggregateProjectionService } from './aggregates/aggregate-projection.service';
@@ -29,6 +32,7 @@ import { CdcIngestService } from './ingest/cdc-ingest.service';
 import { OdooChangeHandler, TransactionEndHandler } from './ingest/odoo-stream.handlers';
 import { CdcMirror } from './mirror/cdc-mirror.repository';
 import { PendingAggregates } from './mirror/pending-aggregates.repository';
+import { SlotLagMonitor } from './monitoring/slot-lag.monitor';
 import { PartnerProjectionService } from './partner/partner-projection.service';
 
 const PRODUCED_TOPICS = Object.keys(CANONICAL_TOPICS).filter(
@@ -67,7 +71,7 @@ export class OdooCdcModule {
     return {
       module: OdooCdcModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: AppLogger, useValue: log },
         {
@@ -122,6 +126,41 @@ export class OdooCdcModule {
         },
         ConsumerHost,
         readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true }),
+        {
+          provide: SlotLagMonitor,
+          useFactory: () =>
+            config.ODOO_MONITOR_DATABASE_URL
+              ? new SlotLagMonitor(config.ODOO_MONITOR_DATABASE_URL, config.CDC_SLOT_NAME)
+              : null,
+        },
+        {
+          provide: HubMetrics,
+          inject: [ConsumerHost, CdcIngestService, SlotLagMonitor],
+          useFactory: (host: ConsumerHost, ingest: CdcIngestService, slots: SlotLagMonitor | null) => {
+            const metrics = new HubMetrics('odoo-cdc');
+            registerConsumerMetrics(metrics, () => host.metrics as unknown as Record<string, number>);
+            metrics.gauge(
+              'hub_cdc_changes',
+              'Odoo changes seen by odoo-cdc since start, by outcome.',
+              ['outcome'],
+              (set) => {
+                for (const [outcome, value] of Object.entries(ingest.metrics)) set({ outcome }, value);
+              },
+            );
+            if (slots) {
+              metrics.gauge(
+                'hub_cdc_replication_slot_lag_bytes',
+                'WAL the Debezium replication slot holds back in the Odoo database (pg_current_wal_lsn - confirmed_flush_lsn).',
+                ['slot', 'active'],
+                async (set) => {
+                  const lag = await slots.read().catch(() => undefined);
+                  if (lag) set({ slot: lag.slot, active: String(lag.active) }, lag.lagBytes);
+                },
+              );
+            }
+            return metrics;
+          },
+        },
       ],
     };
   }

@@ -16,3 +16,4 @@ export * from './nest/bootstrap';
 export * from './health/health.controller';
 export * from './health/readiness';
 export * from './canonical/canonical-decoder';
+export * from './metrics/metrics';
