@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { AppLogger } from '@hub/resilience';
 import { CanonicalValidationError } from '@hub/canonical';
 import { mapKafkaError, PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
@@ -40,10 +41,13 @@ export function transactionKey(id: string): string {
 
 /** The initial snapshot has no transactions: its aggregates are collected under this id and published at its end. */
 export const SNAPSHOT_TRANSACTION = 'initial-snapshot';
+const SNAPSHOT_PROGRESS_EVERY = 10_000;
 const SNAPSHOT_IN_PROGRESS = new Set(['true', 'first', 'first_in_data_collection', 'last_in_data_collection']);
 
 export interface IngestMetrics {
   applied: number;
+  /** Rows read by an initial or incremental snapshot (op r). */
+  snapshotRows: number;
   stale: number;
   unmappedTable: number;
   transactionsCompleted: number;
@@ -60,6 +64,7 @@ export interface IngestMetrics {
 export class CdcIngestService {
   readonly metrics: IngestMetrics = {
     applied: 0,
+    snapshotRows: 0,
     stale: 0,
     unmappedTable: 0,
     transactionsCompleted: 0,
@@ -71,6 +76,7 @@ export class CdcIngestService {
     private readonly pending: PendingAggregates,
     private readonly aggregates: AggregateProjectionService,
     private readonly partners: PartnerProjectionService,
+    private readonly log: AppLogger,
   ) {}
 
   async ingest(incoming: DebeziumChange): Promise<void> {
@@ -93,6 +99,12 @@ export class CdcIngestService {
       return;
     }
     this.metrics.applied++;
+    if (change.op === 'r' && ++this.metrics.snapshotRows % SNAPSHOT_PROGRESS_EVERY === 0) {
+      this.log.info(
+        { snapshotRows: this.metrics.snapshotRows, table, snapshot: change.source.snapshot },
+        'snapshot progress',
+      );
+    }
     if (table === 'res_partner') {
       await this.partners.applyChange(change.op === 'd' ? change : { ...change, after: row });
       return;
