@@ -89,7 +89,12 @@ async function main() {
   };
   const started = await startApps([
     { name: 'odoo-cdc', env: { ...common, HUB_DATABASE_URL: status.postgres.hub }, port: 3101, logDir },
-    { name: 'projector-salesforce', env: { ...common, ...sf0 }, port: 3102, logDir },
+    {
+      name: 'projector-salesforce',
+      env: { ...common, ...sf0, HUB_DATABASE_URL: status.postgres.hub },
+      port: 3102,
+      logDir,
+    },
     { name: 'ingress', env: common, port: 3100, logDir },
     { name: 'projector-support', env: common, port: 3103, logDir },
   ]);

@@ -60,6 +60,7 @@ describe('Odoo → Kafka → Salesforce', () => {
         env: {
           ...common,
           CONSUMER_GROUP: `${prefix}projector-salesforce`,
+          HUB_DATABASE_URL: hubDb.url,
           DEAD_LETTER_TOPIC: projectorDeadLetters,
           SF_LOGIN_URL: sandbox.url,
           SF_CLIENT_ID: 'hub-client',

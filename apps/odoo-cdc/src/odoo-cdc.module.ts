@@ -16,17 +16,18 @@ import {
   ensureTopics,
   HandlerRegistry,
   HealthController,
+  HubDatabase,
   HubMetrics,
   injectTraceHeaders,
   KafkaClient,
   MetricsController,
+  PgHubDatabase,
   readinessChecksProvider,
   registerConsumerMetrics,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
 import { AggregateProjectionService } from './aggregates/aggregate-projection.service';
 import type { OdooCdcConfig } from './config';
-import { HubDatabase, PgHubDatabase } from './database/hub-database';
 import { DebeziumDecoder, OdooStreamEvent } from './debezium/debezium.decoder';
 import { CdcIngestService } from './ingest/cdc-ingest.service';
 import { OdooChangeHandler, TransactionEndHandler } from './ingest/odoo-stream.handlers';

@@ -6,6 +6,8 @@ export const projectorSalesforceConfigShape = {
   HTTP_PORT: env.port(3102),
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
+  /** The hub's database: the last source position applied to each Salesforce record. */
+  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-salesforce'),

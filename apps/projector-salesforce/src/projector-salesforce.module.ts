@@ -11,14 +11,20 @@ import {
   ensureTopics,
   HandlerRegistry,
   HealthController,
+  HubDatabase,
+  HubMetrics,
   KafkaClient,
+  MetricsController,
+  PgHubDatabase,
   readinessChecksProvider,
+  registerConsumerMetrics,
   TargetBreaker,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
 import type { ProjectorSalesforceConfig } from './config';
 import { ContactDeletedHandler, ContactUpsertedHandler } from './contact/contact-events.handler';
 import { CustomerDeletedHandler, CustomerUpsertedHandler } from './customer/customer-events.handler';
+import { AppliedPositions, PgAppliedPositions } from './projection/applied-positions.repository';
 import { ExternalIdField, SalesforceProjectionService } from './projection/salesforce-projection.service';
 import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
 import { SalesforcePort } from './salesforce/salesforce.port';
@@ -41,7 +47,7 @@ export class ProjectorSalesforceModule {
     return {
       module: ProjectorSalesforceModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: AppLogger, useValue: log },
         {
@@ -72,6 +78,12 @@ export class ProjectorSalesforceModule {
             }),
         },
         { provide: ExternalIdField, useValue: { name: config.SF_EXTERNAL_ID_FIELD } },
+        { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
+        {
+          provide: AppliedPositions,
+          inject: [HubDatabase],
+          useFactory: (db: HubDatabase) => new PgAppliedPositions(db, 'salesforce'),
+        },
         SalesforceProjectionService,
         CustomerUpsertedHandler,
         CustomerDeletedHandler,
@@ -92,6 +104,35 @@ export class ProjectorSalesforceModule {
         },
         ConsumerHost,
         readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true, breaker }),
+        {
+          provide: HubMetrics,
+          inject: [ConsumerHost, SalesforceProjectionService, SalesforcePort],
+          useFactory: (host: ConsumerHost, projection: SalesforceProjectionService, salesforce: SalesforcePort) => {
+            const metrics = new HubMetrics('projector-salesforce');
+            registerConsumerMetrics(metrics, () => host.metrics as unknown as Record<string, number>);
+            metrics.gauge(
+              'hub_projection_records',
+              'Canonical events applied to Salesforce, or skipped as stale.',
+              ['outcome'],
+              (set) => {
+                for (const [outcome, value] of Object.entries(projection.metrics)) set({ outcome }, value);
+              },
+            );
+            metrics.gauge(
+              'hub_salesforce_api_usage',
+              'API calls used and allowed, from Sforce-Limit-Info.',
+              ['kind'],
+              (set) => {
+                const usage = salesforce.apiUsage();
+                if (usage) {
+                  set({ kind: 'used' }, usage.used);
+                  set({ kind: 'max' }, usage.max);
+                }
+              },
+            );
+            return metrics;
+          },
+        },
       ],
     };
   }

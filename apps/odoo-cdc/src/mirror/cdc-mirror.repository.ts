@@ -1,5 +1,5 @@
 import type { DebeziumChange } from '../debezium/debezium-change';
-import { HubDatabase } from '../database/hub-database';
+import { HubDatabase } from '@hub/resilience';
 
 export type OdooRow = Record<string, unknown> & { id: number };
 

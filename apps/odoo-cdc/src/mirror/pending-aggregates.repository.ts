@@ -1,4 +1,4 @@
-import { HubDatabase } from '../database/hub-database';
+import { HubDatabase } from '@hub/resilience';
 
 export type AggregateKind = 'product' | 'sales-order' | 'invoice' | 'payment' | 'shipment' | 'inventory-level';
 

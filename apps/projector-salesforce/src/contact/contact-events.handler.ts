@@ -9,7 +9,7 @@ export class ContactUpsertedHandler {
 
   @OnEvent('contact.upserted')
   async handle(event: DecodedEvent<ContactEvent>): Promise<void> {
-    await this.projection.upsertContact(event.value.contact!);
+    await this.projection.upsertContact(event.value.contact!, event.value.envelope);
   }
 }
 
@@ -18,7 +18,7 @@ export class ContactDeletedHandler {
   constructor(private readonly projection: SalesforceProjectionService) {}
 
   @OnEvent('contact.deleted')
-  handle(event: DecodedEvent<ContactEvent>): Promise<void> {
-    return this.projection.markDeleted('Contact', event.value.envelope.aggregateId);
+  async handle(event: DecodedEvent<ContactEvent>): Promise<void> {
+    await this.projection.markDeleted('Contact', event.value.envelope);
   }
 }

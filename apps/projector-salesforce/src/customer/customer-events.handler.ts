@@ -9,7 +9,7 @@ export class CustomerUpsertedHandler {
 
   @OnEvent('customer.upserted')
   async handle(event: DecodedEvent<CustomerEvent>): Promise<void> {
-    await this.projection.upsertAccount(event.value.customer!);
+    await this.projection.upsertAccount(event.value.customer!, event.value.envelope);
   }
 }
 
@@ -18,7 +18,7 @@ export class CustomerDeletedHandler {
   constructor(private readonly projection: SalesforceProjectionService) {}
 
   @OnEvent('customer.deleted')
-  handle(event: DecodedEvent<CustomerEvent>): Promise<void> {
-    return this.projection.markDeleted('Account', event.value.envelope.aggregateId);
+  async handle(event: DecodedEvent<CustomerEvent>): Promise<void> {
+    await this.projection.markDeleted('Account', event.value.envelope);
   }
 }

@@ -1,8 +1,8 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
+import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
 import { DatabaseError, Pool, QueryResult, QueryResultRow } from 'pg';
 
-/** DI token for the hub database (odoo-cdc's mirror of Odoo rows and its pending aggregates). */
+/** DI token for the hub's own database (odoo-cdc's mirror, the projectors' applied positions). */
 export abstract class HubDatabase {
   /** Runs one statement; failures come back as TransientError or PermanentError (see {@link mapPgError}). */
   abstract query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;

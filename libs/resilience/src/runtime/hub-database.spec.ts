@@ -1,4 +1,4 @@
-import { PermanentError, TransientError } from '@hub/resilience';
+import { PermanentError, TransientError } from '../errors/hub-errors';
 import { DatabaseError } from 'pg';
 import { mapPgError } from './hub-database';
 
