@@ -13,7 +13,7 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
-  KafkaClient,
+  kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
   readinessChecksProvider,
@@ -50,22 +50,20 @@ export class ProjectorSalesforceModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: AppLogger, useValue: log },
-        {
-          provide: KafkaClient,
-          useFactory: async () => {
-            const kafka = new KafkaClient({ clientId: 'projector-salesforce', brokers: config.KAFKA_BROKERS, log });
-            await kafka.connect();
-            // Consumers may start before odoo-cdc ever ran: make sure the topics exist to subscribe to.
-            await ensureTopics(
+        kafkaClientProvider({
+          clientId: 'projector-salesforce',
+          brokers: config.KAFKA_BROKERS,
+          log,
+          // Consumers may start before odoo-cdc ever ran: make sure the topics exist to subscribe to.
+          prepare: (kafka) =>
+            ensureTopics(
               kafka.admin,
               canonicalTopicConfigs(CONSUMED_TOPICS, {
                 prefix: config.HUB_TOPIC_PREFIX,
                 replicationFactor: config.KAFKA_REPLICATION_FACTOR,
               }),
-            );
-            return kafka;
-          },
-        },
+            ),
+        }),
         {
           provide: SalesforcePort,
           useFactory: () =>

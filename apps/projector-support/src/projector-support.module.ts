@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppLogger, HealthController, KafkaClient, readinessChecksProvider } from '@hub/resilience';
+import { AppLogger, HealthController, kafkaClientProvider, readinessChecksProvider } from '@hub/resilience';
 import type { Logger } from 'pino';
 import type { ProjectorSupportConfig } from './config';
 
@@ -14,14 +14,7 @@ export class ProjectorSupportModule {
       controllers: [HealthController],
       providers: [
         { provide: AppLogger, useValue: log },
-        {
-          provide: KafkaClient,
-          useFactory: async () => {
-            const kafka = new KafkaClient({ clientId: 'projector-support', brokers: config.KAFKA_BROKERS, log });
-            await kafka.connect();
-            return kafka;
-          },
-        },
+        kafkaClientProvider({ clientId: 'projector-support', brokers: config.KAFKA_BROKERS, log }),
         readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL }),
       ],
     };

@@ -14,7 +14,7 @@ import {
   toShipment,
 } from './aggregate.mappers';
 import { odooIds } from './canonical-odoo-ids';
-import { CONTRACT_VERSION } from '../partner/res-partner.mapper';
+import { CONTRACT_VERSION } from '../contract-version';
 
 /** Where each aggregate's root row lives, its canonical id, topic and event types. */
 const AGGREGATES: Record<

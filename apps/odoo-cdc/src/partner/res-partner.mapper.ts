@@ -9,6 +9,7 @@ import {
   OutgoingRecord,
 } from '@hub/canonical';
 import { PermanentError, PermanentErrorCode } from '@hub/resilience';
+import { CONTRACT_VERSION } from '../contract-version';
 import type { DebeziumChange } from '../debezium/debezium-change';
 
 /** The res_partner columns the hub reads, named and typed as Odoo 17 stores them. */
@@ -32,8 +33,6 @@ export interface ResPartnerRow {
   country_id: number | null;
   active: boolean | null;
 }
-
-export const CONTRACT_VERSION = 1;
 
 /**
  * What a res_partner row is in canonical terms: a company is a Customer; a person (type 'contact') is a Contact,

@@ -1,3 +1,4 @@
+import type { Provider } from '@nestjs/common';
 import { Admin, Consumer, IHeaders, Kafka, KafkaJSError, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
@@ -64,6 +65,25 @@ export class KafkaClient {
     const cluster = await withTimeout(this.admin.describeCluster(), timeoutMs, 'kafka did not answer');
     return { brokers: cluster.brokers.length };
   }
+}
+
+/**
+ * The app's {@link KafkaClient} provider: connected before anything injects it, then `prepare` (e.g. creating the
+ * topics the app subscribes to) runs once.
+ */
+export function kafkaClientProvider(
+  options: KafkaClientOptions & { prepare?: (kafka: KafkaClient) => Promise<unknown> },
+): Provider {
+  const { prepare, ...clientOptions } = options;
+  return {
+    provide: KafkaClient,
+    useFactory: async () => {
+      const kafka = new KafkaClient(clientOptions);
+      await kafka.connect();
+      await prepare?.(kafka);
+      return kafka;
+    },
+  };
 }
 
 /** kafkajs errors say whether they are retriable; map them onto the hub's two kinds. */
