@@ -13,6 +13,8 @@ import {
   AppLogger,
   ConsumerHost,
   ConsumerHostOptions,
+  DeadLetterController,
+  deadLetterStoreProvider,
   ensureTopics,
   HandlerRegistry,
   HealthController,
@@ -72,7 +74,7 @@ export class OdooCdcModule {
     return {
       module: OdooCdcModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, DeadLetterController],
       providers: [
         { provide: AppLogger, useValue: log },
         {
@@ -126,6 +128,7 @@ export class OdooCdcModule {
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
+        deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
         readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true }),
         {
           provide: SlotLagMonitor,

@@ -7,6 +7,8 @@ import {
   CanonicalMessageDecoder,
   ConsumerHost,
   ConsumerHostOptions,
+  DeadLetterController,
+  deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   ensureTopics,
   HandlerRegistry,
@@ -47,7 +49,7 @@ export class ProjectorSalesforceModule {
     return {
       module: ProjectorSalesforceModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, DeadLetterController],
       providers: [
         { provide: AppLogger, useValue: log },
         kafkaClientProvider({
@@ -101,6 +103,7 @@ export class ProjectorSalesforceModule {
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
+        deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
         readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true, breaker }),
         {
           provide: HubMetrics,

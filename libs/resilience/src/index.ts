@@ -3,6 +3,8 @@ export * from './consumer/consumer-runner';
 export * from './consumer/retry-policy';
 export * from './consumer/target-breaker';
 export * from './dead-letter/dead-letter.publisher';
+export * from './dead-letter/dead-letter.store';
+export * from './dead-letter/dead-letter.controller';
 export * from './runtime/config';
 export * from './runtime/logger';
 export * from './runtime/kafka-client';

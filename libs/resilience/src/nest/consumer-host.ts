@@ -3,6 +3,7 @@ import { ConsumerRunner, MessageDecoder } from '../consumer/consumer-runner';
 import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
+import { replayTopicOf } from '../dead-letter/dead-letter.store';
 import { KafkaClient } from '../runtime/kafka-client';
 import { ensureTopics } from '../runtime/kafka-topics';
 import { HandlerRegistry } from './handler-registry';
@@ -53,10 +54,12 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     await this.kafka.connect();
     await ensureTopics(this.kafka.admin, [
       { topic: o.deadLetterTopic, numPartitions: 1, replicationFactor: o.replicationFactor },
+      { topic: replayTopicOf(o.deadLetterTopic), numPartitions: 1, replicationFactor: o.replicationFactor },
     ]);
     this.runner = new ConsumerRunner(this.kafka.consumer(o.groupId), {
       groupId: o.groupId,
-      topics: o.topics,
+      // Replayed dead letters come back through the group's own replay topic, handled like the originals.
+      topics: [...o.topics, replayTopicOf(o.deadLetterTopic)],
       decoder: o.decoder,
       handlers,
       ignoredEventTypes: o.ignoredEventTypes,
