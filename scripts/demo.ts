@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { SandboxClient } from '../test/integration/support/salesforce-sandbox';
 import { RunningApp, startApps } from './lib/app-process';
 
 const ROOT = join(__dirname, '..');
@@ -21,33 +22,6 @@ interface Status {
   kafka: { brokers: string };
   registry: { url: string };
   salesforceSandbox: { url: string };
-}
-
-class Salesforce {
-  private token?: string;
-  constructor(readonly url: string) {}
-  async query<T>(soql: string): Promise<T[]> {
-    this.token ??= await this.login();
-    const res = await fetch(`${this.url}/services/data/v62.0/query?q=${encodeURIComponent(soql)}`, {
-      headers: { Authorization: `Bearer ${this.token}` },
-    });
-    if (res.status === 401) {
-      this.token = undefined;
-      return this.query(soql);
-    }
-    return ((await res.json()) as { records: T[] }).records;
-  }
-  private async login(): Promise<string> {
-    const res = await fetch(`${this.url}/services/oauth2/token`, {
-      method: 'POST',
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_id: 'hub-client',
-        client_secret: 'hub-secret',
-      }),
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
@@ -102,7 +76,7 @@ async function main() {
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
 
-  const sf = new Salesforce(status.salesforceSandbox.url);
+  const sf = new SandboxClient(status.salesforceSandbox.url);
   const db = new Client({ connectionString: status.postgres.odoo });
   await db.connect();
   const tag = new Date().toISOString().slice(11, 19);

@@ -9,6 +9,7 @@ export * from './runtime/config';
 export * from './runtime/logger';
 export * from './runtime/kafka-client';
 export * from './runtime/kafka-topics';
+export * from './runtime/read-topic';
 export * from './runtime/hub-database';
 export * from './tracing/kafka-trace-context';
 export * from './nest/on-event.decorator';

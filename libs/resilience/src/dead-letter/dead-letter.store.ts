@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
 import { KafkaClient } from '../runtime/kafka-client';
+import { readTopicToEnd } from '../runtime/read-topic';
 import { DLQ_HEADERS } from './dead-letter.publisher';
 
 /** One record of a dead-letter topic, with the reason it was parked and where it came from. */
@@ -82,63 +83,36 @@ export class DeadLetterStore {
   private async readAll(): Promise<
     { entry: DeadLetterEntry; key: Buffer | null; value: Buffer | null; headers: IHeaders }[]
   > {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
-    const remaining = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]));
-    const out: { entry: DeadLetterEntry; key: Buffer | null; value: Buffer | null; headers: IHeaders }[] = [];
-    if (remaining.size === 0) return out;
-    // A throw-away group that never commits: listing does not move anything.
-    const consumer = this.kafka.consumer({ groupId: `hub-dlq-reader-${process.pid}-${Date.now()}` });
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic: this.topic, fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`reading ${this.topic} took longer than 60 s`)), 60_000);
-        void consumer.run({
-          autoCommit: false,
-          eachMessage: async ({ partition, message }) => {
-            const h = message.headers ?? {};
-            const text = (name: string) => {
-              const v = h[name];
-              const first = Array.isArray(v) ? v[0] : v;
-              return first === undefined ? undefined : first.toString();
-            };
-            const detail = text(DLQ_HEADERS.detail);
-            out.push({
-              key: message.key,
-              value: message.value,
-              headers: h,
-              entry: {
-                partition,
-                offset: message.offset,
-                key: message.key?.toString() ?? null,
-                reason: text(DLQ_HEADERS.reason) ?? 'UNKNOWN',
-                vendorCode: text(DLQ_HEADERS.vendorCode),
-                message: text(DLQ_HEADERS.message) ?? '',
-                detail: detail ? safeJson(detail) : undefined,
-                sourceTopic: text(DLQ_HEADERS.sourceTopic) ?? '',
-                sourcePartition: Number(text(DLQ_HEADERS.sourcePartition) ?? -1),
-                sourceOffset: text(DLQ_HEADERS.sourceOffset) ?? '',
-                attempts: Number(text(DLQ_HEADERS.attempts) ?? 0),
-                consumer: text(DLQ_HEADERS.consumer) ?? '',
-                failedAt: text(DLQ_HEADERS.failedAt) ?? '',
-                replayOf: text(REPLAY_HEADER),
-              },
-            });
-            const end = remaining.get(partition);
-            if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-            if (remaining.size === 0) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    return out;
+    return (await readTopicToEnd(this.kafka, this.topic)).map(({ partition, message }) => {
+      const h = message.headers ?? {};
+      const text = (name: string) => {
+        const v = h[name];
+        const first = Array.isArray(v) ? v[0] : v;
+        return first === undefined ? undefined : first.toString();
+      };
+      const detail = text(DLQ_HEADERS.detail);
+      return {
+        key: message.key,
+        value: message.value,
+        headers: h,
+        entry: {
+          partition,
+          offset: message.offset,
+          key: message.key?.toString() ?? null,
+          reason: text(DLQ_HEADERS.reason) ?? 'UNKNOWN',
+          vendorCode: text(DLQ_HEADERS.vendorCode),
+          message: text(DLQ_HEADERS.message) ?? '',
+          detail: detail ? safeJson(detail) : undefined,
+          sourceTopic: text(DLQ_HEADERS.sourceTopic) ?? '',
+          sourcePartition: Number(text(DLQ_HEADERS.sourcePartition) ?? -1),
+          sourceOffset: text(DLQ_HEADERS.sourceOffset) ?? '',
+          attempts: Number(text(DLQ_HEADERS.attempts) ?? 0),
+          consumer: text(DLQ_HEADERS.consumer) ?? '',
+          failedAt: text(DLQ_HEADERS.failedAt) ?? '',
+          replayOf: text(REPLAY_HEADER),
+        },
+      };
+    });
   }
 }
 
