@@ -85,7 +85,7 @@ export class CanonicalCodec {
     for (const key of keys) {
       const subject = valueSubject(this.topic(key));
       const schema = avroSchemas[CANONICAL_TOPICS[key].schema];
-      const { id } = await registerSchema(this.registry, subject, schema);
+      const { id } = await registerWithRetry(() => registerSchema(this.registry, subject, schema), subject);
       this.ids.set(key, id);
     }
   }
@@ -141,4 +141,40 @@ export async function registerSchema(
     }
     throw error;
   }
+}
+
+/** Per-attempt limit of one registration call; the registry client sets none of its own. */
+const REGISTER_TIMEOUT_MS = 15_000;
+const REGISTER_ATTEMPTS = 3;
+
+/**
+ * A registration request that never answers (seen once with Apicurio under load) must not hang boot forever:
+ * each attempt is bounded, and a refused schema is never retried.
+ */
+export async function registerWithRetry(
+  attempt: () => Promise<{ id: number }>,
+  subject: string,
+  timeoutMs = REGISTER_TIMEOUT_MS,
+): Promise<{ id: number }> {
+  let last: unknown;
+  for (let i = 1; i <= REGISTER_ATTEMPTS; i++) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        attempt(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`registering ${subject} got no answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } catch (error) {
+      if (error instanceof SchemaRejectedError) throw error;
+      last = error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  throw last;
 }
