@@ -29,7 +29,7 @@ interface AdminDeps {
   tokens: TokenRegistry;
   usage: ApiUsage;
   stats: SandboxStats;
-  /** Wipes what `reset` wipes beyond the store (query cursors, counters). */
+  /** Wipes what `reset` wipes beyond the store (query cursors), then seeds the rows every org holds. */
   onReset(): void;
 }
 
@@ -50,7 +50,8 @@ function parse(body: string): unknown {
  * The unauthenticated test-control API under `/__admin` (not part of Salesforce):
  *
  * - `GET|POST|DELETE /__admin/faults` read, replace, clear the fault configuration
- * - `GET /__admin/stats` counters; `POST /__admin/reset` wipe records, counters, faults and cursors
+ * - `GET /__admin/stats` counters and live rows per object; `POST /__admin/reset` wipe records,
+ *   counters, faults and cursors, then seed the rows every org holds (the standard price book)
  * - `GET /__admin/records/{sobject}` dump rows (deleted ones included); `POST` seeds rows without
  *   counting API calls, answering per-record results like a collection
  * - `GET|POST /__admin/limits` read or set `{ "max", "used" }` of the daily API allowance
@@ -97,8 +98,10 @@ export class AdminApi {
 
   private stats() {
     const { stats, tokens, faults, usage, catalogue, store } = this.deps;
-    const records: Record<string, number> = {};
-    for (const o of catalogue.list()) records[o.name] = store.list(o.name).filter((r) => !r.values['IsDeleted']).length;
+    const recordsByObject: Record<string, number> = {};
+    for (const o of catalogue.list()) {
+      recordsByObject[o.name] = store.list(o.name).filter((r) => r.values['IsDeleted'] !== true).length;
+    }
     return {
       apiCalls: stats.apiCalls,
       callsByRoute: { ...stats.callsByRoute },
@@ -106,7 +109,7 @@ export class AdminApi {
       restRequests: stats.restRequests,
       faultsInjected: { ...faults.injected },
       apiUsage: { used: usage.used, max: usage.max },
-      records,
+      recordsByObject,
     };
   }
 

@@ -304,7 +304,11 @@ export class RestApi {
     const lockError = this.lockCheck(object)(existing.values['Id'] as string);
     if (lockError) throw ApiFailure.fromSaveErrors([lockError]);
     const tx = this.store.begin();
-    this.dml.softDelete(tx, existing);
+    const outcome = this.dml.delete(tx, existing);
+    if (!outcome.ok) {
+      tx.rollback();
+      throw ApiFailure.fromSaveErrors(outcome.errors);
+    }
     tx.commit();
     return noContent();
   }

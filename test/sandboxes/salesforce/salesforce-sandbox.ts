@@ -19,7 +19,9 @@ import { RecordStore } from './record.store';
 import { ApiUsage, RestApi, type RestContext } from './rest-api.handler';
 import { ApiErrors, ApiFailure } from './salesforce.errors';
 import { SObjectDml } from './sobject-dml.service';
+import { ORDER_MANAGEMENT_RULES } from './order-management.rules';
 import { DEFAULT_SOBJECTS, SObjectCatalogue, type SObjectDefinition } from './sobject.catalogue';
+import type { RuleBook } from './sobject.rules';
 import { SoqlExecutor } from './soql.executor';
 
 export interface SalesforceSandboxOptions {
@@ -39,8 +41,10 @@ export interface SalesforceSandboxOptions {
   apiRequestLimit?: number;
   /** Add a refresh token to token answers (Salesforce does not in these flows; see OAuthSettings). */
   issueRefreshTokens?: boolean;
-  /** Objects to serve; defaults to Account and Contact. Pass `[...DEFAULT_SOBJECTS, product2]` to add one. */
+  /** Objects to serve; defaults to {@link DEFAULT_SOBJECTS}. Pass `[...DEFAULT_SOBJECTS, other]` to add one. */
   objects?: readonly SObjectDefinition[];
+  /** Object-specific rules; defaults to Salesforce's Products and Orders behaviour. */
+  rules?: RuleBook;
   clock?: () => Date;
 }
 
@@ -95,8 +99,15 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const tokens = new TokenRegistry(options.tokenTtlMs ?? 2 * 60 * 60 * 1000, clock, identity.orgId);
   const usage = new ApiUsage(options.apiRequestLimit ?? 15000);
   const stats = emptyStats();
-  const dml = new SObjectDml(catalogue, clock);
+  const dml = new SObjectDml(catalogue, clock, options.rules ?? ORDER_MANAGEMENT_RULES);
   const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), faults, usage);
+  /** The rows a new org already holds (the standard price book), again after every reset. */
+  const seedOrg = () => {
+    const tx = store.begin();
+    for (const object of catalogue.list()) for (const row of object.seedRecords) dml.insertSeed(tx, object, row);
+    tx.commit();
+  };
+  seedOrg();
   const admin = new AdminApi({
     catalogue,
     store,
@@ -105,7 +116,10 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     tokens,
     usage,
     stats,
-    onReset: () => rest.clearCursors(),
+    onReset: () => {
+      rest.clearCursors();
+      seedOrg();
+    },
   });
 
   let url = '';

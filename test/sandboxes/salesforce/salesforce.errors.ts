@@ -133,6 +133,46 @@ export const SaveErrors = {
   notExternalIdField: (field: string, entity: string) =>
     saveError('INVALID_FIELD', `Field ${field} is not an External ID or indexed field for ${entity}`, [field]),
   entityIsDeleted: () => saveError('ENTITY_IS_DELETED', 'entity is deleted'),
+  /** A second PricebookEntry for the same (Pricebook2Id, Product2Id). */
+  priceDefinitionExists: () => saveError('DUPLICATE_VALUE', 'This price definition already exists in this price book'),
+  /** A custom price book entry for a product without a standard price. */
+  standardPriceNotDefined: () =>
+    saveError('STANDARD_PRICE_NOT_DEFINED', 'Before creating a custom price, create a standard price.'),
+  /** Adding or deleting an order product of an activated order, or deleting the order, without "Edit Activated Orders". */
+  activatedOrderLocked: () =>
+    saveError(
+      'ENTITY_IS_LOCKED',
+      'Unable to modify activated or superseded Order: cannot delete Order, or add or remove Order Products',
+    ),
+  /** Editing an order product of an activated order without "Edit Activated Orders" (sandbox wording). */
+  activatedOrderProductEdit: () =>
+    saveError('FIELD_INTEGRITY_EXCEPTION', "You can't edit an activated order's products."),
+  /** The order product's price book entry is not in the order's price book (or the order has none). */
+  pricebookEntryNotInOrderPricebook: () =>
+    saveError(
+      'FIELD_INTEGRITY_EXCEPTION',
+      'field integrity exception: PricebookEntryId (pricebook entry is in a different pricebook than the one assigned to the order)',
+      ['PricebookEntryId'],
+    ),
+  /** An order created with a status of the Activated category (sandbox wording). */
+  orderCreatedActivated: () =>
+    saveError(
+      'FAILED_ACTIVATION',
+      'Choose a valid order status and save your changes. For a new or cloned order, choose Draft.',
+      ['Status'],
+    ),
+  /** An order activated without order products (sandbox wording). */
+  activationWithoutProducts: () =>
+    saveError('FAILED_ACTIVATION', 'An order must include at least one product before it can be activated.', [
+      'Status',
+    ]),
+  /** An order activated in the same write that changes other fields (sandbox wording of a documented rule). */
+  activationWithOtherChanges: (fields: string[]) =>
+    saveError(
+      'FAILED_ACTIVATION',
+      `When you activate an order, Status is the only field you can update: ${fields.join(', ')}`,
+      fields,
+    ),
   unableToLockRow: (id: string) =>
     saveError('UNABLE_TO_LOCK_ROW', `unable to obtain exclusive access to this record or 1 records: ${id}`),
   rolledBack: () =>

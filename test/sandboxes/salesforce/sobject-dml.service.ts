@@ -4,10 +4,12 @@ import type { FieldValue, RecordReader, StoredRecord, Transaction } from './reco
 import {
   findField,
   findRelationship,
+  roundCurrency,
   type FieldDef,
   type SObjectCatalogue,
   type SObjectDef,
 } from './sobject.catalogue';
+import type { RecordWrite, RuleBook } from './sobject.rules';
 
 /** `"Account": {"Odoo_Id__c": "cust-42"}` in a Contact body: a parent named by its external id. */
 export interface ExternalReference {
@@ -30,6 +32,8 @@ export interface ParsedRecord {
 export type WriteOutcome = { ok: true; id: string; created: boolean } | { ok: false; errors: SaveError[] };
 
 export type UpsertOutcome = WriteOutcome | { ok: false; multiple: StoredRecord[] };
+
+export type DeleteOutcome = { ok: true } | { ok: false; errors: SaveError[] };
 
 /** Salesforce's datetime wire format: `2024-05-01T12:00:00.000+0000`. */
 export function formatDateTime(date: Date): string {
@@ -93,13 +97,15 @@ function isLive(record: StoredRecord): boolean {
 
 /**
  * The write path shared by every endpoint: request-level parsing, per-record validation in the
- * order Salesforce reports problems (writability, values, references, required, uniqueness), and
- * the write itself inside the caller's transaction.
+ * order Salesforce reports problems (writability, values, references, required, uniqueness, then
+ * the object's rules), and the write itself inside the caller's transaction, with what the
+ * platform does in consequence (cascade deletes from the catalogue, roll-ups from the rules).
  */
 export class SObjectDml {
   constructor(
     private readonly catalogue: SObjectCatalogue,
     private readonly clock: () => Date,
+    private readonly rules: RuleBook = {},
   ) {}
 
   /** Throws {@link ApiFailure} for what fails a whole request: unknown columns and JSON type mismatches. */
@@ -155,13 +161,31 @@ export class SObjectDml {
   create(tx: Transaction, object: SObjectDef, parsed: ParsedRecord): WriteOutcome {
     const prepared = this.prepare(tx, object, parsed, undefined);
     if ('errors' in prepared) return { ok: false, errors: prepared.errors };
-    const now = formatDateTime(this.clock());
     const id = tx.nextId(object.keyPrefix);
-    const values: Record<string, FieldValue> = {};
-    for (const f of object.fields) values[f.name] = prepared.values[f.name] ?? (f.type === 'boolean' ? false : null);
-    Object.assign(values, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now });
-    tx.put({ type: object.name, values: this.derive(object, values) });
+    this.insertRow(tx, object, id, prepared.values);
     return { ok: true, id, created: true };
+  }
+
+  /** Writes a row the platform itself creates (`seedRecords`), with no validation and no rules. */
+  insertSeed(tx: Transaction, object: SObjectDef, values: Readonly<Record<string, FieldValue>>): string {
+    const id = tx.nextId(object.keyPrefix);
+    this.insertRow(tx, object, id, values);
+    return id;
+  }
+
+  private insertRow(
+    tx: Transaction,
+    object: SObjectDef,
+    id: string,
+    given: Readonly<Record<string, FieldValue>>,
+  ): void {
+    const now = formatDateTime(this.clock());
+    const values: Record<string, FieldValue> = {};
+    for (const f of object.fields) {
+      values[f.name] = given[f.name] ?? (f.defaultsToRecordId ? id : f.type === 'boolean' ? false : null);
+    }
+    Object.assign(values, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now });
+    this.write(tx, { type: object.name, values: this.derive(object, values) });
   }
 
   update(tx: Transaction, object: SObjectDef, existing: StoredRecord, parsed: ParsedRecord): WriteOutcome {
@@ -169,9 +193,7 @@ export class SObjectDml {
     if (!isLive(existing)) return { ok: false, errors: [SaveErrors.entityIsDeleted()] };
     const prepared = this.prepare(tx, object, parsed, existing);
     if ('errors' in prepared) return { ok: false, errors: prepared.errors };
-    const now = formatDateTime(this.clock());
-    const values = { ...existing.values, ...prepared.values, LastModifiedDate: now, SystemModstamp: now };
-    tx.put({ type: object.name, values: this.derive(object, values) });
+    this.touch(tx, existing, prepared.values);
     return { ok: true, id, created: false };
   }
 
@@ -197,19 +219,56 @@ export class SObjectDml {
     return this.create(tx, object, withKey);
   }
 
-  softDelete(tx: Transaction, record: StoredRecord): void {
+  /** Soft-deletes a row and, as the platform does, its cascade-delete children; the object's rules may refuse. */
+  delete(tx: Transaction, record: StoredRecord): DeleteOutcome {
+    const refusal = this.rules[record.type]?.checkDelete?.(tx, record);
+    if (refusal) return { ok: false, errors: [refusal] };
+    this.remove(tx, record);
+    return { ok: true };
+  }
+
+  private remove(tx: Transaction, record: StoredRecord): void {
     const now = formatDateTime(this.clock());
-    tx.put({
+    const id = record.values['Id'];
+    this.write(tx, {
       type: record.type,
       values: { ...record.values, IsDeleted: true, LastModifiedDate: now, SystemModstamp: now },
     });
+    for (const child of this.catalogue.list()) {
+      for (const f of child.fields.filter((x) => x.cascadeDelete && x.referenceTo === record.type)) {
+        for (const row of tx.list(child.name).filter((r) => isLive(r) && r.values[f.name] === id)) {
+          this.remove(tx, row);
+        }
+      }
+    }
+  }
+
+  /** Updates a stored row with already-validated values (a body's, or a roll-up's). */
+  private touch(tx: Transaction, existing: StoredRecord, changes: Readonly<Record<string, FieldValue>>): void {
+    const object = this.catalogue.get(existing.type) as SObjectDef;
+    const now = formatDateTime(this.clock());
+    const values = { ...existing.values, ...changes, LastModifiedDate: now, SystemModstamp: now };
+    this.write(tx, { type: existing.type, values: this.derive(object, values) });
+  }
+
+  /** Stages a row, then what the object's rules change in consequence. */
+  private write(tx: Transaction, record: StoredRecord): void {
+    tx.put(record);
+    for (const change of this.rules[record.type]?.after?.(tx, record) ?? [])
+      this.touch(tx, change.record, change.values);
   }
 
   private derive(object: SObjectDef, values: Record<string, FieldValue>): Record<string, FieldValue> {
     for (const f of object.fields) {
-      if (!f.derivedFrom) continue;
-      const parts = f.derivedFrom.join.map((n) => values[n]).filter((v) => v !== null && v !== undefined);
-      values[f.name] = parts.length ? parts.join(f.derivedFrom.separator) : null;
+      const rule = f.derivedFrom;
+      if (!rule) continue;
+      if ('multiply' in rule) {
+        const [a, b] = rule.multiply.map((n) => values[n]);
+        values[f.name] = typeof a === 'number' && typeof b === 'number' ? roundCurrency(a * b) : null;
+        continue;
+      }
+      const parts = rule.join.map((n) => values[n]).filter((v) => v !== null && v !== undefined);
+      values[f.name] = parts.length ? parts.join(rule.separator) : null;
     }
     return values;
   }
@@ -224,7 +283,9 @@ export class SObjectDml {
     const values: Record<string, FieldValue> = {};
     for (const [name, value] of parsed.values) values[name] = value;
 
-    const locked = [...parsed.values.keys()]
+    // A field set through an external-id reference (`"Order": {…}` sets OrderId) is written like any other.
+    const written = new Set([...parsed.values.keys(), ...parsed.references.map((r) => r.field.name)]);
+    const locked = [...written]
       .map((name) => findField(object, name) as FieldDef)
       .filter((f) => (creating ? !f.createable : !f.updateable));
     if (locked.length) return { errors: [SaveErrors.notWritable(locked.map((f) => f.name))] };
@@ -263,9 +324,19 @@ export class SObjectDml {
       values[ref.field.name] = (parents[0] as StoredRecord).values['Id'] as string;
     }
 
-    const merged = { ...(existing?.values ?? {}), ...values };
+    const rules = this.rules[object.name];
+    const write = (): RecordWrite => ({
+      object,
+      before: existing,
+      values: { ...(existing?.values ?? {}), ...values },
+      written,
+    });
+    if (rules?.fill) Object.assign(values, rules.fill(reader, write()));
+
+    const merged = write().values;
     const missing = object.fields
       .filter((f) => f.required && (merged[f.name] === null || merged[f.name] === undefined))
+      .filter((f) => !(creating && f.defaultsToRecordId))
       .map((f) => f.name);
     if (missing.length) return { errors: [SaveErrors.requiredMissing(missing)] };
 
@@ -276,6 +347,9 @@ export class SObjectDml {
         .find((r) => isLive(r) && r.values['Id'] !== selfId && sameValue(f, r.values[f.name], values[f.name]));
       if (clash) return { errors: [SaveErrors.duplicateValue(f.name, clash.values['Id'] as string)] };
     }
+
+    const refusal = rules?.check?.(reader, write());
+    if (refusal) return { errors: [refusal] };
     return { values };
   }
 

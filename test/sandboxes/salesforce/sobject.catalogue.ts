@@ -1,9 +1,11 @@
 /**
  * The sandbox's schema: a describe-like catalogue of sObjects and fields, held as data so that
- * more objects (Product2, Order, custom objects) are added by passing definitions, not code.
+ * more objects are added by passing definitions, not code. Behaviour the catalogue cannot say as
+ * data (price-book and order rules, roll-ups) lives in `order-management.rules.ts`.
  *
  * Names resolve case-insensitively, as in Salesforce; answers always use the catalogue's spelling.
  */
+import type { FieldValue } from './record.store';
 
 export type FieldType =
   | 'id'
@@ -41,8 +43,25 @@ export interface FieldDefinition {
   relationshipName?: string;
   picklistValues?: string[];
   restrictedPicklist?: boolean;
-  /** Read-only value computed from other fields (Contact.Name = FirstName + ' ' + LastName). */
-  derivedFrom?: { join: string[]; separator: string };
+  /**
+   * Salesforce's `groupingString` for picklist values: the category each value belongs to
+   * (Order.Status values are each in the `Draft` or the `Activated` status category).
+   */
+  picklistGroups?: Record<string, string>;
+  /**
+   * Read-only value computed from other fields of the same row: joined text
+   * (Contact.Name = FirstName + ' ' + LastName) or a product rounded to cents (OrderItem.TotalPrice).
+   */
+  derivedFrom?: { join: string[]; separator: string } | { multiply: [string, string] };
+  /**
+   * A custom object's Name: when a create leaves it empty, the record's Id becomes its name
+   * (documented for the API; the UI requires it). It stays required on update.
+   */
+  defaultsToRecordId?: boolean;
+  /** For `reference` fields: the child relationship name the parent's describe lists (Order → `OrderItems`). */
+  childRelationshipName?: string;
+  /** For `reference` fields: deleting the parent deletes this row (master-detail, Order → OrderItem). */
+  cascadeDelete?: boolean;
 }
 
 export interface SObjectDefinition {
@@ -52,6 +71,11 @@ export interface SObjectDefinition {
   /** The 3-character Id prefix (Account 001, Contact 003, Product2 01t, Order 801, custom a0X…). */
   keyPrefix: string;
   fields: FieldDefinition[];
+  /**
+   * Rows every org holds (the standard price book): written without validation when the sandbox
+   * starts and again after `POST /__admin/reset`, without counting API calls.
+   */
+  seedRecords?: Record<string, FieldValue>[];
 }
 
 export interface FieldDef extends FieldDefinition {
@@ -71,6 +95,7 @@ export interface SObjectDef {
   labelPlural: string;
   keyPrefix: string;
   fields: FieldDef[];
+  seedRecords: Record<string, FieldValue>[];
 }
 
 /** Fields every sObject carries, in describe order, before the object's own fields. */
@@ -99,9 +124,10 @@ const odooId: FieldDefinition = {
  * Custom fields the hub's org setup adds to every object it writes (see docs/salesforce-org-setup.md): whether the
  * record is active in Odoo, and whether Odoo deleted it (the hub flags instead of deleting).
  */
+const deletedInOdoo: FieldDefinition = { name: 'Odoo_Deleted__c', label: 'Deleted in Odoo', type: 'boolean' };
 const hubFlags: FieldDefinition[] = [
   { name: 'Odoo_Active__c', label: 'Active in Odoo', type: 'boolean' },
-  { name: 'Odoo_Deleted__c', label: 'Deleted in Odoo', type: 'boolean' },
+  deletedInOdoo,
 ];
 
 export const ACCOUNT: SObjectDefinition = {
@@ -165,7 +191,270 @@ export const CONTACT: SObjectDefinition = {
   ],
 };
 
-export const DEFAULT_SOBJECTS: readonly SObjectDefinition[] = [ACCOUNT, CONTACT];
+/** A text field of `length` characters, and a number field: most of the hub's custom fields. */
+const text = (name: string, label: string, length: number): FieldDefinition => ({
+  name,
+  label,
+  type: 'string',
+  length,
+});
+const number = (name: string, label: string, type: 'double' | 'currency'): FieldDefinition => ({ name, label, type });
+
+/** A lookup: `relationshipName` is how bodies and SOQL name the parent (`Account`, or `Account__r` when custom). */
+function lookup(
+  name: string,
+  label: string,
+  referenceTo: string,
+  relationshipName: string,
+  childRelationshipName: string,
+  flags: Partial<FieldDefinition> = {},
+): FieldDefinition {
+  return { name, label, type: 'reference', length: 18, referenceTo, relationshipName, childRelationshipName, ...flags };
+}
+
+export const PRODUCT2: SObjectDefinition = {
+  name: 'Product2',
+  label: 'Product',
+  labelPlural: 'Products',
+  keyPrefix: '01t',
+  fields: [
+    { name: 'Name', label: 'Product Name', type: 'string', length: 255, required: true },
+    { name: 'ProductCode', label: 'Product Code', type: 'string', length: 255 },
+    { name: 'Description', label: 'Product Description', type: 'textarea', length: 4000 },
+    { name: 'IsActive', label: 'Active', type: 'boolean' },
+    { name: 'StockKeepingUnit', label: 'Product SKU', type: 'string', length: 180 },
+    odooId,
+    ...hubFlags,
+    text('Odoo_Barcode__c', 'Odoo Barcode', 255),
+    text('Odoo_Product_Type__c', 'Odoo Product Type', 40),
+    { name: 'Odoo_Sale_Ok__c', label: 'Can Be Sold in Odoo', type: 'boolean' },
+    number('Odoo_On_Hand__c', 'Odoo Quantity On Hand', 'double'),
+    number('Odoo_Reserved__c', 'Odoo Quantity Reserved', 'double'),
+    number('Odoo_Available__c', 'Odoo Quantity Available', 'double'),
+  ],
+};
+
+export const STANDARD_PRICE_BOOK_NAME = 'Standard Price Book';
+
+export const PRICEBOOK2: SObjectDefinition = {
+  name: 'Pricebook2',
+  label: 'Price Book',
+  labelPlural: 'Price Books',
+  keyPrefix: '01s',
+  fields: [
+    { name: 'Name', label: 'Price Book Name', type: 'string', length: 255, required: true },
+    { name: 'IsActive', label: 'Active', type: 'boolean' },
+    { name: 'IsStandard', label: 'Is Standard Price Book', type: 'boolean', createable: false, updateable: false },
+    { name: 'Description', label: 'Description', type: 'textarea', length: 255 },
+  ],
+  // Every org has exactly one standard price book, created by the platform.
+  seedRecords: [{ Name: STANDARD_PRICE_BOOK_NAME, IsStandard: true, IsActive: true }],
+};
+
+export const PRICEBOOK_ENTRY: SObjectDefinition = {
+  name: 'PricebookEntry',
+  label: 'Price Book Entry',
+  labelPlural: 'Price Book Entries',
+  keyPrefix: '01u',
+  fields: [
+    lookup('Pricebook2Id', 'Price Book ID', 'Pricebook2', 'Pricebook2', 'PricebookEntries', {
+      required: true,
+      updateable: false,
+    }),
+    lookup('Product2Id', 'Product ID', 'Product2', 'Product2', 'PricebookEntries', {
+      required: true,
+      updateable: false,
+    }),
+    { name: 'UnitPrice', label: 'List Price', type: 'currency', required: true },
+    { name: 'IsActive', label: 'Active', type: 'boolean' },
+    { name: 'UseStandardPrice', label: 'Use Standard Price', type: 'boolean' },
+    odooId,
+    deletedInOdoo,
+  ],
+};
+
+/** Order.Status values and their status category (`groupingString`); only `Activated` activates. */
+export const ORDER_STATUS_CATEGORIES: Readonly<Record<string, 'Draft' | 'Activated'>> = {
+  Draft: 'Draft',
+  Sent: 'Draft',
+  Confirmed: 'Draft',
+  Cancelled: 'Draft',
+  Activated: 'Activated',
+};
+
+export const ORDER: SObjectDefinition = {
+  name: 'Order',
+  label: 'Order',
+  labelPlural: 'Orders',
+  keyPrefix: '801',
+  fields: [
+    lookup('AccountId', 'Account ID', 'Account', 'Account', 'Orders', { required: true }),
+    lookup('Pricebook2Id', 'Price Book ID', 'Pricebook2', 'Pricebook2', 'Orders'),
+    { name: 'EffectiveDate', label: 'Order Start Date', type: 'date', required: true },
+    { name: 'EndDate', label: 'Order End Date', type: 'date' },
+    {
+      name: 'Status',
+      label: 'Status',
+      type: 'picklist',
+      length: 40,
+      required: true,
+      restrictedPicklist: true,
+      picklistValues: Object.keys(ORDER_STATUS_CATEGORIES),
+      picklistGroups: { ...ORDER_STATUS_CATEGORIES },
+    },
+    // The category of Status, kept by order-management.rules.ts.
+    {
+      name: 'StatusCode',
+      label: 'Status Category',
+      type: 'picklist',
+      length: 40,
+      createable: false,
+      updateable: false,
+      restrictedPicklist: true,
+      picklistValues: ['Draft', 'Activated'],
+    },
+    { name: 'Name', label: 'Order Name', type: 'string', length: 80 },
+    { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
+    { name: 'PoNumber', label: 'PO Number', type: 'string', length: 80 },
+    // A roll-up of the order's products, kept by order-management.rules.ts.
+    { name: 'TotalAmount', label: 'Order Amount', type: 'currency', createable: false, updateable: false },
+    odooId,
+    { ...text('Odoo_Name__c', 'Odoo Order Reference', 80), externalId: true, unique: true, caseSensitive: true },
+    text('Odoo_State__c', 'Odoo State', 20),
+    text('Odoo_Invoice_Status__c', 'Odoo Invoice Status', 20),
+    { name: 'Odoo_Locked__c', label: 'Locked in Odoo', type: 'boolean' },
+    text('Odoo_Currency__c', 'Odoo Currency', 3),
+    number('Odoo_Amount_Untaxed__c', 'Odoo Untaxed Amount', 'currency'),
+    number('Odoo_Amount_Tax__c', 'Odoo Tax Amount', 'currency'),
+    number('Odoo_Amount_Total__c', 'Odoo Total Amount', 'currency'),
+    { name: 'Odoo_Commitment_Date__c', label: 'Odoo Commitment Date', type: 'datetime' },
+    deletedInOdoo,
+  ],
+};
+
+export const ORDER_ITEM: SObjectDefinition = {
+  name: 'OrderItem',
+  label: 'Order Product',
+  labelPlural: 'Order Products',
+  keyPrefix: '802',
+  fields: [
+    lookup('OrderId', 'Order ID', 'Order', 'Order', 'OrderItems', {
+      required: true,
+      updateable: false,
+      cascadeDelete: true,
+    }),
+    lookup('PricebookEntryId', 'Price Book Entry ID', 'PricebookEntry', 'PricebookEntry', 'OrderItems', {
+      required: true,
+      updateable: false,
+    }),
+    // Filled from the price book entry when a create leaves it out (order-management.rules.ts).
+    lookup('Product2Id', 'Product ID', 'Product2', 'Product2', 'OrderItems', { updateable: false }),
+    { name: 'Quantity', label: 'Quantity', type: 'double', required: true },
+    { name: 'UnitPrice', label: 'Unit Price', type: 'currency', required: true },
+    { name: 'Description', label: 'Line Description', type: 'string', length: 255 },
+    { name: 'ServiceDate', label: 'Start Date', type: 'date' },
+    {
+      name: 'TotalPrice',
+      label: 'Total Price',
+      type: 'currency',
+      derivedFrom: { multiply: ['Quantity', 'UnitPrice'] },
+    },
+    odooId,
+    number('Odoo_Quantity_Delivered__c', 'Odoo Quantity Delivered', 'double'),
+    number('Odoo_Quantity_Invoiced__c', 'Odoo Quantity Invoiced', 'double'),
+    number('Odoo_Discount__c', 'Odoo Discount (%)', 'double'),
+    number('Odoo_Line_Total__c', 'Odoo Line Total', 'currency'),
+    deletedInOdoo,
+  ],
+};
+
+/** A custom object's Name: required text of 80, which an API create may leave empty (the Id is used). */
+function customName(label: string): FieldDefinition {
+  return { name: 'Name', label, type: 'string', length: 80, required: true, defaultsToRecordId: true };
+}
+
+const accountOf = (children: string) => lookup('Account__c', 'Account', 'Account', 'Account__r', children);
+const orderOf = (children: string) => lookup('Order__c', 'Order', 'Order', 'Order__r', children);
+
+export const ODOO_INVOICE: SObjectDefinition = {
+  name: 'Odoo_Invoice__c',
+  label: 'Odoo Invoice',
+  labelPlural: 'Odoo Invoices',
+  keyPrefix: 'a01',
+  fields: [
+    customName('Odoo Invoice Name'),
+    accountOf('Odoo_Invoices__r'),
+    orderOf('Odoo_Invoices__r'),
+    odooId,
+    text('Move_Type__c', 'Move Type', 20),
+    text('State__c', 'State', 20),
+    text('Payment_State__c', 'Payment State', 20),
+    { name: 'Invoice_Date__c', label: 'Invoice Date', type: 'date' },
+    { name: 'Due_Date__c', label: 'Due Date', type: 'date' },
+    text('Currency__c', 'Currency', 3),
+    number('Amount_Untaxed__c', 'Untaxed Amount', 'currency'),
+    number('Amount_Tax__c', 'Tax Amount', 'currency'),
+    number('Amount_Total__c', 'Total Amount', 'currency'),
+    number('Amount_Residual__c', 'Amount Due', 'currency'),
+    text('Origin__c', 'Origin', 255),
+    text('Payment_Reference__c', 'Payment Reference', 255),
+    deletedInOdoo,
+  ],
+};
+
+export const ODOO_PAYMENT: SObjectDefinition = {
+  name: 'Odoo_Payment__c',
+  label: 'Odoo Payment',
+  labelPlural: 'Odoo Payments',
+  keyPrefix: 'a02',
+  fields: [
+    customName('Odoo Payment Name'),
+    accountOf('Odoo_Payments__r'),
+    odooId,
+    text('Payment_Type__c', 'Payment Type', 20),
+    text('Partner_Type__c', 'Partner Type', 20),
+    number('Amount__c', 'Amount', 'currency'),
+    text('Currency__c', 'Currency', 3),
+    { name: 'Payment_Date__c', label: 'Payment Date', type: 'date' },
+    text('State__c', 'State', 20),
+    deletedInOdoo,
+  ],
+};
+
+export const ODOO_SHIPMENT: SObjectDefinition = {
+  name: 'Odoo_Shipment__c',
+  label: 'Odoo Shipment',
+  labelPlural: 'Odoo Shipments',
+  keyPrefix: 'a03',
+  fields: [
+    customName('Odoo Shipment Name'),
+    accountOf('Odoo_Shipments__r'),
+    orderOf('Odoo_Shipments__r'),
+    odooId,
+    text('State__c', 'State', 20),
+    text('Origin__c', 'Origin', 255),
+    { name: 'Scheduled_Date__c', label: 'Scheduled Date', type: 'datetime' },
+    { name: 'Done_Date__c', label: 'Done Date', type: 'datetime' },
+    text('Tracking_Reference__c', 'Tracking Reference', 255),
+    number('Quantity_Ordered__c', 'Quantity Ordered', 'double'),
+    number('Quantity_Done__c', 'Quantity Done', 'double'),
+    deletedInOdoo,
+  ],
+};
+
+/** What the running sandbox serves: the objects the hub writes. */
+export const DEFAULT_SOBJECTS: readonly SObjectDefinition[] = [
+  ACCOUNT,
+  CONTACT,
+  PRODUCT2,
+  PRICEBOOK2,
+  PRICEBOOK_ENTRY,
+  ORDER,
+  ORDER_ITEM,
+  ODOO_INVOICE,
+  ODOO_PAYMENT,
+  ODOO_SHIPMENT,
+];
 
 function normalise(def: SObjectDefinition): SObjectDef {
   const own = def.fields.filter((f) => !SYSTEM_NAMES.has(f.name));
@@ -183,7 +472,14 @@ function normalise(def: SObjectDefinition): SObjectDef {
       system,
     };
   });
-  return { name: def.name, label: def.label, labelPlural: def.labelPlural, keyPrefix: def.keyPrefix, fields };
+  return {
+    name: def.name,
+    label: def.label,
+    labelPlural: def.labelPlural,
+    keyPrefix: def.keyPrefix,
+    fields,
+    seedRecords: def.seedRecords ?? [],
+  };
 }
 
 export class SObjectCatalogue {
@@ -213,6 +509,11 @@ export class SObjectCatalogue {
     const prefix = id.slice(0, 3);
     return this.list().find((o) => o.keyPrefix === prefix);
   }
+}
+
+/** Currency fields hold cents: a computed amount is rounded without binary noise (3 × 19.99 is 59.97). */
+export function roundCurrency(n: number): number {
+  return Math.round((n + Number.EPSILON) * 100) / 100;
 }
 
 export function findField(object: SObjectDef, name: string): FieldDef | undefined {
@@ -252,8 +553,8 @@ export function describeSObject(object: SObjectDef, catalogue: SObjectCatalogue,
       .map((f) => ({
         childSObject: child.name,
         field: f.name,
-        relationshipName: child.labelPlural.replace(/\s+/g, ''),
-        cascadeDelete: false,
+        relationshipName: f.childRelationshipName ?? child.labelPlural.replace(/\s+/g, ''),
+        cascadeDelete: f.cascadeDelete ?? false,
       })),
   );
   return {
@@ -282,7 +583,7 @@ export function describeSObject(object: SObjectDef, catalogue: SObjectCatalogue,
       caseSensitive: f.caseSensitive,
       custom: f.name.endsWith('__c'),
       calculated: f.derivedFrom !== undefined,
-      defaultedOnCreate: f.system,
+      defaultedOnCreate: f.system || f.type === 'boolean' || f.defaultsToRecordId === true,
       referenceTo: f.referenceTo ? [f.referenceTo] : [],
       relationshipName: f.relationshipName ?? null,
       picklistValues: (f.picklistValues ?? []).map((value) => ({

@@ -61,7 +61,19 @@ describe('SOQL parser', () => {
     });
   });
 
+  it('takes Order, a keyword too, as the object of FROM', () => {
+    expect(parseSoql('SELECT Id FROM Order').from).toEqual({ name: 'Order', pos: 15 });
+    const query = parseSoql("SELECT Id FROM Order WHERE Status = 'Draft' ORDER BY Name");
+    expect(query.from.name).toBe('Order');
+    expect(query.orderBy).toEqual([expect.objectContaining({ field: expect.objectContaining({ path: ['Name'] }) })]);
+    expect(parseSoql('SELECT Id FROM Order ORDER BY Name').orderBy).toHaveLength(1);
+    expect(parseSoql('select Order.Name from OrderItem where Order.IsDeleted = true').select).toEqual([
+      { kind: 'field', path: ['Order', 'Name'], pos: 7 },
+    ]);
+  });
+
   it.each([
+    ['SELECT Id FROM ORDER BY Name', 15, "unexpected token: 'ORDER'"],
     ['SELECT Id FROM Account WHERE', 28, 'unexpected token: <EOF>'],
     ["SELECT Id FROM Account WHERE A = 'a' AND B = 'b' OR C = 'c'", 49, "unexpected token: 'OR'"],
     ['SELECT FROM Account', 7, "unexpected token: 'FROM'"],

@@ -199,7 +199,9 @@ class Parser {
     }
     this.keyword('FROM');
     const from = this.peek();
-    if (from.kind !== 'ident' || RESERVED.has(from.text.toUpperCase()) || from.text.includes('.')) {
+    // `Order` is both a keyword and an object: `FROM Order ORDER BY Name` is valid SOQL.
+    const orderObject = from.text.toUpperCase() === 'ORDER' && !this.isKeyword('BY', this.tokens[this.i + 1]);
+    if (from.kind !== 'ident' || (RESERVED.has(from.text.toUpperCase()) && !orderObject) || from.text.includes('.')) {
       throw this.unexpected(from);
     }
     this.next();
