@@ -20,11 +20,20 @@ export const projectorSalesforceConfigShape = {
     .string()
     .regex(/^\d{2}\.0$/, 'expected e.g. 62.0')
     .default('62.0'),
-  /** Custom external-id field holding the canonical id on every object the hub writes. */
-  SF_EXTERNAL_ID_FIELD: z
-    .string()
-    .regex(/^\w+__c$/, 'expected a custom field name ending in __c')
-    .default('Odoo_Id__c'),
+  /** The mapping file (canonical entity → Salesforce objects and fields); default config/salesforce-mapping.yaml. */
+  SF_MAPPING_FILE: z.string().min(1).optional(),
+  /** Records per sObject Collections call (Salesforce's maximum is 200). */
+  SF_BATCH_SIZE: env.positiveInt(200).pipe(z.number().max(200, 'Salesforce accepts at most 200 records per call')),
+  /** How long a batch waits for more records before it is sent. */
+  SF_BATCH_LINGER_MS: env.positiveInt(250),
+  /** Above this share of the daily API allowance the projector paces its calls. */
+  SF_API_SOFT_LIMIT_PERCENT: env.positiveInt(80).pipe(z.number().max(100)),
+  /** This share of the allowance is left to the org's people and other integrations: the projector pauses there. */
+  SF_API_RESERVE_PERCENT: env.positiveInt(5).pipe(z.number().max(99)),
+  /** Pacing spreads the calls left before the reserve over this horizon. */
+  SF_API_PACING_HORIZON_MS: env.positiveInt(3_600_000),
+  /** While paused at the reserve or after REQUEST_LIMIT_EXCEEDED: one call per interval checks for recovery. */
+  SF_API_PROBE_INTERVAL_MS: env.positiveInt(60_000),
   SF_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
   SF_BREAKER_RESET_MS: env.positiveInt(5_000),
   SF_BREAKER_ERROR_PERCENT: env.positiveInt(50),

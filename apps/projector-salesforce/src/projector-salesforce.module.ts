@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { CANONICAL_TOPICS, CanonicalCodec, CanonicalTopicKey, canonicalTopicConfigs } from '@hub/canonical';
+import { CANONICAL_TOPICS, CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/canonical';
 import {
   AppLogger,
   CanonicalMessageDecoder,
@@ -24,18 +24,25 @@ import {
 } from '@hub/resilience';
 import type { Logger } from 'pino';
 import type { ProjectorSalesforceConfig } from './config';
-import { ContactDeletedHandler, ContactUpsertedHandler } from './contact/contact-events.handler';
-import { CustomerDeletedHandler, CustomerUpsertedHandler } from './customer/customer-events.handler';
+import { defaultMappingPath, SalesforceMapping } from './mapping/salesforce-mapping';
 import { AppliedPositions, PgAppliedPositions } from './projection/applied-positions.repository';
-import { ExternalIdField, SalesforceProjectionService } from './projection/salesforce-projection.service';
+import { CanonicalEventsHandler } from './projection/canonical-events.handler';
+import { LANES, PROJECTED_TOPICS } from './projection/lanes';
+import { SalesforceBatchWriter } from './projection/salesforce-batch-writer';
+import { SalesforceProjectionService } from './projection/salesforce-projection.service';
+import { ApiBudget } from './salesforce/api-budget';
 import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
 import { SalesforcePort } from './salesforce/salesforce.port';
-
-const CONSUMED_TOPICS: CanonicalTopicKey[] = ['customer', 'contact'];
 
 @Module({})
 export class ProjectorSalesforceModule {
   static forRoot(config: ProjectorSalesforceConfig, log: Logger): DynamicModule {
+    // A bad mapping file fails the start here, naming every problem (like bad configuration).
+    const mapping = SalesforceMapping.load(config.SF_MAPPING_FILE ?? defaultMappingPath(), fieldOwnership());
+    const unmapped = PROJECTED_TOPICS.filter((k) => !mapping.handles(entityOfTopic(k)));
+    if (unmapped.length) {
+      throw new Error(`the Salesforce mapping has no entity for the consumed topics ${unmapped.join(', ')}`);
+    }
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const breaker = new TargetBreaker({
       ...DEFAULT_BREAKER_OPTIONS,
@@ -60,7 +67,7 @@ export class ProjectorSalesforceModule {
           prepare: (kafka) =>
             ensureTopics(
               kafka.admin,
-              canonicalTopicConfigs(CONSUMED_TOPICS, {
+              canonicalTopicConfigs(PROJECTED_TOPICS, {
                 prefix: config.HUB_TOPIC_PREFIX,
                 replicationFactor: config.KAFKA_REPLICATION_FACTOR,
               }),
@@ -74,31 +81,66 @@ export class ProjectorSalesforceModule {
               clientId: config.SF_CLIENT_ID,
               clientSecret: config.SF_CLIENT_SECRET,
               apiVersion: config.SF_API_VERSION,
+              limitBackoffMs: config.SF_API_PROBE_INTERVAL_MS,
               log: log.child({ component: 'salesforce' }),
             }),
         },
-        { provide: ExternalIdField, useValue: { name: config.SF_EXTERNAL_ID_FIELD } },
+        { provide: SalesforceMapping, useValue: mapping },
+        {
+          provide: ApiBudget,
+          inject: [SalesforcePort],
+          useFactory: (salesforce: SalesforcePort) =>
+            new ApiBudget(() => salesforce.apiUsage(), {
+              softLimitPercent: config.SF_API_SOFT_LIMIT_PERCENT,
+              reservePercent: config.SF_API_RESERVE_PERCENT,
+              horizonMs: config.SF_API_PACING_HORIZON_MS,
+              probeIntervalMs: config.SF_API_PROBE_INTERVAL_MS,
+            }),
+        },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
         {
           provide: AppliedPositions,
           inject: [HubDatabase],
           useFactory: (db: HubDatabase) => new PgAppliedPositions(db, 'salesforce'),
         },
+        {
+          provide: SalesforceBatchWriter,
+          inject: [SalesforcePort, AppliedPositions, ApiBudget],
+          useFactory: (salesforce: SalesforcePort, positions: AppliedPositions, budget: ApiBudget) =>
+            new SalesforceBatchWriter(
+              salesforce,
+              positions,
+              breaker,
+              budget,
+              (object) => mapping.parentsOf(object),
+              { batchSize: config.SF_BATCH_SIZE, lingerMs: config.SF_BATCH_LINGER_MS },
+              log.child({ component: 'batch-writer' }),
+            ),
+        },
         SalesforceProjectionService,
-        CustomerUpsertedHandler,
-        CustomerDeletedHandler,
-        ContactUpsertedHandler,
-        ContactDeletedHandler,
+        CanonicalEventsHandler,
         HandlerRegistry,
         {
           provide: ConsumerHostOptions,
           useValue: {
             groupId: config.CONSUMER_GROUP,
-            topics: CONSUMED_TOPICS.map((k) => codec.topic(k)),
-            eventTypes: CONSUMED_TOPICS.flatMap((k) => CANONICAL_TOPICS[k].eventTypes),
+            topics: [],
+            lanes: LANES.map((lane) => ({
+              name: lane.name,
+              topics: lane.topics.map((k) => codec.topic(k)),
+              replay: lane.replay,
+              partitionsConsumedConcurrently: 6,
+            })),
+            eventTypes: PROJECTED_TOPICS.flatMap((k) => CANONICAL_TOPICS[k].eventTypes),
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
             decoder: new CanonicalMessageDecoder(codec),
             breaker,
+            // The batch writer fires the breaker once per Salesforce call, not once per record.
+            wrapHandlersInBreaker: false,
+            // Canonical topics carry each record's full state: only a key's last record in a fetch needs applying.
+            pipeline: { maxInFlight: 2_000, coalesceByKey: true },
+            // Let fetches fill up a little so batches are full during a bulk load.
+            fetch: { minBytes: 64 * 1024, maxWaitTimeInMs: 200 },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
           } satisfies ConsumerHostOptions,
         },
@@ -107,16 +149,37 @@ export class ProjectorSalesforceModule {
         readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, SalesforceProjectionService, SalesforcePort],
-          useFactory: (host: ConsumerHost, projection: SalesforceProjectionService, salesforce: SalesforcePort) => {
+          inject: [ConsumerHost, SalesforceProjectionService, SalesforcePort, SalesforceBatchWriter, ApiBudget],
+          useFactory: (
+            host: ConsumerHost,
+            projection: SalesforceProjectionService,
+            salesforce: SalesforcePort,
+            writer: SalesforceBatchWriter,
+            budget: ApiBudget,
+          ) => {
             const metrics = new HubMetrics('projector-salesforce');
             registerConsumerMetrics(metrics, () => host.metrics as unknown as Record<string, number>);
             metrics.gauge(
               'hub_projection_records',
-              'Canonical events applied to Salesforce, or skipped as stale.',
+              'Salesforce record writes by outcome: applied, skipped as stale, or a delete flag for a record never projected.',
               ['outcome'],
               (set) => {
-                for (const [outcome, value] of Object.entries(projection.metrics)) set({ outcome }, value);
+                set({ outcome: 'applied' }, writer.metrics.applied);
+                set({ outcome: 'staleSkipped' }, writer.metrics.staleSkipped);
+                set({ outcome: 'absent' }, writer.metrics.absent);
+                set({ outcome: 'refused' }, writer.metrics.recordFailures);
+              },
+            );
+            metrics.gauge('hub_projection_events', 'Canonical events fully applied to Salesforce.', [], (set) =>
+              set({}, projection.metrics.events),
+            );
+            metrics.gauge(
+              'hub_salesforce_calls',
+              'sObject Collections calls made, and the records they carried.',
+              ['kind'],
+              (set) => {
+                set({ kind: 'calls' }, writer.metrics.calls);
+                set({ kind: 'records' }, writer.metrics.recordsSent);
               },
             );
             metrics.gauge(
@@ -131,10 +194,26 @@ export class ProjectorSalesforceModule {
                 }
               },
             );
+            metrics.gauge(
+              'hub_salesforce_api_pacing',
+              'API budget pacing: the current interval between calls (ms), calls paced, total wait (ms), refusals at the reserve.',
+              ['kind'],
+              (set) => {
+                const interval = budget.intervalMs();
+                set({ kind: 'intervalMs' }, Number.isFinite(interval) ? interval : -1);
+                set({ kind: 'pacedCalls' }, budget.metrics.pacedCalls);
+                set({ kind: 'waitMs' }, budget.metrics.pacingWaitMs);
+                set({ kind: 'reserveRefusals' }, budget.metrics.reserveRefusals);
+              },
+            );
             return metrics;
           },
         },
       ],
     };
   }
+}
+
+function entityOfTopic(topic: keyof typeof CANONICAL_TOPICS): string {
+  return CANONICAL_TOPICS[topic].schema.replace(/Event$/, '');
 }

@@ -1,6 +1,6 @@
 import { Connection } from 'jsforce';
 import type { Logger } from 'pino';
-import { TransientError } from '@hub/resilience';
+import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { mapCallError, mapRecordError, SalesforceRecordError } from './salesforce-error.mapper';
 import { SALESFORCE_BATCH_LIMIT, SalesforcePort, SalesforceRecord, UpsertOutcome } from './salesforce.port';
 
@@ -9,6 +9,8 @@ export interface JsforceAdapterOptions {
   clientId: string;
   clientSecret: string;
   apiVersion: string;
+  /** How long to wait after REQUEST_LIMIT_EXCEEDED before one call checks whether the allowance recovered. */
+  limitBackoffMs?: number;
   log: Logger;
 }
 
@@ -80,7 +82,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       const raw = await this.conn.sobject(objectName).upsert(records as never[], externalIdField, { allOrNone: false });
       results = (Array.isArray(raw) ? raw : [raw]) as unknown as UpsertResultBody[];
     } catch (error) {
-      throw mapCallError(error);
+      throw mapCallError(error, this.options.limitBackoffMs);
     }
     if (results.length !== records.length) {
       throw new TransientError(
@@ -91,34 +93,28 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     return results.map((r) =>
       r.success && r.id
         ? { ok: true, id: r.id, created: Boolean(r.created) }
-        : { ok: false, error: mapRecordError(r.errors ?? []) },
+        : { ok: false, error: mapRecordError(r.errors ?? [], this.options.limitBackoffMs) },
     );
   }
 
-  async updateByExternalId(
-    objectName: string,
-    externalIdField: string,
-    externalIds: string[],
-    fields: SalesforceRecord,
-  ): Promise<number> {
-    if (externalIds.length === 0) return 0;
+  async standardPricebookId(): Promise<string> {
+    let records: { Id: string }[];
     try {
       await this.ensureAuthorized();
-      const found = await this.conn
-        .sobject(objectName)
-        .find({ [externalIdField]: { $in: externalIds } }, ['Id'])
-        .execute();
-      // One record per external id in practice; each update is by Id (PATCH /sobjects/{T}/{Id}), idempotent.
-      for (const record of found) {
-        const result = (await this.conn
-          .sobject(objectName)
-          .update({ Id: record.Id as string, ...fields } as never)) as unknown as UpsertResultBody;
-        if (!result.success) throw mapRecordError(result.errors ?? []);
-      }
-      return found.length;
+      ({ records } = await this.conn.query<{ Id: string }>(
+        'SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1',
+      ));
     } catch (error) {
-      throw mapCallError(error);
+      throw mapCallError(error, this.options.limitBackoffMs);
     }
+    if (!records[0]) {
+      throw new PermanentError(
+        PermanentErrorCode.REJECTED_BY_TARGET,
+        'the org has no standard price book: enable Products (docs/salesforce-org-setup.md)',
+        { vendorCode: 'NO_STANDARD_PRICEBOOK' },
+      );
+    }
+    return records[0].Id;
   }
 
   apiUsage(): { used: number; max: number } | undefined {

@@ -9,9 +9,12 @@ const TRANSIENT_CODES = new Set([
   'INVALID_SESSION_ID',
 ]);
 
-/** Organisation-wide budgets: waiting is the fix, and it may take long, so the hint is long. */
+/**
+ * Organisation-wide budgets: waiting is the fix, and it may take long, so the hint is long. Nothing is wrong with the
+ * record, so these pause consumption without counting toward its retry budget: they never become dead letters.
+ */
 const LIMIT_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'TOO_MANY_REQUESTS']);
-const LIMIT_BACKOFF_MS = 60_000;
+export const DEFAULT_LIMIT_BACKOFF_MS = 60_000;
 
 const NETWORK_CODES =
   /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR|socket hang up|fetch failed|network|terminated|other side closed/i;
@@ -28,12 +31,17 @@ export interface SalesforceRecordError {
  * ("Foreign key external ID … not found") is transient: the parent's own event is on another partition and
  * will usually land moments later.
  */
-export function mapRecordError(errors: SalesforceRecordError[]): TransientError | PermanentError {
+export function mapRecordError(
+  errors: SalesforceRecordError[],
+  limitBackoffMs = DEFAULT_LIMIT_BACKOFF_MS,
+): TransientError | PermanentError {
   const first = errors[0] ?? {};
   const code = first.statusCode ?? first.errorCode ?? 'UNKNOWN';
   const message = errors.map((e) => `${e.statusCode ?? e.errorCode}: ${e.message}`).join('; ');
   if (TRANSIENT_CODES.has(code)) return new TransientError(code, message);
-  if (LIMIT_CODES.has(code)) return new TransientError(code, message, { retryAfterMs: LIMIT_BACKOFF_MS });
+  if (LIMIT_CODES.has(code)) {
+    return new TransientError(code, message, { retryAfterMs: limitBackoffMs, targetUnavailable: true });
+  }
   if (/Foreign key external ID: .* not found/i.test(first.message ?? '')) {
     return new TransientError('PARENT_NOT_FOUND_YET', message, { retryAfterMs: 2_000 });
   }
@@ -41,7 +49,10 @@ export function mapRecordError(errors: SalesforceRecordError[]): TransientError 
 }
 
 /** A failure of a whole call, as jsforce throws it (HttpApiError with errorCode/data, or a network error). */
-export function mapCallError(error: unknown): TransientError | PermanentError {
+export function mapCallError(
+  error: unknown,
+  limitBackoffMs = DEFAULT_LIMIT_BACKOFF_MS,
+): TransientError | PermanentError {
   if (error instanceof TransientError || error instanceof PermanentError) return error;
   const e = error as { errorCode?: string; name?: string; message?: string; data?: unknown; code?: string };
   const code = e.errorCode ?? e.name ?? 'UNKNOWN';
@@ -58,7 +69,9 @@ export function mapCallError(error: unknown): TransientError | PermanentError {
     });
   }
   if (TRANSIENT_CODES.has(code)) return new TransientError(code, message, { cause: error });
-  if (LIMIT_CODES.has(code)) return new TransientError(code, message, { retryAfterMs: LIMIT_BACKOFF_MS, cause: error });
+  if (LIMIT_CODES.has(code)) {
+    return new TransientError(code, message, { retryAfterMs: limitBackoffMs, cause: error, targetUnavailable: true });
+  }
   if (e.code && NETWORK_CODES.test(e.code)) return new TransientError('NETWORK', message, { cause: error });
   if (NETWORK_CODES.test(e.message ?? '')) return new TransientError('NETWORK', message, { cause: error });
   if (error instanceof TypeError && !/fetch failed/.test(e.message ?? '')) {

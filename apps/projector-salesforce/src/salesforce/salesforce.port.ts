@@ -23,16 +23,8 @@ export const SALESFORCE_BATCH_LIMIT = 200;
 export abstract class SalesforcePort {
   abstract upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]>;
 
-  /**
-   * Sets `fields` on the records whose external id is in `externalIds`; ids with no record are skipped (a delete
-   * of something never projected is a no-op). Returns how many records were updated.
-   */
-  abstract updateByExternalId(
-    objectName: string,
-    externalIdField: string,
-    externalIds: string[],
-    fields: SalesforceRecord,
-  ): Promise<number>;
+  /** Id of the org's standard price book (Pricebook2 with IsStandard = true): every product's list price lives there. */
+  abstract standardPricebookId(): Promise<string>;
 
   /** API usage the org reported on the last response (`Sforce-Limit-Info: api-usage=used/max`). */
   abstract apiUsage(): { used: number; max: number } | undefined;

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage, Producer, ProducerRecord
 import pino from 'pino';
 import { DeadLetterPublisher, DLQ_HEADERS } from '../dead-letter/dead-letter.publisher';
 import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
-import { ConsumerRunner, DecodedEvent, EventHandlerFn, MessageDecoder } from './consumer-runner';
+import { ConsumerRunner, ConsumerRunnerOptions, DecodedEvent, EventHandlerFn, MessageDecoder } from './consumer-runner';
 
 const log = pino({ level: 'silent' });
 
@@ -75,7 +75,11 @@ async function drive(consumer: FakeConsumer, messages: KafkaMessage[]) {
   return { resolved, paused };
 }
 
-function setup(handler: EventHandlerFn, retry = { inlineAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 }) {
+function setup(
+  handler: EventHandlerFn,
+  retry = { inlineAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 },
+  pipeline?: ConsumerRunnerOptions['pipeline'],
+) {
   const consumer = new FakeConsumer();
   const producer = new FakeProducer();
   const runner = new ConsumerRunner(consumer as unknown as Consumer, {
@@ -86,6 +90,7 @@ function setup(handler: EventHandlerFn, retry = { inlineAttempts: 2, baseDelayMs
     ignoredEventTypes: ['thing.ignored'],
     deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
     retry,
+    pipeline,
     log,
   });
   return { consumer, producer, runner };
@@ -186,5 +191,135 @@ describe('ConsumerRunner', () => {
     producer.failWith = new Error('broker down');
     await runner.start();
     await expect(drive(consumer, [msg(0, '{"type":"thing.happened"}')])).rejects.toThrow('broker down');
+  });
+
+  describe('pipelined', () => {
+    const keyed = (offset: number, key: string, value: string): KafkaMessage => ({
+      ...msg(offset, value),
+      key: Buffer.from(key),
+    });
+    const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('handles the records of a batch concurrently and resolves them all', async () => {
+      let inFlight = 0;
+      let peak = 0;
+      const { consumer, runner } = setup(
+        async () => {
+          peak = Math.max(peak, ++inFlight);
+          await wait(5);
+          inFlight--;
+        },
+        undefined,
+        { maxInFlight: 100, coalesceByKey: false },
+      );
+      await runner.start();
+      const { resolved } = await drive(
+        consumer,
+        [0, 1, 2, 3].map((n) => msg(n, '{"type":"thing.happened"}')),
+      );
+      expect(peak).toBe(4);
+      expect(resolved.at(-1)).toBe('3');
+    });
+
+    it('applies records of one key one after another, in offset order', async () => {
+      const order: number[] = [];
+      let inFlight = 0;
+      let peak = 0;
+      const { consumer, runner } = setup(
+        async (e) => {
+          peak = Math.max(peak, ++inFlight);
+          await wait(3);
+          order.push((e.value as { n: number }).n);
+          inFlight--;
+        },
+        undefined,
+        { maxInFlight: 100, coalesceByKey: false },
+      );
+      await runner.start();
+      await drive(
+        consumer,
+        [1, 2, 3].map((n) => keyed(n, 'same', `{"type":"thing.happened","n":${n}}`)),
+      );
+      expect(order).toEqual([1, 2, 3]);
+      expect(peak).toBe(1);
+    });
+
+    it('with coalescing, applies only the last record of each key and commits the superseded ones with it', async () => {
+      const seen: number[] = [];
+      const { consumer, runner } = setup(async (e) => void seen.push((e.value as { n: number }).n), undefined, {
+        maxInFlight: 100,
+        coalesceByKey: true,
+      });
+      await runner.start();
+      const { resolved } = await drive(consumer, [
+        keyed(0, 'a', '{"type":"thing.happened","n":0}'),
+        keyed(1, 'b', '{"type":"thing.happened","n":1}'),
+        keyed(2, 'a', '{"type":"thing.happened","n":2}'),
+      ]);
+      expect(seen.sort()).toEqual([1, 2]);
+      expect(resolved.at(-1)).toBe('2');
+      expect(runner.metrics.superseded).toBe(1);
+    });
+
+    it('with coalescing, still applies a deletion followed by its tombstone', async () => {
+      const seen: string[] = [];
+      const { consumer, runner } = setup(async (e) => void seen.push(e.eventType), undefined, {
+        maxInFlight: 100,
+        coalesceByKey: true,
+      });
+      await runner.start();
+      const tombstone = { ...keyed(1, 'a', ''), value: null } as KafkaMessage;
+      const decoder = jsonDecoder.decode.bind(jsonDecoder);
+      jsonDecoder.decode = (m, t) => (m.value === null ? Promise.resolve(null) : decoder(m, t));
+      try {
+        const { resolved } = await drive(consumer, [keyed(0, 'a', '{"type":"thing.happened"}'), tombstone]);
+        expect(seen).toEqual(['thing.happened']);
+        expect(resolved.at(-1)).toBe('1');
+        expect(runner.metrics.ignored).toBe(1);
+      } finally {
+        jsonDecoder.decode = decoder;
+      }
+    });
+
+    it('commits up to a failing record, skips the records done after it on the next fetch, and retries only it', async () => {
+      const calls = new Map<number, number>();
+      let healthy = false;
+      const { consumer, runner } = setup(
+        async (e) => {
+          const n = (e.value as { n: number }).n;
+          calls.set(n, (calls.get(n) ?? 0) + 1);
+          if (n === 1 && !healthy) throw new TransientError('UNABLE_TO_LOCK_ROW', 'locked');
+        },
+        undefined,
+        { maxInFlight: 100, coalesceByKey: true },
+      );
+      await runner.start();
+      const batch = [0, 1, 2].map((n) => msg(n, `{"type":"thing.happened","n":${n}}`));
+      const first = await drive(consumer, batch);
+      expect(first.resolved).toEqual(['0']);
+      expect(first.paused).toBe(true);
+      healthy = true;
+      const second = await drive(consumer, batch.slice(1));
+      expect(second.resolved).toEqual(['1', '2']);
+      expect(Object.fromEntries(calls)).toEqual({ 0: 1, 1: 3, 2: 1 });
+      await runner.stop();
+    });
+
+    it('never counts a wait the target asked for (breaker open, budget) toward the retry budget', async () => {
+      const { consumer, producer, runner } = setup(
+        async () => {
+          throw new TransientError('API_BUDGET_RESERVED', 'reserve reached', {
+            targetUnavailable: true,
+            retryAfterMs: 1,
+          });
+        },
+        { inlineAttempts: 1, baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 },
+        { maxInFlight: 10, coalesceByKey: true },
+      );
+      await runner.start();
+      for (let i = 0; i < 5; i++) await drive(consumer, [msg(0, '{"type":"thing.happened"}')]);
+      expect(producer.sent).toHaveLength(0);
+      await runner.stop();
+    });
   });
 });

@@ -50,7 +50,29 @@ export interface ConsumerRunnerOptions {
   retry?: Partial<RetryPolicy>;
   /** Partitions processed in parallel; records of one partition are always processed in order. */
   partitionsConsumedConcurrently?: number;
+  /**
+   * Handle the records of a fetched batch concurrently instead of one after another, so that a handler can group
+   * them into batched calls to its target. Records of one key are still applied in order, never two at once.
+   */
+  pipeline?: PipelineOptions;
+  /**
+   * Whether each handler call goes through the breaker (default). A handler that batches calls to its target fires
+   * the breaker per target call instead, and the runner then only uses the breaker to resume on recovery.
+   */
+  wrapHandlersInBreaker?: boolean;
+  /** Overrides kafkajs fetch sizing: a larger minBytes lets a batching handler see fuller batches. */
+  fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
   log: Logger;
+}
+
+export interface PipelineOptions {
+  /** Records of one partition in flight at once. */
+  maxInFlight: number;
+  /**
+   * Only the last record of each key in a fetched batch is handled; the earlier ones are superseded and committed
+   * with it. Right only for streams whose every record carries the full state of its key (the canonical topics).
+   */
+  coalesceByKey: boolean;
 }
 
 export interface RunnerMetrics {
@@ -59,10 +81,13 @@ export interface RunnerMetrics {
   ignored: number;
   retried: number;
   pauses: number;
+  /** Records not handled because a later record of the same key in the same batch carried a newer state. */
+  superseded: number;
   lastProcessedAt?: number;
 }
 
 type Outcome = { kind: 'done' } | { kind: 'pause'; delayMs: number; reason: string };
+type PipelineOutcome = Outcome | { kind: 'blocked' };
 
 /**
  * The one Kafka consumption loop of the hub (STYLE rule 6). For every record, in partition order:
@@ -74,7 +99,20 @@ type Outcome = { kind: 'done' } | { kind: 'pause'; delayMs: number; reason: stri
  * flowing meanwhile. Permanent failures go to the dead-letter topic with the reason and the partition moves on.
  */
 export class ConsumerRunner {
-  readonly metrics: RunnerMetrics = { processed: 0, deadLettered: 0, ignored: 0, retried: 0, pauses: 0 };
+  readonly metrics: RunnerMetrics = {
+    processed: 0,
+    deadLettered: 0,
+    ignored: 0,
+    retried: 0,
+    pauses: 0,
+    superseded: 0,
+  };
+  /**
+   * Per partition: offsets already handled in a pipelined batch but not yet committable, because an earlier record
+   * of the partition is still being retried. They are skipped when the partition is fetched again, so a record that
+   * Salesforce accepted is not sent again because its neighbour was refused.
+   */
+  private readonly completedAhead = new Map<string, Set<string>>();
   private readonly retry: RetryPolicy;
   private readonly attempts = new Map<string, number>();
   private readonly resumeTimers = new Map<string, NodeJS.Timeout>();
@@ -102,7 +140,7 @@ export class ConsumerRunner {
       autoCommit: true,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: (payload) => (this.options.pipeline ? this.eachBatchPipelined(payload) : this.eachBatch(payload)),
     });
     this.running = true;
   }
@@ -130,6 +168,109 @@ export class ConsumerRunner {
     await commitOffsetsIfNecessary();
   }
 
+  /**
+   * Pipelined: every record of the batch is handled concurrently (up to maxInFlight), records of one key one after
+   * another. Then the offset is resolved up to the last record before the first one still failing; records done past
+   * it are remembered and skipped on the next fetch, and the partition pauses for the failing record's backoff.
+   */
+  private async eachBatchPipelined(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, pause, commitOffsetsIfNecessary } = payload;
+    const { maxInFlight, coalesceByKey } = this.options.pipeline!;
+    const tp = `${batch.topic}/${batch.partition}`;
+    const ahead = this.completedAhead.get(tp) ?? new Set<string>();
+    this.completedAhead.set(tp, ahead);
+    const messages = batch.messages;
+    const keyOf = (m: KafkaMessage) => (m.key ? m.key.toString('latin1') : `\u0000offset:${m.offset}`);
+
+    // Which record stands for which: with coalescing, each key's last record in the batch stands for all of its key.
+    // Tombstones (null values) stand only for themselves: a deletion event followed by its tombstone must still be
+    // applied, and the tombstone itself is only ignored.
+    const representative = new Map<string, KafkaMessage>();
+    const coalesced = (m: KafkaMessage) => coalesceByKey && m.value !== null;
+    for (const m of messages) if (coalesced(m) && !ahead.has(m.offset)) representative.set(keyOf(m), m);
+
+    const outcomes = new Map<string, PipelineOutcome>();
+    const chains = new Map<string, Promise<PipelineOutcome>>();
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), 2_000);
+    try {
+      for (let start = 0; start < messages.length; start += maxInFlight) {
+        if (!isRunning() || isStale()) return;
+        const window = messages.slice(start, start + maxInFlight);
+        const work: Promise<void>[] = [];
+        for (const m of window) {
+          if (ahead.has(m.offset)) continue;
+          const key = keyOf(m);
+          if (coalesced(m) && representative.get(key) !== m) continue;
+          const previous = chains.get(key);
+          const run = async (): Promise<PipelineOutcome> => {
+            // A record never overtakes an earlier record of its key that is still failing.
+            if (previous && (await previous).kind !== 'done') return { kind: 'blocked' };
+            return this.processWithInlineRetries(batch.topic, batch.partition, m);
+          };
+          const outcome = run();
+          chains.set(key, outcome);
+          work.push(outcome.then((o) => void outcomes.set(m.offset, o)));
+        }
+        await Promise.all(work);
+        if ([...outcomes.values()].some((o) => o.kind !== 'done')) break;
+      }
+    } finally {
+      clearInterval(beat);
+    }
+    if (!isRunning() || isStale()) return;
+
+    const isDone = (m: KafkaMessage): boolean => {
+      if (ahead.has(m.offset)) return true;
+      const stand = coalesced(m) ? representative.get(keyOf(m)) : m;
+      return stand !== undefined && outcomes.get(stand.offset)?.kind === 'done';
+    };
+    let contiguous = true;
+    let firstPause: { delayMs: number; reason: string } | undefined;
+    for (const m of messages) {
+      const done = isDone(m);
+      if (done && coalesced(m) && representative.get(keyOf(m)) !== m && !ahead.has(m.offset)) {
+        this.metrics.superseded++;
+        this.traceSuperseded(batch.topic, batch.partition, m, representative.get(keyOf(m))!);
+      }
+      if (contiguous && done) {
+        resolveOffset(m.offset);
+        ahead.delete(m.offset);
+        continue;
+      }
+      contiguous = false;
+      if (done) ahead.add(m.offset);
+      const outcome = outcomes.get(m.offset);
+      if (!firstPause && outcome?.kind === 'pause') firstPause = outcome;
+    }
+    if (!contiguous) {
+      const { delayMs, reason } = firstPause ?? { delayMs: this.retry.baseDelayMs, reason: 'blocked' };
+      this.pausePartition(batch.topic, batch.partition, pause, delayMs, reason);
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  /** The record's trace ends here too: a span saying which later record of its key carried its effect. */
+  private traceSuperseded(topic: string, partition: number, message: KafkaMessage, by: KafkaMessage): void {
+    this.tracer
+      .startSpan(
+        `${topic} process`,
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.destination.name': topic,
+            'messaging.kafka.destination.partition': partition,
+            'messaging.kafka.message.offset': Number(message.offset),
+            'messaging.consumer.group.name': this.options.groupId,
+            'hub.outcome': 'superseded',
+            'hub.superseded_by_offset': Number(by.offset),
+          },
+        },
+        extractTraceContext(message.headers),
+      )
+      .end();
+  }
+
   private async processWithInlineRetries(topic: string, partition: number, message: KafkaMessage): Promise<Outcome> {
     const key = `${topic}/${partition}/${message.offset}`;
     for (let inline = 1; ; inline++) {
@@ -141,9 +282,9 @@ export class ConsumerRunner {
         return { kind: 'done' };
       }
       const error = result;
-      if (error.code !== 'BREAKER_OPEN') this.attempts.set(key, attempt);
+      if (!error.targetUnavailable) this.attempts.set(key, attempt);
       this.metrics.retried++;
-      if (error.code !== 'BREAKER_OPEN' && attempt >= this.retry.maxAttempts) {
+      if (!error.targetUnavailable && attempt >= this.retry.maxAttempts) {
         const exhausted = new PermanentError(
           PermanentErrorCode.RETRIES_EXHAUSTED,
           `gave up after ${attempt} transient failures; last: ${error.code}: ${error.message}`,
@@ -153,11 +294,10 @@ export class ConsumerRunner {
         this.attempts.delete(key);
         return { kind: 'done' };
       }
-      if (error.code === 'BREAKER_OPEN' || inline >= this.retry.inlineAttempts) {
-        const delayMs =
-          error.code === 'BREAKER_OPEN'
-            ? (error.retryAfterMs ?? this.retry.baseDelayMs)
-            : backoffDelay(attempt, this.retry, error.retryAfterMs);
+      if (error.targetUnavailable || inline >= this.retry.inlineAttempts) {
+        const delayMs = error.targetUnavailable
+          ? (error.retryAfterMs ?? this.retry.baseDelayMs)
+          : backoffDelay(attempt, this.retry, error.retryAfterMs);
         log.warn({ code: error.code, delayMs }, `transient failure, pausing partition: ${error.message}`);
         return { kind: 'pause', delayMs, reason: error.code };
       }
@@ -214,7 +354,8 @@ export class ConsumerRunner {
           span.setAttribute('hub.event_type', event.eventType);
           const decoded = event;
           const run = () => handler(decoded, { topic, partition, offset: message.offset, attempt, log: eventLog });
-          await (this.options.breaker ? this.options.breaker.fire(run) : run());
+          const viaBreaker = this.options.breaker && this.options.wrapHandlersInBreaker !== false;
+          await (viaBreaker ? this.options.breaker!.fire(run) : run());
           this.metrics.processed++;
           this.metrics.lastProcessedAt = Date.now();
           span.setAttribute('hub.outcome', 'applied');

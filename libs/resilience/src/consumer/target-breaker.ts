@@ -73,6 +73,7 @@ export class TargetBreaker {
         throw new TransientError('BREAKER_OPEN', `breaker for ${this.options.name} is open`, {
           retryAfterMs: left,
           cause: error,
+          targetUnavailable: true,
         });
       }
       if (code === 'ETIMEDOUT' && !(error instanceof TransientError)) {

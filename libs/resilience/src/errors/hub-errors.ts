@@ -14,11 +14,21 @@ export class TransientError extends Error {
   readonly retryAfterMs?: number;
   /** Short machine-readable reason, e.g. HTTP_503, UNABLE_TO_LOCK_ROW. */
   readonly code: string;
+  /**
+   * The target asked the hub to wait (an open breaker, an exhausted API budget), which says nothing about the record:
+   * such failures pause consumption for as long as it takes and never count toward the record's retry budget.
+   */
+  readonly targetUnavailable: boolean;
 
-  constructor(code: string, message: string, options: { retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    code: string,
+    message: string,
+    options: { retryAfterMs?: number; cause?: unknown; targetUnavailable?: boolean } = {},
+  ) {
     super(message, { cause: options.cause });
     this.code = code;
     this.retryAfterMs = options.retryAfterMs;
+    this.targetUnavailable = options.targetUnavailable ?? false;
   }
 }
 

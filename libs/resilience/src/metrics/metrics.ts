@@ -54,7 +54,7 @@ export function registerConsumerMetrics(
     ['outcome'],
     (set) => {
       const m = read() ?? {};
-      for (const outcome of ['processed', 'deadLettered', 'ignored', 'retried', 'pauses'])
+      for (const outcome of ['processed', 'deadLettered', 'ignored', 'retried', 'pauses', 'superseded'])
         set({ outcome }, m[outcome] ?? 0);
     },
   );

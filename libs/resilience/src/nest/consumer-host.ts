@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { ConsumerRunner, MessageDecoder } from '../consumer/consumer-runner';
+import { ConsumerRunner, MessageDecoder, PipelineOptions, RunnerMetrics } from '../consumer/consumer-runner';
 import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
@@ -9,16 +9,35 @@ import { ensureTopics } from '../runtime/kafka-topics';
 import { HandlerRegistry } from './handler-registry';
 import { AppLogger } from './tokens';
 
+/**
+ * A consumption lane: its own consumer group, so a backlog on one lane's topics never delays another's
+ * (e.g. orders and payments are not queued behind a bulk load of products).
+ */
+export interface ConsumerLane {
+  /** Short name; the lane's group id is `<groupId>.<name>`. */
+  name: string;
+  topics: string[];
+  /** The lane that also consumes the app's dead-letter replay topic (exactly one lane when lanes are declared). */
+  replay?: boolean;
+  partitionsConsumedConcurrently?: number;
+}
+
 /** DI token: what the app's consumer subscribes to and how it treats failures. */
 export abstract class ConsumerHostOptions {
   abstract readonly groupId: string;
+  /** Topics of the single default lane (group `groupId`); ignored when `lanes` is given. */
   abstract readonly topics: string[];
+  abstract readonly lanes?: ConsumerLane[];
   /** Every event type the decoder can yield on those topics. */
   abstract readonly eventTypes: readonly string[];
   abstract readonly ignoredEventTypes?: readonly string[];
   abstract readonly deadLetterTopic: string;
   abstract readonly decoder: MessageDecoder;
   abstract readonly breaker?: TargetBreaker;
+  /** See {@link ConsumerRunnerOptions.wrapHandlersInBreaker}. */
+  abstract readonly wrapHandlersInBreaker?: boolean;
+  abstract readonly pipeline?: PipelineOptions;
+  abstract readonly fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
   abstract readonly retry?: Partial<RetryPolicy>;
   abstract readonly partitionsConsumedConcurrently?: number;
   /** Creates the dead-letter topic if missing, with this replication factor. */
@@ -26,12 +45,13 @@ export abstract class ConsumerHostOptions {
 }
 
 /**
- * Owns the app's long-running consumer: wires the discovered handlers into a {@link ConsumerRunner} after every
- * module is initialised, and on shutdown stops fetching and commits what was processed before Kafka is closed.
+ * Owns the app's long-running consumers (one per lane): wires the discovered handlers into a {@link ConsumerRunner}
+ * per lane after every module is initialised, and on shutdown stops fetching and commits what was processed before
+ * Kafka is closed.
  */
 @Injectable()
 export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private runner?: ConsumerRunner;
+  private readonly runners = new Map<string, ConsumerRunner>();
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -40,42 +60,75 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly log: AppLogger,
   ) {}
 
-  get metrics() {
-    return this.runner?.metrics;
+  /** Counters summed over the lanes. */
+  get metrics(): RunnerMetrics | undefined {
+    if (this.runners.size === 0) return undefined;
+    const sum: RunnerMetrics = { processed: 0, deadLettered: 0, ignored: 0, retried: 0, pauses: 0, superseded: 0 };
+    for (const runner of this.runners.values()) {
+      const m = runner.metrics;
+      sum.processed += m.processed;
+      sum.deadLettered += m.deadLettered;
+      sum.ignored += m.ignored;
+      sum.retried += m.retried;
+      sum.pauses += m.pauses;
+      sum.superseded += m.superseded;
+      sum.lastProcessedAt = Math.max(sum.lastProcessedAt ?? 0, m.lastProcessedAt ?? 0) || undefined;
+    }
+    return sum;
+  }
+
+  /** Counters of each lane, by lane name. */
+  get laneMetrics(): Record<string, RunnerMetrics> {
+    return Object.fromEntries([...this.runners].map(([name, runner]) => [name, runner.metrics]));
   }
 
   get running(): boolean {
-    return this.runner?.isRunning ?? false;
+    return this.runners.size > 0 && [...this.runners.values()].every((r) => r.isRunning);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const o = this.options;
     const handlers = this.registry.build(o.eventTypes, o.ignoredEventTypes);
     await this.kafka.connect();
+    const replayTopic = replayTopicOf(o.deadLetterTopic);
     await ensureTopics(this.kafka.admin, [
       { topic: o.deadLetterTopic, numPartitions: 1, replicationFactor: o.replicationFactor },
-      { topic: replayTopicOf(o.deadLetterTopic), numPartitions: 1, replicationFactor: o.replicationFactor },
+      { topic: replayTopic, numPartitions: 1, replicationFactor: o.replicationFactor },
     ]);
-    this.runner = new ConsumerRunner(this.kafka.consumer(o.groupId), {
-      groupId: o.groupId,
-      // Replayed dead letters come back through the group's own replay topic, handled like the originals.
-      topics: [...o.topics, replayTopicOf(o.deadLetterTopic)],
-      decoder: o.decoder,
-      handlers,
-      ignoredEventTypes: o.ignoredEventTypes,
-      deadLetter: new DeadLetterPublisher(this.kafka.producer, o.deadLetterTopic, o.groupId),
-      breaker: o.breaker,
-      retry: o.retry,
-      partitionsConsumedConcurrently: o.partitionsConsumedConcurrently,
-      log: this.log.child({ component: 'consumer', groupId: o.groupId }),
-    });
-    await this.runner.start();
-    this.log.info({ topics: o.topics, groupId: o.groupId }, 'consumer started');
+    const lanes: (ConsumerLane & { groupId: string })[] = o.lanes
+      ? o.lanes.map((lane) => ({ ...lane, groupId: `${o.groupId}.${lane.name}` }))
+      : [{ name: 'default', topics: o.topics, replay: true, groupId: o.groupId }];
+    if (lanes.filter((l) => l.replay).length !== 1) {
+      throw new Error(`exactly one consumer lane must consume ${replayTopic}; lanes: ${lanes.map((l) => l.name)}`);
+    }
+    for (const lane of lanes) {
+      const runner = new ConsumerRunner(this.kafka.consumer(lane.groupId, o.fetch), {
+        groupId: lane.groupId,
+        // Replayed dead letters come back through the group's own replay topic, handled like the originals.
+        topics: lane.replay ? [...lane.topics, replayTopic] : lane.topics,
+        decoder: o.decoder,
+        handlers,
+        ignoredEventTypes: o.ignoredEventTypes,
+        deadLetter: new DeadLetterPublisher(this.kafka.producer, o.deadLetterTopic, lane.groupId),
+        breaker: o.breaker,
+        wrapHandlersInBreaker: o.wrapHandlersInBreaker,
+        pipeline: o.pipeline,
+        retry: o.retry,
+        partitionsConsumedConcurrently: lane.partitionsConsumedConcurrently ?? o.partitionsConsumedConcurrently,
+        log: this.log.child({ component: 'consumer', groupId: lane.groupId, lane: lane.name }),
+      });
+      this.runners.set(lane.name, runner);
+    }
+    await Promise.all([...this.runners.values()].map((r) => r.start()));
+    this.log.info(
+      { lanes: lanes.map((l) => ({ lane: l.name, groupId: l.groupId, topics: l.topics })) },
+      'consumer started',
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner?.stop();
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
     this.options.breaker?.shutdown();
-    this.log.info(this.runner?.metrics ?? {}, 'consumer stopped');
+    this.log.info(this.metrics ?? {}, 'consumer stopped');
   }
 }

@@ -26,12 +26,14 @@ export class HandlerRegistry {
       if (!instance || typeof instance !== 'object') continue;
       const proto = Object.getPrototypeOf(instance);
       for (const method of this.scanner.getAllMethodNames(proto)) {
-        const type = Reflect.getMetadata(ON_EVENT_METADATA, proto, method) as string | undefined;
-        if (!type) continue;
+        const types = Reflect.getMetadata(ON_EVENT_METADATA, proto, method) as string[] | undefined;
+        if (!types) continue;
         const fn = (instance[method] as EventHandlerFn).bind(instance);
-        const list = found.get(type) ?? [];
-        list.push({ fn, where: `${proto.constructor.name}.${method}` });
-        found.set(type, list);
+        for (const type of types) {
+          const list = found.get(type) ?? [];
+          list.push({ fn, where: `${proto.constructor.name}.${method}` });
+          found.set(type, list);
+        }
       }
     }
     const problems: string[] = [];

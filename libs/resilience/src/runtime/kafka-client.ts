@@ -31,12 +31,13 @@ export class KafkaClient {
     this.admin = this.kafka.admin();
   }
 
-  consumer(groupId: string): Consumer {
+  consumer(groupId: string, fetch: { minBytes?: number; maxWaitTimeInMs?: number } = {}): Consumer {
     return this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
+      ...fetch,
     });
   }
 

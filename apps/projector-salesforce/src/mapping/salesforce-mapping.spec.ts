@@ -1,0 +1,194 @@
+import { loadFieldOwnership } from '@hub/canonical';
+import { defaultMappingPath, MappingError, SalesforceMapping } from './salesforce-mapping';
+import { MappingValueError } from './value-expression';
+
+const ownership = loadFieldOwnership();
+const mapping = SalesforceMapping.load(defaultMappingPath(), ownership);
+
+const order = {
+  id: 'odoo-sale-order-7',
+  odooId: 7,
+  name: 'S00007',
+  state: 'sale',
+  locked: false,
+  customerId: 'odoo-partner-3',
+  invoiceAddressId: null,
+  shippingAddressId: null,
+  customerReference: 'PO-1',
+  salesforceOrderId: '801000000000001',
+  orderDate: Date.UTC(2026, 10, 20, 14, 30),
+  commitmentDate: null,
+  validityDate: null,
+  currencyCode: 'EUR',
+  amountUntaxed: '100.0000',
+  amountTax: '21.0000',
+  amountTotal: '121.0000',
+  invoiceStatus: 'to invoice',
+  lines: [
+    { odooId: 70, sequence: 1, displayType: 'line_section', productId: null, description: 'Hardware' },
+    {
+      odooId: 71,
+      sequence: 2,
+      displayType: null,
+      productId: 'odoo-product-5',
+      description: 'Desk',
+      quantity: '2.0000',
+      unitPrice: '50.0000',
+      discountPercent: '0.0000',
+      subtotal: '100.0000',
+      total: '121.0000',
+      quantityDelivered: '0.0000',
+      quantityInvoiced: '0.0000',
+    },
+  ],
+};
+
+describe('SalesforceMapping', () => {
+  it('loads the shipped mapping file and needs the standard price book', () => {
+    expect(mapping.entityNames).toEqual(
+      expect.arrayContaining([
+        'Customer',
+        'Contact',
+        'Product',
+        'InventoryLevel',
+        'SalesOrder',
+        'Invoice',
+        'Payment',
+        'Shipment',
+      ]),
+    );
+    expect(mapping.usesStandardPricebook('Product')).toBe(true);
+    expect(mapping.usesStandardPricebook('Customer')).toBe(false);
+  });
+
+  it('plans an order as the Order, then its product lines, skipping section lines', () => {
+    const [orderStep, itemStep] = mapping.plan('SalesOrder', order, { standardPricebookId: '01s000000000001' });
+    expect(orderStep).toHaveLength(1);
+    expect(orderStep[0]).toMatchObject({
+      object: 'Order',
+      externalIdField: 'Odoo_Id__c',
+      externalId: 'odoo-sale-order-7',
+      kind: 'upsert',
+      createOnly: { Pricebook2Id: '01s000000000001' },
+    });
+    expect(orderStep[0].fields).toMatchObject({
+      Account: { Odoo_Id__c: 'odoo-partner-3' },
+      Status: 'Confirmed',
+      EffectiveDate: '2026-11-20',
+      Odoo_Amount_Total__c: 121,
+      PoNumber: 'PO-1',
+    });
+    // Owned by Salesforce in config/ownership.yaml: never written back.
+    expect(JSON.stringify(orderStep[0])).not.toContain('801000000000001');
+    expect(itemStep).toHaveLength(1);
+    expect(itemStep[0]).toMatchObject({
+      object: 'OrderItem',
+      externalId: 'odoo-sale-order-line-71',
+      createOnly: { Order: { Odoo_Id__c: 'odoo-sale-order-7' }, PricebookEntry: { Odoo_Id__c: 'odoo-product-5' } },
+      fields: { Quantity: 2, UnitPrice: 50, Description: 'Desk' },
+    });
+  });
+
+  it('splits a contact name and clears the Account lookup when the contact has no company', () => {
+    const [[contact]] = mapping.plan('Contact', {
+      id: 'odoo-partner-9',
+      odooId: 9,
+      customerId: null,
+      name: 'Mary Ann Smith',
+      jobTitle: null,
+      email: 'm@example.com',
+      phone: null,
+      mobile: null,
+      active: true,
+    });
+    expect(contact.fields).toMatchObject({ FirstName: 'Mary Ann', LastName: 'Smith', AccountId: null });
+    expect(contact.fields).not.toHaveProperty('Account');
+  });
+
+  it('plans a deletion as flag writes keyed by the canonical id, and none for merge writes', () => {
+    expect(mapping.planDeletion('Product', 'odoo-product-5')).toEqual([
+      [
+        expect.objectContaining({
+          object: 'Product2',
+          kind: 'flag',
+          fields: { IsActive: false, Odoo_Deleted__c: true },
+        }),
+      ],
+      [expect.objectContaining({ object: 'PricebookEntry', kind: 'flag', externalId: 'odoo-product-5' })],
+    ]);
+    expect(mapping.planDeletion('InventoryLevel', 'odoo-product-5')).toEqual([]);
+  });
+
+  it('refuses an Odoo code it cannot translate, naming where', () => {
+    expect(() => mapping.plan('SalesOrder', { ...order, state: 'weird' }, { standardPricebookId: 'x' })).toThrow(
+      MappingValueError,
+    );
+  });
+
+  const parse = (yaml: string) => () => SalesforceMapping.parse(yaml, ownership, 'test.yaml');
+
+  it('names every bad path, unknown entity, unowned field and unknown expression at once', () => {
+    const bad = `
+version: 1
+entities:
+  Customer:
+    writes:
+      - object: Account
+        externalId: { field: Odoo_Id__c, value: id }
+        fields:
+          Name: nmae
+          City: address.town
+          Weird: { frobnicate: name }
+        onDelete: ignore
+  SalesOrder:
+    writes:
+      - object: Order
+        externalId: { field: Odoo_Id__c, value: id }
+        fields:
+          Sf: salesforceOrderId
+        onDelete: ignore
+  Widget:
+    writes:
+      - object: Foo__c
+        externalId: { field: Odoo_Id__c, value: id }
+        fields: {}
+        onDelete: ignore
+`;
+    let error: MappingError | undefined;
+    try {
+      parse(bad)();
+    } catch (e) {
+      error = e as MappingError;
+    }
+    expect(error).toBeInstanceOf(MappingError);
+    expect(error!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('Customer → writes[0] Account.fields.Name: nmae is not a field of Customer'),
+        expect.stringContaining('address.town is not a field of Customer'),
+        expect.stringContaining('unknown expression'),
+        expect.stringContaining('SalesOrder.salesforceOrderId is not owned by Odoo'),
+        expect.stringContaining('Widget: not a canonical entity'),
+      ]),
+    );
+  });
+
+  it('refuses a deletion flag on a forEach write and a structurally wrong file', () => {
+    expect(
+      parse(`
+version: 1
+entities:
+  SalesOrder:
+    writes:
+      - object: OrderItem
+        forEach: lines
+        externalId: { field: Odoo_Id__c, value: { template: 'l-{odooId}' } }
+        fields: { Quantity: { number: quantity } }
+        onDelete: { set: { Odoo_Deleted__c: true } }
+`),
+    ).toThrow(/only a write keyed by `value: id` without forEach can flag it/);
+    expect(parse('version: 2\nentities: {}')).toThrow(/version/);
+    expect(
+      parse('version: 1\nentities:\n  Customer:\n    writes:\n      - object: Account\n        fields: {}\n'),
+    ).toThrow(/externalId/);
+  });
+});

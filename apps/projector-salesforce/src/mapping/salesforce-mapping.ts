@@ -1,0 +1,335 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import avro from 'avsc';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { avroSchemas, CANONICAL_AVRO_OPTIONS, canonicalEntities, FieldOwnership } from '@hub/canonical';
+import type { SalesforceRecord } from '../salesforce/salesforce.port';
+import { clearedLookup, compileExpression, Evaluate, Scope } from './value-expression';
+
+/** The mapping file does not fit the schemas or the ownership table; every problem is listed. */
+export class MappingError extends Error {
+  override readonly name = 'MappingError';
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: invalid Salesforce mapping:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+const sObjectName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'expected a Salesforce API name');
+const writeSchema = z
+  .object({
+    object: sObjectName,
+    externalId: z.object({ field: sObjectName, value: z.unknown() }).strict(),
+    forEach: z.string().min(1).optional(),
+    when: z.string().min(1).optional(),
+    mode: z.enum(['upsert', 'merge']).default('upsert'),
+    createOnly: z.record(sObjectName, z.unknown()).default({}),
+    fields: z.record(sObjectName, z.unknown()),
+    onDelete: z.union([z.literal('ignore'), z.object({ set: z.record(sObjectName, z.unknown()) }).strict()]),
+  })
+  .strict();
+const fileSchema = z
+  .object({
+    version: z.literal(1),
+    entities: z.record(z.string(), z.object({ writes: z.array(writeSchema).min(1) }).strict()),
+  })
+  .strict();
+
+type WriteSpec = z.infer<typeof writeSchema>;
+
+/**
+ * One Salesforce record to upsert by external id. `merge` writes add fields to a record another write creates;
+ * `flag` writes mark a record Odoo deleted and are meaningless for a record that was never projected.
+ */
+export interface PlannedWrite {
+  entity: string;
+  object: string;
+  externalIdField: string;
+  externalId: string;
+  fields: SalesforceRecord;
+  /** Accepted by Salesforce on insert only: sent while the hub has never written this record. */
+  createOnly: SalesforceRecord;
+  kind: 'upsert' | 'merge' | 'flag';
+}
+
+interface CompiledWrite {
+  spec: WriteSpec;
+  externalId: Evaluate;
+  forEach?: string;
+  when?: Evaluate;
+  fields: [string, Evaluate][];
+  createOnly: [string, Evaluate][];
+  onDelete?: [string, unknown][];
+}
+
+export const MAPPING_FILE = 'config/salesforce-mapping.yaml';
+
+/** The first `config/salesforce-mapping.yaml` above this module (source or dist), else under the working directory. */
+export function defaultMappingPath(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    const candidate = join(dir, MAPPING_FILE);
+    if (existsSync(candidate)) return candidate;
+    if (dirname(dir) === dir) return resolve(MAPPING_FILE);
+  }
+}
+
+/**
+ * The compiled mapping: canonical entity → ordered steps of Salesforce writes. Built only through {@link load} or
+ * {@link parse}, which validate the whole file, so a SalesforceMapping in hand never meets an unknown path at run time.
+ */
+export class SalesforceMapping {
+  private constructor(
+    private readonly entities: ReadonlyMap<string, CompiledWrite[]>,
+    /** Entities with a write that needs the org's standard price book id. */
+    private readonly pricebookUsers: ReadonlySet<string>,
+    private readonly parents: ReadonlyMap<string, ReadonlySet<string>>,
+  ) {}
+
+  /** The objects that records of `object` reference by external id, directly. */
+  parentsOf(object: string): string[] {
+    return [...(this.parents.get(object) ?? [])];
+  }
+
+  static load(path: string, ownership: FieldOwnership): SalesforceMapping {
+    return SalesforceMapping.parse(readFileSync(path, 'utf8'), ownership, path);
+  }
+
+  static parse(text: string, ownership: FieldOwnership, source = 'mapping'): SalesforceMapping {
+    let data: unknown;
+    try {
+      data = parseYaml(text);
+    } catch (error) {
+      throw new MappingError(source, [`not valid YAML: ${(error as Error).message.split('\n')[0]}`]);
+    }
+    const parsed = fileSchema.safeParse(data);
+    if (!parsed.success) {
+      throw new MappingError(
+        source,
+        parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`),
+      );
+    }
+    const problems: string[] = [];
+    const known = new Map(canonicalEntities().map((e) => [e.name, e]));
+    const compiled = new Map<string, CompiledWrite[]>();
+    const pricebookUsers = new Set<string>();
+    const parents = new Map<string, Set<string>>();
+    const addParent = (child: string, parent: string) =>
+      parents.set(child, (parents.get(child) ?? new Set()).add(parent));
+    for (const [entityName, { writes }] of Object.entries(parsed.data.entities)) {
+      const entity = known.get(entityName);
+      if (!entity) {
+        problems.push(`${entityName}: not a canonical entity (known: ${[...known.keys()].join(', ')})`);
+        continue;
+      }
+      const recordType = entityRecordType(entity.eventSchema, entity.eventField);
+      const owned = new Set(ownership.fieldsOwnedBy(entityName, 'odoo'));
+      const list: CompiledWrite[] = [];
+      writes.forEach((spec, index) => {
+        const at = `${entityName} → writes[${index}] ${spec.object}`;
+        const elementType = spec.forEach ? listElementType(recordType, spec.forEach) : recordType;
+        if (spec.forEach && !elementType) {
+          problems.push(`${at}: forEach ${spec.forEach} is not a list of records in ${entityName}`);
+          return;
+        }
+        const checkPath =
+          (where: string) =>
+          (path: string, options: { list?: boolean } = {}) => {
+            const fromParent = path.startsWith('$parent.');
+            const relative = fromParent ? path.slice('$parent.'.length) : path;
+            const base = fromParent || !spec.forEach ? recordType : elementType!;
+            const type = resolvePath(base, relative);
+            if (!type)
+              throw new Error(
+                `${where}: ${path} is not a field of ${fromParent ? entityName : spec.forEach ? `${entityName}.${spec.forEach}[]` : entityName}`,
+              );
+            if (options.list && !(unwrap(type) instanceof avro.types.ArrayType))
+              throw new Error(`${where}: ${path} is not a list`);
+            const top = fromParent || !spec.forEach ? relative.split(/[.[]/)[0] : spec.forEach.split('.')[0];
+            if (!owned.has(top)) {
+              throw new Error(
+                `${where}: ${entityName}.${top} is not owned by Odoo (config/ownership.yaml), so the hub must not write it to Salesforce`,
+              );
+            }
+          };
+        const compile = (expr: unknown, where: string): Evaluate | undefined => {
+          try {
+            if (typeof expr === 'object' && expr !== null && 'standardPricebook' in expr)
+              pricebookUsers.add(entityName);
+            return compileExpression(expr, {
+              where,
+              checkPath: checkPath(where),
+              onReference: (parent) => {
+                if (parent !== spec.object) addParent(spec.object, parent);
+              },
+            });
+          } catch (error) {
+            problems.push((error as Error).message);
+            return undefined;
+          }
+        };
+        const compileFields = (fields: Record<string, unknown>, kind: string) =>
+          Object.entries(fields).flatMap(([name, expr]) => {
+            const fn = compile(expr, `${at}.${kind}.${name}`);
+            return fn ? [[name, fn] as [string, Evaluate]] : [];
+          });
+        const externalId = compile(spec.externalId.value, `${at}.externalId`);
+        const when = spec.when ? compile(spec.when, `${at}.when`) : undefined;
+        if (spec.forEach) {
+          try {
+            checkPath(`${at}.forEach`)(`$parent.${spec.forEach}`, { list: true });
+          } catch (error) {
+            problems.push((error as Error).message);
+          }
+        }
+        const overlap = Object.keys(spec.createOnly).filter((f) => f in spec.fields);
+        if (overlap.length) problems.push(`${at}: ${overlap.join(', ')} both in fields and createOnly`);
+        if (spec.onDelete !== 'ignore' && (spec.forEach || spec.externalId.value !== 'id')) {
+          problems.push(
+            `${at}.onDelete: a deletion carries only the entity's id, so only a write keyed by \`value: id\` without forEach can flag it; use onDelete: ignore`,
+          );
+        }
+        if (spec.onDelete !== 'ignore' && spec.mode === 'merge') {
+          problems.push(`${at}.onDelete: a merge write does not own its record; use onDelete: ignore`);
+        }
+        list.push({
+          spec,
+          externalId: externalId ?? (() => null),
+          forEach: spec.forEach,
+          when,
+          fields: compileFields(spec.fields, 'fields'),
+          createOnly: compileFields(spec.createOnly, 'createOnly'),
+          onDelete: spec.onDelete === 'ignore' ? undefined : Object.entries(spec.onDelete.set),
+        });
+      });
+      compiled.set(entityName, list);
+    }
+    if (problems.length) throw new MappingError(source, problems);
+    return new SalesforceMapping(compiled, pricebookUsers, parents);
+  }
+
+  /** Whether planning this entity needs the org's standard price book id. */
+  usesStandardPricebook(entity: string): boolean {
+    return this.pricebookUsers.has(entity);
+  }
+
+  /** The entities this mapping writes. */
+  get entityNames(): string[] {
+    return [...this.entities.keys()];
+  }
+
+  handles(entity: string): boolean {
+    return this.entities.has(entity);
+  }
+
+  /**
+   * The writes for one entity state, as steps: each step's writes can go together, and a step starts only after
+   * the previous one landed. Throws MappingValueError for a value the mapping cannot translate (permanent).
+   */
+  plan(
+    entity: string,
+    record: Record<string, unknown>,
+    context: Pick<Scope, 'standardPricebookId'> = {},
+  ): PlannedWrite[][] {
+    const writes = this.entities.get(entity) ?? [];
+    return writes.map((w) => {
+      const scopes: Scope[] = w.forEach
+        ? asList(record[w.forEach]).map((item) => ({ item, parent: record, ...context }))
+        : [{ item: record, ...context }];
+      return scopes
+        .filter((scope) => !w.when || (w.when(scope) ?? null) !== null)
+        .map((scope): PlannedWrite => {
+          const externalId = w.externalId(scope);
+          if (typeof externalId !== 'string' || externalId === '') {
+            throw new Error(`${entity} → ${w.spec.object}: external id evaluated to ${JSON.stringify(externalId)}`);
+          }
+          return {
+            entity,
+            object: w.spec.object,
+            externalIdField: w.spec.externalId.field,
+            externalId,
+            fields: evaluateFields(w.fields, scope),
+            createOnly: evaluateFields(w.createOnly, scope),
+            kind: w.spec.mode,
+          };
+        });
+    });
+  }
+
+  /** The flag writes for an entity Odoo deleted, identified by its canonical id. */
+  planDeletion(entity: string, id: string): PlannedWrite[][] {
+    const writes = this.entities.get(entity) ?? [];
+    return writes
+      .filter((w) => w.onDelete)
+      .map((w) => [
+        {
+          entity,
+          object: w.spec.object,
+          externalIdField: w.spec.externalId.field,
+          externalId: id,
+          fields: Object.fromEntries(w.onDelete!),
+          createOnly: {},
+          kind: 'flag' as const,
+        },
+      ]);
+  }
+}
+
+function evaluateFields(fields: [string, Evaluate][], scope: Scope): SalesforceRecord {
+  const out: SalesforceRecord = {};
+  for (const [name, fn] of fields) {
+    const value = fn(scope);
+    if (value === undefined) continue;
+    const cleared = clearedLookup(value);
+    if (cleared) out[cleared] = null;
+    else out[name] = value;
+  }
+  return out;
+}
+
+const asList = (v: unknown): Record<string, unknown>[] =>
+  Array.isArray(v) ? (v.filter((x) => typeof x === 'object' && x !== null) as Record<string, unknown>[]) : [];
+
+function entityRecordType(eventSchema: string, eventField: string): avro.types.RecordType {
+  const schema = (avroSchemas as Record<string, unknown>)[eventSchema];
+  const event = avro.Type.forSchema(
+    schema as avro.Schema,
+    { ...CANONICAL_AVRO_OPTIONS } as never,
+  ) as avro.types.RecordType;
+  return unwrap(event.field(eventField)!.type) as avro.types.RecordType;
+}
+
+/** The record type inside `null | T` unions. */
+function unwrap(type: avro.Type): avro.Type {
+  if (type instanceof avro.types.UnwrappedUnionType || type instanceof avro.types.WrappedUnionType) {
+    const inner = type.types.filter((t: avro.Type) => t.typeName !== 'null');
+    return inner.length === 1 ? inner[0] : type;
+  }
+  return type;
+}
+
+function resolvePath(base: avro.Type, path: string): avro.Type | undefined {
+  let type: avro.Type | undefined = base;
+  for (const raw of path.split('.')) {
+    const isList = raw.endsWith('[]');
+    const name = isList ? raw.slice(0, -2) : raw;
+    const record: avro.Type | undefined = type ? unwrap(type) : undefined;
+    if (!(record instanceof avro.types.RecordType)) return undefined;
+    type = record.field(name)?.type;
+    if (type && isList) {
+      const list = unwrap(type);
+      if (!(list instanceof avro.types.ArrayType)) return undefined;
+      type = list.itemsType;
+    }
+  }
+  return type;
+}
+
+function listElementType(record: avro.Type, path: string): avro.Type | undefined {
+  const list = resolvePath(record, path);
+  const unwrapped = list ? unwrap(list) : undefined;
+  if (!(unwrapped instanceof avro.types.ArrayType)) return undefined;
+  return unwrap(unwrapped.itemsType) instanceof avro.types.RecordType ? unwrapped.itemsType : undefined;
+}

@@ -1,0 +1,197 @@
+import DataLoader from 'dataloader';
+import type { Logger } from 'pino';
+import { classifyError, PermanentError, TargetBreaker, TransientError } from '@hub/resilience';
+import type { PlannedWrite } from '../mapping/salesforce-mapping';
+import type { ApiBudget } from '../salesforce/api-budget';
+import { SALESFORCE_BATCH_LIMIT, SalesforcePort, SalesforceRecord, UpsertOutcome } from '../salesforce/salesforce.port';
+import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from './applied-positions.repository';
+import { KeyedLock } from './keyed-lock';
+
+/** A planned write with the source coordinates of the event it comes from. */
+export interface WriteRequest extends PlannedWrite {
+  position: number;
+  eventId: string;
+}
+
+/** applied: Salesforce accepted it; stale: a newer event was applied already; absent: a flag for a never-projected record. */
+export type WriteOutcome = 'applied' | 'stale' | 'absent';
+
+export interface BatchWriterOptions {
+  /** Records per sObject Collections call (Salesforce allows 200). */
+  batchSize: number;
+  /** How long the first record of a batch waits for others to join it. */
+  lingerMs: number;
+}
+
+/**
+ * Turns single writes into sObject Collections upserts of up to 200 records of one object, across events and
+ * partitions, and hands each write its own record's result: a refused record fails alone, the others land.
+ *
+ * - One version per record in flight: writes of one record (object + external id) are serialised by a key lock.
+ * - Stale-write guard: the last applied source position per record is read for the whole batch in one query; an
+ *   older event is skipped. Positions of accepted records are stored in one statement after Salesforce answered.
+ * - Parents first: a batch of an object waits for in-flight batches of the objects it references, so contacts do
+ *   not race their accounts into Salesforce.
+ * - Each call goes through the org's breaker and its API budget (pacing, reserve).
+ */
+export class SalesforceBatchWriter {
+  readonly metrics = { calls: 0, recordsSent: 0, applied: 0, staleSkipped: 0, absent: 0, recordFailures: 0 };
+  /** Largest and latest batch sizes, for the API-calls-per-record figure. */
+  readonly batchSizes: number[] = [];
+  private readonly loaders = new Map<string, DataLoader<WriteRequest, WriteOutcome>>();
+  private readonly locks = new KeyedLock();
+  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
+  /** Records Salesforce refused insert-only fields for: they exist, whatever the hub database says. */
+  private readonly knownToExist = new Set<string>();
+
+  constructor(
+    private readonly salesforce: SalesforcePort,
+    private readonly positions: AppliedPositions,
+    private readonly breaker: TargetBreaker,
+    private readonly budget: ApiBudget,
+    private readonly parentsOf: (object: string) => string[],
+    private readonly options: BatchWriterOptions,
+    private readonly log: Logger,
+  ) {
+    if (options.batchSize < 1 || options.batchSize > SALESFORCE_BATCH_LIMIT) {
+      throw new RangeError(`batch size must be 1…${SALESFORCE_BATCH_LIMIT}, got ${options.batchSize}`);
+    }
+  }
+
+  /** Resolves when Salesforce accepted the record (or it was stale/absent); rejects with its Transient/PermanentError. */
+  write(request: WriteRequest): Promise<WriteOutcome> {
+    return this.locks.run(recordKey(request), () => this.loader(request.object, request.externalIdField).load(request));
+  }
+
+  private loader(object: string, externalIdField: string): DataLoader<WriteRequest, WriteOutcome> {
+    const key = `${object}/${externalIdField}`;
+    let loader = this.loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader((batch) => this.track(object, this.flush(object, externalIdField, batch)), {
+        cache: false,
+        maxBatchSize: this.options.batchSize,
+        batchScheduleFn: (callback) => setTimeout(callback, this.options.lingerMs),
+      });
+      this.loaders.set(key, loader);
+    }
+    return loader;
+  }
+
+  private track<T>(object: string, work: Promise<T>): Promise<T> {
+    const set = this.inFlight.get(object) ?? new Set();
+    this.inFlight.set(object, set);
+    set.add(work);
+    void work.finally(() => set.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private async flush(
+    object: string,
+    externalIdField: string,
+    batch: readonly WriteRequest[],
+  ): Promise<(WriteOutcome | Error)[]> {
+    // Parents' batches dispatched in the same tick go first (a timer of the same instant may still be pending).
+    await new Promise((r) => setImmediate(r));
+    const parents = this.parentsOf(object).flatMap((p) => [...(this.inFlight.get(p) ?? [])]);
+    if (parents.length) await Promise.allSettled(parents);
+
+    const results: (WriteOutcome | Error)[] = new Array(batch.length);
+    const guardKeys: PositionKey[] = batch.map((w) => ({ objectName: guardName(w), externalId: w.externalId }));
+    let stored: Map<string, number>;
+    try {
+      stored = await this.positions.lastAppliedMany(guardKeys);
+    } catch (error) {
+      return batch.map(() => classifyError(error));
+    }
+    const send: { index: number; record: SalesforceRecord }[] = [];
+    batch.forEach((w, index) => {
+      const last = stored.get(positionKey(guardKeys[index]));
+      if (last !== undefined && w.position < last) {
+        this.metrics.staleSkipped++;
+        results[index] = 'stale';
+        return;
+      }
+      const exists = last !== undefined || this.knownToExist.has(recordKey(w));
+      send.push({
+        index,
+        record: { ...(exists ? {} : w.createOnly), ...w.fields, [w.externalIdField]: w.externalId },
+      });
+    });
+    if (send.length === 0) return results;
+
+    let outcomes: UpsertOutcome[];
+    try {
+      await this.budget.beforeCall();
+      outcomes = await this.breaker.fire(() =>
+        this.salesforce.upsert(
+          object,
+          externalIdField,
+          send.map((s) => s.record),
+        ),
+      );
+      this.metrics.calls++;
+      this.metrics.recordsSent += send.length;
+      this.batchSizes.push(send.length);
+      if (this.batchSizes.length > 1000) this.batchSizes.splice(0, this.batchSizes.length - 1000);
+    } catch (error) {
+      const failure = classifyError(error);
+      for (const s of send) results[s.index] = failure;
+      return results;
+    }
+
+    const accepted: AppliedPosition[] = [];
+    outcomes.forEach((outcome, j) => {
+      const { index } = send[j];
+      const w = batch[index];
+      if (outcome.ok) {
+        accepted.push({ ...guardKeys[index], position: w.position, eventId: w.eventId });
+        results[index] = 'applied';
+      } else {
+        results[index] = this.recordFailure(w, outcome.error);
+      }
+    });
+    try {
+      await this.positions.recordMany(accepted);
+    } catch (error) {
+      // Salesforce has the records but the guard does not know: retrying them is harmless (upsert by external id).
+      const failure = classifyError(error);
+      for (const a of accepted) {
+        const index = guardKeys.findIndex((k) => k.objectName === a.objectName && k.externalId === a.externalId);
+        results[index] = failure;
+      }
+      return results;
+    }
+    this.metrics.applied += accepted.length;
+    return results;
+  }
+
+  private recordFailure(w: WriteRequest, error: TransientError | PermanentError): WriteOutcome | Error {
+    const vendorCode = error instanceof PermanentError ? error.vendorCode : undefined;
+    if (vendorCode === 'REQUIRED_FIELD_MISSING' && w.kind === 'flag') {
+      // Flagging a record Salesforce does not have would create it half-empty; it was never projected.
+      this.metrics.absent++;
+      return 'absent';
+    }
+    this.metrics.recordFailures++;
+    if (vendorCode === 'REQUIRED_FIELD_MISSING' && w.kind === 'merge') {
+      return new TransientError(
+        'RECORD_NOT_CREATED_YET',
+        `${w.object} ${w.externalId} does not exist yet: the write that creates it has not landed (${error.message})`,
+        { retryAfterMs: 2_000 },
+      );
+    }
+    if (vendorCode === 'INVALID_FIELD_FOR_INSERT_UPDATE' && Object.keys(w.createOnly).length > 0) {
+      this.knownToExist.add(recordKey(w));
+      this.log.info(
+        { object: w.object, externalId: w.externalId },
+        'record exists already: insert-only fields dropped',
+      );
+      return new TransientError('INSERT_ONLY_FIELDS_ON_UPDATE', error.message, { retryAfterMs: 0 });
+    }
+    return error;
+  }
+}
+
+/** The stale-write guard's object key: per mapping write, so two entities sharing a record keep their own positions. */
+const guardName = (w: PlannedWrite) => `${w.entity}:${w.object}`;
+const recordKey = (w: PlannedWrite) => `${w.object}\u0000${w.externalIdField}\u0000${w.externalId}`;
