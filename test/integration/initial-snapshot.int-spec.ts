@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
+import { createIsolatedOdoo, insertCompanies, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka } from './support/kafka';
-import { createHubDatabase, ROOT, runId, stack } from './support/stack';
+import { createHubDatabase, runId, stack } from './support/stack';
 
 const PARTNERS = Number(process.env.HUB_SNAPSHOT_PARTNERS ?? 100_000);
 
@@ -15,82 +14,28 @@ const PARTNERS = Number(process.env.HUB_SNAPSHOT_PARTNERS ?? 100_000);
 describe(`initial snapshot of ${PARTNERS} partners`, () => {
   const run = runId('snap').replace(/-/g, '_');
   const prefix = `it-${run}.`;
-  const database = `odoo_${run}`;
-  const connector = `it-${run}`;
   const changes = `${prefix}changes`;
+  let odoo: IsolatedOdoo;
   let hubDb: Awaited<ReturnType<typeof createHubDatabase>>;
   let cdc: RunningApp | undefined;
-  const connect = () => stack().connect.url;
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: stack().postgres.hub });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${database}`);
-    await admin.end();
-    const db = new Client({ connectionString: stack().postgres.odoo.replace(/\/[^/]*$/, `/${database}`) });
-    await db.connect();
-    await db.query(readFileSync(join(ROOT, 'scripts/stack.d/odoo17-schema.sql'), 'utf8'));
-    await db.query(
-      `INSERT INTO res_partner (name, complete_name, is_company, type, active, email, city, country_id, customer_rank, create_date, write_date)
-       SELECT 'Snapshot Co ' || g, 'Snapshot Co ' || g, true, 'contact', true, 'co' || g || '@example.com', 'Brussels', 20, 1,
-              now() at time zone 'utc', now() at time zone 'utc'
-       FROM generate_series(1, $1) g`,
-      [PARTNERS],
-    );
-    await db.end();
+    odoo = await createIsolatedOdoo(run, changes);
+    await insertCompanies(odoo.db, 'Snapshot Co', PARTNERS);
     hubDb = await createHubDatabase(`hub_${run}`);
   });
 
   afterAll(async () => {
     await cdc?.kill();
-    await fetch(`${connect()}/connectors/${connector}`, { method: 'DELETE' });
-    const admin = new Client({ connectionString: stack().postgres.hub });
-    await admin.connect();
-    await eventually(
-      async () => {
-        const { rows } = await admin.query('SELECT active FROM pg_replication_slots WHERE slot_name = $1', [`${run}`]);
-        if (rows[0]?.active) return undefined;
-        if (rows[0]) await admin.query('SELECT pg_drop_replication_slot($1)', [`${run}`]);
-        return true;
-      },
-      30_000,
-      'the snapshot connector to release its slot',
-    ).catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await odoo?.drop();
     await hubDb?.drop();
   });
 
   it(
     'puts every partner on the customer topic exactly once, in bounded memory',
     async () => {
-      const base = JSON.parse(readFileSync(join(ROOT, 'scripts/stack.d/odoo-connector.json'), 'utf8')) as Record<
-        string,
-        string
-      >;
-      const config = {
-        ...base,
-        'database.port': new URL(stack().postgres.odoo).port,
-        'database.dbname': database,
-        'topic.prefix': run,
-        'slot.name': run,
-        'publication.name': run,
-        'table.include.list': 'public.res_company,public.res_country,public.res_currency,public.res_partner',
-        'replica.identity.autoset.values': 'public.res_partner:FULL',
-        'transforms.ordered.regex': `${run}\\.(public\\..+|transaction)`,
-        'transforms.ordered.replacement': changes,
-        'heartbeat.action.query': '',
-      };
-      delete (config as Record<string, string>)['heartbeat.action.query'];
-      delete (config as Record<string, string>)['signal.data.collection'];
-
       const started = Date.now();
-      const put = await fetch(`${connect()}/connectors/${connector}/config`, {
-        method: 'PUT',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(config),
-      });
-      expect(put.status).toBeLessThan(300);
+      await odoo.connect();
       [cdc] = await startApps([
         {
           name: 'odoo-cdc',

@@ -24,8 +24,13 @@ export const projectorSalesforceConfigShape = {
   SF_MAPPING_FILE: z.string().min(1).optional(),
   /** Records per sObject Collections call (Salesforce's maximum is 200). */
   SF_BATCH_SIZE: env.positiveInt(200).pipe(z.number().max(200, 'Salesforce accepts at most 200 records per call')),
-  /** How long a batch waits for more records before it is sent. */
-  SF_BATCH_LINGER_MS: env.positiveInt(250),
+  /**
+   * How long a batch of master data (accounts, contacts, products) waits for more records before it is sent: long
+   * enough that a bulk load fills batches of 200. A full batch leaves at once.
+   */
+  SF_BATCH_LINGER_MS: env.positiveInt(1_000),
+  /** The same for the commerce lane's objects (orders, invoices, payments, shipments): a person is waiting. */
+  SF_PRIORITY_LINGER_MS: env.positiveInt(50),
   /** Above this share of the daily API allowance the projector paces its calls. */
   SF_API_SOFT_LIMIT_PERCENT: env.positiveInt(80).pipe(z.number().max(100)),
   /** This share of the allowance is left to the org's people and other integrations: the projector pauses there. */

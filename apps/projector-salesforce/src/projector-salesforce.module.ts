@@ -43,6 +43,9 @@ export class ProjectorSalesforceModule {
     if (unmapped.length) {
       throw new Error(`the Salesforce mapping has no entity for the consumed topics ${unmapped.join(', ')}`);
     }
+    const priorityObjects = new Set(
+      LANES.filter((l) => l.priority).flatMap((l) => l.topics.flatMap((k) => mapping.objectsOf(entityOfTopic(k)))),
+    );
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const breaker = new TargetBreaker({
       ...DEFAULT_BREAKER_OPTIONS,
@@ -113,7 +116,11 @@ export class ProjectorSalesforceModule {
               breaker,
               budget,
               (object) => mapping.parentsOf(object),
-              { batchSize: config.SF_BATCH_SIZE, lingerMs: config.SF_BATCH_LINGER_MS },
+              {
+                batchSize: config.SF_BATCH_SIZE,
+                lingerMs: (object) =>
+                  priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_BATCH_LINGER_MS,
+              },
               log.child({ component: 'batch-writer' }),
             ),
         },
@@ -129,7 +136,8 @@ export class ProjectorSalesforceModule {
               name: lane.name,
               topics: lane.topics.map((k) => codec.topic(k)),
               replay: lane.replay,
-              partitionsConsumedConcurrently: 6,
+              // Every partition of the lane at once: each one's records wait in the batcher, not behind each other.
+              partitionsConsumedConcurrently: lane.topics.reduce((n, k) => n + CANONICAL_TOPICS[k].partitions, 0),
             })),
             eventTypes: PROJECTED_TOPICS.flatMap((k) => CANONICAL_TOPICS[k].eventTypes),
             deadLetterTopic: config.DEAD_LETTER_TOPIC,

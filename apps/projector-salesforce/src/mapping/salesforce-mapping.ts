@@ -215,6 +215,11 @@ export class SalesforceMapping {
     return this.pricebookUsers.has(entity);
   }
 
+  /** The Salesforce objects an entity's writes touch. */
+  objectsOf(entity: string): string[] {
+    return [...new Set((this.entities.get(entity) ?? []).map((w) => w.spec.object))];
+  }
+
   /** The entities this mapping writes. */
   get entityNames(): string[] {
     return [...this.entities.keys()];

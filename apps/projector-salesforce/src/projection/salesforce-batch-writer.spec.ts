@@ -20,7 +20,7 @@ function setup(parents: Record<string, string[]> = {}) {
     breaker,
     budget,
     (o) => parents[o] ?? [],
-    { batchSize: 200, lingerMs: 5 },
+    { batchSize: 200, lingerMs: () => 5 },
     silentLog,
   );
   return { salesforce, positions, writer, breaker };

@@ -1,4 +1,3 @@
-import DataLoader from 'dataloader';
 import type { Logger } from 'pino';
 import { classifyError, PermanentError, TargetBreaker, TransientError } from '@hub/resilience';
 import type { PlannedWrite } from '../mapping/salesforce-mapping';
@@ -6,6 +5,7 @@ import type { ApiBudget } from '../salesforce/api-budget';
 import { SALESFORCE_BATCH_LIMIT, SalesforcePort, SalesforceRecord, UpsertOutcome } from '../salesforce/salesforce.port';
 import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from './applied-positions.repository';
 import { KeyedLock } from './keyed-lock';
+import { MicroBatcher } from './micro-batcher';
 
 /** A planned write with the source coordinates of the event it comes from. */
 export interface WriteRequest extends PlannedWrite {
@@ -19,8 +19,8 @@ export type WriteOutcome = 'applied' | 'stale' | 'absent';
 export interface BatchWriterOptions {
   /** Records per sObject Collections call (Salesforce allows 200). */
   batchSize: number;
-  /** How long the first record of a batch waits for others to join it. */
-  lingerMs: number;
+  /** How long the first record of a batch waits for others to join it, per object (bulk objects wait longer). */
+  lingerMs: (object: string) => number;
 }
 
 /**
@@ -38,7 +38,7 @@ export class SalesforceBatchWriter {
   readonly metrics = { calls: 0, recordsSent: 0, applied: 0, staleSkipped: 0, absent: 0, recordFailures: 0 };
   /** Largest and latest batch sizes, for the API-calls-per-record figure. */
   readonly batchSizes: number[] = [];
-  private readonly loaders = new Map<string, DataLoader<WriteRequest, WriteOutcome>>();
+  private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
   /** Records Salesforce refused insert-only fields for: they exist, whatever the hub database says. */
@@ -60,21 +60,20 @@ export class SalesforceBatchWriter {
 
   /** Resolves when Salesforce accepted the record (or it was stale/absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
-    return this.locks.run(recordKey(request), () => this.loader(request.object, request.externalIdField).load(request));
+    return this.locks.run(recordKey(request), () => this.batcher(request.object, request.externalIdField).add(request));
   }
 
-  private loader(object: string, externalIdField: string): DataLoader<WriteRequest, WriteOutcome> {
+  private batcher(object: string, externalIdField: string): MicroBatcher<WriteRequest, WriteOutcome> {
     const key = `${object}/${externalIdField}`;
-    let loader = this.loaders.get(key);
-    if (!loader) {
-      loader = new DataLoader((batch) => this.track(object, this.flush(object, externalIdField, batch)), {
-        cache: false,
+    let batcher = this.batchers.get(key);
+    if (!batcher) {
+      batcher = new MicroBatcher((batch) => this.track(object, this.flush(object, externalIdField, batch)), {
         maxBatchSize: this.options.batchSize,
-        batchScheduleFn: (callback) => setTimeout(callback, this.options.lingerMs),
+        lingerMs: this.options.lingerMs(object),
       });
-      this.loaders.set(key, loader);
+      this.batchers.set(key, batcher);
     }
-    return loader;
+    return batcher;
   }
 
   private track<T>(object: string, work: Promise<T>): Promise<T> {
