@@ -31,6 +31,8 @@ export const projectorSalesforceConfigShape = {
   SF_BATCH_LINGER_MS: env.positiveInt(1_000),
   /** The same for the commerce lane's objects (orders, invoices, payments, shipments): a person is waiting. */
   SF_PRIORITY_LINGER_MS: env.positiveInt(50),
+  /** How long a record waits for a parent it references (its Account…) to be written first; then it is sent anyway. */
+  SF_PARENT_WAIT_MS: env.positiveInt(30_000),
   /** Above this share of the daily API allowance the projector paces its calls. */
   SF_API_SOFT_LIMIT_PERCENT: env.positiveInt(80).pipe(z.number().max(100)),
   /** This share of the allowance is left to the org's people and other integrations: the projector pauses there. */

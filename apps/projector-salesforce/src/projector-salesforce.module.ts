@@ -6,6 +6,7 @@ import {
   AppLogger,
   CanonicalMessageDecoder,
   ConsumerHost,
+  ConsumerLane,
   ConsumerHostOptions,
   DeadLetterController,
   deadLetterStoreProvider,
@@ -120,6 +121,7 @@ export class ProjectorSalesforceModule {
                 batchSize: config.SF_BATCH_SIZE,
                 lingerMs: (object) =>
                   priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_BATCH_LINGER_MS,
+                parentWaitMs: config.SF_PARENT_WAIT_MS,
               },
               log.child({ component: 'batch-writer' }),
             ),
@@ -132,13 +134,7 @@ export class ProjectorSalesforceModule {
           useValue: {
             groupId: config.CONSUMER_GROUP,
             topics: [],
-            lanes: LANES.map((lane) => ({
-              name: lane.name,
-              topics: lane.topics.map((k) => codec.topic(k)),
-              replay: lane.replay,
-              // Every partition of the lane at once: each one's records wait in the batcher, not behind each other.
-              partitionsConsumedConcurrently: lane.topics.reduce((n, k) => n + CANONICAL_TOPICS[k].partitions, 0),
-            })),
+            lanes: consumerLanes(codec),
             eventTypes: PROJECTED_TOPICS.flatMap((k) => CANONICAL_TOPICS[k].eventTypes),
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
             decoder: new CanonicalMessageDecoder(codec),
@@ -147,8 +143,6 @@ export class ProjectorSalesforceModule {
             wrapHandlersInBreaker: false,
             // Canonical topics carry each record's full state: only a key's last record in a fetch needs applying.
             pipeline: { maxInFlight: 2_000, coalesceByKey: true },
-            // Let fetches fill up a little so batches are full during a bulk load.
-            fetch: { minBytes: 64 * 1024, maxWaitTimeInMs: 200 },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
           } satisfies ConsumerHostOptions,
         },
@@ -224,4 +218,28 @@ export class ProjectorSalesforceModule {
 
 function entityOfTopic(topic: keyof typeof CANONICAL_TOPICS): string {
   return CANONICAL_TOPICS[topic].schema.replace(/Event$/, '');
+}
+
+/**
+ * One consumer per topic, grouped into the two lanes of {@link LANES}. Per topic because kafkajs fetches again only
+ * after every batch of a fetch returned: a contact held back until its account is written must not stop the account
+ * topic from being read. Per lane, the fetch sizing: the bulk lane lets the broker gather a few hundred kilobytes so
+ * batches fill; the priority lane answers at once.
+ */
+function consumerLanes(codec: CanonicalCodec): ConsumerLane[] {
+  const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 };
+  const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
+  return [
+    ...LANES.flatMap((lane) =>
+      lane.topics.map((topic) => ({
+        name: `${lane.name}.${topic}`,
+        topics: [codec.topic(topic)],
+        // Every partition at once: each one's records wait in the batcher, not behind each other.
+        partitionsConsumedConcurrently: CANONICAL_TOPICS[topic].partitions,
+        fetch: lane.priority ? prompt : bulk,
+      })),
+    ),
+    // Replayed dead letters are few and someone who just fixed something is watching.
+    { name: 'replay', topics: [], replay: true, fetch: prompt },
+  ];
 }

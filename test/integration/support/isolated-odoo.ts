@@ -13,7 +13,7 @@ export interface IsolatedOdoo {
   changesTopic: string;
   /** A client on the isolated database (open until `drop`). */
   db: Client;
-  /** Registers the connector: Debezium snapshots what the database holds, then streams. */
+  /** Registers the connector: Debezium snapshots what the database holds, then streams (default: every Odoo table the hub reads). */
   connect(options?: { tables?: string[] }): Promise<void>;
   drop(): Promise<void>;
 }
@@ -40,7 +40,13 @@ export async function createIsolatedOdoo(name: string, changesTopic: string): Pr
         string,
         string
       >;
-      const tables = options.tables ?? ['res_company', 'res_country', 'res_currency', 'res_partner'];
+      // Default: the shared connector's Odoo tables, without its heartbeat and signal tables.
+      const tables =
+        options.tables ??
+        base['table.include.list']
+          .split(',')
+          .map((t) => t.replace(/^public\./, ''))
+          .filter((t) => !t.startsWith('debezium_'));
       const config: Record<string, string> = {
         ...base,
         'database.port': new URL(stack().postgres.odoo).port,

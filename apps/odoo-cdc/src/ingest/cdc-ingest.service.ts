@@ -80,6 +80,15 @@ export class CdcIngestService {
   ) {}
 
   async ingest(incoming: DebeziumChange): Promise<void> {
+    await this.applyChange(incoming);
+    // The snapshot's last record closes it, whatever that record is (a table nothing is built from, a partner, a
+    // stale row): the aggregates the snapshot touched are published now, not left pending.
+    if (incoming.source.snapshot === 'last') {
+      await this.completeTransaction(SNAPSHOT_TRANSACTION, incoming.source.ts_ms);
+    }
+  }
+
+  private async applyChange(incoming: DebeziumChange): Promise<void> {
     let change = incoming;
     const table = change.source.table;
     if (!CAPTURED_TABLES.has(table) || change.op === 't' || change.op === 'm') {
@@ -116,7 +125,6 @@ export class CdcIngestService {
       await this.pending.add(transactionKey(change.transaction.id), affected);
     } else if (SNAPSHOT_IN_PROGRESS.has(snapshot) || snapshot === 'last') {
       await this.pending.add(SNAPSHOT_TRANSACTION, affected);
-      if (snapshot === 'last') await this.completeTransaction(SNAPSHOT_TRANSACTION, change.source.ts_ms);
     } else {
       await this.publish(affected, { transactionId: null, occurredAt: change.source.ts_ms });
     }

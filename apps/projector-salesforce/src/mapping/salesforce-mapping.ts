@@ -5,7 +5,14 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { avroSchemas, CANONICAL_AVRO_OPTIONS, canonicalEntities, FieldOwnership } from '@hub/canonical';
 import type { SalesforceRecord } from '../salesforce/salesforce.port';
-import { clearedLookup, compileExpression, Evaluate, Scope } from './value-expression';
+import {
+  clearedLookup,
+  compileExpression,
+  Evaluate,
+  ParentReference,
+  parentReference,
+  Scope,
+} from './value-expression';
 
 /** The mapping file does not fit the schemas or the ownership table; every problem is listed. */
 export class MappingError extends Error {
@@ -53,6 +60,8 @@ export interface PlannedWrite {
   /** Accepted by Salesforce on insert only: sent while the hub has never written this record. */
   createOnly: SalesforceRecord;
   kind: 'upsert' | 'merge' | 'flag';
+  /** Records this one references by external id (its Account, its Order…). */
+  parents: ParentReference[];
 }
 
 interface CompiledWrite {
@@ -250,14 +259,16 @@ export class SalesforceMapping {
           if (typeof externalId !== 'string' || externalId === '') {
             throw new Error(`${entity} → ${w.spec.object}: external id evaluated to ${JSON.stringify(externalId)}`);
           }
+          const parents: ParentReference[] = [];
           return {
             entity,
             object: w.spec.object,
             externalIdField: w.spec.externalId.field,
             externalId,
-            fields: evaluateFields(w.fields, scope),
-            createOnly: evaluateFields(w.createOnly, scope),
+            fields: evaluateFields(w.fields, scope, parents),
+            createOnly: evaluateFields(w.createOnly, scope, parents),
             kind: w.spec.mode,
+            parents: parents.filter((p) => p.object !== w.spec.object),
           };
         });
     });
@@ -277,19 +288,24 @@ export class SalesforceMapping {
           fields: Object.fromEntries(w.onDelete!),
           createOnly: {},
           kind: 'flag' as const,
+          parents: [],
         },
       ]);
   }
 }
 
-function evaluateFields(fields: [string, Evaluate][], scope: Scope): SalesforceRecord {
+function evaluateFields(fields: [string, Evaluate][], scope: Scope, parents?: ParentReference[]): SalesforceRecord {
   const out: SalesforceRecord = {};
   for (const [name, fn] of fields) {
     const value = fn(scope);
     if (value === undefined) continue;
     const cleared = clearedLookup(value);
+    const parent = parentReference(value);
     if (cleared) out[cleared] = null;
-    else out[name] = value;
+    else if (parent) {
+      out[name] = { [parent.externalIdField]: parent.externalId };
+      parents?.push(parent);
+    } else out[name] = value;
   }
   return out;
 }

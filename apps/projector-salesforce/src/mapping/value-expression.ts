@@ -30,6 +30,23 @@ export class MappingValueError extends Error {
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A parent record referenced by external id (the value of a `ref`): the writer sends parents before children. */
+export interface ParentReference {
+  object: string;
+  externalIdField: string;
+  externalId: string;
+}
+
+/** Marks a `ref` value with the parent it names; not serialised (a symbol key). */
+export const PARENT = Symbol('parent-reference');
+
+/** The parent a `ref` value names, if it is one. */
+export function parentReference(value: unknown): ParentReference | undefined {
+  return isObject(value) && PARENT in value
+    ? ((value as Record<symbol, unknown>)[PARENT] as ParentReference)
+    : undefined;
+}
+
 /** Reads a dotted path; `$parent.` reads the entity itself under forEach. Null anywhere on the way gives null. */
 function read(scope: Scope, path: string): unknown {
   let node: unknown = scope.item;
@@ -172,7 +189,7 @@ export function compileExpression(spec: unknown, ctx: CompileContext): Evaluate 
       return (scope) => {
         const v = value(scope);
         if (v === null || v === undefined || v === '') return idField ? { [CLEAR]: idField } : undefined;
-        return { [field]: v };
+        return { [field]: v, [PARENT]: { object: ref.object, externalIdField: field, externalId: String(v) } };
       };
     }
     case 'template': {

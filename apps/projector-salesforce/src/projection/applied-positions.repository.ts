@@ -21,6 +21,11 @@ export abstract class AppliedPositions {
   abstract lastAppliedMany(keys: PositionKey[]): Promise<Map<string, number>>;
   /** Records positions in one statement; never lowers one already stored. */
   abstract recordMany(positions: AppliedPosition[]): Promise<void>;
+  /**
+   * Which of these Salesforce records the hub has written, through any mapping write: keys `<object>\0<externalId>`
+   * of the records found. (Guard keys are `<Entity>:<object>`, so the object is their second part.)
+   */
+  abstract writtenRecords(records: { object: string; externalId: string }[]): Promise<Set<string>>;
 }
 
 export const positionKey = (k: PositionKey): string => `${k.objectName}\u0000${k.externalId}`;
@@ -49,6 +54,19 @@ export class PgAppliedPositions extends AppliedPositions {
         Number(r.source_position),
       ]),
     );
+  }
+
+  async writtenRecords(records: { object: string; externalId: string }[]): Promise<Set<string>> {
+    if (records.length === 0) return new Set();
+    const { rows } = await this.db.query<{ object: string; external_id: string }>(
+      `SELECT DISTINCT split_part(p.object_name, ':', 2) AS object, p.external_id
+         FROM applied_position p
+         JOIN unnest($2::text[], $3::text[]) AS k(object, external_id)
+           ON p.external_id = k.external_id AND split_part(p.object_name, ':', 2) = k.object
+        WHERE p.target = $1`,
+      [this.target, records.map((r) => r.object), records.map((r) => r.externalId)],
+    );
+    return new Set(rows.map((r) => `${r.object}\u0000${r.external_id}`));
   }
 
   async recordMany(positions: AppliedPosition[]): Promise<void> {

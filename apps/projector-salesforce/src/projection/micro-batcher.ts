@@ -10,7 +10,8 @@ export class MicroBatcher<T, R> {
   private timer?: NodeJS.Timeout;
 
   constructor(
-    private readonly flush: (items: T[]) => Promise<(R | Error)[]>,
+    /** One entry per item: its result, its error, or a promise of either (an item handed on, e.g. re-queued). */
+    private readonly flush: (items: T[]) => Promise<(R | Error | Promise<R>)[]>,
     private readonly options: { maxBatchSize: number; lingerMs: number },
   ) {}
 
@@ -37,7 +38,7 @@ export class MicroBatcher<T, R> {
   }
 
   private async run(batch: MicroBatcher<T, R>['queue']): Promise<void> {
-    let results: (R | Error)[];
+    let results: (R | Error | Promise<R>)[];
     try {
       results = await this.flush(batch.map((b) => b.item));
     } catch (error) {
@@ -47,6 +48,7 @@ export class MicroBatcher<T, R> {
     batch.forEach((b, i) => {
       const r = results[i];
       if (r instanceof Error) b.reject(r);
+      else if (r instanceof Promise) r.then(b.resolve, b.reject);
       else b.resolve(r);
     });
   }

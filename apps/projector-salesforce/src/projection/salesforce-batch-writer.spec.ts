@@ -20,7 +20,7 @@ function setup(parents: Record<string, string[]> = {}) {
     breaker,
     budget,
     (o) => parents[o] ?? [],
-    { batchSize: 200, lingerMs: () => 5 },
+    { batchSize: 200, lingerMs: () => 5, parentWaitMs: 2_000 },
     silentLog,
   );
   return { salesforce, positions, writer, breaker };
@@ -34,6 +34,7 @@ const account = (n: number, position = 100, extra: Partial<PlannedWrite> = {}): 
   fields: { Name: `Company ${n}` },
   createOnly: {},
   kind: 'upsert',
+  parents: [],
   position,
   eventId: `e-${n}-${position}`,
   ...extra,
@@ -125,5 +126,32 @@ describe('SalesforceBatchWriter', () => {
     expect([first.object, second.object]).toEqual(['Account', 'Contact']);
     expect(second.startedAt).toBeGreaterThanOrEqual(first.endedAt!);
     withParents.breaker.shutdown();
+  });
+
+  it('holds a child back until the hub has written the parent it references, then sends it in a later batch', async () => {
+    const contact: WriteRequest = {
+      ...account(9),
+      entity: 'Contact',
+      object: 'Contact',
+      externalId: 'odoo-partner-10',
+      parents: [{ object: 'Account', externalIdField: 'Odoo_Id__c', externalId: 'odoo-partner-9' }],
+    };
+    const child = env.writer.write(contact);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(env.salesforce.calls).toHaveLength(0);
+    await env.writer.write(account(9));
+    await expect(child).resolves.toBe('applied');
+    expect(env.salesforce.calls.map((c) => c.object)).toEqual(['Account', 'Contact']);
+    expect(env.writer.metrics.heldForParent).toBeGreaterThan(0);
+  });
+
+  it('sends a held child anyway once it has waited the parent wait', async () => {
+    const orphan: WriteRequest = {
+      ...account(11),
+      object: 'Contact',
+      parents: [{ object: 'Account', externalIdField: 'Odoo_Id__c', externalId: 'never-written' }],
+      receivedAt: Date.now() - 5_000,
+    };
+    await expect(env.writer.write(orphan)).resolves.toBe('applied');
   });
 });

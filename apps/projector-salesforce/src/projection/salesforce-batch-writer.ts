@@ -11,6 +11,8 @@ import { MicroBatcher } from './micro-batcher';
 export interface WriteRequest extends PlannedWrite {
   position: number;
   eventId: string;
+  /** When the writer first received it: how long it may be held back waiting for its parents. */
+  receivedAt?: number;
 }
 
 /** applied: Salesforce accepted it; stale: a newer event was applied already; absent: a flag for a never-projected record. */
@@ -21,6 +23,11 @@ export interface BatchWriterOptions {
   batchSize: number;
   /** How long the first record of a batch waits for others to join it, per object (bulk objects wait longer). */
   lingerMs: (object: string) => number;
+  /**
+   * How long at most a record is held back while a parent it references (its Account…) has not been written by the
+   * hub: a child sent before its parent fails and costs a second call. After this, it is sent anyway.
+   */
+  parentWaitMs: number;
 }
 
 /**
@@ -35,7 +42,15 @@ export interface BatchWriterOptions {
  * - Each call goes through the org's breaker and its API budget (pacing, reserve).
  */
 export class SalesforceBatchWriter {
-  readonly metrics = { calls: 0, recordsSent: 0, applied: 0, staleSkipped: 0, absent: 0, recordFailures: 0 };
+  readonly metrics = {
+    calls: 0,
+    recordsSent: 0,
+    applied: 0,
+    staleSkipped: 0,
+    absent: 0,
+    recordFailures: 0,
+    heldForParent: 0,
+  };
   /** Largest and latest batch sizes, for the API-calls-per-record figure. */
   readonly batchSizes: number[] = [];
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
@@ -43,6 +58,8 @@ export class SalesforceBatchWriter {
   private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
   /** Records Salesforce refused insert-only fields for: they exist, whatever the hub database says. */
   private readonly knownToExist = new Set<string>();
+  /** Records the hub has written (`<object>\0<externalId>`), so a parent is looked up in the database once. */
+  private readonly writtenParents = new Set<string>();
 
   constructor(
     private readonly salesforce: SalesforcePort,
@@ -60,7 +77,10 @@ export class SalesforceBatchWriter {
 
   /** Resolves when Salesforce accepted the record (or it was stale/absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
-    return this.locks.run(recordKey(request), () => this.batcher(request.object, request.externalIdField).add(request));
+    const received = { ...request, receivedAt: request.receivedAt ?? Date.now() };
+    return this.locks.run(recordKey(request), () =>
+      this.batcher(request.object, request.externalIdField).add(received),
+    );
   }
 
   private batcher(object: string, externalIdField: string): MicroBatcher<WriteRequest, WriteOutcome> {
@@ -88,17 +108,23 @@ export class SalesforceBatchWriter {
     object: string,
     externalIdField: string,
     batch: readonly WriteRequest[],
-  ): Promise<(WriteOutcome | Error)[]> {
+  ): Promise<(WriteOutcome | Error | Promise<WriteOutcome>)[]> {
     // Parents' batches dispatched in the same tick go first (a timer of the same instant may still be pending).
     await new Promise((r) => setImmediate(r));
     const parents = this.parentsOf(object).flatMap((p) => [...(this.inFlight.get(p) ?? [])]);
     if (parents.length) await Promise.allSettled(parents);
 
-    const results: (WriteOutcome | Error)[] = new Array(batch.length);
+    const results: (WriteOutcome | Error | Promise<WriteOutcome>)[] = new Array(batch.length);
     const guardKeys: PositionKey[] = batch.map((w) => ({ objectName: guardName(w), externalId: w.externalId }));
     let stored: Map<string, number>;
     try {
       stored = await this.positions.lastAppliedMany(guardKeys);
+    } catch (error) {
+      return batch.map(() => classifyError(error));
+    }
+    let held: Set<number>;
+    try {
+      held = await this.heldForParents(batch);
     } catch (error) {
       return batch.map(() => classifyError(error));
     }
@@ -110,12 +136,30 @@ export class SalesforceBatchWriter {
         results[index] = 'stale';
         return;
       }
+      if (held.has(index)) {
+        this.metrics.heldForParent++;
+        results[index] = new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() =>
+          this.batcher(object, externalIdField).add(w),
+        );
+        return;
+      }
       const exists = last !== undefined || this.knownToExist.has(recordKey(w));
       send.push({
         index,
         record: { ...(exists ? {} : w.createOnly), ...w.fields, [w.externalIdField]: w.externalId },
       });
     });
+    if (held.size > 0 && send.length < this.options.batchSize) {
+      // Records were held for their parents, so this batch is short: the ready ones go back to the queue and leave with
+      // the held ones once their parents are written (or a full batch is ready), instead of a call of a few records now
+      // and another one later. None waits longer than a held record would.
+      const patience = this.options.parentWaitMs;
+      const now = Date.now();
+      for (const { index } of send.filter((s) => now - (batch[s.index].receivedAt ?? now) < patience)) {
+        results[index] = this.batcher(object, externalIdField).add(batch[index]);
+      }
+      send.splice(0, send.length, ...send.filter((s) => results[s.index] === undefined));
+    }
     if (send.length === 0) return results;
 
     let outcomes: UpsertOutcome[];
@@ -128,6 +172,7 @@ export class SalesforceBatchWriter {
           send.map((s) => s.record),
         ),
       );
+      this.log.debug({ object, records: send.length, held: held.size }, 'collections call done');
       this.metrics.calls++;
       this.metrics.recordsSent += send.length;
       this.batchSizes.push(send.length);
@@ -144,6 +189,7 @@ export class SalesforceBatchWriter {
       const w = batch[index];
       if (outcome.ok) {
         accepted.push({ ...guardKeys[index], position: w.position, eventId: w.eventId });
+        this.rememberWritten(`${w.object}\u0000${w.externalId}`);
         results[index] = 'applied';
       } else {
         results[index] = this.recordFailure(w, outcome.error);
@@ -162,6 +208,36 @@ export class SalesforceBatchWriter {
     }
     this.metrics.applied += accepted.length;
     return results;
+  }
+
+  /**
+   * The writes of the batch to hold back: they reference a parent (their Account…) that the hub has not written yet,
+   * and have waited less than parentWaitMs. A child sent before its parent fails and costs a second call; in an
+   * initial snapshot, where Debezium reads rows in physical order, that would be most contacts. A parent the hub never
+   * writes (one created in Salesforce directly) costs each child one wait, then it is sent anyway. Each consumer reads
+   * one topic, so a held child never stops its parent's topic from being read.
+   */
+  private async heldForParents(batch: readonly WriteRequest[]): Promise<Set<number>> {
+    const now = Date.now();
+    const unknown = (w: WriteRequest) =>
+      w.parents.filter((p) => !this.writtenParents.has(`${p.object}\u0000${p.externalId}`));
+    const candidates = batch.flatMap((w, index) =>
+      now - (w.receivedAt ?? now) < this.options.parentWaitMs && unknown(w).length ? [index] : [],
+    );
+    if (candidates.length === 0) return new Set();
+    const lookups = candidates.flatMap((i) =>
+      unknown(batch[i]).map((p) => ({ object: p.object, externalId: p.externalId })),
+    );
+    for (const key of await this.positions.writtenRecords(lookups)) this.rememberWritten(key);
+    return new Set(candidates.filter((i) => unknown(batch[i]).length > 0));
+  }
+
+  /** Bounded: a parent forgotten is looked up in the hub database again, nothing worse. */
+  private rememberWritten(key: string): void {
+    this.writtenParents.add(key);
+    if (this.writtenParents.size > MAX_REMEMBERED_PARENTS) {
+      this.writtenParents.delete(this.writtenParents.values().next().value!);
+    }
   }
 
   private recordFailure(w: WriteRequest, error: TransientError | PermanentError): WriteOutcome | Error {
@@ -190,6 +266,10 @@ export class SalesforceBatchWriter {
     return error;
   }
 }
+
+/** How often a held-back record looks again for its parent. */
+const PARENT_RECHECK_MS = 250;
+const MAX_REMEMBERED_PARENTS = 200_000;
 
 /** The stale-write guard's object key: per mapping write, so two entities sharing a record keep their own positions. */
 const guardName = (w: PlannedWrite) => `${w.entity}:${w.object}`;

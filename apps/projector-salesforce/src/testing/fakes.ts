@@ -25,6 +25,13 @@ export class InMemoryPositions extends AppliedPositions {
     return Promise.resolve(out);
   }
 
+  writtenRecords(records: { object: string; externalId: string }[]): Promise<Set<string>> {
+    const written = new Set([...this.rows.keys()].map((k) => k.replace(/^[^:]*:/, '')));
+    return Promise.resolve(
+      new Set(records.map((r) => `${r.object}\u0000${r.externalId}`).filter((k) => written.has(k))),
+    );
+  }
+
   recordMany(positions: AppliedPosition[]): Promise<void> {
     for (const p of positions) {
       const k = positionKey(p);

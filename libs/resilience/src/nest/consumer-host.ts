@@ -20,6 +20,8 @@ export interface ConsumerLane {
   /** The lane that also consumes the app's dead-letter replay topic (exactly one lane when lanes are declared). */
   replay?: boolean;
   partitionsConsumedConcurrently?: number;
+  /** Overrides the host's fetch sizing for this lane. */
+  fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
 }
 
 /** DI token: what the app's consumer subscribes to and how it treats failures. */
@@ -102,7 +104,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
       throw new Error(`exactly one consumer lane must consume ${replayTopic}; lanes: ${lanes.map((l) => l.name)}`);
     }
     for (const lane of lanes) {
-      const runner = new ConsumerRunner(this.kafka.consumer(lane.groupId, o.fetch), {
+      const runner = new ConsumerRunner(this.kafka.consumer(lane.groupId, lane.fetch ?? o.fetch), {
         groupId: lane.groupId,
         // Replayed dead letters come back through the group's own replay topic, handled like the originals.
         topics: lane.replay ? [...lane.topics, replayTopic] : lane.topics,

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Measures the Salesforce projector under bulk loads: a 10,000-partner initial snapshot end to end (Debezium, odoo-cdc,
+// projector, sandbox), the projector alone draining the same backlog, and an order's latency during a 50,000-product
+// load. Runs the integration test that checks correctness (call budget, links, lanes) and records its figures.
+// Usage: node bench/salesforce-bulk.mjs [partners=10000] [products=50000]; the stack must be up (scripts/stack up).
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const partners = Number(process.argv[2] ?? 10_000);
+const products = Number(process.argv[3] ?? 50_000);
+const result = spawnSync(
+  'npx',
+  [
+    'jest',
+    '--selectProjects',
+    'integration',
+    '--runInBand',
+    '--runTestsByPath',
+    'test/integration/salesforce-bulk.int-spec.ts',
+  ],
+  {
+    cwd: root,
+    env: { ...process.env, HUB_SF_SNAPSHOT_PARTNERS: String(partners), HUB_SF_BULK_PRODUCTS: String(products) },
+    encoding: 'utf8',
+  },
+);
+const out = result.stdout + result.stderr;
+const snapshot =
+  /salesforce snapshot: (\d+) partners, (\d+) API calls \(([\d.]+) per 1000 records\), ([\d.]+) s end to end \((\d+)\/s\)/.exec(
+    out,
+  );
+const drain =
+  /salesforce backlog drain: (\d+) partners, (\d+) API calls \(([\d.]+) per 1000 records\), ([\d.]+) s including start \((\d+)\/s\)/.exec(
+    out,
+  );
+const lanes =
+  /salesforce priority lanes: order landed after ([\d.]+) s with (\d+) of (\d+) products loaded; the load took ([\d.]+) s/.exec(
+    out,
+  );
+if (result.status !== 0 || !snapshot || !drain || !lanes) {
+  console.error(out.slice(-6000));
+  console.error('bench: the bulk test failed; no figures');
+  process.exit(1);
+}
+const figures = {
+  bench: 'salesforce-bulk',
+  at: new Date().toISOString(),
+  cores: 2,
+  snapshot: {
+    partners: Number(snapshot[1]),
+    apiCalls: Number(snapshot[2]),
+    apiCallsPer1000Records: Number(snapshot[3]),
+    seconds: Number(snapshot[4]),
+    recordsPerSecond: Number(snapshot[5]),
+  },
+  projectorDrain: {
+    partners: Number(drain[1]),
+    apiCalls: Number(drain[2]),
+    apiCallsPer1000Records: Number(drain[3]),
+    seconds: Number(drain[4]),
+    recordsPerSecond: Number(drain[5]),
+  },
+  priorityLanes: {
+    orderSeconds: Number(lanes[1]),
+    productsLoadedWhenOrderLanded: Number(lanes[2]),
+    products: Number(lanes[3]),
+    productLoadSeconds: Number(lanes[4]),
+  },
+};
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/salesforce-bulk.json'), JSON.stringify(figures, null, 2) + '\n');
+console.log(figures);
