@@ -21,7 +21,7 @@ function parent(reader: RecordReader, id: FieldValue | undefined): StoredRecord 
 }
 
 function liveRows(reader: RecordReader, type: string, field: string, value: FieldValue): StoredRecord[] {
-  return reader.list(type).filter((r) => live(r) && r.values[field] === value);
+  return reader.findBy(type, field, value, true).filter((r) => live(r) && r.values[field] === value);
 }
 
 /** The status category (`Draft`, `Activated`) of an order's Status, from the catalogue's picklist groups. */

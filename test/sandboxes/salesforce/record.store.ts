@@ -13,7 +13,19 @@ export interface RecordReader {
   get(id: string): StoredRecord | undefined;
   /** All rows of one object in creation order, deleted rows included. */
   list(type: string): StoredRecord[];
+  /**
+   * Rows of one object whose `field` equals `value`, deleted rows included; text compared case-insensitively unless
+   * `caseSensitive`. Indexed, so upserts by external id stay fast in an org of a hundred thousand records.
+   */
+  findBy(type: string, field: string, value: FieldValue, caseSensitive: boolean): StoredRecord[];
 }
+
+const indexKey = (value: FieldValue, caseSensitive: boolean): string | undefined =>
+  value === null || value === undefined
+    ? undefined
+    : typeof value === 'string' && !caseSensitive
+      ? `s:${value.toLowerCase()}`
+      : `${typeof value}:${String(value)}`;
 
 /**
  * The sandbox's in-memory database. Writes go through a {@link Transaction} so that an
@@ -21,6 +33,9 @@ export interface RecordReader {
  */
 export class RecordStore implements RecordReader {
   private readonly rows = new Map<string, StoredRecord>();
+  private readonly byType = new Map<string, Map<string, StoredRecord>>();
+  /** Built on first use per (type, field, case rule), then kept up to date on every commit. */
+  private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly serials = new Map<string, number>();
 
   get(id: string): StoredRecord | undefined {
@@ -28,7 +43,33 @@ export class RecordStore implements RecordReader {
   }
 
   list(type: string): StoredRecord[] {
-    return [...this.rows.values()].filter((r) => r.type === type);
+    return [...(this.byType.get(type)?.values() ?? [])];
+  }
+
+  findBy(type: string, field: string, value: FieldValue, caseSensitive: boolean): StoredRecord[] {
+    const key = indexKey(value, caseSensitive);
+    if (key === undefined) return [];
+    const ids = this.index(type, field, caseSensitive).get(key);
+    return ids ? [...ids].map((id) => this.rows.get(id)!) : [];
+  }
+
+  private index(type: string, field: string, caseSensitive: boolean): Map<string, Set<string>> {
+    const name = `${type}\u0000${field}\u0000${caseSensitive}`;
+    let index = this.indexes.get(name);
+    if (!index) {
+      index = new Map();
+      for (const r of this.list(type)) this.addToIndex(index, r, field, caseSensitive);
+      this.indexes.set(name, index);
+    }
+    return index;
+  }
+
+  private addToIndex(index: Map<string, Set<string>>, r: StoredRecord, field: string, caseSensitive: boolean): void {
+    const key = indexKey(r.values[field] ?? null, caseSensitive);
+    if (key === undefined) return;
+    const ids = index.get(key) ?? new Set<string>();
+    ids.add(r.values['Id'] as string);
+    index.set(key, ids);
   }
 
   get size(): number {
@@ -48,12 +89,30 @@ export class RecordStore implements RecordReader {
 
   clear(): void {
     this.rows.clear();
+    this.byType.clear();
+    this.indexes.clear();
     this.serials.clear();
   }
 
   /** @internal used by Transaction.commit */
   apply(staged: ReadonlyMap<string, StoredRecord>): void {
-    for (const [id, record] of staged) this.rows.set(id, record);
+    for (const [id, record] of staged) {
+      const previous = this.rows.get(id);
+      this.rows.set(id, record);
+      const ofType = this.byType.get(record.type) ?? new Map<string, StoredRecord>();
+      ofType.set(id, record);
+      this.byType.set(record.type, ofType);
+      for (const [name, index] of this.indexes) {
+        const [type, field, rule] = name.split('\u0000');
+        if (type !== record.type) continue;
+        const caseSensitive = rule === 'true';
+        if (previous) {
+          const old = indexKey(previous.values[field] ?? null, caseSensitive);
+          if (old !== undefined) index.get(old)?.delete(id);
+        }
+        this.addToIndex(index, record, field, caseSensitive);
+      }
+    }
   }
 }
 
@@ -73,6 +132,21 @@ export class Transaction implements RecordReader {
       .filter(([id, r]) => r.type === type && !this.store.get(id))
       .map(([, r]) => r);
     return [...base, ...added];
+  }
+
+  findBy(type: string, field: string, value: FieldValue, caseSensitive: boolean): StoredRecord[] {
+    const key = indexKey(value, caseSensitive);
+    if (key === undefined) return [];
+    // Committed matches as this transaction sees them, then rows staged here that match.
+    const committed = this.store
+      .findBy(type, field, value, caseSensitive)
+      .map((r) => this.staged.get(r.values['Id'] as string) ?? r)
+      .filter((r) => indexKey(r.values[field] ?? null, caseSensitive) === key);
+    const seen = new Set(committed.map((r) => r.values['Id']));
+    const staged = [...this.staged.values()].filter(
+      (r) => r.type === type && !seen.has(r.values['Id']) && indexKey(r.values[field] ?? null, caseSensitive) === key,
+    );
+    return [...committed, ...staged];
   }
 
   nextId(keyPrefix: string): string {

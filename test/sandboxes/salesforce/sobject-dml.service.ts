@@ -155,7 +155,9 @@ export class SObjectDml {
 
   /** Live rows whose external id equals `value` (case rule from the field definition). */
   matchExternalId(reader: RecordReader, object: SObjectDef, field: FieldDef, value: FieldValue): StoredRecord[] {
-    return reader.list(object.name).filter((r) => isLive(r) && sameValue(field, r.values[field.name], value));
+    return reader
+      .findBy(object.name, field.name, value, field.caseSensitive)
+      .filter((r) => isLive(r) && sameValue(field, r.values[field.name], value));
   }
 
   create(tx: Transaction, object: SObjectDef, parsed: ParsedRecord): WriteOutcome {
@@ -343,7 +345,7 @@ export class SObjectDml {
     const selfId = existing?.values['Id'];
     for (const f of object.fields.filter((x) => x.unique && values[x.name] !== undefined)) {
       const clash = reader
-        .list(object.name)
+        .findBy(object.name, f.name, values[f.name] ?? null, f.caseSensitive)
         .find((r) => isLive(r) && r.values['Id'] !== selfId && sameValue(f, r.values[f.name], values[f.name]));
       if (clash) return { errors: [SaveErrors.duplicateValue(f.name, clash.values['Id'] as string)] };
     }
