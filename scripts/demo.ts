@@ -7,6 +7,15 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import {
+  confirmOrder,
+  insertDelivery,
+  insertOrder,
+  insertPostedInvoice,
+  insertProduct,
+  payInvoice,
+  validateDelivery,
+} from '../test/integration/support/odoo-commerce';
 import { SandboxClient } from '../test/integration/support/salesforce-sandbox';
 import { RunningApp, startApps } from './lib/app-process';
 
@@ -149,6 +158,7 @@ async function main() {
     return c?.Odoo_Deleted__c ? c : undefined;
   });
   say('  ✔ the Salesforce Contact is kept and flagged Odoo_Deleted__c = true (the hub never deletes CRM records)');
+  await orderToCash(db, sf, first.id);
   await db.end();
 
   if (once) {
@@ -190,3 +200,57 @@ main().catch((error: Error) => {
   console.error(`\ndemo failed: ${error.message}`);
   process.exit(1);
 });
+
+/** An order's life in Odoo (products, quotation, confirmation, delivery, invoice, payment), each step shown in Salesforce. */
+async function orderToCash(db: Client, sf: SandboxClient, customer: number): Promise<void> {
+  console.log('');
+  const tag = Date.now().toString(36);
+  const desk = await insertProduct(db, `Standing Desk ${tag}`, '499');
+  const lamp = await insertProduct(db, `Desk Lamp ${tag}`, '39.9');
+  say('inserted two products in Odoo (product_template + product_product)');
+  const entry = await waitFor('the price book entries', async () => {
+    const rows = await sf.query<{ UnitPrice: number; Product2: { Name: string } }>(
+      `SELECT UnitPrice, Product2.Name FROM PricebookEntry WHERE Odoo_Id__c = 'odoo-product-${lamp}'`,
+    );
+    return rows[0];
+  });
+  say(`  ✔ Product2 "${entry.Product2.Name}" with its standard price ${entry.UnitPrice}`);
+  const name = `S-DEMO-${tag}`;
+  const order = await insertOrder(db, name, customer, [
+    { product: desk, quantity: 2, price: '499' },
+    { product: lamp, quantity: 2, price: '39.9' },
+  ]);
+  await confirmOrder(db, order);
+  say(`created and confirmed sale_order ${name} in Odoo (2 lines)`);
+  const sfOrder = await waitFor('the confirmed Order', async () => {
+    const [o] = await sf.query<{ Id: string; Status: string; Odoo_Amount_Total__c: number }>(
+      `SELECT Id, Status, Odoo_Amount_Total__c FROM Order WHERE Odoo_Id__c = 'odoo-sale-order-${order}' AND Status = 'Confirmed'`,
+    );
+    return o;
+  });
+  const items = await sf.query(`SELECT Id FROM OrderItem WHERE OrderId = '${sfOrder.Id}'`);
+  say(`  ✔ Order ${sfOrder.Status}, total ${sfOrder.Odoo_Amount_Total__c}, ${items.length} OrderItems`);
+  const picking = await insertDelivery(db, `WH/OUT/${tag}`, customer, { id: order, name }, [
+    { product: desk, quantity: 2 },
+    { product: lamp, quantity: 2 },
+  ]);
+  await validateDelivery(db, picking, `1Z${tag.toUpperCase()}`);
+  say('delivered in Odoo with a carrier tracking reference');
+  const shipment = await waitFor('the shipment', async () => {
+    const [s] = await sf.query<{ Tracking_Reference__c: string | null; State__c: string }>(
+      `SELECT Tracking_Reference__c, State__c FROM Odoo_Shipment__c WHERE Odoo_Id__c = 'odoo-shipment-${picking}' AND State__c = 'done'`,
+    );
+    return s;
+  });
+  say(`  ✔ Odoo_Shipment__c ${shipment.State__c}, tracking ${shipment.Tracking_Reference__c}`);
+  const invoice = await insertPostedInvoice(db, customer, name, `INV/${tag}`, '1077.80');
+  await payInvoice(db, customer, invoice, `BNK/${tag}`, '1077.80');
+  say('invoiced and paid in Odoo');
+  const paid = await waitFor('the paid invoice', async () => {
+    const [i] = await sf.query<{ Name: string; Payment_State__c: string; Amount_Residual__c: number }>(
+      `SELECT Name, Payment_State__c, Amount_Residual__c FROM Odoo_Invoice__c WHERE Odoo_Id__c = 'odoo-invoice-${invoice}' AND Payment_State__c = 'paid'`,
+    );
+    return i;
+  });
+  say(`  ✔ Odoo_Invoice__c ${paid.Name} ${paid.Payment_State__c}, residual ${paid.Amount_Residual__c}`);
+}

@@ -188,18 +188,24 @@ describe('Salesforce projector: every entity, in batches, within limits, nothing
   it('lands every record exactly once with 20% UNABLE_TO_LOCK_ROW and 20% 503', async () => {
     await sf.setFaults({ unableToLockRowRate: 0.2, status503Rate: 0.2, seed: 42 });
     const label = `Locked ${run}`;
+    // In 40 groups a linger apart, so that they go in 40 or more calls: the 503 rate is per call, the lock rate per record.
     const ids: number[] = [];
-    for (let i = 0; i < 150; i++) ids.push(await insertPartner(db, { name: `${label} ${i}`, is_company: true }));
+    for (let group = 0; group < 40; group++) {
+      for (let i = 0; i < 5; i++) {
+        ids.push(await insertPartner(db, { name: `${label} ${group}-${i}`, is_company: true }));
+      }
+      await new Promise((r) => setTimeout(r, 400));
+    }
     const accounts = await eventually(
       async () => {
         const rows = await names('Account', label);
-        return rows.length >= 150 ? rows : undefined;
+        return rows.length >= 200 ? rows : undefined;
       },
       120_000,
-      '150 accounts through the faults',
+      '200 accounts through the faults',
     );
-    expect(accounts).toHaveLength(150);
-    expect(new Set(accounts.map((a) => a.Odoo_Id__c)).size).toBe(150);
+    expect(accounts).toHaveLength(200);
+    expect(new Set(accounts.map((a) => a.Odoo_Id__c)).size).toBe(200);
     const stats = (await sf.stats()) as unknown as { faultsInjected: { status503: number; unableToLockRow: number } };
     expect(stats.faultsInjected.status503).toBeGreaterThan(0);
     expect(stats.faultsInjected.unableToLockRow).toBeGreaterThan(0);

@@ -122,6 +122,7 @@ export class ProjectorSalesforceModule {
                 lingerMs: (object) =>
                   priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_BATCH_LINGER_MS,
                 parentWaitMs: config.SF_PARENT_WAIT_MS,
+                tracksParent: (object, field) => mapping.writesKeyedBy(object, field),
               },
               log.child({ component: 'batch-writer' }),
             ),

@@ -224,6 +224,18 @@ export class SalesforceMapping {
     return this.pricebookUsers.has(entity);
   }
 
+  /**
+   * Whether some write of this mapping creates `object` keyed by `externalIdField`: only then can the hub know that a
+   * parent referenced that way has been written (an Order referenced by its Odoo name is not).
+   */
+  writesKeyedBy(object: string, externalIdField: string): boolean {
+    return [...this.entities.values()].some((writes) =>
+      writes.some(
+        (w) => w.spec.object === object && w.spec.externalId.field === externalIdField && w.spec.mode === 'upsert',
+      ),
+    );
+  }
+
   /** The Salesforce objects an entity's writes touch. */
   objectsOf(entity: string): string[] {
     return [...new Set((this.entities.get(entity) ?? []).map((w) => w.spec.object))];

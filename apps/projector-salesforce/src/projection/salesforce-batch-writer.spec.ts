@@ -20,7 +20,7 @@ function setup(parents: Record<string, string[]> = {}) {
     breaker,
     budget,
     (o) => parents[o] ?? [],
-    { batchSize: 200, lingerMs: () => 5, parentWaitMs: 2_000 },
+    { batchSize: 200, lingerMs: () => 5, parentWaitMs: 2_000, tracksParent: (o) => o === 'Account' },
     silentLog,
   );
   return { salesforce, positions, writer, breaker };
@@ -153,5 +153,24 @@ describe('SalesforceBatchWriter', () => {
       receivedAt: Date.now() - 5_000,
     };
     await expect(env.writer.write(orphan)).resolves.toBe('applied');
+  });
+
+  it('does not wait for a parent referenced by a key the hub does not write it by', async () => {
+    const invoice: WriteRequest = {
+      ...account(12),
+      object: 'Odoo_Invoice__c',
+      parents: [{ object: 'Order', externalIdField: 'Odoo_Name__c', externalId: 'S00042' }],
+    };
+    await expect(env.writer.write(invoice)).resolves.toBe('applied');
+    expect(env.writer.metrics.heldForParent).toBe(0);
+  });
+
+  it('fails queued writes as a pause, not a dead letter, once shutdown begins', async () => {
+    env.writer.beforeApplicationShutdown();
+    await expect(env.writer.write(account(13))).rejects.toMatchObject({
+      code: 'SHUTTING_DOWN',
+      targetUnavailable: true,
+    });
+    expect(env.salesforce.calls).toHaveLength(0);
   });
 });

@@ -28,6 +28,8 @@ export interface BatchWriterOptions {
    * hub: a child sent before its parent fails and costs a second call. After this, it is sent anyway.
    */
   parentWaitMs: number;
+  /** Whether the hub writes `object` keyed by `externalIdField`: only such parents are waited for. */
+  tracksParent: (object: string, externalIdField: string) => boolean;
 }
 
 /**
@@ -60,6 +62,7 @@ export class SalesforceBatchWriter {
   private readonly knownToExist = new Set<string>();
   /** Records the hub has written (`<object>\0<externalId>`), so a parent is looked up in the database once. */
   private readonly writtenParents = new Set<string>();
+  private closing = false;
 
   constructor(
     private readonly salesforce: SalesforcePort,
@@ -104,11 +107,23 @@ export class SalesforceBatchWriter {
     return work;
   }
 
+  /**
+   * On shutdown, queued and held writes fail at once as a wait the target did not cause, so every consumer's batch
+   * returns, offsets stay where the effects are durable, and the records are read again after the restart.
+   */
+  beforeApplicationShutdown(): void {
+    this.closing = true;
+  }
+
   private async flush(
     object: string,
     externalIdField: string,
     batch: readonly WriteRequest[],
   ): Promise<(WriteOutcome | Error | Promise<WriteOutcome>)[]> {
+    if (this.closing) {
+      const stopping = new TransientError('SHUTTING_DOWN', 'the projector is stopping', { targetUnavailable: true });
+      return batch.map(() => stopping);
+    }
     // Parents' batches dispatched in the same tick go first (a timer of the same instant may still be pending).
     await new Promise((r) => setImmediate(r));
     const parents = this.parentsOf(object).flatMap((p) => [...(this.inFlight.get(p) ?? [])]);
@@ -220,7 +235,11 @@ export class SalesforceBatchWriter {
   private async heldForParents(batch: readonly WriteRequest[]): Promise<Set<number>> {
     const now = Date.now();
     const unknown = (w: WriteRequest) =>
-      w.parents.filter((p) => !this.writtenParents.has(`${p.object}\u0000${p.externalId}`));
+      w.parents.filter(
+        (p) =>
+          this.options.tracksParent(p.object, p.externalIdField) &&
+          !this.writtenParents.has(`${p.object}\u0000${p.externalId}`),
+      );
     const candidates = batch.flatMap((w, index) =>
       now - (w.receivedAt ?? now) < this.options.parentWaitMs && unknown(w).length ? [index] : [],
     );
