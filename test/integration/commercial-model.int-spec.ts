@@ -4,6 +4,7 @@ import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process
 import { canonicalRecords } from './support/canonical';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
+import { insertProduct as insertOdooProduct, transaction } from './support/odoo-commerce';
 import { createHubDatabase, runId, stack } from './support/stack';
 
 type Order = {
@@ -42,33 +43,8 @@ describe('Odoo commercial model → canonical events', () => {
     );
   };
 
-  const tx = async (fn: () => Promise<unknown>) => {
-    await db.query('BEGIN');
-    try {
-      await fn();
-      await db.query('COMMIT');
-    } catch (e) {
-      await db.query('ROLLBACK');
-      throw e;
-    }
-  };
-
-  const insertProduct = async (name: string, price: string, sku = `SKU-${name}`): Promise<number> => {
-    let variant = 0;
-    await tx(async () => {
-      const t = await db.query<{ id: number }>(
-        `INSERT INTO product_template (name, detailed_type, type, categ_id, list_price, uom_id, uom_po_id, company_id, default_code)
-         VALUES ($1, 'product', 'product', 1, $2, 1, 1, 1, $3) RETURNING id`,
-        [JSON.stringify({ en_US: name, fr_FR: `${name} (fr)` }), price, sku],
-      );
-      const p = await db.query<{ id: number }>(
-        `INSERT INTO product_product (product_tmpl_id, default_code, barcode) VALUES ($1, $2, $3) RETURNING id`,
-        [t.rows[0].id, sku, `5400000${t.rows[0].id}`],
-      );
-      variant = p.rows[0].id;
-    });
-    return variant;
-  };
+  const tx = (fn: () => Promise<unknown>) => transaction(db, fn);
+  const insertProduct = (name: string, price: string, sku?: string) => insertOdooProduct(db, name, price, sku);
 
   beforeAll(async () => {
     const s = stack();

@@ -116,7 +116,6 @@ export class ProjectorSalesforceModule {
               positions,
               breaker,
               budget,
-              (object) => mapping.parentsOf(object),
               {
                 batchSize: config.SF_BATCH_SIZE,
                 lingerMs: (object) =>

@@ -94,13 +94,7 @@ export class SalesforceMapping {
     private readonly entities: ReadonlyMap<string, CompiledWrite[]>,
     /** Entities with a write that needs the org's standard price book id. */
     private readonly pricebookUsers: ReadonlySet<string>,
-    private readonly parents: ReadonlyMap<string, ReadonlySet<string>>,
   ) {}
-
-  /** The objects that records of `object` reference by external id, directly. */
-  parentsOf(object: string): string[] {
-    return [...(this.parents.get(object) ?? [])];
-  }
 
   static load(path: string, ownership: FieldOwnership): SalesforceMapping {
     return SalesforceMapping.parse(readFileSync(path, 'utf8'), ownership, path);
@@ -124,9 +118,6 @@ export class SalesforceMapping {
     const known = new Map(canonicalEntities().map((e) => [e.name, e]));
     const compiled = new Map<string, CompiledWrite[]>();
     const pricebookUsers = new Set<string>();
-    const parents = new Map<string, Set<string>>();
-    const addParent = (child: string, parent: string) =>
-      parents.set(child, (parents.get(child) ?? new Set()).add(parent));
     for (const [entityName, { writes }] of Object.entries(parsed.data.entities)) {
       const entity = known.get(entityName);
       if (!entity) {
@@ -170,9 +161,6 @@ export class SalesforceMapping {
             return compileExpression(expr, {
               where,
               checkPath: checkPath(where),
-              onReference: (parent) => {
-                if (parent !== spec.object) addParent(spec.object, parent);
-              },
             });
           } catch (error) {
             problems.push((error as Error).message);
@@ -216,7 +204,7 @@ export class SalesforceMapping {
       compiled.set(entityName, list);
     }
     if (problems.length) throw new MappingError(source, problems);
-    return new SalesforceMapping(compiled, pricebookUsers, parents);
+    return new SalesforceMapping(compiled, pricebookUsers);
   }
 
   /** Whether planning this entity needs the org's standard price book id. */

@@ -18,8 +18,6 @@ export interface CompileContext {
   checkPath(path: string, options?: { list?: boolean }): void;
   /** Where the expression sits, for error messages: `SalesOrder → Order.Status`. */
   where: string;
-  /** Told the parent object of every `ref`, so the writer can send parents first. */
-  onReference?(object: string): void;
 }
 
 /** A value the mapping cannot turn into what Salesforce expects (an Odoo code with no translation). */
@@ -181,7 +179,6 @@ export function compileExpression(spec: unknown, ctx: CompileContext): Evaluate 
       if (!isObject(ref) || typeof ref.field !== 'string' || typeof ref.object !== 'string') {
         return fail('ref expects { object, field, value }');
       }
-      ctx.onReference?.(ref.object);
       const field = ref.field;
       const value = compileExpression(ref.value, { ...ctx, where: `${ctx.where}.ref` });
       const idField = spec.idField;

@@ -4,7 +4,7 @@ import { ApiBudget } from '../salesforce/api-budget';
 import { InMemoryPositions, RecordingSalesforce, refusal, silentLog } from '../testing/fakes';
 import { SalesforceBatchWriter, WriteRequest } from './salesforce-batch-writer';
 
-function setup(parents: Record<string, string[]> = {}) {
+function setup() {
   const salesforce = new RecordingSalesforce();
   const positions = new InMemoryPositions();
   const breaker = new TargetBreaker({ ...DEFAULT_BREAKER_OPTIONS, name: 'test org' });
@@ -19,7 +19,6 @@ function setup(parents: Record<string, string[]> = {}) {
     positions,
     breaker,
     budget,
-    (o) => parents[o] ?? [],
     { batchSize: 200, lingerMs: () => 5, parentWaitMs: 2_000, tracksParent: (o) => o === 'Account' },
     silentLog,
   );
@@ -115,17 +114,6 @@ describe('SalesforceBatchWriter', () => {
     env.salesforce.upsert = () => Promise.reject(new TransientError('HTTP_503', 'down'));
     const settled = await Promise.allSettled([1, 2].map((n) => env.writer.write(account(n))));
     expect(settled.map((s) => (s as PromiseRejectedResult).reason?.code)).toEqual(['HTTP_503', 'HTTP_503']);
-  });
-
-  it('sends a child batch only after the in-flight batch of its parent object', async () => {
-    const withParents = setup({ Contact: ['Account'] });
-    withParents.salesforce.latencyMs = 30;
-    const contact: WriteRequest = { ...account(1), entity: 'Contact', object: 'Contact', externalId: 'odoo-partner-2' };
-    await Promise.all([withParents.writer.write(contact), withParents.writer.write(account(1))]);
-    const [first, second] = withParents.salesforce.calls;
-    expect([first.object, second.object]).toEqual(['Account', 'Contact']);
-    expect(second.startedAt).toBeGreaterThanOrEqual(first.endedAt!);
-    withParents.breaker.shutdown();
   });
 
   it('holds a child back until the hub has written the parent it references, then sends it in a later batch', async () => {

@@ -39,8 +39,8 @@ export interface BatchWriterOptions {
  * - One version per record in flight: writes of one record (object + external id) are serialised by a key lock.
  * - Stale-write guard: the last applied source position per record is read for the whole batch in one query; an
  *   older event is skipped. Positions of accepted records are stored in one statement after Salesforce answered.
- * - Parents first: a batch of an object waits for in-flight batches of the objects it references, so contacts do
- *   not race their accounts into Salesforce.
+ * - Parents first: a record referencing a parent the hub has not written yet is held back (see heldForParents), so
+ *   contacts do not race their accounts into Salesforce.
  * - Each call goes through the org's breaker and its API budget (pacing, reserve).
  */
 export class SalesforceBatchWriter {
@@ -57,7 +57,6 @@ export class SalesforceBatchWriter {
   readonly batchSizes: number[] = [];
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
-  private readonly inFlight = new Map<string, Set<Promise<unknown>>>();
   /** Records Salesforce refused insert-only fields for: they exist, whatever the hub database says. */
   private readonly knownToExist = new Set<string>();
   /** Records the hub has written (`<object>\0<externalId>`), so a parent is looked up in the database once. */
@@ -69,7 +68,6 @@ export class SalesforceBatchWriter {
     private readonly positions: AppliedPositions,
     private readonly breaker: TargetBreaker,
     private readonly budget: ApiBudget,
-    private readonly parentsOf: (object: string) => string[],
     private readonly options: BatchWriterOptions,
     private readonly log: Logger,
   ) {
@@ -90,21 +88,13 @@ export class SalesforceBatchWriter {
     const key = `${object}/${externalIdField}`;
     let batcher = this.batchers.get(key);
     if (!batcher) {
-      batcher = new MicroBatcher((batch) => this.track(object, this.flush(object, externalIdField, batch)), {
+      batcher = new MicroBatcher((batch) => this.flush(object, externalIdField, batch), {
         maxBatchSize: this.options.batchSize,
         lingerMs: this.options.lingerMs(object),
       });
       this.batchers.set(key, batcher);
     }
     return batcher;
-  }
-
-  private track<T>(object: string, work: Promise<T>): Promise<T> {
-    const set = this.inFlight.get(object) ?? new Set();
-    this.inFlight.set(object, set);
-    set.add(work);
-    void work.finally(() => set.delete(work)).catch(() => undefined);
-    return work;
   }
 
   /**
@@ -124,11 +114,6 @@ export class SalesforceBatchWriter {
       const stopping = new TransientError('SHUTTING_DOWN', 'the projector is stopping', { targetUnavailable: true });
       return batch.map(() => stopping);
     }
-    // Parents' batches dispatched in the same tick go first (a timer of the same instant may still be pending).
-    await new Promise((r) => setImmediate(r));
-    const parents = this.parentsOf(object).flatMap((p) => [...(this.inFlight.get(p) ?? [])]);
-    if (parents.length) await Promise.allSettled(parents);
-
     const results: (WriteOutcome | Error | Promise<WriteOutcome>)[] = new Array(batch.length);
     const guardKeys: PositionKey[] = batch.map((w) => ({ objectName: guardName(w), externalId: w.externalId }));
     let stored: Map<string, number>;

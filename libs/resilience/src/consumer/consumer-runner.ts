@@ -249,6 +249,17 @@ export class ConsumerRunner {
     await commitOffsetsIfNecessary();
   }
 
+  /** OpenTelemetry messaging attributes of one consumed record. */
+  private recordAttributes(topic: string, partition: number, message: KafkaMessage) {
+    return {
+      'messaging.system': 'kafka',
+      'messaging.destination.name': topic,
+      'messaging.kafka.destination.partition': partition,
+      'messaging.kafka.message.offset': Number(message.offset),
+      'messaging.consumer.group.name': this.options.groupId,
+    };
+  }
+
   /** The record's trace ends here too: a span saying which later record of its key carried its effect. */
   private traceSuperseded(topic: string, partition: number, message: KafkaMessage, by: KafkaMessage): void {
     this.tracer
@@ -257,11 +268,7 @@ export class ConsumerRunner {
         {
           kind: SpanKind.CONSUMER,
           attributes: {
-            'messaging.system': 'kafka',
-            'messaging.destination.name': topic,
-            'messaging.kafka.destination.partition': partition,
-            'messaging.kafka.message.offset': Number(message.offset),
-            'messaging.consumer.group.name': this.options.groupId,
+            ...this.recordAttributes(topic, partition, message),
             'hub.outcome': 'superseded',
             'hub.superseded_by_offset': Number(by.offset),
           },
@@ -320,14 +327,7 @@ export class ConsumerRunner {
       `${topic} process`,
       {
         kind: SpanKind.CONSUMER,
-        attributes: {
-          'messaging.system': 'kafka',
-          'messaging.destination.name': topic,
-          'messaging.kafka.destination.partition': partition,
-          'messaging.kafka.message.offset': Number(message.offset),
-          'messaging.consumer.group.name': this.options.groupId,
-          'hub.attempt': attempt,
-        },
+        attributes: { ...this.recordAttributes(topic, partition, message), 'hub.attempt': attempt },
       },
       parent,
     );
