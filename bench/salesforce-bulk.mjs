@@ -45,24 +45,20 @@ if (result.status !== 0 || !snapshot || !drain || !lanes) {
   console.error('bench: the bulk test failed; no figures');
   process.exit(1);
 }
+/** The figures of a snapshot or drain line: partners, calls, calls per 1,000 records, seconds, records/s. */
+const callFigures = (m) => ({
+  partners: Number(m[1]),
+  apiCalls: Number(m[2]),
+  apiCallsPer1000Records: Number(m[3]),
+  seconds: Number(m[4]),
+  recordsPerSecond: Number(m[5]),
+});
 const figures = {
   bench: 'salesforce-bulk',
   at: new Date().toISOString(),
   cores: 2,
-  snapshot: {
-    partners: Number(snapshot[1]),
-    apiCalls: Number(snapshot[2]),
-    apiCallsPer1000Records: Number(snapshot[3]),
-    seconds: Number(snapshot[4]),
-    recordsPerSecond: Number(snapshot[5]),
-  },
-  projectorDrain: {
-    partners: Number(drain[1]),
-    apiCalls: Number(drain[2]),
-    apiCallsPer1000Records: Number(drain[3]),
-    seconds: Number(drain[4]),
-    recordsPerSecond: Number(drain[5]),
-  },
+  snapshot: callFigures(snapshot),
+  projectorDrain: callFigures(drain),
   priorityLanes: {
     orderSeconds: Number(lanes[1]),
     productsLoadedWhenOrderLanded: Number(lanes[2]),

@@ -6,6 +6,7 @@ import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesfor
 import { ACCOUNT, CONTACT } from '../sandboxes/salesforce/sobject.catalogue';
 import { insertPartner, odooDb } from './support/odoo';
 import { SandboxClient } from './support/salesforce-sandbox';
+import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId, stack } from './support/stack';
 
 interface DeadLetters {
@@ -38,29 +39,9 @@ describe('dead letters: list, fix, replay', () => {
     sf = new SandboxClient(sandbox.url);
     db = await odooDb();
     hubDb = await createHubDatabase(`hub_${run}`);
-    const s = stack();
-    const common = {
-      KAFKA_BROKERS: s.kafka.brokers,
-      SCHEMA_REGISTRY_URL: s.registry.url,
-      HUB_TOPIC_PREFIX: prefix,
-      HUB_DATABASE_URL: hubDb.url,
-    };
     apps = await startApps([
-      {
-        name: 'odoo-cdc',
-        env: { ...common, CONSUMER_GROUP: `${prefix}odoo-cdc`, DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc` },
-      },
-      {
-        name: 'projector-salesforce',
-        env: {
-          ...common,
-          CONSUMER_GROUP: `${prefix}projector-salesforce`,
-          DEAD_LETTER_TOPIC: deadLetters,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
-        },
-      },
+      { name: 'odoo-cdc', env: odooCdcEnv(prefix, hubDb.url) },
+      { name: 'projector-salesforce', env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url) },
     ]);
   });
 

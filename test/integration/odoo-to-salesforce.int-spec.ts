@@ -5,7 +5,8 @@ import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import { CollectedSpan, startOtlpCollector } from './support/otlp-collector';
 import { SandboxClient } from './support/salesforce-sandbox';
-import { createHubDatabase, runId, stack } from './support/stack';
+import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { createHubDatabase, runId } from './support/stack';
 
 /**
  * The first vertical slice, on the real stack: rows written into Odoo's tables by SQL travel through Debezium,
@@ -35,39 +36,18 @@ describe('Odoo → Kafka → Salesforce', () => {
     sandbox = await startSalesforceSandbox({ port: 0 });
     sf = new SandboxClient(sandbox.url);
     collector = await startOtlpCollector();
-    const s = stack();
-    const common = {
-      KAFKA_BROKERS: s.kafka.brokers,
-      SCHEMA_REGISTRY_URL: s.registry.url,
-      HUB_TOPIC_PREFIX: prefix,
-      OTEL_EXPORTER_OTLP_ENDPOINT: collector.url,
-      OTEL_BSP_SCHEDULE_DELAY: '200',
-    };
+    const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url, OTEL_BSP_SCHEDULE_DELAY: '200' };
     db = await odooDb();
     hubDb = await createHubDatabase(`hub_${run}`);
     [cdc, projector] = await startApps([
-      {
-        name: 'odoo-cdc',
-        env: {
-          ...common,
-          HUB_DATABASE_URL: hubDb.url,
-          CONSUMER_GROUP: `${prefix}odoo-cdc`,
-          DEAD_LETTER_TOPIC: cdcDeadLetters,
-        },
-      },
+      { name: 'odoo-cdc', env: odooCdcEnv(prefix, hubDb.url, tracing) },
       {
         name: 'projector-salesforce',
-        env: {
-          ...common,
-          CONSUMER_GROUP: `${prefix}projector-salesforce`,
-          HUB_DATABASE_URL: hubDb.url,
-          DEAD_LETTER_TOPIC: projectorDeadLetters,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
+        env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, {
+          ...tracing,
           SF_BREAKER_RESET_MS: '2000',
           SF_BREAKER_VOLUME: '3',
-        },
+        }),
       },
     ]);
   });

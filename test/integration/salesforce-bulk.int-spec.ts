@@ -1,6 +1,7 @@
 import { CanonicalCodec, ProductEvent } from '@hub/canonical';
 import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/app-process';
 import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
+import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createIsolatedOdoo, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka } from './support/kafka';
 import { confirmOrder, insertOrder, insertProduct } from './support/odoo-commerce';
@@ -49,32 +50,10 @@ describe('Salesforce projector under bulk loads', () => {
     hubDb = await createHubDatabase(`hub_${run}`);
     sandbox = await startSalesforceSandbox({ port: 0, apiRequestLimit: 1_000_000 });
     sf = new SandboxClient(sandbox.url);
-    const s = stack();
-    const common = {
-      KAFKA_BROKERS: s.kafka.brokers,
-      SCHEMA_REGISTRY_URL: s.registry.url,
-      HUB_TOPIC_PREFIX: prefix,
-      HUB_DATABASE_URL: hubDb.url,
-      LOG_LEVEL: process.env.HUB_BULK_LOG_LEVEL ?? 'warn',
-    };
-    projectorEnv = {
-      ...common,
-      CONSUMER_GROUP: `${prefix}projector-salesforce`,
-      DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce`,
-      SF_LOGIN_URL: sandbox.url,
-      SF_CLIENT_ID: 'hub-client',
-      SF_CLIENT_SECRET: 'hub-secret',
-    };
+    const logLevel = { LOG_LEVEL: process.env.HUB_BULK_LOG_LEVEL ?? 'warn' };
+    projectorEnv = projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, logLevel);
     apps = await startApps([
-      {
-        name: 'odoo-cdc',
-        env: {
-          ...common,
-          CONSUMER_GROUP: `${prefix}odoo-cdc`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc`,
-          CDC_TOPIC: changes,
-        },
-      },
+      { name: 'odoo-cdc', env: odooCdcEnv(prefix, hubDb.url, { ...logLevel, CDC_TOPIC: changes }) },
       { name: 'projector-salesforce', env: projectorEnv },
     ]);
   });

@@ -18,7 +18,8 @@ import {
   validateDelivery,
 } from './support/odoo-commerce';
 import { SandboxClient } from './support/salesforce-sandbox';
-import { createHubDatabase, ROOT, runId, stack } from './support/stack';
+import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { createHubDatabase, ROOT, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
 
@@ -54,29 +55,13 @@ describe('Salesforce projector: every entity, in batches, within limits, nothing
     sf = new SandboxClient(sandbox.url);
     db = await odooDb();
     hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
-    const s = stack();
-    const common = {
-      KAFKA_BROKERS: s.kafka.brokers,
-      SCHEMA_REGISTRY_URL: s.registry.url,
-      HUB_TOPIC_PREFIX: prefix,
-      HUB_DATABASE_URL: hubDb.url,
-    };
-    projectorEnv = {
-      ...common,
-      CONSUMER_GROUP: `${prefix}projector-salesforce`,
-      DEAD_LETTER_TOPIC: deadLetters,
-      SF_LOGIN_URL: sandbox.url,
-      SF_CLIENT_ID: 'hub-client',
-      SF_CLIENT_SECRET: 'hub-secret',
+    projectorEnv = projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, {
       SF_BATCH_LINGER_MS: '300',
       SF_API_PROBE_INTERVAL_MS: '2000',
       SF_BREAKER_RESET_MS: '1000',
-    };
+    });
     [cdc, projector] = await startApps([
-      {
-        name: 'odoo-cdc',
-        env: { ...common, CONSUMER_GROUP: `${prefix}odoo-cdc`, DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc` },
-      },
+      { name: 'odoo-cdc', env: odooCdcEnv(prefix, hubDb.url) },
       { name: 'projector-salesforce', env: projectorEnv },
     ]);
   });

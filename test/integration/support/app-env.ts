@@ -1,0 +1,41 @@
+import { stack } from './stack';
+
+type Env = Record<string, string>;
+
+/** What every hub app of one test run is given: the stack's Kafka and registry, the run's topic prefix and hub database. */
+export function hubEnv(prefix: string, hubDatabaseUrl: string, extra: Env = {}): Env {
+  const s = stack();
+  return {
+    KAFKA_BROKERS: s.kafka.brokers,
+    SCHEMA_REGISTRY_URL: s.registry.url,
+    HUB_TOPIC_PREFIX: prefix,
+    HUB_DATABASE_URL: hubDatabaseUrl,
+    ...extra,
+  };
+}
+
+/** odoo-cdc with the run's own consumer group and dead-letter topic (`<prefix>dlq.odoo-cdc`). */
+export function odooCdcEnv(prefix: string, hubDatabaseUrl: string, extra: Env = {}): Env {
+  return hubEnv(prefix, hubDatabaseUrl, {
+    CONSUMER_GROUP: `${prefix}odoo-cdc`,
+    DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc`,
+    ...extra,
+  });
+}
+
+/** projector-salesforce against a sandbox org, with the run's group and dead-letter topic (`<prefix>dlq.projector-salesforce`). */
+export function projectorSalesforceEnv(
+  prefix: string,
+  hubDatabaseUrl: string,
+  sandboxUrl: string,
+  extra: Env = {},
+): Env {
+  return hubEnv(prefix, hubDatabaseUrl, {
+    CONSUMER_GROUP: `${prefix}projector-salesforce`,
+    DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce`,
+    SF_LOGIN_URL: sandboxUrl,
+    SF_CLIENT_ID: 'hub-client',
+    SF_CLIENT_SECRET: 'hub-secret',
+    ...extra,
+  });
+}
