@@ -2,6 +2,8 @@
 const moduleNameMapper = {
   '^@hub/canonical(|/.*)$': '<rootDir>/libs/canonical/src$1',
   '^@hub/resilience(|/.*)$': '<rootDir>/libs/resilience/src$1',
+  '^@hub/runtime(|/.*)$': '<rootDir>/libs/runtime/src$1',
+  '^@hub/projection(|/.*)$': '<rootDir>/libs/projection/src$1',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 module.exports = {
