@@ -5,7 +5,7 @@ import {
   CanonicalValue,
   deterministicEventId,
 } from '@hub/canonical';
-import { ensureTopics } from '@hub/resilience';
+import { ensureTopics } from '@hub/runtime';
 import { ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { kafka } from './support/kafka';
 import { ROOT, runId, stack } from './support/stack';

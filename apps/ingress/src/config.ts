@@ -1,4 +1,4 @@
-import { env, parseConfig } from '@hub/resilience';
+import { env, parseConfig } from '@hub/runtime';
 
 /** Every environment variable ingress reads; the only file that touches process.env. */
 export const ingressConfigShape = {

@@ -1,5 +1,5 @@
 import './tracing';
-import { bootstrapHubApp } from '@hub/resilience';
+import { bootstrapHubApp } from '@hub/runtime';
 import { loadIngressConfig } from './config';
 import { IngressModule } from './ingress.module';
 

@@ -1,4 +1,4 @@
-import { env, parseConfig } from '@hub/resilience';
+import { env, parseConfig } from '@hub/runtime';
 import { z } from 'zod';
 
 /** Every environment variable odoo-cdc reads; the only file that touches process.env. */

@@ -1,5 +1,5 @@
 import './tracing';
-import { bootstrapHubApp } from '@hub/resilience';
+import { bootstrapHubApp } from '@hub/runtime';
 import { loadOdooCdcConfig } from './config';
 import { OdooCdcModule } from './odoo-cdc.module';
 

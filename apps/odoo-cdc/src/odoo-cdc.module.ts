@@ -11,12 +11,7 @@ import {
 } from '@hub/canonical';
 import {
   AppLogger,
-  ConsumerHost,
-  ConsumerHostOptions,
-  DeadLetterController,
-  deadLetterStoreProvider,
   ensureTopics,
-  HandlerRegistry,
   HealthController,
   HubDatabase,
   HubMetrics,
@@ -24,7 +19,14 @@ import {
   KafkaClient,
   MetricsController,
   PgHubDatabase,
-  readinessChecksProvider,
+} from '@hub/runtime';
+import {
+  ConsumerHost,
+  ConsumerHostOptions,
+  consumerReadinessProvider,
+  DeadLetterController,
+  deadLetterStoreProvider,
+  HandlerRegistry,
   registerConsumerMetrics,
 } from '@hub/resilience';
 import type { Logger } from 'pino';
@@ -129,7 +131,7 @@ export class OdooCdcModule {
         },
         ConsumerHost,
         deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
-        readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true }),
+        consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL }),
         {
           provide: SlotLagMonitor,
           useFactory: () =>

@@ -1,4 +1,4 @@
 // Imported first by main.ts: the OpenTelemetry SDK must be running before Nest and kafkajs load.
-import { startTracing } from '@hub/resilience/tracing/otel-sdk';
+import { startTracing } from '@hub/runtime/tracing/otel-sdk';
 
 startTracing('odoo-cdc');

@@ -1,4 +1,4 @@
-import { env, parseConfig, secret } from '@hub/resilience';
+import { env, parseConfig, secret } from '@hub/runtime';
 import { z } from 'zod';
 
 /** Every environment variable projector-salesforce reads; the only file that touches process.env. */

@@ -1,5 +1,5 @@
 import './tracing';
-import { bootstrapHubApp } from '@hub/resilience';
+import { bootstrapHubApp } from '@hub/runtime';
 import { loadProjectorSalesforceConfig } from './config';
 import { ProjectorSalesforceModule } from './projector-salesforce.module';
 

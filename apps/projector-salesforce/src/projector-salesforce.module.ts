@@ -4,22 +4,24 @@ import { TerminusModule } from '@nestjs/terminus';
 import { CANONICAL_TOPICS, CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/canonical';
 import {
   AppLogger,
-  CanonicalMessageDecoder,
-  ConsumerHost,
-  ConsumerLane,
-  ConsumerHostOptions,
-  DeadLetterController,
-  deadLetterStoreProvider,
-  DEFAULT_BREAKER_OPTIONS,
   ensureTopics,
-  HandlerRegistry,
   HealthController,
   HubDatabase,
   HubMetrics,
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
-  readinessChecksProvider,
+} from '@hub/runtime';
+import {
+  CanonicalMessageDecoder,
+  ConsumerHost,
+  ConsumerHostOptions,
+  ConsumerLane,
+  consumerReadinessProvider,
+  DeadLetterController,
+  deadLetterStoreProvider,
+  DEFAULT_BREAKER_OPTIONS,
+  HandlerRegistry,
   registerConsumerMetrics,
   TargetBreaker,
 } from '@hub/resilience';
@@ -148,7 +150,7 @@ export class ProjectorSalesforceModule {
         },
         ConsumerHost,
         deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
-        readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, consumer: true, breaker }),
+        consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
           inject: [ConsumerHost, SalesforceProjectionService, SalesforcePort, SalesforceBatchWriter, ApiBudget],

@@ -1,5 +1,5 @@
 import './tracing';
-import { bootstrapHubApp } from '@hub/resilience';
+import { bootstrapHubApp } from '@hub/runtime';
 import { loadProjectorSupportConfig } from './config';
 import { ProjectorSupportModule } from './projector-support.module';
 

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppLogger, HealthController, kafkaClientProvider, readinessChecksProvider } from '@hub/resilience';
+import { AppLogger, HealthController, kafkaClientProvider, readinessChecksProvider } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorSupportConfig } from './config';
 

@@ -1,3 +1,4 @@
+// Resilience proper: typed errors, retry, the consumer runner, breakers, dead letters and their replay.
 export * from './errors/hub-errors';
 export * from './consumer/consumer-runner';
 export * from './consumer/retry-policy';
@@ -5,19 +6,9 @@ export * from './consumer/target-breaker';
 export * from './dead-letter/dead-letter.publisher';
 export * from './dead-letter/dead-letter.store';
 export * from './dead-letter/dead-letter.controller';
-export * from './runtime/config';
-export * from './runtime/logger';
-export * from './runtime/kafka-client';
-export * from './runtime/kafka-topics';
-export * from './runtime/read-topic';
-export * from './runtime/hub-database';
-export * from './tracing/kafka-trace-context';
 export * from './nest/on-event.decorator';
 export * from './nest/handler-registry';
 export * from './nest/consumer-host';
-export * from './nest/tokens';
-export * from './nest/bootstrap';
-export * from './health/health.controller';
-export * from './health/readiness';
+export * from './health/consumer-readiness';
 export * from './canonical/canonical-decoder';
-export * from './metrics/metrics';
+export * from './metrics/consumer-metrics';

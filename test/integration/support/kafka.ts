@@ -1,4 +1,4 @@
-import { readTopicToEnd, TopicRecord } from '@hub/resilience';
+import { readTopicToEnd, TopicRecord } from '@hub/runtime';
 import { Kafka, logLevel } from 'kafkajs';
 import { stack } from './stack';
 

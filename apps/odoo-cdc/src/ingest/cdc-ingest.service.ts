@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { AppLogger } from '@hub/resilience';
+import { AppLogger } from '@hub/runtime';
 import { CanonicalValidationError } from '@hub/canonical';
-import { mapKafkaError, PermanentError, PermanentErrorCode } from '@hub/resilience';
+import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { checkRow } from '../aggregates/odoo-rows.rules';
 import { DebeziumChange, TransactionMarker } from '../debezium/debezium-change';
@@ -156,7 +156,7 @@ export class CdcIngestService {
       if (error instanceof CanonicalValidationError) {
         throw new PermanentError(PermanentErrorCode.INVALID_RECORD, error.message, { cause: error });
       }
-      throw mapKafkaError(error);
+      throw error;
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { DebeziumChange } from '../debezium/debezium-change';
-import { HubDatabase } from '@hub/resilience';
+import { HubDatabase } from '@hub/runtime';
 
 export type OdooRow = Record<string, unknown> & { id: number };
 

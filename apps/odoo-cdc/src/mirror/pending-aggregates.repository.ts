@@ -1,4 +1,4 @@
-import { HubDatabase } from '@hub/resilience';
+import { HubDatabase } from '@hub/runtime';
 
 export type AggregateKind = 'product' | 'sales-order' | 'invoice' | 'payment' | 'shipment' | 'inventory-level';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CanonicalPublisher, CanonicalValidationError } from '@hub/canonical';
-import { mapKafkaError, PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
+import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { CdcMirror } from '../mirror/cdc-mirror.repository';
 import type { DebeziumChange } from '../debezium/debezium-change';
 import { mapResPartnerChange, ResPartnerRow } from './res-partner.mapper';
@@ -38,7 +38,7 @@ export class PartnerProjectionService {
       if (error instanceof CanonicalValidationError) {
         throw new PermanentError(PermanentErrorCode.INVALID_RECORD, error.message, { cause: error });
       }
-      throw mapKafkaError(error);
+      throw error;
     }
   }
 }

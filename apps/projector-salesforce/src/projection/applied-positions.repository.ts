@@ -1,4 +1,4 @@
-import type { HubDatabase } from '@hub/resilience';
+import type { HubDatabase } from '@hub/runtime';
 
 /** One target record as the stale-write guard sees it: the mapping's object key and the record's external id. */
 export interface PositionKey {

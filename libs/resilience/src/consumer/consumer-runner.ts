@@ -3,7 +3,7 @@ import type { Consumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { classifyError, PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
-import { extractTraceContext } from '../tracing/kafka-trace-context';
+import { extractTraceContext } from '@hub/runtime';
 import { backoffDelay, DEFAULT_RETRY_POLICY, RetryPolicy } from './retry-policy';
 import type { TargetBreaker } from './target-breaker';
 

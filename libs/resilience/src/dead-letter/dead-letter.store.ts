@@ -1,7 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
-import { KafkaClient } from '../runtime/kafka-client';
-import { readTopicToEnd } from '../runtime/read-topic';
+import { KafkaClient } from '@hub/runtime';
+import { readTopicToEnd } from '@hub/runtime';
 import { DLQ_HEADERS } from './dead-letter.publisher';
 
 /** One record of a dead-letter topic, with the reason it was parked and where it came from. */

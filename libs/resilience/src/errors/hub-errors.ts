@@ -1,3 +1,6 @@
+import { HubDatabaseError } from '@hub/runtime';
+import { KafkaJSError } from 'kafkajs';
+
 /**
  * The two kinds of failure the hub distinguishes, decided at the edge (in each adapter's error mapper).
  *
@@ -69,9 +72,46 @@ export class PermanentError extends Error {
   }
 }
 
-/** Normalises anything thrown into one of the two kinds; programmer errors become permanent UNEXPECTED. */
+/**
+ * Normalises anything thrown into one of the two kinds. The hub's own infrastructure (its database, Kafka) failing
+ * is never the record's fault, so it is transient; programmer errors become permanent UNEXPECTED.
+ */
 export function classifyError(error: unknown): TransientError | PermanentError {
   if (error instanceof TransientError || error instanceof PermanentError) return error;
+  if (error instanceof HubDatabaseError) return classifyDatabaseError(error);
+  const kafka = classifyKafkaError(error);
+  if (kafka) return kafka;
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return new PermanentError(PermanentErrorCode.UNEXPECTED, message, { cause: error });
+}
+
+/**
+ * The hub database being down, restarting, missing or locked is never the record's fault: transient, so the
+ * partition waits instead of dead-lettering everything. Only data errors caused by the row itself (SQLSTATE class
+ * 22, data exception) are permanent.
+ */
+function classifyDatabaseError(error: HubDatabaseError): TransientError | PermanentError {
+  if (error.isDataException) {
+    return new PermanentError(PermanentErrorCode.INVALID_RECORD, `${error.message} (the row was refused)`, {
+      vendorCode: `SQLSTATE_${error.sqlState}`,
+      cause: error,
+    });
+  }
+  return new TransientError(error.sqlState ? `SQLSTATE_${error.sqlState}` : 'HUB_DATABASE_UNAVAILABLE', error.message, {
+    cause: error,
+  });
+}
+
+/** kafkajs errors say whether they are retriable; connection-level ones do not always set the flag. */
+function classifyKafkaError(error: unknown): TransientError | PermanentError | undefined {
+  const name = (error as Error)?.name ?? '';
+  if (/KafkaJS(Connection|RequestTimeout|NumberOfRetriesExceeded|Broker)/.test(name)) {
+    return new TransientError('KAFKA_UNAVAILABLE', (error as Error).message, { cause: error });
+  }
+  if (error instanceof KafkaJSError) {
+    return error.retriable
+      ? new TransientError('KAFKA_RETRIABLE', error.message, { cause: error })
+      : new PermanentError(PermanentErrorCode.UNEXPECTED, `kafka refused: ${error.message}`, { cause: error });
+  }
+  return undefined;
 }

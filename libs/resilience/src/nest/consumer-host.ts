@@ -4,10 +4,10 @@ import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { replayTopicOf } from '../dead-letter/dead-letter.store';
-import { KafkaClient } from '../runtime/kafka-client';
-import { ensureTopics } from '../runtime/kafka-topics';
+import { KafkaClient } from '@hub/runtime';
+import { ensureTopics } from '@hub/runtime';
 import { HandlerRegistry } from './handler-registry';
-import { AppLogger } from './tokens';
+import { AppLogger } from '@hub/runtime';
 
 /**
  * A consumption lane: its own consumer group, so a backlog on one lane's topics never delays another's

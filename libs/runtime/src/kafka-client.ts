@@ -1,7 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import { Admin, Consumer, IHeaders, Kafka, KafkaJSError, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
 import { kafkaLogCreator } from './logger';
 
 export interface KafkaClientOptions {
@@ -85,27 +84,6 @@ export function kafkaClientProvider(
       return kafka;
     },
   };
-}
-
-/** kafkajs errors say whether they are retriable; map them onto the hub's two kinds. */
-export function mapKafkaError(error: unknown): TransientError | PermanentError | unknown {
-  if (error instanceof KafkaJSError) {
-    return error.retriable
-      ? new TransientError('KAFKA_RETRIABLE', error.message, { cause: error })
-      : new PermanentError(PermanentErrorCode.UNEXPECTED, `kafka refused: ${error.message}`, { cause: error });
-  }
-  const name = (error as Error)?.name ?? '';
-  // Connection-level kafkajs errors (broker gone, request timeout) do not always set `retriable`.
-  if (/KafkaJS(Connection|RequestTimeout|NumberOfRetriesExceeded|Broker)/.test(name)) {
-    return new TransientError('KAFKA_UNAVAILABLE', (error as Error).message, { cause: error });
-  }
-  return error;
-}
-
-export function headerString(headers: IHeaders | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  const first = Array.isArray(v) ? v[0] : v;
-  return first === undefined ? undefined : first.toString();
 }
 
 export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {

@@ -1,8 +1,8 @@
 import { DynamicModule, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Logger } from 'pino';
-import { ConfigError } from '../runtime/config';
-import { createRootLogger } from '../runtime/logger';
+import { ConfigError } from '../config';
+import { createRootLogger } from '../logger';
 import { stopTracing } from '../tracing/otel-sdk';
 
 /** Routes Nest's own log lines into the app's pino logger. */

@@ -1,0 +1,14 @@
+// The service runtime every hub app stands on: bootstrap, configuration, logger, database, Kafka client, health,
+// metrics and tracing. No retry or failure policy lives here (that is @hub/resilience).
+export * from './config';
+export * from './logger';
+export * from './kafka-client';
+export * from './kafka-topics';
+export * from './read-topic';
+export * from './hub-database';
+export * from './tracing/kafka-trace-context';
+export * from './nest/tokens';
+export * from './nest/bootstrap';
+export * from './health/health.controller';
+export * from './health/readiness';
+export * from './metrics/metrics';
