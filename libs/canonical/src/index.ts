@@ -8,3 +8,4 @@ export * from './canonical-publisher';
 export * from './kafka-topics';
 export * from './decimal.type';
 export * from './ownership';
+export * from './event-map';
