@@ -1,7 +1,30 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { CANONICAL_TOPICS, CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/canonical';
+import { CanonicalCodec, canonicalTopicConfigs, entityOfTopic, fieldOwnership } from '@hub/canonical';
+import {
+  AppliedPositions,
+  CallBudget,
+  consumerLanes,
+  isPriorityTopic,
+  PARK_PARTITIONS,
+  ParentTracker,
+  PgAppliedPositions,
+  ProjectionEngine,
+  TargetWriter,
+} from '@hub/projection';
+import {
+  CanonicalMessageDecoder,
+  ConsumerHost,
+  ConsumerHostOptions,
+  consumerReadinessProvider,
+  DeadLetterController,
+  deadLetterStoreProvider,
+  DEFAULT_BREAKER_OPTIONS,
+  HandlerRegistry,
+  registerConsumerMetrics,
+  TargetBreaker,
+} from '@hub/resilience';
 import {
   AppLogger,
   ensureTopics,
@@ -12,31 +35,19 @@ import {
   MetricsController,
   PgHubDatabase,
 } from '@hub/runtime';
-import {
-  CanonicalMessageDecoder,
-  ConsumerHost,
-  ConsumerHostOptions,
-  ConsumerLane,
-  consumerReadinessProvider,
-  DeadLetterController,
-  deadLetterStoreProvider,
-  DEFAULT_BREAKER_OPTIONS,
-  HandlerRegistry,
-  registerConsumerMetrics,
-  TargetBreaker,
-} from '@hub/resilience';
 import type { Logger } from 'pino';
 import type { ProjectorSalesforceConfig } from './config';
 import { defaultMappingPath, SalesforceMapping } from './mapping/salesforce-mapping';
-import { AppliedPositions, PgAppliedPositions } from './projection/applied-positions.repository';
+import { SalesforceTargetMapping } from './mapping/salesforce-target.mapping';
 import { CanonicalEventsHandler } from './projection/canonical-events.handler';
-import { LANES, PROJECTED_TOPICS } from './projection/lanes';
-import { SalesforceBatchWriter } from './projection/salesforce-batch-writer';
-import { SalesforceProjectionService } from './projection/salesforce-projection.service';
-import { ApiBudget } from './salesforce/api-budget';
+import { PROJECTED_EVENT_TYPES, PROJECTED_TOPICS } from './projection/projected-topics';
 import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
+import { SalesforceTarget } from './salesforce/salesforce.target';
 import { SalesforcePort } from './salesforce/salesforce.port';
 
+/**
+ * Wiring only: the projection engine (libs/projection) with Salesforce's adapter, mapping and budget reader.
+ */
 @Module({})
 export class ProjectorSalesforceModule {
   static forRoot(config: ProjectorSalesforceConfig, log: Logger): DynamicModule {
@@ -47,7 +58,7 @@ export class ProjectorSalesforceModule {
       throw new Error(`the Salesforce mapping has no entity for the consumed topics ${unmapped.join(', ')}`);
     }
     const priorityObjects = new Set(
-      LANES.filter((l) => l.priority).flatMap((l) => l.topics.flatMap((k) => mapping.objectsOf(entityOfTopic(k)))),
+      PROJECTED_TOPICS.filter(isPriorityTopic).flatMap((k) => mapping.objectsOf(entityOfTopic(k))),
     );
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const breaker = new TargetBreaker({
@@ -91,17 +102,20 @@ export class ProjectorSalesforceModule {
               log: log.child({ component: 'salesforce' }),
             }),
         },
-        { provide: SalesforceMapping, useValue: mapping },
         {
-          provide: ApiBudget,
+          provide: CallBudget,
           inject: [SalesforcePort],
           useFactory: (salesforce: SalesforcePort) =>
-            new ApiBudget(() => salesforce.apiUsage(), {
-              softLimitPercent: config.SF_API_SOFT_LIMIT_PERCENT,
-              reservePercent: config.SF_API_RESERVE_PERCENT,
-              horizonMs: config.SF_API_PACING_HORIZON_MS,
-              probeIntervalMs: config.SF_API_PROBE_INTERVAL_MS,
-            }),
+            new CallBudget(
+              () => salesforce.apiUsage(),
+              {
+                softLimitPercent: config.SF_API_SOFT_LIMIT_PERCENT,
+                reservePercent: config.SF_API_RESERVE_PERCENT,
+                horizonMs: config.SF_API_PACING_HORIZON_MS,
+                probeIntervalMs: config.SF_API_PROBE_INTERVAL_MS,
+              },
+              () => salesforce.readApiUsage(),
+            ),
         },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
         {
@@ -110,25 +124,48 @@ export class ProjectorSalesforceModule {
           useFactory: (db: HubDatabase) => new PgAppliedPositions(db, 'salesforce'),
         },
         {
-          provide: SalesforceBatchWriter,
-          inject: [SalesforcePort, AppliedPositions, ApiBudget],
-          useFactory: (salesforce: SalesforcePort, positions: AppliedPositions, budget: ApiBudget) =>
-            new SalesforceBatchWriter(
-              salesforce,
+          provide: SalesforceTarget,
+          inject: [SalesforcePort],
+          useFactory: (salesforce: SalesforcePort) =>
+            new SalesforceTarget(salesforce, {
+              maxBatchSize: config.SF_BATCH_SIZE,
+              lingerMs: (object) =>
+                priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_BATCH_LINGER_MS,
+              parentWaitMs: config.SF_PARENT_WAIT_MS,
+            }),
+        },
+        {
+          provide: SalesforceTargetMapping,
+          inject: [SalesforcePort],
+          useFactory: (salesforce: SalesforcePort) => new SalesforceTargetMapping(mapping, salesforce),
+        },
+        {
+          provide: TargetWriter,
+          inject: [SalesforceTarget, AppliedPositions, CallBudget],
+          useFactory: (target: SalesforceTarget, positions: AppliedPositions, budget: CallBudget) =>
+            new TargetWriter(
+              target,
               positions,
+              new ParentTracker(
+                positions,
+                (object, field) => mapping.writesKeyedBy(object, field),
+                config.SF_PARENT_WAIT_MS,
+              ),
               breaker,
               budget,
-              {
-                batchSize: config.SF_BATCH_SIZE,
-                lingerMs: (object) =>
-                  priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_BATCH_LINGER_MS,
-                parentWaitMs: config.SF_PARENT_WAIT_MS,
-                tracksParent: (object, field) => mapping.writesKeyedBy(object, field),
-              },
-              log.child({ component: 'batch-writer' }),
+              log.child({ component: 'target-writer' }),
             ),
         },
-        SalesforceProjectionService,
+        {
+          provide: ProjectionEngine,
+          inject: [SalesforceTarget, SalesforceTargetMapping, TargetWriter, AppliedPositions],
+          useFactory: (
+            target: SalesforceTarget,
+            targetMapping: SalesforceTargetMapping,
+            writer: TargetWriter,
+            positions: AppliedPositions,
+          ) => new ProjectionEngine(target, targetMapping, writer, positions, fieldOwnership()),
+        },
         CanonicalEventsHandler,
         HandlerRegistry,
         {
@@ -136,16 +173,17 @@ export class ProjectorSalesforceModule {
           useValue: {
             groupId: config.CONSUMER_GROUP,
             topics: [],
-            lanes: consumerLanes(codec),
-            eventTypes: PROJECTED_TOPICS.flatMap((k) => CANONICAL_TOPICS[k].eventTypes),
+            lanes: consumerLanes(PROJECTED_TOPICS, (k) => codec.topic(k)),
+            eventTypes: PROJECTED_EVENT_TYPES,
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
             decoder: new CanonicalMessageDecoder(codec),
             breaker,
-            // The batch writer fires the breaker once per Salesforce call, not once per record.
+            // The target writer fires the breaker once per Salesforce call, not once per record.
             wrapHandlersInBreaker: false,
             // Canonical topics carry each record's full state: only a key's last record in a fetch needs applying.
             pipeline: { maxInFlight: 2_000, coalesceByKey: true },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            parkPartitions: PARK_PARTITIONS,
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
@@ -153,33 +191,35 @@ export class ProjectorSalesforceModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, SalesforceProjectionService, SalesforcePort, SalesforceBatchWriter, ApiBudget],
+          inject: [ConsumerHost, ProjectionEngine, SalesforcePort, TargetWriter, CallBudget],
           useFactory: (
             host: ConsumerHost,
-            projection: SalesforceProjectionService,
+            engine: ProjectionEngine,
             salesforce: SalesforcePort,
-            writer: SalesforceBatchWriter,
-            budget: ApiBudget,
+            writer: TargetWriter,
+            budget: CallBudget,
           ) => {
             const metrics = new HubMetrics('projector-salesforce');
-            registerConsumerMetrics(metrics, () => host.metrics as unknown as Record<string, number>);
+            registerConsumerMetrics(metrics, () => host.metrics);
             metrics.gauge(
               'hub_projection_records',
-              'Salesforce record writes by outcome: applied, skipped as stale, or a delete flag for a record never projected.',
+              'Salesforce record writes by outcome: applied, skipped as stale, a delete flag for a record never projected, removed (an order line gone), refused, deferred until the parent is written.',
               ['outcome'],
               (set) => {
                 set({ outcome: 'applied' }, writer.metrics.applied);
                 set({ outcome: 'staleSkipped' }, writer.metrics.staleSkipped);
                 set({ outcome: 'absent' }, writer.metrics.absent);
+                set({ outcome: 'removed' }, writer.metrics.removed);
                 set({ outcome: 'refused' }, writer.metrics.recordFailures);
+                set({ outcome: 'deferred' }, writer.metrics.deferred);
               },
             );
             metrics.gauge('hub_projection_events', 'Canonical events fully applied to Salesforce.', [], (set) =>
-              set({}, projection.metrics.events),
+              set({}, engine.metrics.events),
             );
             metrics.gauge(
               'hub_salesforce_calls',
-              'sObject Collections calls made, and the records they carried.',
+              'Salesforce write calls made (sObject Collections), and the records they carried.',
               ['kind'],
               (set) => {
                 set({ kind: 'calls' }, writer.metrics.calls);
@@ -200,7 +240,7 @@ export class ProjectorSalesforceModule {
             );
             metrics.gauge(
               'hub_salesforce_api_pacing',
-              'API budget pacing: the current interval between calls (ms), calls paced, total wait (ms), refusals at the reserve.',
+              'API budget pacing: the current interval between calls (ms), calls paced, total wait (ms), refusals at the reserve, usage probes.',
               ['kind'],
               (set) => {
                 const interval = budget.intervalMs();
@@ -208,6 +248,7 @@ export class ProjectorSalesforceModule {
                 set({ kind: 'pacedCalls' }, budget.metrics.pacedCalls);
                 set({ kind: 'waitMs' }, budget.metrics.pacingWaitMs);
                 set({ kind: 'reserveRefusals' }, budget.metrics.reserveRefusals);
+                set({ kind: 'probes' }, budget.metrics.probes);
               },
             );
             return metrics;
@@ -216,32 +257,4 @@ export class ProjectorSalesforceModule {
       ],
     };
   }
-}
-
-function entityOfTopic(topic: keyof typeof CANONICAL_TOPICS): string {
-  return CANONICAL_TOPICS[topic].schema.replace(/Event$/, '');
-}
-
-/**
- * One consumer per topic, grouped into the two lanes of {@link LANES}. Per topic because kafkajs fetches again only
- * after every batch of a fetch returned: a contact held back until its account is written must not stop the account
- * topic from being read. Per lane, the fetch sizing: the bulk lane lets the broker gather a few hundred kilobytes so
- * batches fill; the priority lane answers at once.
- */
-function consumerLanes(codec: CanonicalCodec): ConsumerLane[] {
-  const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 };
-  const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
-  return [
-    ...LANES.flatMap((lane) =>
-      lane.topics.map((topic) => ({
-        name: `${lane.name}.${topic}`,
-        topics: [codec.topic(topic)],
-        // Every partition at once: each one's records wait in the batcher, not behind each other.
-        partitionsConsumedConcurrently: CANONICAL_TOPICS[topic].partitions,
-        fetch: lane.priority ? prompt : bulk,
-      })),
-    ),
-    // Replayed dead letters are few and someone who just fixed something is watching.
-    { name: 'replay', topics: [], replay: true, fetch: prompt },
-  ];
 }

@@ -12,3 +12,6 @@ export * from './nest/consumer-host';
 export * from './health/consumer-readiness';
 export * from './canonical/canonical-decoder';
 export * from './metrics/consumer-metrics';
+export * from './consumer/record-processor';
+export * from './consumer/pipelined-batch';
+export * from './consumer/parking';

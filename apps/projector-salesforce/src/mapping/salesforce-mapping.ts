@@ -64,13 +64,16 @@ export interface PlannedWrite {
   parents: ParentReference[];
 }
 
+/** A target field: its expression and the entity's top-level fields it reads (the unit of ownership). */
+type CompiledField = [name: string, evaluate: Evaluate, reads: ReadonlySet<string>];
+
 interface CompiledWrite {
   spec: WriteSpec;
   externalId: Evaluate;
   forEach?: string;
   when?: Evaluate;
-  fields: [string, Evaluate][];
-  createOnly: [string, Evaluate][];
+  fields: CompiledField[];
+  createOnly: CompiledField[];
   onDelete?: [string, unknown][];
 }
 
@@ -135,7 +138,7 @@ export class SalesforceMapping {
           return;
         }
         const checkPath =
-          (where: string) =>
+          (where: string, reads?: Set<string>) =>
           (path: string, options: { list?: boolean } = {}) => {
             const fromParent = path.startsWith('$parent.');
             const relative = fromParent ? path.slice('$parent.'.length) : path;
@@ -148,19 +151,20 @@ export class SalesforceMapping {
             if (options.list && !(unwrap(type) instanceof avro.types.ArrayType))
               throw new Error(`${where}: ${path} is not a list`);
             const top = fromParent || !spec.forEach ? relative.split(/[.[]/)[0] : spec.forEach.split('.')[0];
+            reads?.add(top);
             if (!owned.has(top)) {
               throw new Error(
                 `${where}: ${entityName}.${top} is not owned by Odoo (config/ownership.yaml), so the hub must not write it to Salesforce`,
               );
             }
           };
-        const compile = (expr: unknown, where: string): Evaluate | undefined => {
+        const compile = (expr: unknown, where: string, reads?: Set<string>): Evaluate | undefined => {
           try {
             if (typeof expr === 'object' && expr !== null && 'standardPricebook' in expr)
               pricebookUsers.add(entityName);
             return compileExpression(expr, {
               where,
-              checkPath: checkPath(where),
+              checkPath: checkPath(where, reads),
             });
           } catch (error) {
             problems.push((error as Error).message);
@@ -169,8 +173,9 @@ export class SalesforceMapping {
         };
         const compileFields = (fields: Record<string, unknown>, kind: string) =>
           Object.entries(fields).flatMap(([name, expr]) => {
-            const fn = compile(expr, `${at}.${kind}.${name}`);
-            return fn ? [[name, fn] as [string, Evaluate]] : [];
+            const reads = new Set<string>(spec.forEach ? [spec.forEach.split('.')[0]] : []);
+            const fn = compile(expr, `${at}.${kind}.${name}`, reads);
+            return fn ? [[name, fn, reads] as CompiledField] : [];
           });
         const externalId = compile(spec.externalId.value, `${at}.externalId`);
         const when = spec.when ? compile(spec.when, `${at}.when`) : undefined;
@@ -245,10 +250,18 @@ export class SalesforceMapping {
   plan(
     entity: string,
     record: Record<string, unknown>,
-    context: Pick<Scope, 'standardPricebookId'> = {},
+    context: Pick<Scope, 'standardPricebookId'> & {
+      /** Top-level fields the event may write (ownership): fields computed from any other are left out. */
+      writable?: ReadonlySet<string>;
+    } = {},
   ): PlannedWrite[][] {
-    const writes = this.entities.get(entity) ?? [];
+    const { writable, ...valueContext } = context;
+    const allowed = (f: CompiledField) => !writable || [...f[2]].every((top) => writable.has(top));
+    const writes = (this.entities.get(entity) ?? [])
+      .map((w) => ({ ...w, fields: w.fields.filter(allowed), createOnly: w.createOnly.filter(allowed) }))
+      .filter((w) => w.fields.length + w.createOnly.length > 0);
     return writes.map((w) => {
+      const context = valueContext;
       const scopes: Scope[] = w.forEach
         ? asList(record[w.forEach]).map((item) => ({ item, parent: record, ...context }))
         : [{ item: record, ...context }];
@@ -274,6 +287,17 @@ export class SalesforceMapping {
     });
   }
 
+  /** Writes made once per element of one of the entity's lists: one record per order line. */
+  childWrites(entity: string): { object: string; externalIdField: string; listField: string }[] {
+    return (this.entities.get(entity) ?? [])
+      .filter((w) => w.forEach && w.spec.mode === 'upsert')
+      .map((w) => ({
+        object: w.spec.object,
+        externalIdField: w.spec.externalId.field,
+        listField: w.forEach!.split('.')[0],
+      }));
+  }
+
   /** The flag writes for an entity Odoo deleted, identified by its canonical id. */
   planDeletion(entity: string, id: string): PlannedWrite[][] {
     const writes = this.entities.get(entity) ?? [];
@@ -294,7 +318,7 @@ export class SalesforceMapping {
   }
 }
 
-function evaluateFields(fields: [string, Evaluate][], scope: Scope, parents?: ParentReference[]): SalesforceRecord {
+function evaluateFields(fields: CompiledField[], scope: Scope, parents?: ParentReference[]): SalesforceRecord {
   const out: SalesforceRecord = {};
   for (const [name, fn] of fields) {
     const value = fn(scope);

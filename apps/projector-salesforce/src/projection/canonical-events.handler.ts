@@ -1,18 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { CANONICAL_TOPICS } from '@hub/canonical';
-import { DecodedEvent, OnEvent } from '@hub/resilience';
-import { PROJECTED_TOPICS } from './lanes';
-import { SalesforceProjectionService } from './salesforce-projection.service';
+import type { CanonicalEventOf } from '@hub/canonical';
+import { ProjectionEngine } from '@hub/projection';
+import { HandlerContext, OnEvent } from '@hub/resilience';
+import { PROJECTED_EVENT_TYPES } from './projected-topics';
 
-const [first, ...rest] = PROJECTED_TOPICS.flatMap((k) => [...CANONICAL_TOPICS[k].eventTypes]);
-
-/** Every canonical event goes through the mapping: what differs per entity is data (config/salesforce-mapping.yaml). */
+/** Every canonical event goes through the engine: what differs per entity is data (config/salesforce-mapping.yaml). */
 @Injectable()
 export class CanonicalEventsHandler {
-  constructor(private readonly projection: SalesforceProjectionService) {}
+  constructor(private readonly engine: ProjectionEngine) {}
 
-  @OnEvent(first, ...rest)
-  handle(event: DecodedEvent): Promise<void> {
-    return this.projection.apply(event);
+  @OnEvent(...PROJECTED_EVENT_TYPES)
+  handle(event: CanonicalEventOf, ctx: HandlerContext): Promise<void> {
+    return this.engine.apply(event, { parkedAt: ctx.parkedAt });
   }
 }

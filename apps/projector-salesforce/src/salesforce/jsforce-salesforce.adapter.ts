@@ -2,7 +2,13 @@ import { Connection } from 'jsforce';
 import type { Logger } from 'pino';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { mapCallError, mapRecordError, SalesforceRecordError } from './salesforce-error.mapper';
-import { SALESFORCE_BATCH_LIMIT, SalesforcePort, SalesforceRecord, UpsertOutcome } from './salesforce.port';
+import {
+  DeleteOutcome,
+  SALESFORCE_BATCH_LIMIT,
+  SalesforcePort,
+  SalesforceRecord,
+  UpsertOutcome,
+} from './salesforce.port';
 
 export interface JsforceAdapterOptions {
   loginUrl: string;
@@ -33,6 +39,9 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
   private readonly conn: Connection;
   private lastRefreshAt = 0;
   private authorized?: Promise<void>;
+  private usageRead?: { used: number; max: number; at: number };
+  private lastHeader?: string;
+  private lastHeaderAt = 0;
 
   constructor(private readonly options: JsforceAdapterOptions) {
     super();
@@ -117,8 +126,79 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     return records[0].Id;
   }
 
+  async deleteByExternalId(
+    objectName: string,
+    externalIdField: string,
+    externalIds: string[],
+  ): Promise<DeleteOutcome[]> {
+    if (externalIds.length === 0) return [];
+    if (externalIds.length > SALESFORCE_BATCH_LIMIT) {
+      throw new RangeError(`at most ${SALESFORCE_BATCH_LIMIT} records per call, got ${externalIds.length}`);
+    }
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(objectName) || !/^[A-Za-z][A-Za-z0-9_]*$/.test(externalIdField)) {
+      throw new RangeError(`not Salesforce API names: ${objectName}.${externalIdField}`);
+    }
+    const quoted = externalIds.map((id) => `'${id.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ');
+    let found: Map<string, string>;
+    let results: UpsertResultBody[];
+    try {
+      await this.ensureAuthorized();
+      const { records } = await this.conn.query<Record<string, string>>(
+        `SELECT Id, ${externalIdField} FROM ${objectName} WHERE ${externalIdField} IN (${quoted})`,
+      );
+      found = new Map(records.map((r) => [r[externalIdField], r.Id]));
+      const ids = externalIds.flatMap((e) => (found.has(e) ? [found.get(e)!] : []));
+      const raw = ids.length ? await this.conn.sobject(objectName).destroy(ids, { allOrNone: false }) : [];
+      results = (Array.isArray(raw) ? raw : [raw]) as unknown as UpsertResultBody[];
+    } catch (error) {
+      throw mapCallError(error, this.options.limitBackoffMs);
+    }
+    let next = 0;
+    return externalIds.map((externalId): DeleteOutcome => {
+      if (!found.has(externalId)) {
+        return {
+          ok: false,
+          error: mapRecordError([
+            { statusCode: 'NOT_FOUND', message: `no ${objectName} with ${externalIdField} ${externalId}` },
+          ]),
+        };
+      }
+      const r = results[next++];
+      return r?.success
+        ? { ok: true }
+        : { ok: false, error: mapRecordError(r?.errors ?? [], this.options.limitBackoffMs) };
+    });
+  }
+
+  async readApiUsage(): Promise<{ used: number; max: number }> {
+    try {
+      await this.ensureAuthorized();
+      const limits = await this.conn.limits();
+      const daily = limits.DailyApiRequests;
+      this.usageRead = { used: daily.Max - daily.Remaining, max: daily.Max, at: Date.now() };
+      return { used: this.usageRead.used, max: this.usageRead.max };
+    } catch (error) {
+      throw mapCallError(error, this.options.limitBackoffMs);
+    }
+  }
+
   apiUsage(): { used: number; max: number } | undefined {
+    // The newest of the last response's header and the last /limits read.
     const usage = this.conn.limitInfo?.apiUsage;
-    return usage ? { used: usage.used, max: usage.limit } : undefined;
+    const header = usage ? { used: usage.used, max: usage.limit } : undefined;
+    if (this.usageRead && (!header || this.usageRead.at > this.headerSeenAt(header))) {
+      return { used: this.usageRead.used, max: this.usageRead.max };
+    }
+    return header;
+  }
+
+  /** When the header reading last changed: a /limits read older than that is superseded by it. */
+  private headerSeenAt(header: { used: number; max: number }): number {
+    const key = `${header.used}/${header.max}`;
+    if (key !== this.lastHeader) {
+      this.lastHeader = key;
+      this.lastHeaderAt = Date.now();
+    }
+    return this.lastHeaderAt;
   }
 }

@@ -87,3 +87,16 @@ export function mapCallError(
   }
   return new TransientError('UNKNOWN_CALL_FAILURE', message, { cause: error });
 }
+
+/**
+ * What a refused record means to the projection engine, when Salesforce's code says it: REQUIRED_FIELD_MISSING on
+ * an upsert by external id means the record does not exist (an update would have had its required fields);
+ * INVALID_FIELD_FOR_INSERT_UPDATE means an insert-only field was sent to a record that exists;
+ * ENTITY_IS_DELETED and NOT_FOUND on a delete mean it is gone already.
+ */
+export function becauseOf(error: TransientError | PermanentError): 'not-found' | 'exists' | undefined {
+  const code = error instanceof PermanentError ? error.vendorCode : undefined;
+  if (code === 'REQUIRED_FIELD_MISSING' || code === 'ENTITY_IS_DELETED' || code === 'NOT_FOUND') return 'not-found';
+  if (code === 'INVALID_FIELD_FOR_INSERT_UPDATE') return 'exists';
+  return undefined;
+}

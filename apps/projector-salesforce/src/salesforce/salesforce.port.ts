@@ -6,6 +6,8 @@ export type SalesforceRecord = Record<string, unknown>;
 export type UpsertOutcome =
   { ok: true; id: string; created: boolean } | { ok: false; error: TransientError | PermanentError };
 
+export type DeleteOutcome = { ok: true } | { ok: false; error: TransientError | PermanentError };
+
 /** Salesforce's sObject Collections limit: records per call. */
 export const SALESFORCE_BATCH_LIMIT = 200;
 
@@ -22,6 +24,19 @@ export const SALESFORCE_BATCH_LIMIT = 200;
  */
 export abstract class SalesforcePort {
   abstract upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]>;
+
+  /**
+   * Deletes records by external id: finds their ids (one query), then deletes them in one collections call. A record
+   * that does not exist comes back as a NOT_FOUND failure (the caller decides it is done).
+   */
+  abstract deleteByExternalId(
+    objectName: string,
+    externalIdField: string,
+    externalIds: string[],
+  ): Promise<DeleteOutcome[]>;
+
+  /** Reads the org's API usage without writing (`/limits`); the answer also updates {@link apiUsage}. */
+  abstract readApiUsage(): Promise<{ used: number; max: number }>;
 
   /** Id of the org's standard price book (Pricebook2 with IsStandard = true): every product's list price lives there. */
   abstract standardPricebookId(): Promise<string>;

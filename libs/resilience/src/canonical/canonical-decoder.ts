@@ -1,6 +1,6 @@
 import { CanonicalCodec, CanonicalDecodeError, CanonicalEnvelopeView } from '@hub/canonical';
 import type { KafkaMessage } from 'kafkajs';
-import type { DecodedEvent, MessageDecoder } from '../consumer/consumer-runner';
+import type { DecodedEvent, MessageDecoder } from '../consumer/record-processor';
 import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
 
 /**

@@ -1,8 +1,10 @@
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import pino from 'pino';
 import { DeadLetterPublisher, DLQ_HEADERS } from '../dead-letter/dead-letter.publisher';
-import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
-import { ConsumerRunner, ConsumerRunnerOptions, DecodedEvent, EventHandlerFn, MessageDecoder } from './consumer-runner';
+import { DeferredError, PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
+import { PARK_HEADERS, Parking } from './parking';
+import { ConsumerRunner, ConsumerRunnerOptions } from './consumer-runner';
+import type { DecodedEvent, EventHandlerFn, MessageDecoder } from './record-processor';
 
 const log = pino({ level: 'silent' });
 
@@ -55,18 +57,18 @@ const jsonDecoder: MessageDecoder = {
   },
 };
 
-async function drive(consumer: FakeConsumer, messages: KafkaMessage[]) {
+async function drive(consumer: FakeConsumer, messages: KafkaMessage[], topic = 't') {
   const resolved: string[] = [];
   let paused = false;
   await consumer.eachBatch!({
-    batch: { topic: 't', partition: 0, messages } as unknown as EachBatchPayload['batch'],
+    batch: { topic, partition: 0, messages } as unknown as EachBatchPayload['batch'],
     resolveOffset: (o: string) => void resolved.push(o),
     heartbeat: async () => {},
     isRunning: () => true,
     isStale: () => false,
     pause: () => {
       paused = true;
-      consumer.pausedList = [{ topic: 't', partitions: [0] }];
+      consumer.pausedList = [{ topic, partitions: [0] }];
       return () => undefined;
     },
     commitOffsetsIfNecessary: async () => {},
@@ -79,9 +81,11 @@ function setup(
   handler: EventHandlerFn,
   retry = { inlineAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 },
   pipeline?: ConsumerRunnerOptions['pipeline'],
+  parkWith?: (producer: Producer) => Parking,
 ) {
   const consumer = new FakeConsumer();
   const producer = new FakeProducer();
+  const parking = parkWith?.(producer as unknown as Producer);
   const runner = new ConsumerRunner(consumer as unknown as Consumer, {
     groupId: 'g',
     topics: ['t'],
@@ -91,9 +95,10 @@ function setup(
     deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
     retry,
     pipeline,
+    parking,
     log,
   });
-  return { consumer, producer, runner };
+  return { consumer, producer, runner, parking };
 }
 
 describe('ConsumerRunner', () => {
@@ -318,6 +323,78 @@ describe('ConsumerRunner', () => {
       );
       await runner.start();
       for (let i = 0; i < 5; i++) await drive(consumer, [msg(0, '{"type":"thing.happened"}')]);
+      expect(producer.sent).toHaveLength(0);
+      await runner.stop();
+    });
+  });
+
+  describe('parking', () => {
+    const keyed = (offset: number, key: string, value: string): KafkaMessage => ({
+      ...msg(offset, value),
+      key: Buffer.from(key),
+    });
+
+    it('parks a deferred record and the later records of its key, while other keys go on and the offset moves', async () => {
+      const seen: string[] = [];
+      const { consumer, producer, runner, parking } = setup(
+        async (e, ctx) => {
+          const { n, waits } = e.value as { n: string; waits?: boolean };
+          if (waits && ctx.parkedAt === undefined) throw new DeferredError('PARENT_NOT_WRITTEN_YET', 'parent missing');
+          seen.push(ctx.parkedAt === undefined ? n : `${n} (parked)`);
+        },
+        undefined,
+        { maxInFlight: 10, coalesceByKey: false },
+        (p) => new Parking(p, 'g.parked'),
+      );
+      await runner.start();
+      const { resolved, paused } = await drive(consumer, [
+        keyed(0, 'child', '{"type":"thing.happened","n":"c1","waits":true}'),
+        keyed(1, 'other', '{"type":"thing.happened","n":"o1"}'),
+        keyed(2, 'child', '{"type":"thing.happened","n":"c2"}'),
+      ]);
+      expect(resolved).toEqual(['0', '1', '2']);
+      expect(paused).toBe(false);
+      expect(seen).toEqual(['o1']);
+      expect(producer.sent.map((r) => r.topic)).toEqual(['g.parked', 'g.parked']);
+      const parked = producer.sent.map((r) => r.messages[0]);
+      expect(parked.map((m) => m.headers?.[PARK_HEADERS.reason])).toEqual([
+        'PARENT_NOT_WRITTEN_YET',
+        'BEHIND_PARKED_KEY',
+      ]);
+      expect(runner.metrics.parked).toBe(2);
+
+      // The park lane reads them back in order; the handler is told since when they wait.
+      const back = parked.map(
+        (m, i) => ({ ...msg(i, m.value!.toString()), key: m.key as Buffer, headers: m.headers }) as KafkaMessage,
+      );
+      await drive(consumer, back, 'g.parked');
+      expect(seen).toEqual(['o1', 'c1 (parked)', 'c2 (parked)']);
+      expect(parking!.size).toBe(0);
+
+      // Its key released, the next record of the key is applied in place again.
+      await drive(consumer, [keyed(3, 'child', '{"type":"thing.happened","n":"c3"}')]);
+      expect(seen).toEqual(['o1', 'c1 (parked)', 'c2 (parked)', 'c3']);
+      expect(producer.sent).toHaveLength(2);
+      await runner.stop();
+    });
+
+    it('never parks a record read from the park topic again: it waits there as a transient failure', async () => {
+      const { consumer, producer, runner } = setup(
+        async () => {
+          throw new DeferredError('PARENT_NOT_WRITTEN_YET', 'still missing', { retryAfterMs: 1 });
+        },
+        undefined,
+        { maxInFlight: 10, coalesceByKey: false },
+        (p) => new Parking(p, 'g.parked'),
+      );
+      await runner.start();
+      const parkedRecord = {
+        ...keyed(0, 'child', '{"type":"thing.happened"}'),
+        headers: { [PARK_HEADERS.parkedAt]: '1', [PARK_HEADERS.sourceTopic]: 't' },
+      } as KafkaMessage;
+      const { resolved, paused } = await drive(consumer, [parkedRecord], 'g.parked');
+      expect(resolved).toEqual([]);
+      expect(paused).toBe(true);
       expect(producer.sent).toHaveLength(0);
       await runner.stop();
     });

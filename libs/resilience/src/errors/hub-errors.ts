@@ -35,6 +35,17 @@ export class TransientError extends Error {
   }
 }
 
+/**
+ * The record cannot be applied yet because something else has to happen first (its parent record written by the
+ * hub). The runner parks it on the group's park topic, so its partition moves on and only its own key waits; read
+ * back from there, the handler is told since when it waits and may then wait in place. Never counted as a retry.
+ */
+export class DeferredError extends TransientError {
+  constructor(code: string, message: string, options: { retryAfterMs?: number } = {}) {
+    super(code, message, { ...options, targetUnavailable: true });
+  }
+}
+
 /** Codes a {@link PermanentError} may carry; adapters add vendor codes through `vendorCode`. */
 export const PermanentErrorCode = {
   /** The bytes could not be decoded (not JSON, unknown schema id, wrong wire format). */

@@ -1,18 +1,24 @@
 import type { HubMetrics } from '@hub/runtime';
+import type { RunnerMetrics } from '../consumer/record-processor';
 
 /** Exposes a consumer's counters: records processed, dead-lettered, ignored, retried, partition pauses. */
-export function registerConsumerMetrics(
-  metrics: HubMetrics,
-  read: () => Record<string, number | undefined> | undefined,
-): void {
+export function registerConsumerMetrics(metrics: HubMetrics, read: () => RunnerMetrics | undefined): void {
   metrics.gauge(
     'hub_consumer_records',
     'Records handled by the consumer runner since start, by outcome.',
     ['outcome'],
     (set) => {
-      const m = read() ?? {};
-      for (const outcome of ['processed', 'deadLettered', 'ignored', 'retried', 'pauses', 'superseded'])
-        set({ outcome }, m[outcome] ?? 0);
+      const m = read();
+      for (const outcome of [
+        'processed',
+        'deadLettered',
+        'ignored',
+        'retried',
+        'pauses',
+        'superseded',
+        'parked',
+      ] as const)
+        set({ outcome }, m?.[outcome] ?? 0);
     },
   );
 }

@@ -1,5 +1,8 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { ConsumerRunner, MessageDecoder, PipelineOptions, RunnerMetrics } from '../consumer/consumer-runner';
+import { ConsumerRunner } from '../consumer/consumer-runner';
+import { Parking, parkTopicOf } from '../consumer/parking';
+import type { PipelineOptions } from '../consumer/pipelined-batch';
+import { emptyRunnerMetrics, MessageDecoder, RunnerMetrics } from '../consumer/record-processor';
 import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
@@ -19,6 +22,11 @@ export interface ConsumerLane {
   topics: string[];
   /** The lane that also consumes the app's dead-letter replay topic (exactly one lane when lanes are declared). */
   replay?: boolean;
+  /**
+   * The lane that reads the group's park topic (exactly one lane when the app parks records): it handles records
+   * moved aside by the other lanes, which may wait there for what they lacked without stopping anyone else.
+   */
+  parked?: boolean;
   partitionsConsumedConcurrently?: number;
   /** Overrides the host's fetch sizing for this lane. */
   fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
@@ -44,6 +52,11 @@ export abstract class ConsumerHostOptions {
   abstract readonly partitionsConsumedConcurrently?: number;
   /** Creates the dead-letter topic if missing, with this replication factor. */
   abstract readonly replicationFactor: number;
+  /**
+   * Partitions of the park topic, when handlers may defer records (a lane must then be `parked`); records are parked
+   * by their key, so more partitions let more keys wait side by side.
+   */
+  abstract readonly parkPartitions?: number;
 }
 
 /**
@@ -65,23 +78,13 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
   /** Counters summed over the lanes. */
   get metrics(): RunnerMetrics | undefined {
     if (this.runners.size === 0) return undefined;
-    const sum: RunnerMetrics = { processed: 0, deadLettered: 0, ignored: 0, retried: 0, pauses: 0, superseded: 0 };
+    const sum = emptyRunnerMetrics();
     for (const runner of this.runners.values()) {
       const m = runner.metrics;
-      sum.processed += m.processed;
-      sum.deadLettered += m.deadLettered;
-      sum.ignored += m.ignored;
-      sum.retried += m.retried;
-      sum.pauses += m.pauses;
-      sum.superseded += m.superseded;
+      for (const k of COUNTERS) sum[k] += m[k];
       sum.lastProcessedAt = Math.max(sum.lastProcessedAt ?? 0, m.lastProcessedAt ?? 0) || undefined;
     }
     return sum;
-  }
-
-  /** Counters of each lane, by lane name. */
-  get laneMetrics(): Record<string, RunnerMetrics> {
-    return Object.fromEntries([...this.runners].map(([name, runner]) => [name, runner.metrics]));
   }
 
   get running(): boolean {
@@ -103,11 +106,22 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     if (lanes.filter((l) => l.replay).length !== 1) {
       throw new Error(`exactly one consumer lane must consume ${replayTopic}; lanes: ${lanes.map((l) => l.name)}`);
     }
+    const parkLanes = lanes.filter((l) => l.parked).length;
+    if ((o.parkPartitions !== undefined) !== (parkLanes === 1) || parkLanes > 1) {
+      throw new Error('an app that parks records needs parkPartitions and exactly one lane marked parked');
+    }
+    let parking: Parking | undefined;
+    if (o.parkPartitions !== undefined) {
+      parking = new Parking(this.kafka.producer, parkTopicOf(o.groupId));
+      await ensureTopics(this.kafka.admin, [
+        { topic: parking.topic, numPartitions: o.parkPartitions, replicationFactor: o.replicationFactor },
+      ]);
+    }
     for (const lane of lanes) {
       const runner = new ConsumerRunner(this.kafka.consumer(lane.groupId, lane.fetch ?? o.fetch), {
         groupId: lane.groupId,
         // Replayed dead letters come back through the group's own replay topic, handled like the originals.
-        topics: lane.replay ? [...lane.topics, replayTopic] : lane.topics,
+        topics: [...lane.topics, ...(lane.replay ? [replayTopic] : []), ...(lane.parked ? [parking!.topic] : [])],
         decoder: o.decoder,
         handlers,
         ignoredEventTypes: o.ignoredEventTypes,
@@ -115,6 +129,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
         breaker: o.breaker,
         wrapHandlersInBreaker: o.wrapHandlersInBreaker,
         pipeline: o.pipeline,
+        parking,
         retry: o.retry,
         partitionsConsumedConcurrently: lane.partitionsConsumedConcurrently ?? o.partitionsConsumedConcurrently,
         log: this.log.child({ component: 'consumer', groupId: lane.groupId, lane: lane.name }),
@@ -134,3 +149,5 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     this.log.info(this.metrics ?? {}, 'consumer stopped');
   }
 }
+
+const COUNTERS = ['processed', 'deadLettered', 'ignored', 'retried', 'pauses', 'superseded', 'parked'] as const;

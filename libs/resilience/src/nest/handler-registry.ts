@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import type { EventHandlerFn } from '../consumer/consumer-runner';
+import type { EventHandlerFn } from '../consumer/record-processor';
 import { ON_EVENT_METADATA } from './on-event.decorator';
 
 /** Boot-time failure: the declared subscriptions and the discovered handlers do not match one-to-one. */

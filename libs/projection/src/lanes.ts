@@ -1,0 +1,45 @@
+import { CANONICAL_TOPICS, CanonicalTopicKey } from '@hub/canonical';
+import type { ConsumerLane } from '@hub/resilience';
+
+/**
+ * Consumption lanes. Master data arrives in bulk (an initial snapshot, a price list import: tens of thousands of
+ * records); commercial documents arrive one by one and somebody is waiting for them. Every topic has its own
+ * consumer group, so an order is never queued behind a product backlog; the lane decides how long batches wait.
+ */
+export const LANES: { name: string; topics: CanonicalTopicKey[]; priority: boolean }[] = [
+  { name: 'master-data', topics: ['customer', 'contact', 'product', 'inventory-level'], priority: false },
+  { name: 'commerce', topics: ['sales-order', 'invoice', 'payment', 'shipment'], priority: true },
+];
+
+export const isPriorityTopic = (topic: CanonicalTopicKey): boolean =>
+  LANES.some((l) => l.priority && l.topics.includes(topic));
+
+/**
+ * One consumer per topic, grouped into the lanes above. Per topic because kafkajs fetches again only after every
+ * batch of a fetch returned: a slow record of one topic must not stop another topic from being read. Per lane, the
+ * fetch sizing: the bulk lane lets the broker gather a few hundred kilobytes so batches fill; the priority lane
+ * answers at once. Replayed dead letters and parked records (children waiting for their parents) have lanes of
+ * their own.
+ */
+export function consumerLanes(
+  topics: readonly CanonicalTopicKey[],
+  physical: (k: CanonicalTopicKey) => string,
+): ConsumerLane[] {
+  const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 };
+  const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
+  return [
+    ...topics.map((topic) => ({
+      name: `${isPriorityTopic(topic) ? 'commerce' : 'master-data'}.${topic}`,
+      topics: [physical(topic)],
+      // Every partition at once: each one's records wait in the batcher, not behind each other.
+      partitionsConsumedConcurrently: CANONICAL_TOPICS[topic].partitions,
+      fetch: isPriorityTopic(topic) ? prompt : bulk,
+    })),
+    // Replayed dead letters are few and someone who just fixed something is watching.
+    { name: 'replay', topics: [], replay: true, fetch: prompt },
+    { name: 'parked', topics: [], parked: true, partitionsConsumedConcurrently: PARK_PARTITIONS, fetch: prompt },
+  ];
+}
+
+/** Partitions of a projector's park topic. */
+export const PARK_PARTITIONS = 6;

@@ -1,0 +1,63 @@
+import type { AppliedPositions } from './applied-positions.repository';
+import type { RecordRef } from './target.port';
+
+/** The part of a write the tracker reads. */
+interface Dependent {
+  parents: RecordRef[];
+  parkedAt?: number;
+}
+
+/**
+ * Parents first: which writes must wait because a parent they reference (a Contact's Account) has not been written
+ * by the hub. A child sent before its parent fails and costs a second call; in an initial snapshot, where Debezium
+ * reads rows in physical order, that would be most contacts.
+ *
+ * A waiting write read from its topic is deferred (its event is parked by the runner, so only its key waits and its
+ * partition goes on); read back from the park it is held in place, until the parent is written or `parentWaitMs`
+ * has passed since it was parked, and is then sent anyway (a parent the hub never writes, one created in the target
+ * directly, costs each child one wait).
+ */
+export class ParentTracker {
+  /** Records the hub has written (`<object>\0<key>`), so a parent is looked up in the database once. */
+  private readonly known = new Set<string>();
+
+  constructor(
+    private readonly positions: AppliedPositions,
+    /** Whether the hub writes `object` keyed by `keyField` in this target: only such parents are waited for. */
+    private readonly tracks: (object: string, keyField: string) => boolean,
+    private readonly parentWaitMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** By index in `writes`: those that must wait, and how (deferred, or held in place). */
+  async waiting(writes: readonly Dependent[]): Promise<Map<number, 'defer' | 'hold'>> {
+    const now = this.now();
+    const unknown = (w: Dependent) =>
+      w.parents.filter((p) => this.tracks(p.object, p.keyField) && !this.known.has(refKey(p.object, p.key)));
+    const candidates = writes.flatMap((w, index) =>
+      (w.parkedAt === undefined || now - w.parkedAt < this.parentWaitMs) && unknown(w).length ? [index] : [],
+    );
+    const out = new Map<number, 'defer' | 'hold'>();
+    if (candidates.length === 0) return out;
+    const lookups = candidates.flatMap((i) => unknown(writes[i]).map((p) => ({ object: p.object, key: p.key })));
+    for (const key of await this.positions.writtenRecords(lookups)) this.remember(key);
+    for (const i of candidates) {
+      if (unknown(writes[i]).length > 0) out.set(i, writes[i].parkedAt === undefined ? 'defer' : 'hold');
+    }
+    return out;
+  }
+
+  /** The hub wrote this record: children waiting for it may go. */
+  written(object: string, key: string): void {
+    this.remember(refKey(object, key));
+  }
+
+  /** Bounded: a parent forgotten is looked up in the hub database again, nothing worse. */
+  private remember(key: string): void {
+    this.known.add(key);
+    if (this.known.size > MAX_REMEMBERED_PARENTS) this.known.delete(this.known.values().next().value!);
+  }
+}
+
+const MAX_REMEMBERED_PARENTS = 200_000;
+const refKey = (object: string, key: string) => `${object}\u0000${key}`;

@@ -1,0 +1,232 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CanonicalEventOf } from '@hub/canonical';
+import { FieldOwnership } from '@hub/canonical';
+import {
+  DEFAULT_BREAKER_OPTIONS,
+  DeferredError,
+  PermanentError,
+  PermanentErrorCode,
+  TargetBreaker,
+  TransientError,
+} from '@hub/resilience';
+import { ParentTracker } from './parent-tracker';
+import { ProjectionEngine } from './projection-engine';
+import { TargetWriter } from './target-writer';
+import { InMemoryPositions, InMemoryTarget, PassThroughMapping, silentLog } from './testing/in-memory';
+
+// The hub's ownership table, with two Customer fields given to Salesforce: events from both sources then share
+// a record, each owning some of its fields.
+const ownershipText = readFileSync(join(__dirname, '../../../config/ownership.yaml'), 'utf8').replace(
+  /(\n {2}Customer:\n(?: {4}.*\n)*?) {4}email: odoo\n {4}phone: odoo\n/,
+  '$1    email: salesforce\n    phone: salesforce\n',
+);
+const ownership = FieldOwnership.parse(ownershipText);
+
+let seq = 0;
+function event(
+  eventType: string,
+  entityField: string,
+  entity: Record<string, unknown> | null,
+  opts: { source?: 'ODOO' | 'SALESFORCE'; position?: number; id?: string } = {},
+): CanonicalEventOf {
+  const aggregateId = opts.id ?? String(entity?.id);
+  return {
+    eventType,
+    eventId: `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`,
+    value: {
+      envelope: {
+        eventId: `00000000-0000-4000-8000-${String(seq).padStart(12, '0')}`,
+        eventType,
+        aggregateId,
+        occurredAt: 0,
+        sourceSystem: opts.source ?? 'ODOO',
+        sourceTable: null,
+        sourcePrimaryKey: aggregateId,
+        sourcePosition: opts.position ?? 100,
+        sourceTransactionId: null,
+        schemaVersion: 1,
+      },
+      [entityField]: entity,
+    },
+  } as unknown as CanonicalEventOf;
+}
+
+const customer = (n: number, extra: Record<string, unknown> = {}, opts = {}) =>
+  event(
+    'customer.upserted',
+    'customer',
+    { id: `c-${n}`, name: `Company ${n}`, email: null, phone: null, ...extra },
+    opts,
+  );
+const contact = (n: number, customerId: string, opts = {}) =>
+  event('contact.upserted', 'contact', { id: `p-${n}`, customerId, name: `Person ${n}` }, opts);
+const order = (n: number, lines: string[], opts = {}) =>
+  event(
+    'sales-order.upserted',
+    'salesOrder',
+    { id: `o-${n}`, name: `SO${n}`, lines: lines.map((id) => ({ id, quantity: '1.0000' })) },
+    opts,
+  );
+
+function setup(limits = { maxBatchSize: 3, lingerMs: () => 5, parentWaitMs: 300 }) {
+  const target = new InMemoryTarget('support', limits);
+  const positions = new InMemoryPositions();
+  const breaker = new TargetBreaker({
+    ...DEFAULT_BREAKER_OPTIONS,
+    name: 'memory',
+    volumeThreshold: 2,
+    resetTimeoutMs: 200,
+  });
+  const mapping = new PassThroughMapping();
+  const writer = new TargetWriter(
+    target,
+    positions,
+    new ParentTracker(positions, () => true, limits.parentWaitMs),
+    breaker,
+    undefined,
+    silentLog,
+  );
+  const engine = new ProjectionEngine(target, mapping, writer, positions, ownership);
+  return { target, positions, breaker, writer, engine };
+}
+
+describe('ProjectionEngine against an in-memory target', () => {
+  let env: ReturnType<typeof setup>;
+  beforeEach(() => (env = setup()));
+  afterEach(() => env.breaker.shutdown());
+
+  it('groups concurrent events of one object into calls of at most the target batch size', async () => {
+    await Promise.all(Array.from({ length: 7 }, (_, i) => env.engine.apply(customer(i))));
+    expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 1]);
+    expect(env.target.records.size).toBe(7);
+    expect(env.engine.metrics).toMatchObject({ events: 7, applied: 7 });
+  });
+
+  it('applies the versions of one record in order, never two at once', async () => {
+    await Promise.all([
+      env.engine.apply(customer(1, { name: 'first' }, { position: 10 })),
+      env.engine.apply(customer(1, { name: 'second' }, { position: 20 })),
+    ]);
+    const [a, b] = env.target.calls;
+    expect(b.startedAt).toBeGreaterThanOrEqual(a.endedAt!);
+    expect(env.target.records.get('Customer/c-1')).toMatchObject({ name: 'second' });
+  });
+
+  it('drops an event older than what was applied from the same source', async () => {
+    await env.engine.apply(customer(1, { name: 'new' }, { position: 200 }));
+    await env.engine.apply(customer(1, { name: 'replayed old' }, { position: 150 }));
+    expect(env.target.records.get('Customer/c-1')).toMatchObject({ name: 'new' });
+    expect(env.engine.metrics.staleSkipped).toBe(1);
+    expect(env.target.calls).toHaveLength(1);
+  });
+
+  it('merges two sources by ownership: each writes only its own fields, and positions never compare across sources', async () => {
+    await env.engine.apply(
+      customer(1, { name: 'Odoo name', email: 'odoo@example.test', phone: '1' }, { source: 'ODOO', position: 5_000 }),
+    );
+    // A Salesforce position far below Odoo's LSN: not stale, because positions of two sources are not comparable.
+    await env.engine.apply(
+      customer(1, { name: 'SF name', email: 'rep@example.test', phone: '2' }, { source: 'SALESFORCE', position: 7 }),
+    );
+    await env.engine.apply(
+      customer(
+        1,
+        { name: 'Odoo renamed', email: 'odoo@example.test', phone: '1' },
+        { source: 'ODOO', position: 6_000 },
+      ),
+    );
+    expect(env.target.records.get('Customer/c-1')).toEqual({
+      name: 'Odoo renamed',
+      email: 'rep@example.test',
+      phone: '2',
+      odooId: undefined,
+    });
+    expect(env.engine.metrics.staleSkipped).toBe(0);
+  });
+
+  it('writes nothing back to the system that owns every field of the event', async () => {
+    const own = setup();
+    const supportTarget = new ProjectionEngine(
+      new InMemoryTarget('odoo'),
+      new PassThroughMapping(),
+      own.writer,
+      own.positions,
+      ownership,
+    );
+    await supportTarget.apply(customer(1, { name: 'x' }, { source: 'ODOO' }));
+    expect(supportTarget.metrics.notOwned).toBe(1);
+    own.breaker.shutdown();
+  });
+
+  it('defers a child whose parent the hub has not written, then holds it once parked until the parent lands', async () => {
+    const first = await env.engine.apply(contact(1, 'c-9')).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(DeferredError);
+    expect(first).toMatchObject({ code: 'PARENT_NOT_WRITTEN_YET', targetUnavailable: true });
+    expect(env.target.calls).toHaveLength(0);
+
+    // Read back from the park topic: the write waits in place for its parent, which lands meanwhile.
+    const parked = env.engine.apply(contact(1, 'c-9'), { parkedAt: Date.now() });
+    await new Promise((r) => setTimeout(r, 50));
+    await env.engine.apply(customer(9));
+    await parked;
+    expect(env.target.records.get('Contact/p-1')).toMatchObject({ customerId: 'c-9' });
+    expect(env.target.calls.map((c) => c.object)).toEqual(['Customer', 'Contact']);
+  });
+
+  it('sends a parked child anyway once it waited parentWaitMs (a parent the hub never writes)', async () => {
+    env.target.refuse = () => undefined;
+    const parkedLongAgo = Date.now() - 1_000;
+    const outcome = await env.engine
+      .apply(contact(2, 'c-unknown'), { parkedAt: parkedLongAgo })
+      .catch((e: unknown) => e);
+    // The in-memory target refuses a child without its parent, as a real one would: transient, retried by the runner.
+    expect(outcome).toBeInstanceOf(TransientError);
+    expect(env.target.calls).toHaveLength(1);
+  });
+
+  it('removes the children an aggregate lost since the hub last wrote it', async () => {
+    await env.engine.apply(order(1, ['l-1', 'l-2', 'l-3'], { position: 10 }));
+    expect([...env.target.records.keys()].filter((k) => k.startsWith('SalesOrderLine/'))).toHaveLength(3);
+    await env.engine.apply(order(1, ['l-1', 'l-3'], { position: 20 }));
+    expect([...env.target.records.keys()].filter((k) => k.startsWith('SalesOrderLine/')).sort()).toEqual([
+      'SalesOrderLine/l-1',
+      'SalesOrderLine/l-3',
+    ]);
+    expect(env.engine.metrics.removed).toBe(1);
+    await env.engine.apply(order(1, ['l-1', 'l-3'], { position: 30 }));
+    expect(env.engine.metrics.removed).toBe(1);
+  });
+
+  it('fails only the refused record of a call, with its permanent error; the others land', async () => {
+    env.target.refuse = (w) =>
+      w.key === 'c-2'
+        ? { ok: false, error: new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'bad', { vendorCode: 'X' }) }
+        : undefined;
+    const settled = await Promise.allSettled([1, 2, 3].map((n) => env.engine.apply(customer(n))));
+    expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((settled[1] as PromiseRejectedResult).reason).toBeInstanceOf(PermanentError);
+    expect(env.target.calls).toHaveLength(1);
+  });
+
+  it('a flag for a record the target never had is done, not an error', async () => {
+    await env.engine.apply(event('customer.deleted', 'customer', null, { id: 'c-never' }));
+    expect(env.engine.metrics.absent).toBe(1);
+    expect(env.target.records.size).toBe(0);
+  });
+
+  it('opens the breaker when calls keep failing, refuses calls while open, and resumes after its trial call', async () => {
+    env.target.down = true;
+    for (let i = 0; i < 3; i++) await env.engine.apply(customer(i)).catch(() => undefined);
+    expect(env.breaker.state).toBe('open');
+    const callsWhileOpen = env.target.calls.length;
+    const refused = await env.engine.apply(customer(5)).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ targetUnavailable: true });
+    expect(env.target.calls).toHaveLength(callsWhileOpen);
+    env.target.down = false;
+    await new Promise((r) => setTimeout(r, 250));
+    await env.engine.apply(customer(5));
+    expect(env.breaker.state).toBe('closed');
+    expect(env.target.records.has('Customer/c-5')).toBe(true);
+  });
+});

@@ -1,0 +1,213 @@
+import type { Logger } from 'pino';
+import { classifyError, DeferredError, PermanentError, TargetBreaker, TransientError } from '@hub/resilience';
+import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from './applied-positions.repository';
+import type { CallBudget } from './call-budget';
+import { KeyedLock } from './keyed-lock';
+import { MicroBatcher } from './micro-batcher';
+import { ParentTracker } from './parent-tracker';
+import type { ProjectionTarget, TargetResult, TargetWrite } from './target.port';
+
+/** A planned write with the source coordinates of the event it comes from. */
+export interface WriteRequest extends TargetWrite {
+  /** The event's source system: positions are compared within one source only. */
+  source: string;
+  position: number;
+  eventId: string;
+  aggregateId: string;
+  /**
+   * Set when the event was parked and is read back: since when it waits. Such a write may be held here until its
+   * parents are written (at most the target's parentWaitMs since then); without it, a write whose parent is missing
+   * is deferred at once, so its partition moves on.
+   */
+  parkedAt?: number;
+}
+
+/**
+ * applied: the target accepted it; stale: a newer event of the same source was applied already; absent: a flag for a
+ * record never projected; removed: a record deleted from the target.
+ */
+export type WriteOutcome = 'applied' | 'stale' | 'absent' | 'removed';
+
+type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
+
+/**
+ * Turns single writes into batched calls of one object (up to the target's batch size) across events and
+ * partitions, and hands each write its own record's result: a refused record fails alone, the others land.
+ *
+ * - One version per record in flight: writes of one record (object + key) are serialised by a key lock.
+ * - Stale-write guard: the last applied position per record and source is read for the whole batch in one query;
+ *   an older event of the same source is skipped. Positions of accepted records are stored in one statement.
+ * - Parents first ({@link ParentTracker}): a record referencing a parent the hub has not written yet is deferred
+ *   (its event is parked, so only its key waits), and held here once it comes back from the park.
+ * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
+ */
+export class TargetWriter {
+  readonly metrics = {
+    calls: 0,
+    recordsSent: 0,
+    applied: 0,
+    staleSkipped: 0,
+    absent: 0,
+    removed: 0,
+    recordFailures: 0,
+    deferred: 0,
+    heldForParent: 0,
+  };
+  private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
+  private readonly locks = new KeyedLock();
+  /** Records the target refused create-only fields for: they exist, whatever the hub database says. */
+  private readonly knownToExist = new Set<string>();
+  private closing = false;
+
+  constructor(
+    private readonly target: ProjectionTarget,
+    private readonly positions: AppliedPositions,
+    private readonly parents: ParentTracker,
+    private readonly breaker: TargetBreaker,
+    private readonly budget: CallBudget | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
+  write(request: WriteRequest): Promise<WriteOutcome> {
+    return this.locks.run(recordKey(request), () => this.batcher(request).add(request));
+  }
+
+  /**
+   * On shutdown, queued and held writes fail at once as a wait the target did not cause, so every consumer's batch
+   * returns, offsets stay where the effects are durable, and the records are read again after the restart.
+   */
+  close(): void {
+    this.closing = true;
+  }
+
+  private batcher(w: WriteRequest): MicroBatcher<WriteRequest, WriteOutcome> {
+    const operation = w.kind === 'remove' ? 'remove' : 'upsert';
+    const key = `${w.object}\u0000${w.keyField}\u0000${operation}`;
+    let batcher = this.batchers.get(key);
+    if (!batcher) {
+      batcher = new MicroBatcher((batch) => this.flush(w.object, w.keyField, operation, batch), {
+        maxBatchSize: this.target.limits.maxBatchSize,
+        lingerMs: this.target.limits.lingerMs(w.object),
+      });
+      this.batchers.set(key, batcher);
+    }
+    return batcher;
+  }
+
+  private async flush(
+    object: string,
+    keyField: string,
+    operation: 'upsert' | 'remove',
+    batch: readonly WriteRequest[],
+  ): Promise<Slot[]> {
+    if (this.closing) {
+      const stopping = new TransientError('SHUTTING_DOWN', 'the projector is stopping', { targetUnavailable: true });
+      return batch.map(() => stopping);
+    }
+    const results: Slot[] = new Array(batch.length);
+    const guardKeys: PositionKey[] = batch.map((w) => ({ scope: w.scope, key: w.key, source: w.source }));
+    let stored: Map<string, number>;
+    let waiting: Map<number, 'defer' | 'hold'>;
+    try {
+      stored = operation === 'remove' ? new Map() : await this.positions.lastAppliedMany(guardKeys);
+      waiting = await this.parents.waiting(batch);
+    } catch (error) {
+      return batch.map(() => classifyError(error));
+    }
+    const send: number[] = [];
+    batch.forEach((w, index) => {
+      const last = stored.get(positionKey(guardKeys[index]));
+      if (last !== undefined && w.position < last) {
+        this.metrics.staleSkipped++;
+        results[index] = 'stale';
+      } else if (waiting.get(index) === 'defer') {
+        this.metrics.deferred++;
+        results[index] = new DeferredError(
+          'PARENT_NOT_WRITTEN_YET',
+          `${w.object} ${w.key} references ${w.parents.map((p) => `${p.object} ${p.key}`).join(', ')}, not written by the hub yet`,
+        );
+      } else if (waiting.get(index) === 'hold') {
+        this.metrics.heldForParent++;
+        results[index] = new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() => this.batcher(w).add(w));
+      } else {
+        send.push(index);
+      }
+    });
+    if (send.length === 0) return results;
+
+    let outcomes: TargetResult[];
+    try {
+      const records = send.map((index) => {
+        const w = batch[index];
+        const exists = stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
+        return { write: w, payload: { ...(exists ? {} : w.createOnly), ...w.fields } };
+      });
+      const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
+      outcomes = await (this.budget ? this.budget.run(call) : call());
+      this.log.debug({ object, operation, records: send.length }, 'target call done');
+      this.metrics.calls++;
+      this.metrics.recordsSent += send.length;
+    } catch (error) {
+      const failure = classifyError(error);
+      for (const index of send) results[index] = failure;
+      return results;
+    }
+
+    const accepted: AppliedPosition[] = [];
+    const removed: { scope: string; key: string }[] = [];
+    outcomes.forEach((outcome, j) => {
+      const index = send[j];
+      const w = batch[index];
+      if (outcome.ok) {
+        if (w.kind === 'remove') removed.push({ scope: w.scope, key: w.key });
+        else
+          accepted.push({ ...guardKeys[index], position: w.position, eventId: w.eventId, aggregateId: w.aggregateId });
+        results[index] = w.kind === 'remove' ? 'removed' : 'applied';
+      } else {
+        results[index] = this.recordFailure(w, outcome);
+      }
+    });
+    try {
+      await this.positions.recordMany(accepted);
+      await this.positions.forget(removed);
+    } catch (error) {
+      // The target has the records but the guard does not know: retrying them is harmless (idempotent by key).
+      const failure = classifyError(error);
+      for (const index of send) if (typeof results[index] === 'string') results[index] = failure;
+      return results;
+    }
+    for (const a of accepted) this.parents.written(batch[0].object, a.key);
+    this.metrics.applied += accepted.length;
+    this.metrics.removed += removed.length;
+    return results;
+  }
+
+  private recordFailure(w: WriteRequest, outcome: Extract<TargetResult, { ok: false }>): WriteOutcome | Error {
+    const { error, because } = outcome;
+    if (because === 'not-found' && (w.kind === 'flag' || w.kind === 'remove')) {
+      // Flagging a record the target does not have would create it half-empty; removing it is already done.
+      this.metrics.absent++;
+      return 'absent';
+    }
+    this.metrics.recordFailures++;
+    if (because === 'not-found' && w.kind === 'merge') {
+      return new TransientError(
+        'RECORD_NOT_CREATED_YET',
+        `${w.object} ${w.key} does not exist yet: the write that creates it has not landed (${error.message})`,
+        { retryAfterMs: 2_000 },
+      );
+    }
+    if (because === 'exists' && Object.keys(w.createOnly).length > 0) {
+      this.knownToExist.add(recordKey(w));
+      this.log.info({ object: w.object, key: w.key }, 'record exists already: create-only fields dropped');
+      return new TransientError('CREATE_ONLY_FIELDS_ON_UPDATE', error.message, { retryAfterMs: 0 });
+    }
+    return error instanceof PermanentError || error instanceof TransientError ? error : classifyError(error);
+  }
+}
+
+/** How often a held write looks again for its parent. */
+const PARENT_RECHECK_MS = 250;
+
+const recordKey = (w: TargetWrite) => `${w.object}\u0000${w.keyField}\u0000${w.key}`;

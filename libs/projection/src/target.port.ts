@@ -1,0 +1,89 @@
+import type { PermanentError, TransientError } from '@hub/resilience';
+
+/** A target record another write references (an Account a Contact belongs to): the engine writes parents first. */
+export interface RecordRef {
+  /** The target's kind of record, e.g. Salesforce's `Account`. */
+  object: string;
+  /** The target field that holds the hub's key, e.g. `Odoo_Id__c`. */
+  keyField: string;
+  /** The hub's key of the record, e.g. `odoo-partner-7`. */
+  key: string;
+}
+
+/**
+ * One write to one target record, planned by the target's mapping in the target's own field names.
+ *
+ * - `upsert` creates or updates the record by its key;
+ * - `merge` adds fields to a record another write creates (it must exist);
+ * - `flag` marks a record deleted at the source (meaningless for a record never projected);
+ * - `remove` deletes the record (an order line gone from its order).
+ */
+export interface TargetWrite extends RecordRef {
+  /**
+   * Stale-guard scope: the mapping write this comes from (e.g. `Customer:Account`), so two writes onto one record
+   * keep their own positions.
+   */
+  scope: string;
+  fields: Record<string, unknown>;
+  /** Accepted by the target on create only: sent while the hub has never written the record. */
+  createOnly: Record<string, unknown>;
+  kind: 'upsert' | 'merge' | 'flag' | 'remove';
+  /** Parents this record references that this target writes by that key: only those are waited for. */
+  parents: RecordRef[];
+}
+
+/** What the target says about one write of a call. */
+export type TargetResult =
+  | { ok: true }
+  | {
+      ok: false;
+      error: TransientError | PermanentError;
+      /**
+       * Why, in the engine's terms, when the target can tell: `not-found` (the record does not exist: a flag for a
+       * record never projected, or a merge before the write that creates it), `exists` (a create-only field was sent
+       * to a record that exists already).
+       */
+      because?: 'not-found' | 'exists';
+    };
+
+/** One record of a call: the write and what is sent for it (its fields, plus the create-only ones for a new record). */
+export interface OutgoingRecord {
+  write: TargetWrite;
+  payload: Record<string, unknown>;
+}
+
+/** Limits and pacing of one target account; the engine batches and paces by them. */
+export interface TargetLimits {
+  /** Writes per call (Salesforce sObject Collections: 200). */
+  maxBatchSize: number;
+  /** How long the first write of a batch waits for others to join it, per object (bulk objects wait longer). */
+  lingerMs(object: string): number;
+  /** How long at most a write is held back while a parent it references has not been written by the hub. */
+  parentWaitMs: number;
+}
+
+/**
+ * A system the hub projects canonical events into, in the hub's terms (STYLE rule 9): "apply these writes of one
+ * object and kind, return one result per write, in order". One adapter per vendor implements it.
+ *
+ * Guarantees the engine relies on: writes are idempotent by key (re-sending a call after a lost answer updates the
+ * same records, never creates a second one); one write's failure does not fail the others of its call.
+ * Errors: a failure of the whole call throws TransientError or PermanentError, mapped by the adapter's error mapper.
+ */
+export abstract class ProjectionTarget {
+  /** The target system, also the `target` of its applied positions, e.g. `salesforce`. */
+  abstract readonly name: string;
+  /** The system of record this target is in `config/ownership.yaml` (its own fields are never written back to it). */
+  abstract readonly system: 'odoo' | 'salesforce' | 'support';
+  abstract readonly limits: TargetLimits;
+  /**
+   * Applies at most `limits.maxBatchSize` records of one object and key field: upserts them by key (`upsert`, `merge`
+   * and `flag` writes), or deletes them (`remove`). One result per record, in input order.
+   */
+  abstract apply(
+    object: string,
+    keyField: string,
+    operation: 'upsert' | 'remove',
+    records: OutgoingRecord[],
+  ): Promise<TargetResult[]>;
+}
