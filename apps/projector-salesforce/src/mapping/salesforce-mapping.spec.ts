@@ -89,6 +89,26 @@ describe('SalesforceMapping', () => {
     });
   });
 
+  it('writes only target fields computed from fields the event may write (ownership), and no write without fields', () => {
+    const writable = new Set(['id', 'name', 'state', 'customerId']);
+    const steps = mapping.plan('SalesOrder', order, { standardPricebookId: '01s000000000001', writable });
+    expect(steps).toHaveLength(1);
+    const [orderWrite] = steps[0];
+    expect(orderWrite.fields).toMatchObject({ Status: 'Confirmed', Account: { Odoo_Id__c: 'odoo-partner-3' } });
+    // PoNumber comes from customerReference, the amount from amountTotal: neither is writable here.
+    expect(orderWrite.fields).not.toHaveProperty('PoNumber');
+    expect(orderWrite.fields).not.toHaveProperty('Odoo_Amount_Total__c');
+    // Nothing of the lines is writable: no OrderItem write at all.
+    expect(mapping.plan('SalesOrder', order, { standardPricebookId: '01s1', writable: new Set() })).toEqual([]);
+  });
+
+  it('names the writes made once per element of a list, whose records an entity can lose', () => {
+    expect(mapping.childWrites('SalesOrder')).toEqual([
+      { object: 'OrderItem', externalIdField: 'Odoo_Id__c', listField: 'lines' },
+    ]);
+    expect(mapping.childWrites('Customer')).toEqual([]);
+  });
+
   it('splits a contact name and clears the Account lookup when the contact has no company', () => {
     const [[contact]] = mapping.plan('Contact', {
       id: 'odoo-partner-9',

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import avro from 'avsc';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { avroSchemas, CANONICAL_AVRO_OPTIONS, canonicalEntities, FieldOwnership } from '@hub/canonical';
+import { avroSchemas, canonicalAvroOptions, canonicalEntities, FieldOwnership } from '@hub/canonical';
 import type { SalesforceRecord } from '../salesforce/salesforce.port';
 import {
   clearedLookup,
@@ -257,9 +257,12 @@ export class SalesforceMapping {
   ): PlannedWrite[][] {
     const { writable, ...valueContext } = context;
     const allowed = (f: CompiledField) => !writable || [...f[2]].every((top) => writable.has(top));
+    // Constants (fields that read nothing) ride along with a write that carries data; a write left with constants
+    // only has nothing of this event to say.
+    const carriesData = (fields: CompiledField[]) => fields.some((f) => f[2].size > 0);
     const writes = (this.entities.get(entity) ?? [])
       .map((w) => ({ ...w, fields: w.fields.filter(allowed), createOnly: w.createOnly.filter(allowed) }))
-      .filter((w) => w.fields.length + w.createOnly.length > 0);
+      .filter((w) => !writable || carriesData([...w.fields, ...w.createOnly]));
     return writes.map((w) => {
       const context = valueContext;
       const scopes: Scope[] = w.forEach
@@ -339,10 +342,7 @@ const asList = (v: unknown): Record<string, unknown>[] =>
 
 function entityRecordType(eventSchema: string, eventField: string): avro.types.RecordType {
   const schema = (avroSchemas as Record<string, unknown>)[eventSchema];
-  const event = avro.Type.forSchema(
-    schema as avro.Schema,
-    { ...CANONICAL_AVRO_OPTIONS } as never,
-  ) as avro.types.RecordType;
+  const event = avro.Type.forSchema(schema as avro.Schema, canonicalAvroOptions()) as avro.types.RecordType;
   return unwrap(event.field(eventField)!.type) as avro.types.RecordType;
 }
 

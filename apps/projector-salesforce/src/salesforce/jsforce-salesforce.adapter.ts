@@ -88,8 +88,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     try {
       await this.ensureAuthorized();
       // An array always goes through sObject Collections (one call, per-record results), even for one record.
-      const raw = await this.conn.sobject(objectName).upsert(records as never[], externalIdField, { allOrNone: false });
-      results = (Array.isArray(raw) ? raw : [raw]) as unknown as UpsertResultBody[];
+      results = await this.conn.sobject(objectName).upsert(records, externalIdField, { allOrNone: false });
     } catch (error) {
       throw mapCallError(error, this.options.limitBackoffMs);
     }
@@ -148,8 +147,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       );
       found = new Map(records.map((r) => [r[externalIdField], r.Id]));
       const ids = externalIds.flatMap((e) => (found.has(e) ? [found.get(e)!] : []));
-      const raw = ids.length ? await this.conn.sobject(objectName).destroy(ids, { allOrNone: false }) : [];
-      results = (Array.isArray(raw) ? raw : [raw]) as unknown as UpsertResultBody[];
+      results = ids.length ? await this.conn.sobject(objectName).destroy(ids, { allOrNone: false }) : [];
     } catch (error) {
       throw mapCallError(error, this.options.limitBackoffMs);
     }

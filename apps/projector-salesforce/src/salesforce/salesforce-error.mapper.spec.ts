@@ -1,5 +1,5 @@
 import { PermanentError, TransientError } from '@hub/resilience';
-import { mapCallError, mapRecordError } from './salesforce-error.mapper';
+import { becauseOf, mapCallError, mapRecordError } from './salesforce-error.mapper';
 
 describe('mapRecordError', () => {
   it('retries a row lock', () => {
@@ -67,5 +67,27 @@ describe('mapCallError', () => {
     expect(mapCallError(new TypeError("Cannot read properties of undefined (reading 'map')"))).toBeInstanceOf(
       PermanentError,
     );
+  });
+});
+
+describe('becauseOf', () => {
+  it("reads what a refused record means to the engine from Salesforce's code", () => {
+    expect(
+      becauseOf(
+        mapRecordError([{ statusCode: 'REQUIRED_FIELD_MISSING', message: 'Required fields are missing: [Name]' }]),
+      ),
+    ).toBe('not-found');
+    expect(
+      becauseOf(
+        mapRecordError([
+          { statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', message: 'Unable to create/update fields: Pricebook2Id' },
+        ]),
+      ),
+    ).toBe('exists');
+    expect(becauseOf(mapRecordError([{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted' }]))).toBe(
+      'not-found',
+    );
+    expect(becauseOf(mapRecordError([{ statusCode: 'STRING_TOO_LONG', message: 'too long' }]))).toBeUndefined();
+    expect(becauseOf(mapRecordError([{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'locked' }]))).toBeUndefined();
   });
 });

@@ -29,7 +29,7 @@ export interface ReplaySelection {
   all?: boolean;
 }
 
-export const REPLAY_HEADER = 'hub-replay-of';
+const REPLAY_HEADER = 'hub-replay-of';
 
 /** The topic a consumer group reads replayed records from: only that group sees them, not every subscriber of the source. */
 export function replayTopicOf(deadLetterTopic: string): string {

@@ -5,7 +5,7 @@ import type { TargetBreaker } from '../consumer/target-breaker';
 import { ConsumerHost } from '../nest/consumer-host';
 
 /** Ready while the consumer runs; an open breaker is reported but does not make the pod unready (it is waiting, not broken). */
-export function consumerReadiness(
+function consumerReadiness(
   indicators: HealthIndicatorService,
   host: ConsumerHost,
   breaker?: TargetBreaker,
@@ -18,7 +18,7 @@ export function consumerReadiness(
 }
 
 /** Readiness of an app that runs a consumer: Kafka, the registry, and the consumer with its breaker's state. */
-export function consumerReadinessProvider(options: { registryUrl: string; breaker?: TargetBreaker }): Provider {
+function consumerReadinessProvider(options: { registryUrl: string; breaker?: TargetBreaker }): Provider {
   return readinessChecksProvider({
     registryUrl: options.registryUrl,
     inject: [ConsumerHost],

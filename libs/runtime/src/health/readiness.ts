@@ -5,7 +5,7 @@ import { ReadinessChecks } from '../nest/tokens';
 
 export type ReadinessCheck = () => Promise<HealthIndicatorResult>;
 
-export function kafkaReadiness(indicators: HealthIndicatorService, kafka: KafkaClient): ReadinessCheck {
+function kafkaReadiness(indicators: HealthIndicatorService, kafka: KafkaClient): ReadinessCheck {
   return async () => {
     const session = indicators.check('kafka');
     try {
@@ -17,7 +17,7 @@ export function kafkaReadiness(indicators: HealthIndicatorService, kafka: KafkaC
 }
 
 /** The registry's Confluent-compatible API lists subjects. */
-export function registryReadiness(indicators: HealthIndicatorService, registryUrl: string): ReadinessCheck {
+function registryReadiness(indicators: HealthIndicatorService, registryUrl: string): ReadinessCheck {
   return async () => {
     const session = indicators.check('schemaRegistry');
     try {
