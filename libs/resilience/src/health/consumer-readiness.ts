@@ -18,7 +18,7 @@ function consumerReadiness(
 }
 
 /** Readiness of an app that runs a consumer: Kafka, the registry, and the consumer with its breaker's state. */
-function consumerReadinessProvider(options: { registryUrl: string; breaker?: TargetBreaker }): Provider {
+export function consumerReadinessProvider(options: { registryUrl: string; breaker?: TargetBreaker }): Provider {
   return readinessChecksProvider({
     registryUrl: options.registryUrl,
     inject: [ConsumerHost],
