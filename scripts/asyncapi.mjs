@@ -68,6 +68,7 @@ const numberOrString = (v) => (/^-?\d+$/.test(String(v)) ? Number(v) : v);
 const DAY = 24 * 3600 * 1000;
 const duration = (ms) => (ms % DAY === 0 && ms > DAY ? `${ms / DAY} days` : `${Math.round(ms / (3600 * 1000))} h`);
 const camel = (key) => key.replace(/-(\w)/g, (_, c) => c.toUpperCase());
+const listOf = (items) => (items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items.at(-1)}` : items[0]);
 
 const channels = {};
 const operations = {};
@@ -140,16 +141,21 @@ for (const key of keys) {
   };
   if (compacted) messages.tombstone = { $ref: '#/components/messages/tombstone' };
 
+  const producers = [...spec.producers];
+  if (producers.length === 0) fail(`topic ${key}: the topic table names no producer`);
+  const producerList = listOf(producers.map((p) => `\`${p}\``));
   channels[key] = {
     address: `{prefix}${key}.${TOPIC_VERSION}`,
     title: topic,
-    summary: `Canonical ${entity.name} events, produced by ${spec.owner}.`,
+    summary: `Canonical ${entity.name} events, produced by ${listOf(producers)}.`,
     description: [
       `Physical topic \`${topic}\` with the default prefix; \`{prefix}\` is the deployment's \`HUB_TOPIC_PREFIX\`.`,
-      `Only \`${spec.owner}\` produces to it; every other app and consumer only reads, in a consumer group of its own.`,
+      `Only ${producerList} ${producers.length > 1 ? 'produce' : 'produces'} to it (the topic table's producers; ` +
+        `any other app is refused at start); every other app and consumer only reads, in a consumer group of its own.`,
       `${spec.partitions} partitions, keyed by the canonical id: all events of one ${entity.name} stay in order in ` +
-        `one partition. Consumers dedupe on \`envelope.eventId\` and drop an event whose \`envelope.sourcePosition\` ` +
-        `is lower than one already applied for the same \`aggregateId\`.`,
+        `one partition, whichever app produced them. Consumers dedupe on \`envelope.eventId\` and drop an event ` +
+        `whose \`envelope.sourcePosition\` is lower than one already applied for the same \`aggregateId\` from the ` +
+        `same \`envelope.sourceSystem\`: positions of different sources are never compared.`,
       retention,
     ].join('\n\n'),
     parameters: { prefix: { $ref: '#/components/parameters/prefix' } },
@@ -163,16 +169,18 @@ for (const key of keys) {
         bindingVersion: KAFKA_BINDING,
       },
     },
-    'x-hub-owner': spec.owner,
+    'x-hub-producers': producers,
     'x-hub-event-types': eventTypes,
   };
   operations[`${key}.publish`] = {
     action: 'send',
     channel: { $ref: `#/channels/${key}` },
-    title: `${spec.owner} publishes ${entity.name} events`,
-    summary: `${spec.owner} sends every ${entity.name} change to ${topic} (idempotent producer, acks=all).`,
+    title: `${listOf(producers)} ${producers.length > 1 ? 'publish' : 'publishes'} ${entity.name} events`,
+    summary:
+      `${listOf(producers)} ${producers.length > 1 ? 'send' : 'sends'} every ${entity.name} change to ${topic} ` +
+      `(idempotent producer, acks=all).`,
     messages: Object.keys(messages).map((m) => ({ $ref: `#/channels/${key}/messages/${m}` })),
-    'x-hub-owner': spec.owner,
+    'x-hub-producers': producers,
   };
 }
 
@@ -192,6 +200,12 @@ const document = {
         'Confluent-compatible API (`/apis/ccompat/v7`), so Confluent serdes and `@kafkajs/confluent-schema-registry` ' +
         'work unchanged. Money and quantities are Avro `decimal` (bytes, scale in the schema): decode them as ' +
         'exact decimals, not floats. `examples/edi-consumer` is a small complete consumer that depends on nothing of the hub.',
+      '**Sources.** Several apps produce canonical events (each channel lists its producers), each event ' +
+        'for one source system: `envelope.sourceSystem` names it (ODOO, SALESFORCE, SUPPORT) and ' +
+        '`envelope.sourcePosition` is its position in that source, ordered only within that source (Odoo: a WAL ' +
+        "LSN; Salesforce: the change event's replay id as a number; a support desk: its event time in ms). " +
+        "Compare positions of the same source only. `envelope.sourceEventId` carries the source's own event or " +
+        'notification id, when it has one, for dedupe and audit.',
       '**Evolution.** Each value subject (`<topic>-value`) enforces BACKWARD compatibility: new optional fields ' +
         'may appear at any time, so ignore fields you do not know. A break the registry would refuse ships as a ' +
         `new topic version (\`.${TOPIC_VERSION}\` → the next), never in place.`,

@@ -96,10 +96,10 @@ describe('docs/asyncapi.yaml', () => {
     for (const message of events) expect(message.payload()?.type()).toBe('object');
   });
 
-  it('has exactly one channel per topic of the topic table, with its topic, key, schema, config and owners', async () => {
+  it('has exactly one channel per topic of the topic table, with its topic, key, schema, config, owners and producers', async () => {
     const { document } = await parser.parse(text);
     const raw = parseYaml(text) as {
-      channels: Record<string, { messages: Record<string, Message>; 'x-hub-owner': string }>;
+      channels: Record<string, { messages: Record<string, Message>; 'x-hub-producers': string[] }>;
     };
     const ownership = loadFieldOwnership();
     const keys = Object.keys(CANONICAL_TOPICS) as CanonicalTopicKey[];
@@ -128,7 +128,7 @@ describe('docs/asyncapi.yaml', () => {
       expect(event['x-hub-registry']).toMatchObject({ subject: valueSubject(topic), compatibility: 'BACKWARD' });
       const owned = event['x-hub-field-ownership']!;
       expect(owned.fields).toEqual(Object.fromEntries(ownership.ownersOf(owned.entity)));
-      expect(raw.channels[key]['x-hub-owner']).toBe(spec.owner);
+      expect(raw.channels[key]['x-hub-producers']).toEqual(spec.producers);
     }
   });
 

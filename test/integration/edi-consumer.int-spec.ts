@@ -57,10 +57,11 @@ describe('examples/edi-consumer', () => {
 
     const aggregateId = `odoo-sale-order-${Date.now()}`;
     const codec = CanonicalCodec.connect(stack().registry.url, prefix);
-    await codec.registerProducerSchemas(['sales-order']);
+    // The test publishes as odoo-cdc, the topic's producer.
+    await codec.registerProducerSchemas('odoo-cdc', ['sales-order']);
     const producer = kafka().producer({ idempotent: true });
     await producer.connect();
-    await new CanonicalPublisher(producer, codec).publish([
+    await new CanonicalPublisher(producer, codec, { app: 'odoo-cdc' }).publish([
       { topic: 'sales-order', key: aggregateId, value: salesOrderEvent(aggregateId) },
     ]);
     await producer.disconnect();
@@ -122,6 +123,7 @@ function salesOrderEvent(aggregateId: string): CanonicalValue<'sales-order'> {
       sourcePrimaryKey: String(odooId),
       sourcePosition: 1,
       sourceTransactionId: null,
+      sourceEventId: null,
       schemaVersion: 1,
     },
     salesOrder: {

@@ -10,7 +10,7 @@ describe('schema registry compatibility', () => {
 
   it('registers the canonical Customer schema under its TopicNameStrategy subject', async () => {
     const codec = CanonicalCodec.connect(stack().registry.url, prefix);
-    await codec.registerProducerSchemas(['customer']);
+    await codec.registerProducerSchemas('odoo-cdc', ['customer']);
     const id = await registry().getLatestSchemaId(valueSubject(`${prefix}customer.v1`));
     expect(id).toBeGreaterThan(0);
   });

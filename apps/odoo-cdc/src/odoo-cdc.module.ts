@@ -2,12 +2,11 @@ import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
-  CANONICAL_TOPICS,
   CanonicalCodec,
   CanonicalPublisher,
   canonicalTopicConfigs,
-  CanonicalTopicKey,
   fieldOwnership,
+  topicsProducedBy,
 } from '@hub/canonical';
 import {
   AppLogger,
@@ -40,9 +39,9 @@ import { PendingAggregates } from './mirror/pending-aggregates.repository';
 import { SlotLagMonitor } from './monitoring/slot-lag.monitor';
 import { PartnerProjectionService } from './partner/partner-projection.service';
 
-const PRODUCED_TOPICS = Object.keys(CANONICAL_TOPICS).filter(
-  (k) => CANONICAL_TOPICS[k as CanonicalTopicKey].owner === 'odoo-cdc',
-) as CanonicalTopicKey[];
+/** The service name the topic table lists producers by. */
+const APP = 'odoo-cdc';
+const PRODUCED_TOPICS = topicsProducedBy(APP);
 
 /** Creates the topics odoo-cdc reads and writes, and registers the canonical schemas, before the consumer starts. */
 class CanonicalContractBootstrap implements OnModuleInit {
@@ -65,7 +64,7 @@ class CanonicalContractBootstrap implements OnModuleInit {
       // here lets odoo-cdc subscribe first and pins the partition count.
       { topic: cfg.CDC_TOPIC, numPartitions: 1, replicationFactor: cfg.KAFKA_REPLICATION_FACTOR },
     ]);
-    await this.codec.registerProducerSchemas(PRODUCED_TOPICS);
+    await this.codec.registerProducerSchemas(APP, PRODUCED_TOPICS);
     this.log.info({ created }, 'canonical topics ready, schemas registered');
   }
 }
@@ -81,7 +80,7 @@ export class OdooCdcModule {
         { provide: AppLogger, useValue: log },
         {
           provide: KafkaClient,
-          useFactory: () => new KafkaClient({ clientId: 'odoo-cdc', brokers: config.KAFKA_BROKERS, log }),
+          useFactory: () => new KafkaClient({ clientId: APP, brokers: config.KAFKA_BROKERS, log }),
         },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
         {
@@ -92,9 +91,10 @@ export class OdooCdcModule {
           provide: CanonicalPublisher,
           inject: [KafkaClient, CanonicalCodec],
           useFactory: (kafka: KafkaClient, codec: CanonicalCodec) =>
-            new CanonicalPublisher(kafka.producer, codec, () => injectTraceHeaders({}), {
-              system: 'odoo',
-              ownership: fieldOwnership(),
+            new CanonicalPublisher(kafka.producer, codec, {
+              app: APP,
+              traceHeaders: () => injectTraceHeaders({}),
+              owner: { system: 'odoo', ownership: fieldOwnership() },
             }),
         },
         {
@@ -143,8 +143,11 @@ export class OdooCdcModule {
           provide: HubMetrics,
           inject: [ConsumerHost, CdcIngestService, SlotLagMonitor],
           useFactory: (host: ConsumerHost, ingest: CdcIngestService, slots: SlotLagMonitor | null) => {
-            const metrics = new HubMetrics('odoo-cdc');
-            registerConsumerMetrics(metrics, () => host.metrics as unknown as Record<string, number>);
+            const metrics = new HubMetrics(APP);
+            registerConsumerMetrics(metrics, () => {
+              const counters = host.metrics;
+              return counters && { ...counters };
+            });
             metrics.gauge(
               'hub_cdc_changes',
               'Odoo changes seen by odoo-cdc since start, by outcome.',

@@ -1,4 +1,30 @@
-import { registerWithRetry, SchemaRejectedError } from './canonical-codec';
+import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
+import { CanonicalCodec, registerWithRetry, SchemaRejectedError } from './canonical-codec';
+import { TopicProducerError } from './topics';
+
+describe('CanonicalCodec.registerProducerSchemas', () => {
+  const registry = () => {
+    const subjects: string[] = [];
+    const fake = {
+      register: async (_schema: unknown, options: { subject: string }) => (subjects.push(options.subject), { id: 1 }),
+    };
+    return { subjects, codec: new CanonicalCodec(fake as unknown as SchemaRegistry, 'hub.') };
+  };
+
+  it('registers the value subject of each topic the app may produce', async () => {
+    const { subjects, codec } = registry();
+    await codec.registerProducerSchemas('ingress', ['customer', 'contact']);
+    expect(subjects).toEqual(['hub.customer.v1-value', 'hub.contact.v1-value']);
+  });
+
+  it('registers nothing when the app may not produce one of the topics, and names the app and topics', async () => {
+    const { subjects, codec } = registry();
+    const error = await codec.registerProducerSchemas('ingress', ['customer', 'invoice']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TopicProducerError);
+    expect((error as Error).message).toMatch(/^ingress may not produce to invoice:/);
+    expect(subjects).toEqual([]);
+  });
+});
 
 describe('registerWithRetry', () => {
   it('gives up on an attempt that never answers and tries again', async () => {

@@ -3,7 +3,7 @@ import avro from 'avsc';
 import { CANONICAL_AVRO_OPTIONS } from './decimal.type';
 import { avroSchemas, CanonicalSchemaName } from './generated/avro-schemas';
 import type { CanonicalEventMap } from './generated/avro-types';
-import { CANONICAL_TOPICS, CanonicalTopicKey, physicalTopicName, valueSubject } from './topics';
+import { assertMayProduce, CANONICAL_TOPICS, CanonicalTopicKey, physicalTopicName, valueSubject } from './topics';
 
 /** A value does not fit its canonical schema; `problems` name each offending field path. */
 export class CanonicalValidationError extends Error {
@@ -44,8 +44,9 @@ export interface CanonicalEnvelopeView {
 
 /**
  * Encodes and decodes canonical events in the Confluent wire format through the schema registry's
- * Confluent-compatible API. Producers call {@link registerProducerSchemas} once at boot: it registers each topic's
- * value schema under its TopicNameStrategy subject with BACKWARD compatibility, so an incompatible change fails boot.
+ * Confluent-compatible API. Producers call {@link registerProducerSchemas} once at boot with their app name: it
+ * checks the topic table lets the app produce every topic, then registers each topic's value schema under its
+ * TopicNameStrategy subject with BACKWARD compatibility, so a wrong producer or an incompatible change fails boot.
  */
 export class CanonicalCodec {
   private readonly types = new Map<CanonicalSchemaName, avro.Type>();
@@ -80,8 +81,13 @@ export class CanonicalCodec {
     return physicalTopicName(key, this.topicPrefix);
   }
 
-  /** Registers (or finds) the value schema of each given topic. Throws {@link SchemaRejectedError} on a break. */
-  async registerProducerSchemas(keys: readonly CanonicalTopicKey[]): Promise<void> {
+  /**
+   * Registers (or finds) the value schema of each given topic for `app`, the producing service. Throws
+   * {@link TopicProducerError} before registering anything when the topic table does not let `app` produce one of
+   * them, and {@link SchemaRejectedError} when the registry refuses a schema as incompatible.
+   */
+  async registerProducerSchemas(app: string, keys: readonly CanonicalTopicKey[]): Promise<void> {
+    assertMayProduce(app, keys);
     for (const key of keys) {
       const subject = valueSubject(this.topic(key));
       const schema = avroSchemas[CANONICAL_TOPICS[key].schema];

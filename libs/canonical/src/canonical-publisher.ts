@@ -1,7 +1,9 @@
 import type { IHeaders, Producer } from 'kafkajs';
 import { CanonicalCodec, CanonicalValue } from './canonical-codec';
 import type { FieldOwnership, SystemOfRecord } from './ownership';
-import { CANONICAL_TOPICS, CanonicalTopicKey } from './topics';
+import { eventFieldOf } from './canonical-event';
+import { entityOfTopic } from './event-map';
+import { assertMayProduce, CanonicalTopicKey } from './topics';
 
 /** One record to publish: a canonical event, or a tombstone (value null) on a compacted topic. */
 export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
@@ -11,27 +13,42 @@ export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
   headers?: IHeaders;
 };
 
+export interface CanonicalPublisherOptions {
+  /** The producing app's service name: it may publish only to the topics the topic table lists it for. */
+  app: string;
+  /** Headers added to every record, e.g. the W3C trace context of the current span. */
+  traceHeaders?: () => IHeaders;
+  /**
+   * The system this publisher speaks for: fields the ownership table gives to another system are left out of
+   * every record (they take their schema default), so a system never publishes values it does not own.
+   */
+  owner?: { system: SystemOfRecord; ownership: FieldOwnership };
+}
+
 /**
  * Publishes canonical events with an idempotent producer and acks=all, resolving only after Kafka acknowledged
  * every record, so the caller may commit its input offset afterwards. Records of one call keep their order.
- * Trace context is injected into each record's headers by the caller-supplied `headers` function.
+ * A call with a record for a topic the app may not produce throws {@link TopicProducerError} and sends nothing.
  */
 export class CanonicalPublisher {
+  private readonly traceHeaders: () => IHeaders;
+  private readonly owner?: { system: SystemOfRecord; ownership: FieldOwnership };
+  readonly app: string;
+
   constructor(
     private readonly producer: Producer,
     private readonly codec: CanonicalCodec,
-    private readonly traceHeaders: () => IHeaders = () => ({}),
-    /**
-     * The system this publisher speaks for: fields the ownership table gives to another system are left out of
-     * every record (they take their schema default), so a system never publishes values it does not own.
-     */
-    private readonly owner?: { system: SystemOfRecord; ownership: FieldOwnership },
-  ) {}
+    options: CanonicalPublisherOptions,
+  ) {
+    this.app = options.app;
+    this.traceHeaders = options.traceHeaders ?? (() => ({}));
+    this.owner = options.owner;
+  }
 
   private restrictToOwnedFields(topic: CanonicalTopicKey, value: Record<string, unknown>): Record<string, unknown> {
     if (!this.owner) return value;
-    const entity = CANONICAL_TOPICS[topic].schema.replace(/Event$/, '');
-    const field = entity[0].toLowerCase() + entity.slice(1);
+    const entity = entityOfTopic(topic);
+    const field = eventFieldOf(topic);
     const payload = value[field];
     if (payload === null || payload === undefined) return value;
     return { ...value, [field]: this.owner.ownership.pickOwnedFields(entity, this.owner.system, payload as object) };
@@ -39,6 +56,10 @@ export class CanonicalPublisher {
 
   async publish(records: OutgoingRecord[]): Promise<void> {
     if (records.length === 0) return;
+    assertMayProduce(
+      this.app,
+      records.map((r) => r.topic),
+    );
     const byTopic = new Map<string, { key: string; value: Buffer | null; headers: IHeaders }[]>();
     const order: string[] = [];
     for (const record of records) {

@@ -11,10 +11,11 @@ export class DecimalType extends avro.types.LogicalType {
   readonly precision: number;
   readonly scale: number;
 
-  constructor(schema: { precision?: number; scale?: number }, opts?: avro.ForSchemaOptions) {
-    super(schema as avro.Schema, opts);
-    this.precision = schema.precision ?? 38;
-    this.scale = schema.scale ?? 0;
+  constructor(schema: avro.Schema, opts?: avro.ForSchemaOptions) {
+    super(schema, opts);
+    const { precision, scale } = schema as { precision?: number; scale?: number };
+    this.precision = precision ?? 38;
+    this.scale = scale ?? 0;
   }
 
   protected override _fromValue(value: Buffer): string {
@@ -77,3 +78,8 @@ function fromTwosComplement(buf: Buffer): bigint {
 
 /** avsc options every canonical codec uses. Spread a copy at each use: avsc stores its type registry in the object it is given. */
 export const CANONICAL_AVRO_OPTIONS = { logicalTypes: { decimal: DecimalType } } as const;
+
+/** A fresh copy of {@link CANONICAL_AVRO_OPTIONS}, typed for `avro.Type.forSchema`. */
+export function canonicalAvroOptions(): Partial<avro.ForSchemaOptions> {
+  return { logicalTypes: { ...CANONICAL_AVRO_OPTIONS.logicalTypes } };
+}

@@ -12,56 +12,57 @@ export const CANONICAL_TOPICS = {
     // Compacted: a new consumer reading from the start gets the latest state of every customer.
     compacted: true,
     eventTypes: ['customer.upserted', 'customer.deleted'],
-    owner: 'odoo-cdc',
+    // ingress will publish Salesforce Accounts here; field ownership decides which source's value wins per field.
+    producers: ['odoo-cdc', 'ingress'],
   },
   contact: {
     schema: 'ContactEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['contact.upserted', 'contact.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc', 'ingress'],
   },
   product: {
     schema: 'ProductEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['product.upserted', 'product.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc'],
   },
   'sales-order': {
     schema: 'SalesOrderEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['sales-order.upserted', 'sales-order.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc'],
   },
   invoice: {
     schema: 'InvoiceEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['invoice.upserted', 'invoice.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc'],
   },
   payment: {
     schema: 'PaymentEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['payment.upserted', 'payment.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc'],
   },
   shipment: {
     schema: 'ShipmentEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['shipment.upserted', 'shipment.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc'],
   },
   'inventory-level': {
     schema: 'InventoryLevelEvent',
     partitions: 6,
     compacted: true,
     eventTypes: ['inventory-level.changed', 'inventory-level.deleted'],
-    owner: 'odoo-cdc',
+    producers: ['odoo-cdc'],
   },
 } as const satisfies Record<string, CanonicalTopicSpec>;
 
@@ -70,12 +71,56 @@ export interface CanonicalTopicSpec {
   partitions: number;
   compacted: boolean;
   eventTypes: readonly string[];
-  /** The app that produces to it; every other app only reads. */
-  owner: string;
+  /**
+   * The apps allowed to produce to it (their service names); every other app only reads. Schema registration and
+   * the canonical publisher refuse any other producer, so a topic's writers are listed here and nowhere else.
+   */
+  producers: readonly string[];
 }
 
 export type CanonicalTopicKey = keyof typeof CANONICAL_TOPICS;
 export type CanonicalEventType = (typeof CANONICAL_TOPICS)[CanonicalTopicKey]['eventTypes'][number];
+/** An app the topic table lets produce at least one topic. */
+export type CanonicalProducer = (typeof CANONICAL_TOPICS)[CanonicalTopicKey]['producers'][number];
+
+/** An app tried to produce (register a schema for, or publish to) topics the topic table does not let it produce. */
+export class TopicProducerError extends Error {
+  override readonly name = 'TopicProducerError';
+  constructor(
+    readonly app: string,
+    readonly topics: readonly string[],
+  ) {
+    super(
+      `${app} may not produce to ${topics.join(', ')}: the topic table (libs/canonical/src/topics.ts) lists ` +
+        topics.map((t) => `${t}: ${producersOf(t).join(', ') || 'no producer'}`).join('; '),
+    );
+  }
+}
+
+function producersOf(topic: string): readonly string[] {
+  return Object.prototype.hasOwnProperty.call(CANONICAL_TOPICS, topic)
+    ? CANONICAL_TOPICS[topic as CanonicalTopicKey].producers
+    : [];
+}
+
+/** Whether `app` may produce to `topic`. */
+export function mayProduce(app: string, topic: CanonicalTopicKey): boolean {
+  return producersOf(topic).includes(app);
+}
+
+/** The topics `app` may produce, in topic-table order (empty for an app that only reads). */
+export function topicsProducedBy(app: string): CanonicalTopicKey[] {
+  return (Object.keys(CANONICAL_TOPICS) as CanonicalTopicKey[]).filter((key) => mayProduce(app, key));
+}
+
+/**
+ * Checks that `app` may produce every topic of `topics`; throws {@link TopicProducerError} naming the app and every
+ * topic it may not produce (not just the first), so a producer wired to the wrong topics fails at start.
+ */
+export function assertMayProduce(app: string, topics: readonly CanonicalTopicKey[]): void {
+  const refused = [...new Set(topics)].filter((topic) => !mayProduce(app, topic));
+  if (refused.length) throw new TopicProducerError(app, refused);
+}
 
 /** Version suffix of the physical topic: bumped only for a break the registry's BACKWARD rule would refuse. */
 export const TOPIC_VERSION = 'v1';

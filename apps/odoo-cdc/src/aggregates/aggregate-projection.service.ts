@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { CanonicalPublisher, deterministicEventId, Envelope, OutgoingRecord } from '@hub/canonical';
+import {
+  canonicalEnvelope,
+  CanonicalEntityOf,
+  canonicalEvent,
+  CanonicalPublisher,
+  deterministicEventId,
+  Envelope,
+  OutgoingRecord,
+} from '@hub/canonical';
 import { TransientError } from '@hub/resilience';
 import type { DebeziumChange } from '../debezium/debezium-change';
 import { CdcMirror, OdooRow } from '../mirror/cdc-mirror.repository';
@@ -14,7 +22,6 @@ import {
   toShipment,
 } from './aggregate.mappers';
 import { odooIds } from './canonical-odoo-ids';
-import { CONTRACT_VERSION } from '../contract-version';
 
 /** Where each aggregate's root row lives, its canonical id, topic and event types. */
 const AGGREGATES: Record<
@@ -44,19 +51,14 @@ const AGGREGATES: Record<
   },
 };
 
-/** The value field of each aggregate's event record (schemas/avro/*Event.avsc). */
-const VALUE_FIELD: Record<AggregateKind, string> = {
-  product: 'product',
-  'sales-order': 'salesOrder',
-  invoice: 'invoice',
-  payment: 'payment',
-  shipment: 'shipment',
-  'inventory-level': 'inventoryLevel',
-};
-
 export interface PublishContext {
   transactionId: string | null;
   occurredAt: number;
+  /**
+   * The LSN of the transaction's commit: the position of every aggregate it touched. Without it (a snapshot, a change
+   * outside a transaction) each aggregate takes the position of the last change that touched it.
+   */
+  commitPosition?: number;
 }
 
 /**
@@ -117,23 +119,24 @@ export class AggregateProjectionService {
   private async build(item: PendingAggregate, ctx: PublishContext): Promise<OutgoingRecord[]> {
     const spec = AGGREGATES[item.kind];
     const key = spec.id(item.id);
-    const envelope = (eventType: string): Envelope => ({
-      eventId: deterministicEventId('odoo', item.kind, item.id, item.position, ctx.transactionId, eventType),
-      eventType,
-      aggregateId: key,
-      occurredAt: ctx.occurredAt,
-      sourceSystem: 'ODOO',
-      sourceTable: spec.table,
-      sourcePrimaryKey: String(item.id),
-      sourcePosition: item.position,
-      sourceTransactionId: ctx.transactionId,
-      schemaVersion: CONTRACT_VERSION,
-    });
-    const upsert = (value: unknown): OutgoingRecord[] => [
-      { topic: item.kind, key, value: { envelope: envelope(spec.upserted), [VALUE_FIELD[item.kind]]: value } as never },
+    const position = ctx.commitPosition ?? item.position;
+    const envelope = (eventType: string): Envelope =>
+      canonicalEnvelope({
+        eventId: deterministicEventId('odoo', item.kind, item.id, position, ctx.transactionId, eventType),
+        eventType,
+        aggregateId: key,
+        occurredAt: ctx.occurredAt,
+        sourceSystem: 'ODOO',
+        sourceTable: spec.table,
+        sourcePrimaryKey: String(item.id),
+        sourcePosition: position,
+        sourceTransactionId: ctx.transactionId,
+      });
+    const upsert = <K extends AggregateKind>(topic: K, entity: CanonicalEntityOf<K>): OutgoingRecord[] => [
+      { topic, key, value: canonicalEvent(topic, envelope(spec.upserted), entity) },
     ];
     const deletion = (): OutgoingRecord[] => [
-      { topic: item.kind, key, value: { envelope: envelope(spec.deleted), [VALUE_FIELD[item.kind]]: null } as never },
+      { topic: item.kind, key, value: canonicalEvent(item.kind, envelope(spec.deleted), null) },
       { topic: item.kind, key, value: null },
     ];
 
@@ -144,7 +147,7 @@ export class AggregateProjectionService {
         const location = await this.mirror.get('stock_location', q.location_id as number);
         if (location?.usage === 'internal') internal.push(q);
       }
-      return upsert(toInventoryLevel(item.id, internal));
+      return upsert('inventory-level', toInventoryLevel(item.id, internal));
     }
 
     const root = await this.mirror.get(spec.table, item.id, true);
@@ -154,29 +157,29 @@ export class AggregateProjectionService {
       case 'product': {
         if (deleted) return deletion();
         const template = await this.require('product_template', root.product_tmpl_id);
-        return upsert(toProduct(root, template, await this.companyCurrency(template.company_id)));
+        return upsert('product', toProduct(root, template, await this.companyCurrency(template.company_id)));
       }
       case 'sales-order': {
         if (deleted) return deletion();
         const lines = await this.mirror.children({ table: 'sale_order_line', column: 'order_id' }, item.id);
-        return upsert(toSalesOrder(root, lines, await this.currencyCode(root.currency_id)));
+        return upsert('sales-order', toSalesOrder(root, lines, await this.currencyCode(root.currency_id)));
       }
       case 'invoice': {
         if (!CUSTOMER_INVOICE_TYPES.includes(root.move_type as string)) return [];
         if (deleted) return deletion();
-        return upsert(toInvoice(root, await this.currencyCode(root.currency_id)));
+        return upsert('invoice', toInvoice(root, await this.currencyCode(root.currency_id)));
       }
       case 'payment': {
         if (deleted) return deletion();
         const move = typeof root.move_id === 'number' ? await this.mirror.get('account_move', root.move_id) : undefined;
-        return upsert(toPayment(root, move, await this.currencyCode(root.currency_id ?? move?.currency_id)));
+        return upsert('payment', toPayment(root, move, await this.currencyCode(root.currency_id ?? move?.currency_id)));
       }
       case 'shipment': {
         const type = await this.mirror.get('stock_picking_type', root.picking_type_id as number, true);
         if (type?.code !== 'outgoing') return [];
         if (deleted) return deletion();
         const moves = await this.mirror.children({ table: 'stock_move', column: 'picking_id' }, item.id);
-        return upsert(toShipment(root, moves));
+        return upsert('shipment', toShipment(root, moves));
       }
     }
   }

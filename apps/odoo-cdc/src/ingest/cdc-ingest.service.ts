@@ -4,7 +4,7 @@ import { CanonicalValidationError } from '@hub/canonical';
 import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { checkRow } from '../aggregates/odoo-rows.rules';
-import { DebeziumChange, TransactionMarker } from '../debezium/debezium-change';
+import { DebeziumChange, TransactionMarker, transactionPosition } from '../debezium/debezium-change';
 import { CdcMirror, OdooRow } from '../mirror/cdc-mirror.repository';
 import { PendingAggregates } from '../mirror/pending-aggregates.repository';
 import { PartnerProjectionService } from '../partner/partner-projection.service';
@@ -130,16 +130,21 @@ export class CdcIngestService {
     }
   }
 
+  /**
+   * Publishes what the transaction touched at the position of its commit (the END marker's LSN): the stream delivers
+   * transactions in commit order, so commit LSNs order aggregates whose rows two transactions changed in turn.
+   */
   async endTransaction(marker: TransactionMarker): Promise<void> {
-    await this.completeTransaction(transactionKey(marker.id), marker.ts_ms);
+    await this.completeTransaction(transactionKey(marker.id), marker.ts_ms, transactionPosition(marker.id));
   }
 
-  private async completeTransaction(transactionId: string, occurredAt: number): Promise<void> {
+  private async completeTransaction(transactionId: string, occurredAt: number, commitPosition?: number): Promise<void> {
     const items = await this.pending.list(transactionId);
     if (items.length) {
       await this.publish(items, {
         transactionId: transactionId === SNAPSHOT_TRANSACTION ? null : transactionId,
         occurredAt,
+        commitPosition,
       });
     }
     await this.pending.clear(transactionId);

@@ -1,15 +1,14 @@
 import {
+  canonicalEnvelope,
+  canonicalEvent,
   Contact,
-  ContactEvent,
   Customer,
-  CustomerEvent,
   deterministicEventId,
   Envelope,
   odooPartnerCanonicalId,
   OutgoingRecord,
 } from '@hub/canonical';
 import { PermanentError, PermanentErrorCode } from '@hub/resilience';
-import { CONTRACT_VERSION } from '../contract-version';
 import type { DebeziumChange } from '../debezium/debezium-change';
 
 /** The res_partner columns the hub reads, named and typed as Odoo 17 stores them. */
@@ -67,41 +66,29 @@ export function mapResPartnerChange(change: DebeziumChange, countryCode: string 
     throw invalid(change, 'id', id);
   }
   const aggregateId = odooPartnerCanonicalId(id);
-  const envelope = (eventType: string): Envelope => ({
-    eventId: deterministicEventId('odoo', change.source.table, id, change.source.lsn, change.op, eventType),
-    eventType,
-    aggregateId,
-    occurredAt: change.source.ts_ms,
-    sourceSystem: 'ODOO',
-    sourceTable: change.source.table,
-    sourcePrimaryKey: String(id),
-    sourcePosition: change.source.lsn,
-    sourceTransactionId:
-      change.source.txId === null || change.source.txId === undefined ? null : String(change.source.txId),
-    schemaVersion: CONTRACT_VERSION,
-  });
-  const deletion = (kind: 'customer' | 'contact'): OutgoingRecord[] =>
-    kind === 'customer'
-      ? [
-          {
-            topic: 'customer',
-            key: aggregateId,
-            value: { envelope: envelope('customer.deleted'), customer: null } satisfies CustomerEvent,
-          },
-        ]
-      : [
-          {
-            topic: 'contact',
-            key: aggregateId,
-            value: { envelope: envelope('contact.deleted'), contact: null } satisfies ContactEvent,
-          },
-        ];
+  // A partner is one row, published as it changes: its position is the change's own LSN, which the row lock keeps in
+  // commit order for that row.
+  const envelope = (eventType: string): Envelope =>
+    canonicalEnvelope({
+      eventId: deterministicEventId('odoo', change.source.table, id, change.source.lsn, change.op, eventType),
+      eventType,
+      aggregateId,
+      occurredAt: change.source.ts_ms,
+      sourceSystem: 'ODOO',
+      sourceTable: change.source.table,
+      sourcePrimaryKey: String(id),
+      sourcePosition: change.source.lsn,
+      sourceTransactionId:
+        change.source.txId === null || change.source.txId === undefined ? null : String(change.source.txId),
+    });
+  const deletion = (kind: 'customer' | 'contact'): OutgoingRecord[] => [
+    { topic: kind, key: aggregateId, value: canonicalEvent(kind, envelope(`${kind}.deleted`), null) },
+  ];
 
   if (change.op === 'd') {
     const hasFullImage = before !== null && 'is_company' in before;
-    const kinds: ('customer' | 'contact')[] = hasFullImage
-      ? ([partnerKind(before)].filter(Boolean) as never)
-      : ['customer', 'contact'];
+    const kindBefore = hasFullImage ? partnerKind(before) : null;
+    const kinds: ('customer' | 'contact')[] = hasFullImage ? (kindBefore ? [kindBefore] : []) : ['customer', 'contact'];
     return kinds.flatMap((kind) => [...deletion(kind), { topic: kind, key: aggregateId, value: null }]);
   }
 
@@ -113,13 +100,13 @@ export function mapResPartnerChange(change: DebeziumChange, countryCode: string 
     out.push({
       topic: 'customer',
       key: aggregateId,
-      value: { envelope: envelope('customer.upserted'), customer: toCustomer(change, after!, countryCode) },
+      value: canonicalEvent('customer', envelope('customer.upserted'), toCustomer(change, after!, countryCode)),
     });
   } else if (kindAfter === 'contact') {
     out.push({
       topic: 'contact',
       key: aggregateId,
-      value: { envelope: envelope('contact.upserted'), contact: toContact(change, after!) },
+      value: canonicalEvent('contact', envelope('contact.upserted'), toContact(change, after!)),
     });
   }
   return out;

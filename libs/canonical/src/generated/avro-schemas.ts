@@ -13,7 +13,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -39,7 +39,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -49,7 +49,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -65,13 +65,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -157,7 +163,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -183,7 +189,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -193,7 +199,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -209,13 +215,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -336,7 +348,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -362,7 +374,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -372,7 +384,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -388,13 +400,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -470,7 +488,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -496,7 +514,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -506,7 +524,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -522,13 +540,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -675,7 +699,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -701,7 +725,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -711,7 +735,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -727,13 +751,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -831,7 +861,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -857,7 +887,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -867,7 +897,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -883,13 +913,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -989,7 +1025,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -1015,7 +1051,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -1025,7 +1061,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -1041,13 +1077,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',
@@ -1311,7 +1353,7 @@ export const avroSchemas = {
           type: 'record',
           name: 'Envelope',
           namespace: 'hub.canonical',
-          doc: 'Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
           fields: [
             {
               name: 'eventId',
@@ -1337,7 +1379,7 @@ export const avroSchemas = {
                 type: 'long',
                 logicalType: 'timestamp-millis',
               },
-              doc: 'When the source system committed the change.',
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
             },
             {
               name: 'sourceSystem',
@@ -1347,7 +1389,7 @@ export const avroSchemas = {
                 symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from.',
+              doc: 'The system the change came from: the source that orders sourcePosition.',
             },
             {
               name: 'sourceTable',
@@ -1363,13 +1405,19 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: 'Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
               type: ['null', 'string'],
               default: null,
               doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
             },
             {
               name: 'schemaVersion',

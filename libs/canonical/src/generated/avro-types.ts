@@ -5,7 +5,7 @@
 export namespace HubCanonical {
   export type SourceSystem = 'ODOO' | 'SALESFORCE' | 'SUPPORT';
   /**
-   * Metadata every canonical event carries. Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId.
+   * Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.
    */
   export interface Envelope {
     /**
@@ -21,11 +21,11 @@ export namespace HubCanonical {
      */
     aggregateId: string;
     /**
-     * When the source system committed the change.
+     * When the source system committed the change (Salesforce: the change event header's commitTimestamp).
      */
     occurredAt: number;
     /**
-     * The system the change came from.
+     * The system the change came from: the source that orders sourcePosition.
      */
     sourceSystem: HubCanonical.SourceSystem;
     /**
@@ -39,7 +39,7 @@ export namespace HubCanonical {
      */
     sourcePrimaryKey: string;
     /**
-     * Monotonically increasing position of the change in its source (the PostgreSQL WAL LSN for Odoo). A consumer that has applied a higher position for the same aggregateId drops this event.
+     * Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.
      */
     sourcePosition: number;
     /**
@@ -48,6 +48,12 @@ export namespace HubCanonical {
      * Default: null
      */
     sourceTransactionId: null | string;
+    /**
+     * The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.
+     *
+     * Default: null
+     */
+    sourceEventId: null | string;
     /**
      * Version of the canonical contract that produced this event.
      */

@@ -1,0 +1,46 @@
+import {
+  assertMayProduce,
+  CANONICAL_TOPICS,
+  CanonicalTopicKey,
+  mayProduce,
+  topicsProducedBy,
+  TopicProducerError,
+} from './topics';
+
+describe('topic producers', () => {
+  it('lets odoo-cdc produce every canonical topic, and ingress only customers and contacts', () => {
+    expect(topicsProducedBy('odoo-cdc')).toEqual(Object.keys(CANONICAL_TOPICS));
+    expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact']);
+    expect(topicsProducedBy('projector-salesforce')).toEqual([]);
+  });
+
+  it('names every producer of every topic: no topic without one, no blank name', () => {
+    for (const key of Object.keys(CANONICAL_TOPICS) as CanonicalTopicKey[]) {
+      const producers = CANONICAL_TOPICS[key].producers;
+      expect(producers.length).toBeGreaterThan(0);
+      for (const app of producers) {
+        expect(app).toMatch(/^[a-z][a-z0-9-]*$/);
+        expect(mayProduce(app, key)).toBe(true);
+      }
+    }
+  });
+
+  it('refuses, in one error, every topic an app may not produce, naming the app and who may', () => {
+    const attempt = () => assertMayProduce('ingress', ['customer', 'invoice', 'sales-order', 'invoice']);
+    expect(attempt).toThrow(TopicProducerError);
+    expect(attempt).toThrow(
+      'ingress may not produce to invoice, sales-order: the topic table (libs/canonical/src/topics.ts) lists ' +
+        'invoice: odoo-cdc; sales-order: odoo-cdc',
+    );
+    try {
+      attempt();
+    } catch (error) {
+      expect(error).toMatchObject({ app: 'ingress', topics: ['invoice', 'sales-order'] });
+    }
+  });
+
+  it('accepts an app producing only its own topics, and an empty list', () => {
+    expect(() => assertMayProduce('ingress', ['customer', 'contact'])).not.toThrow();
+    expect(() => assertMayProduce('anyone', [])).not.toThrow();
+  });
+});
