@@ -16,7 +16,7 @@ import {
   payInvoice,
   validateDelivery,
 } from '../test/integration/support/odoo-commerce';
-import { SandboxClient } from '../test/integration/support/salesforce-sandbox';
+import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from './lib/app-process';
 
 const ROOT = join(__dirname, '..');

@@ -2,10 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
-import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
-import { ACCOUNT, CONTACT } from '../sandboxes/salesforce/sobject.catalogue';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
+import { ACCOUNT, CONTACT } from '../../sandboxes/salesforce/sobject.catalogue';
 import { insertPartner, odooDb } from './support/odoo';
-import { SandboxClient } from './support/salesforce-sandbox';
+import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId, stack } from './support/stack';
 

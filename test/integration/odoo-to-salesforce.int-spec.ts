@@ -1,10 +1,10 @@
 import type { Client } from 'pg';
-import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import { CollectedSpan, startOtlpCollector } from './support/otlp-collector';
-import { SandboxClient } from './support/salesforce-sandbox';
+import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, runId } from './support/stack';
 

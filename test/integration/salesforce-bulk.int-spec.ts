@@ -1,11 +1,11 @@
 import { CanonicalCodec, ProductEvent } from '@hub/canonical';
 import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/app-process';
-import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createIsolatedOdoo, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka } from './support/kafka';
 import { confirmOrder, insertOrder, insertProduct } from './support/odoo-commerce';
-import { SandboxClient } from './support/salesforce-sandbox';
+import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { createHubDatabase, runId, stack } from './support/stack';
 
 const PARTNERS = Number(process.env.HUB_SF_SNAPSHOT_PARTNERS ?? 10_000);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/app-process';
-import { startSalesforceSandbox, SalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import {
@@ -17,7 +17,7 @@ import {
   transaction,
   validateDelivery,
 } from './support/odoo-commerce';
-import { SandboxClient } from './support/salesforce-sandbox';
+import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId } from './support/stack';
 

@@ -3,7 +3,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 
 const MAIN = join(__dirname, 'main.ts');
-const ROOT = join(__dirname, '..', '..', '..');
+const ROOT = join(__dirname, '..', '..');
 
 function start(env: Record<string, string>): ChildProcessWithoutNullStreams {
   return spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', MAIN], {

@@ -1,0 +1,128 @@
+/**
+ * A client of a running sandbox for the demo and the integration tests: its admin API (`/__admin`), and SOQL through
+ * the same REST API the hub uses. Plain `fetch`, no jsforce, so what it reports is what went over the wire.
+ */
+
+/** The sandbox answered with an HTTP error status (a request that got no answer fails with fetch's `TypeError`). */
+export class SandboxRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'SandboxRequestError';
+  }
+}
+
+export interface SandboxClientOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** Abandons a request that has not answered after this long (fetch then throws a `TimeoutError`); default: none. */
+  timeoutMs?: number;
+}
+
+export class SandboxClient {
+  private token?: string;
+  private readonly clientId: string;
+  private readonly clientSecret: string;
+  private readonly timeoutMs?: number;
+
+  constructor(
+    readonly url: string,
+    options: SandboxClientOptions = {},
+  ) {
+    this.clientId = options.clientId ?? 'hub-client';
+    this.clientSecret = options.clientSecret ?? 'hub-secret';
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  async reset(): Promise<void> {
+    await this.admin('POST', '/__admin/reset');
+    this.token = undefined;
+  }
+
+  async setFaults(faults: Record<string, unknown>): Promise<void> {
+    await this.admin('POST', '/__admin/faults', faults);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.admin('DELETE', '/__admin/faults');
+  }
+
+  async stats(): Promise<{ apiCalls: number; [k: string]: unknown }> {
+    return (await this.admin('GET', '/__admin/stats')) as { apiCalls: number };
+  }
+
+  async setLimits(limits: { max?: number; used?: number }): Promise<void> {
+    await this.admin('POST', '/__admin/limits', limits);
+  }
+
+  /** Every row of an object, deleted ones included, without counting an API call (unlike {@link query}). */
+  async records<T = Record<string, unknown>>(sobject: string): Promise<T[]> {
+    const body = (await this.admin('GET', `/__admin/records/${sobject}`)) as T[] | { records: T[] };
+    return Array.isArray(body) ? body : body.records;
+  }
+
+  /**
+   * Runs a SOQL query; each page counts as an API call. Returns the first page only (up to 2,000 rows), unless
+   * `allPages` is set: then it follows `nextRecordsUrl` to the end (which also frees the sandbox's cursor).
+   * Throws {@link SandboxRequestError} on an HTTP error; a 401 fetches a new token once and retries.
+   */
+  async query<T = Record<string, unknown>>(soql: string, options: { allPages?: boolean } = {}): Promise<T[]> {
+    let page = await this.authorized<{ records: T[]; done: boolean; nextRecordsUrl?: string }>(
+      `/services/data/v62.0/query?q=${encodeURIComponent(soql)}`,
+    );
+    const records = page.records;
+    while (options.allPages && !page.done && page.nextRecordsUrl) {
+      page = await this.authorized(page.nextRecordsUrl);
+      records.push(...page.records);
+    }
+    return records;
+  }
+
+  private async authorized<T>(path: string, retried = false): Promise<T> {
+    const res = await fetch(`${this.url}${path}`, {
+      headers: { Authorization: `Bearer ${await this.accessToken()}` },
+      signal: this.signal(),
+    });
+    if (res.status === 401 && !retried) {
+      this.token = undefined;
+      return this.authorized(path, true);
+    }
+    if (!res.ok) throw new SandboxRequestError(res.status, `query failed: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  }
+
+  private async accessToken(): Promise<string> {
+    if (this.token) return this.token;
+    const res = await fetch(`${this.url}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: this.clientId,
+        client_secret: this.clientSecret,
+      }),
+      signal: this.signal(),
+    });
+    if (!res.ok) throw new SandboxRequestError(res.status, `token request failed: ${res.status} ${await res.text()}`);
+    this.token = ((await res.json()) as { access_token: string }).access_token;
+    return this.token;
+  }
+
+  private async admin(method: string, path: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers: body ? { 'content-type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined,
+      signal: this.signal(),
+    });
+    if (!res.ok) throw new SandboxRequestError(res.status, `${method} ${path}: ${res.status} ${await res.text()}`);
+    const text = await res.text();
+    return text ? JSON.parse(text) : undefined;
+  }
+
+  private signal(): AbortSignal | undefined {
+    return this.timeoutMs === undefined ? undefined : AbortSignal.timeout(this.timeoutMs);
+  }
+}
