@@ -3,10 +3,14 @@
  * arriving in the Salesforce sandbox, with progress a person can follow. Run through `scripts/demo`.
  *   scripts/demo          run the scripted demo, then keep watching until Ctrl-C
  *   scripts/demo --once   run the scripted demo and stop the services
+ * Whichever way it ends (the end of `--once`, an error, SIGINT, SIGTERM, SIGHUP), it stops the services it started
+ * and waits for them; the stack keeps running (`scripts/stack down` stops it).
  */
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { SandboxClient, SandboxRequestError } from '../sandboxes/salesforce/sandbox.client';
+import { killStartedAppsNow, startApps, stopStartedApps } from './lib/app-process';
 import {
   confirmOrder,
   insertDelivery,
@@ -15,9 +19,7 @@ import {
   insertProduct,
   payInvoice,
   validateDelivery,
-} from '../test/integration/support/odoo-commerce';
-import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
-import { RunningApp, startApps } from './lib/app-process';
+} from './lib/odoo-commerce';
 
 const ROOT = join(__dirname, '..');
 const once = process.argv.includes('--once');
@@ -26,6 +28,14 @@ const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
 const say = (msg: string) => console.log(`${elapsed()}  ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Salesforce requests that get no answer are retried after these delays (ms), the last one repeating. */
+const RETRY_DELAYS_MS = [2_000, 4_000, 8_000, 10_000];
+/** Up to this many changes of one object in one poll are printed one by one; more are summarised in one line. */
+const INDIVIDUAL_LINES = 5;
+const WATCHED_OBJECTS = ['Account', 'Contact'] as const;
+/** How long a service has to exit after SIGTERM before it is killed. */
+const STOP_GRACE_MS = 15_000;
+
 interface Status {
   postgres: { odoo: string; hub: string };
   kafka: { brokers: string };
@@ -33,59 +43,172 @@ interface Status {
   salesforceSandbox: { url: string };
 }
 
+// ---- ending: whatever the cause, the services this run started are stopped and waited for --------------------------
+
+/** Commands running now (stack up, migrations, build), each the leader of its own process group. */
+const commands = new Set<ChildProcess>();
+let ending: Promise<never> | undefined;
+let watching = false;
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Stops the commands and services this run started, waits for them, then exits with `code`. Runs once. */
+function end(code: number, closing?: string): Promise<never> {
+  ending ??= (async () => {
+    for (const c of commands) signalGroup(c, 'SIGTERM');
+    const stopped = await stopStartedApps(STOP_GRACE_MS);
+    if (stopped.length > 0) say(`stopped ${stopped.map((s) => s.name).join(', ')}`);
+    for (const { name } of stopped.filter((s) => s.killed))
+      say(`  ${name} had not exited ${STOP_GRACE_MS / 1000} s after SIGTERM: killed (SIGKILL)`);
+    if (closing) say(closing);
+    process.exit(code);
+  })();
+  return ending;
+}
+
+for (const [signal, number] of [
+  ['SIGINT', 2],
+  ['SIGTERM', 15],
+  ['SIGHUP', 1],
+] as const) {
+  process.on(signal, () => {
+    if (ending) {
+      // A second signal while stopping: no more waiting.
+      killStartedAppsNow();
+      for (const c of commands) signalGroup(c, 'SIGKILL');
+      process.exit(128 + number);
+    }
+    console.log('');
+    say(`${signal}: stopping the services (the stack keeps running: scripts/stack down stops it)`);
+    // Ctrl-C is how a watching demo is meant to end.
+    void end(signal === 'SIGINT' && watching ? 0 : 128 + number);
+  });
+}
+process.on('uncaughtException', (error) => fail(error));
+process.on('unhandledRejection', (error) => fail(error));
+// After a hang-up the terminal is gone: a failed write must not end the process before its services are stopped.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+// Last resort if the process exits any other way: nothing it started outlives it.
+process.on('exit', () => {
+  killStartedAppsNow();
+  for (const c of commands) signalGroup(c, 'SIGKILL');
+});
+
+function fail(error: unknown): void {
+  // While stopping, a service start cut short is expected, not a failure.
+  if (ending) return;
+  console.error(`\ndemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  void end(1);
+}
+
+/** Runs a command in its own process group (so stopping it stops what it started); resolves with its stdout if captured. */
+function run(command: string, args: string[], options: { capture?: boolean } = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      stdio: ['ignore', options.capture ? 'pipe' : 'inherit', 'inherit'],
+      detached: true,
+    });
+    commands.add(child);
+    let out = '';
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('error', (e) => {
+      commands.delete(child);
+      reject(e);
+    });
+    child.once('exit', (code, signal) => {
+      commands.delete(child);
+      if (code === 0) resolve(out);
+      else reject(new Error(`${command} ${args.join(' ')} ended with ${signal ?? `exit code ${code}`}`));
+    });
+  });
+}
+
+// ---- asking Salesforce: a request that gets no answer is retried, not fatal ---------------------------------------
+
+/** Why a request got no usable answer and is worth retrying, or undefined for an answer that retrying cannot change. */
+function unanswered(error: unknown): string | undefined {
+  if (error instanceof SandboxRequestError) {
+    return error.status >= 500 || error.status === 429 ? `HTTP ${error.status}` : undefined;
+  }
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return 'timed out';
+  if (error instanceof TypeError && error.message === 'fetch failed') {
+    const code = (error.cause as { code?: string } | undefined)?.code;
+    return code ? `fetch failed: ${code}` : 'fetch failed';
+  }
+  return undefined;
+}
+
+/** `ask`, retried with a short backoff while Salesforce does not answer, until `deadline` (epoch ms) if one is given. */
+async function fromSalesforce<T>(ask: () => Promise<T>, deadline = Number.POSITIVE_INFINITY): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const answer = await ask();
+      if (attempt > 0) say('Salesforce sandbox answers again');
+      return answer;
+    } catch (error) {
+      const reason = unanswered(error);
+      if (reason === undefined) throw error;
+      const delay = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length - 1)]!;
+      if (Date.now() + delay > deadline) throw new Error(`the Salesforce sandbox did not answer (${reason})`);
+      say(`Salesforce sandbox did not answer (${reason}); retrying in ${delay / 1000} s`);
+      await sleep(delay);
+    }
+  }
+}
+
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    const v = await probe();
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fromSalesforce(probe, deadline);
     if (v !== undefined) return v;
     await sleep(300);
   }
   throw new Error(`${what} did not happen within ${timeoutMs / 1000} s: see the logs in .stack/logs/demo/`);
 }
 
+// ---- the demo ----------------------------------------------------------------------------------------------------
+
 async function main() {
   console.log('Odoo ⇄ Salesforce integration hub: demo\n');
   say('starting the local stack (PostgreSQL, Kafka, Apicurio Registry, Kafka Connect + Debezium, Salesforce sandbox)');
-  execFileSync(join(ROOT, 'scripts/stack'), ['up'], { stdio: 'inherit' });
-  const status = JSON.parse(
-    execFileSync(join(ROOT, 'scripts/stack'), ['status', '--json'], { encoding: 'utf8' }),
-  ) as Status;
-  execFileSync('node', [join(ROOT, 'scripts/migrate-hub.mjs')], { stdio: 'inherit' });
+  await run(join(ROOT, 'scripts/stack'), ['up']);
+  const status = JSON.parse(await run(join(ROOT, 'scripts/stack'), ['status', '--json'], { capture: true })) as Status;
+  await run('node', [join(ROOT, 'scripts/migrate-hub.mjs')]);
   say('building the four services');
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  await run('npm', ['run', '--silent', 'build']);
 
   const common = { KAFKA_BROKERS: status.kafka.brokers, SCHEMA_REGISTRY_URL: status.registry.url };
   const logDir = join(ROOT, '.stack/logs/demo');
-  const apps: RunningApp[] = [];
-  const stopAll = async () => {
-    await Promise.all(apps.map((a) => a.stop()));
-  };
-  process.once('SIGINT', () => {
-    console.log('');
-    say('stopping the services (the stack keeps running: scripts/stack down stops it)');
-    void stopAll().then(() => process.exit(0));
-  });
   const sf0 = {
     SF_LOGIN_URL: status.salesforceSandbox.url,
     SF_CLIENT_ID: 'hub-client',
     SF_CLIENT_SECRET: 'hub-secret',
   };
-  const started = await startApps([
-    { name: 'odoo-cdc', env: { ...common, HUB_DATABASE_URL: status.postgres.hub }, port: 3101, logDir },
+  // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
+  const own = { logDir, processGroup: true };
+  const apps = await startApps([
+    { name: 'odoo-cdc', env: { ...common, HUB_DATABASE_URL: status.postgres.hub }, port: 3101, ...own },
     {
       name: 'projector-salesforce',
       env: { ...common, ...sf0, HUB_DATABASE_URL: status.postgres.hub },
       port: 3102,
-      logDir,
+      ...own,
     },
-    { name: 'ingress', env: common, port: 3100, logDir },
-    { name: 'projector-support', env: common, port: 3103, logDir },
+    { name: 'ingress', env: common, port: 3100, ...own },
+    { name: 'projector-support', env: common, port: 3103, ...own },
   ]);
-  apps.push(...started);
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
 
-  const sf = new SandboxClient(status.salesforceSandbox.url);
+  const sf = new SandboxClient(status.salesforceSandbox.url, { timeoutMs: 10_000 });
   const db = new Client({ connectionString: status.postgres.odoo });
   await db.connect();
   const tag = new Date().toISOString().slice(11, 19);
@@ -162,8 +285,7 @@ async function main() {
   await db.end();
 
   if (once) {
-    await stopAll();
-    say('demo done; services stopped. The stack is still up: scripts/stack down stops it.');
+    await end(0, 'demo done; services stopped. The stack is still up: scripts/stack down stops it.');
     return;
   }
   console.log('');
@@ -171,35 +293,15 @@ async function main() {
   console.log(
     `         psql '${status.postgres.odoo}' -c "INSERT INTO res_partner (name, is_company, type) VALUES ('My Company', true, 'contact')"`,
   );
-  say('new and changed Salesforce Accounts appear below. Ctrl-C stops the services.');
-  const seen = new Map<string, string>();
-  for (const a of await sf.query<{ Odoo_Id__c: string; LastModifiedDate: string }>(
-    'SELECT Odoo_Id__c, LastModifiedDate FROM Account',
-  )) {
-    seen.set(a.Odoo_Id__c, a.LastModifiedDate);
-  }
-  for (;;) {
-    await sleep(1_000);
-    for (const a of await sf.query<{
-      Odoo_Id__c: string;
-      Name: string;
-      LastModifiedDate: string;
-      Odoo_Deleted__c: boolean;
-    }>('SELECT Odoo_Id__c, Name, LastModifiedDate, Odoo_Deleted__c FROM Account')) {
-      if (seen.get(a.Odoo_Id__c) !== a.LastModifiedDate) {
-        say(
-          `  ${seen.has(a.Odoo_Id__c) ? 'updated' : 'new    '} Account "${a.Name}" (${a.Odoo_Id__c})${a.Odoo_Deleted__c ? ' [deleted in Odoo]' : ''}`,
-        );
-        seen.set(a.Odoo_Id__c, a.LastModifiedDate);
-      }
-    }
-  }
+  say(`new and changed Salesforce ${WATCHED_OBJECTS.join('s and ')}s appear below. Ctrl-C stops the services.`);
+  watching = true;
+  await watch(sf);
 }
 
-main().catch((error: Error) => {
-  console.error(`\ndemo failed: ${error.message}`);
-  process.exit(1);
-});
+main().then(
+  () => end(0),
+  (error: unknown) => fail(error),
+);
 
 /** An order's life in Odoo (products, quotation, confirmation, delivery, invoice, payment), each step shown in Salesforce. */
 async function orderToCash(db: Client, sf: SandboxClient, customer: number): Promise<void> {
@@ -228,7 +330,7 @@ async function orderToCash(db: Client, sf: SandboxClient, customer: number): Pro
     );
     return o;
   });
-  const items = await sf.query(`SELECT Id FROM OrderItem WHERE OrderId = '${sfOrder.Id}'`);
+  const items = await fromSalesforce(() => sf.query(`SELECT Id FROM OrderItem WHERE OrderId = '${sfOrder.Id}'`));
   say(`  ✔ Order ${sfOrder.Status}, total ${sfOrder.Odoo_Amount_Total__c}, ${items.length} OrderItems`);
   const picking = await insertDelivery(db, `WH/OUT/${tag}`, customer, { id: order, name }, [
     { product: desk, quantity: 2 },
@@ -253,4 +355,87 @@ async function orderToCash(db: Client, sf: SandboxClient, customer: number): Pro
     return i;
   });
   say(`  ✔ Odoo_Invoice__c ${paid.Name} ${paid.Payment_State__c}, residual ${paid.Amount_Residual__c}`);
+}
+
+interface Watched {
+  Id: string;
+  Odoo_Id__c: string | null;
+  Name: string;
+  CreatedDate: string;
+  LastModifiedDate: string;
+  Odoo_Deleted__c: boolean;
+}
+
+/**
+ * Prints what changes in Salesforce, once a second, until the process ends: each record when a few change, one line
+ * per object and kind when many do (an initial snapshot, a bulk import). Polls by LastModifiedDate, so each poll reads
+ * only what changed since the last one.
+ */
+async function watch(sf: SandboxClient): Promise<never> {
+  const states = new Map<string, { watermark?: string; atWatermark: Set<string>; since?: number }>();
+  const reported = new Set<string>();
+  for (const object of WATCHED_OBJECTS) {
+    const [latest] = await fromSalesforce(() =>
+      sf.query<{ LastModifiedDate: string }>(
+        `SELECT LastModifiedDate FROM ${object} ORDER BY LastModifiedDate DESC LIMIT 1`,
+      ),
+    );
+    const watermark = latest?.LastModifiedDate;
+    // Records at the watermark are already there: only what changes after it is news.
+    const atWatermark = new Set<string>();
+    if (watermark) {
+      for (const r of await fromSalesforce(() =>
+        sf.query<{ Id: string }>(`SELECT Id FROM ${object} WHERE LastModifiedDate = ${watermark}`, { allPages: true }),
+      ))
+        atWatermark.add(r.Id);
+    }
+    states.set(object, { watermark, atWatermark, since: watermark ? Date.parse(watermark) : undefined });
+  }
+  let previousPoll = Date.now();
+  for (;;) {
+    await sleep(1_000);
+    const window = Date.now() - previousPoll;
+    previousPoll = Date.now();
+    for (const object of WATCHED_OBJECTS) {
+      const state = states.get(object)!;
+      const rows = await fromSalesforce(() =>
+        sf.query<Watched>(
+          `SELECT Id, Odoo_Id__c, Name, CreatedDate, LastModifiedDate, Odoo_Deleted__c FROM ${object}` +
+            `${state.watermark ? ` WHERE LastModifiedDate >= ${state.watermark}` : ''} ORDER BY LastModifiedDate`,
+          { allPages: true },
+        ),
+      );
+      const changes: { row: Watched; isNew: boolean }[] = [];
+      for (const row of rows) {
+        if (row.LastModifiedDate === state.watermark && state.atWatermark.has(row.Id)) continue;
+        if (row.LastModifiedDate !== state.watermark) {
+          state.watermark = row.LastModifiedDate;
+          state.atWatermark = new Set();
+        }
+        state.atWatermark.add(row.Id);
+        // New: created after the watch began and not shown before.
+        const isNew = !reported.has(row.Id) && (state.since === undefined || Date.parse(row.CreatedDate) > state.since);
+        reported.add(row.Id);
+        changes.push({ row, isNew });
+      }
+      report(object, changes, window);
+    }
+  }
+}
+
+function report(object: string, changes: { row: Watched; isNew: boolean }[], windowMs: number): void {
+  if (changes.length <= INDIVIDUAL_LINES) {
+    for (const { row, isNew } of changes) {
+      say(
+        `  ${isNew ? 'new    ' : 'updated'} ${object} "${row.Name}" (${row.Odoo_Id__c ?? row.Id})${row.Odoo_Deleted__c ? ' [deleted in Odoo]' : ''}`,
+      );
+    }
+    return;
+  }
+  const during = windowMs < 1_500 ? 'in the last second' : `in the last ${Math.round(windowMs / 1000)} s`;
+  const created = changes.filter((c) => c.isNew).length;
+  const updated = changes.length - created;
+  const count = (n: number) => n.toLocaleString('en-US');
+  if (created > 0) say(`  ${count(created)} new ${object}${created === 1 ? '' : 's'} ${during}`);
+  if (updated > 0) say(`  ${count(updated)} updated ${object}${updated === 1 ? '' : 's'} ${during}`);
 }

@@ -12,8 +12,9 @@ export interface RunningApp {
   url: string;
   logFile: string;
   process: ChildProcess;
-  /** SIGTERM, then wait for a clean exit; resolves with the exit code. */
+  /** SIGTERM, then wait for a clean exit; resolves with the exit code (null when a signal ended it). */
   stop(): Promise<number | null>;
+  /** SIGKILL, and wait until it is gone. */
   kill(): Promise<void>;
   ready(): Promise<ReadyBody>;
 }
@@ -36,16 +37,29 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface StartOptions {
+  port?: number;
+  readyTimeoutMs?: number;
+  logDir?: string;
+  /**
+   * Runs the app in its own process group, signalled as a whole. A terminal's Ctrl-C or hang-up then reaches only
+   * this process, which stops the app in order ({@link stopStartedApps}); without it the app shares this process's
+   * group and dies with a Ctrl-C to it (what a test run wants when it is interrupted).
+   */
+  processGroup?: boolean;
+}
+
+/** Apps started by this process that have not exited yet, with how to signal each (its group, or itself). */
+const live = new Map<RunningApp, (signal: NodeJS.Signals) => void>();
+
 /**
  * Starts several apps together; if one fails to become ready, the others are stopped too, so no process is left
  * running without an owner.
  */
 export async function startApps(
-  specs: { name: AppName; env: Record<string, string>; port?: number; logDir?: string }[],
+  specs: ({ name: AppName; env: Record<string, string> } & StartOptions)[],
 ): Promise<RunningApp[]> {
-  const results = await Promise.allSettled(
-    specs.map((s) => startApp(s.name, s.env, { port: s.port, logDir: s.logDir })),
-  );
+  const results = await Promise.allSettled(specs.map(({ name, env, ...options }) => startApp(name, env, options)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
     await Promise.all(results.map((r) => (r.status === 'fulfilled' ? r.value.kill() : undefined)));
@@ -58,7 +72,7 @@ export async function startApps(
 export async function startApp(
   name: AppName,
   env: Record<string, string>,
-  options: { port?: number; readyTimeoutMs?: number; logDir?: string } = {},
+  options: StartOptions = {},
 ): Promise<RunningApp> {
   const port = options.port ?? (await freePort());
   const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
@@ -70,10 +84,23 @@ export async function startApp(
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.processGroup === true,
   });
   child.stdout!.pipe(log);
   child.stderr!.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const signal = (sig: NodeJS.Signals) => {
+    if (options.processGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, sig);
+        return;
+      } catch {
+        // the group is gone already; signal the process itself below
+      }
+    }
+    child.kill(sig);
+  };
   const url = `http://127.0.0.1:${port}`;
   const app: RunningApp = {
     name,
@@ -82,13 +109,13 @@ export async function startApp(
     logFile,
     process: child,
     async stop() {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill('SIGTERM');
+      if (gone()) return child.exitCode;
+      signal('SIGTERM');
       return exited;
     },
     async kill() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGKILL');
+      if (gone()) return;
+      signal('SIGKILL');
       await exited;
     },
     async ready() {
@@ -96,10 +123,12 @@ export async function startApp(
       return (await res.json()) as ReadyBody;
     },
   };
+  live.set(app, signal);
+  void exited.then(() => live.delete(app));
   const deadline = Date.now() + readyTimeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`${name} exited with ${child.exitCode} before it was ready; see ${logFile}`);
+    if (gone())
+      throw new Error(`${name} exited with ${child.exitCode ?? child.signalCode} before it was ready; see ${logFile}`);
     try {
       const res = await fetch(`${url}/health/ready`, { signal: AbortSignal.timeout(1_000) });
       if (res.ok) return app;
@@ -110,6 +139,31 @@ export async function startApp(
   }
   await app.kill();
   throw new Error(`${name} was not ready within ${readyTimeoutMs} ms; see ${logFile}`);
+}
+
+/**
+ * Stops every app this process started and that still runs, ready or not: SIGTERM, then SIGKILL for any still alive
+ * after `graceMs`. Resolves when all have exited, naming each and whether it had to be killed.
+ */
+export async function stopStartedApps(graceMs = 15_000): Promise<{ name: AppName; killed: boolean }[]> {
+  return Promise.all(
+    [...live.keys()].map(async (app) => {
+      let timer: NodeJS.Timeout | undefined;
+      const overdue = new Promise<'overdue'>((resolve) => (timer = setTimeout(() => resolve('overdue'), graceMs)));
+      const outcome = await Promise.race([app.stop(), overdue]);
+      clearTimeout(timer);
+      if (outcome === 'overdue') await app.kill();
+      return { name: app.name, killed: outcome === 'overdue' };
+    }),
+  );
+}
+
+/**
+ * Last resort for a process that is exiting now and cannot wait: SIGKILL to every app it started that still runs.
+ * Call it from a `process.on('exit')` handler.
+ */
+export function killStartedAppsNow(): void {
+  for (const signal of live.values()) signal('SIGKILL');
 }
 
 /** Polls `probe` until it returns a value other than undefined, or fails with the last state after `timeoutMs`. */
