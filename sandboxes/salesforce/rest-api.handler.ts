@@ -139,6 +139,9 @@ export class RestApi {
         '/sobjects/{sobject}/{field}/{value}',
       );
     }
+    if (head === 'composite' && a === 'sobjects' && b === undefined) {
+      return on({ DELETE: write(() => this.destroyCollection(ctx)) }, '/composite/sobjects');
+    }
     if (head === 'composite' && a === 'sobjects' && b !== undefined && c !== undefined && d === undefined) {
       return on({ PATCH: write(() => this.upsertCollection(ctx, b, c)) }, '/composite/sobjects/{sobject}/{field}');
     }
@@ -298,6 +301,48 @@ export class RestApi {
     const object = this.object(name);
     const existing = this.byId(object, raw);
     return this.softDelete(object, existing);
+  }
+
+  /**
+   * `DELETE /composite/sobjects?ids=…&allOrNone=…`: up to 200 records of any objects, one result per id in order.
+   * With allOrNone=false each record is deleted on its own; with true, the first failure rolls every delete back.
+   */
+  private destroyCollection(ctx: RestContext): SandboxResponse {
+    const ids = (ctx.query.get('ids') ?? '').split(',').filter((id) => id !== '');
+    if (ids.length === 0) throw ApiFailure.of(400, 'MALFORMED_QUERY', 'ids is required', ['ids']);
+    if (ids.length > COLLECTION_LIMIT) throw ApiErrors.exceededIdLimit(COLLECTION_LIMIT);
+    const allOrNone = ctx.query.get('allOrNone') === 'true';
+    const shared = allOrNone ? this.store.begin() : undefined;
+    const results = ids.map((raw) => {
+      const id = toCaseSafeId(raw);
+      const record = id ? this.store.get(id) : undefined;
+      if (!record || record.values['IsDeleted'] === true) {
+        const error = record ? SaveErrors.entityIsDeleted() : SaveErrors.invalidCrossReference('id');
+        return { id: raw, success: false, errors: [error] };
+      }
+      const object = this.object(record.type);
+      const lockError = this.lockCheck(object)(record.values['Id'] as string);
+      if (lockError) return { id: raw, success: false, errors: [lockError] };
+      const tx = shared ?? this.store.begin();
+      const outcome = this.dml.delete(tx, record);
+      if (!outcome.ok) {
+        if (!shared) tx.rollback();
+        return { id: raw, success: false, errors: outcome.errors };
+      }
+      if (!shared) tx.commit();
+      return { id: record.values['Id'] as string, success: true, errors: [] };
+    });
+    if (shared) {
+      if (results.some((r) => !r.success)) {
+        shared.rollback();
+        return jsonResponse(
+          200,
+          results.map((r) => ({ id: r.id, success: false, errors: r.success ? [SaveErrors.rolledBack()] : r.errors })),
+        );
+      }
+      shared.commit();
+    }
+    return jsonResponse(200, results);
   }
 
   private softDelete(object: SObjectDef, existing: StoredRecord): SandboxResponse {

@@ -396,6 +396,46 @@ describe('Salesforce sandbox', () => {
     });
   });
 
+  describe('sObject Collections delete', () => {
+    it('deletes by ids in one call with a result per id, in order; a missing id fails alone', async () => {
+      const conn = await connect(sandbox);
+      const created = await conn.sobject('Account').upsert(
+        [
+          { Odoo_Id__c: 'x-1', Name: 'One' },
+          { Odoo_Id__c: 'x-2', Name: 'Two' },
+        ],
+        'Odoo_Id__c',
+      );
+      const ids = created.map((r) => r.id as string);
+      const results = await conn
+        .sobject('Account')
+        .destroy([ids[0], '001000000000000AAA', ids[1]], { allOrNone: false });
+      expect(results).toEqual([
+        { id: ids[0], success: true, errors: [] },
+        {
+          id: '001000000000000AAA',
+          success: false,
+          errors: [expect.objectContaining({ statusCode: 'INVALID_CROSS_REFERENCE_KEY' })],
+        },
+        { id: ids[1], success: true, errors: [] },
+      ]);
+      // Deleted rows go to the recycle bin, as in Salesforce: flagged IsDeleted, left out of queries.
+      expect((await dump(sandbox, 'Account')).map((r) => r['IsDeleted'])).toEqual([true, true]);
+      expect(await conn.query('SELECT Id FROM Account')).toMatchObject({ totalSize: 0 });
+      expect((await admin(sandbox, 'GET', '/stats')).body).toMatchObject({
+        callsByRoute: { 'DELETE /composite/sobjects': 1 },
+      });
+    });
+
+    it('with allOrNone, deletes nothing when one id fails', async () => {
+      const conn = await connect(sandbox);
+      const { id } = await conn.sobject('Account').upsert({ Odoo_Id__c: 'y-1', Name: 'Kept' }, 'Odoo_Id__c');
+      const results = await conn.sobject('Account').destroy([id as string, '001000000000000AAA'], { allOrNone: true });
+      expect(results.every((r) => !r.success)).toBe(true);
+      expect((await dump(sandbox, 'Account')).map((r) => [r['Name'], r['IsDeleted']])).toEqual([['Kept', false]]);
+    });
+  });
+
   describe('sObject Collections upsert', () => {
     it('answers per-record results in order; a failing record does not stop the others', async () => {
       const conn = await connect(sandbox);

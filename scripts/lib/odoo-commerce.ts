@@ -156,3 +156,16 @@ export async function insertStock(db: Client, product: number, quantity: string,
     [product, quantity, reserved],
   );
 }
+
+/** Deletes the order's line at `sequence`, and updates the order's stored totals, in one transaction as Odoo does. */
+export function deleteOrderLine(db: Client, orderId: number, sequence: number): Promise<void> {
+  return transaction(db, async () => {
+    await db.query('DELETE FROM sale_order_line WHERE order_id = $1 AND sequence = $2', [orderId, sequence]);
+    await db.query(
+      `UPDATE sale_order SET amount_untaxed = t.total, amount_total = t.total, write_date = now() at time zone 'utc'
+         FROM (SELECT COALESCE(sum(price_subtotal), 0) AS total FROM sale_order_line WHERE order_id = $1) t
+        WHERE id = $1`,
+      [orderId],
+    );
+  });
+}

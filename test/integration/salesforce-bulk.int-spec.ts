@@ -4,7 +4,7 @@ import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/sales
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createIsolatedOdoo, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka } from './support/kafka';
-import { confirmOrder, insertOrder, insertProduct } from './support/odoo-commerce';
+import { confirmOrder, insertOrder, insertProduct } from '../../scripts/lib/odoo-commerce';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { createHubDatabase, runId, stack } from './support/stack';
 
@@ -173,7 +173,7 @@ describe('Salesforce projector under bulk loads', () => {
 
       // A price-list import: BULK_PRODUCTS product events at once on the product topic (the master-data lane).
       const codec = CanonicalCodec.connect(stack().registry.url, prefix);
-      await codec.registerProducerSchemas(['product']);
+      await codec.registerProducerSchemas('odoo-cdc', ['product']);
       const producer = kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       const now = Date.now();
@@ -193,6 +193,7 @@ describe('Salesforce projector under bulk loads', () => {
                 sourcePrimaryKey: String(n),
                 sourcePosition: n,
                 sourceTransactionId: null,
+                sourceEventId: null,
                 schemaVersion: 1,
               },
               product: {

@@ -16,7 +16,7 @@ import {
   payInvoice,
   transaction,
   validateDelivery,
-} from './support/odoo-commerce';
+} from '../../scripts/lib/odoo-commerce';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId } from './support/stack';

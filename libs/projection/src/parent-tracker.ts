@@ -12,10 +12,10 @@ interface Dependent {
  * by the hub. A child sent before its parent fails and costs a second call; in an initial snapshot, where Debezium
  * reads rows in physical order, that would be most contacts.
  *
- * A waiting write read from its topic is deferred (its event is parked by the runner, so only its key waits and its
- * partition goes on); read back from the park it is held in place, until the parent is written or `parentWaitMs`
- * has passed since it was parked, and is then sent anyway (a parent the hub never writes, one created in the target
- * directly, costs each child one wait).
+ * A waiting write is deferred: read from its topic, its event is parked by the runner, so only its key waits and its
+ * partition goes on; read back from the park, the park lane tries it again shortly, while the records behind it of
+ * other keys go on. Once `parentWaitMs` has passed since it was parked it is sent anyway (a parent the hub never
+ * writes, one created in the target directly, costs each child one wait).
  */
 export class ParentTracker {
   /** Records the hub has written (`<object>\0<key>`), so a parent is looked up in the database once. */
@@ -29,21 +29,19 @@ export class ParentTracker {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** By index in `writes`: those that must wait, and how (deferred, or held in place). */
-  async waiting(writes: readonly Dependent[]): Promise<Map<number, 'defer' | 'hold'>> {
+  /** The indexes in `writes` of those that must wait for a parent. */
+  async waiting(writes: readonly Dependent[]): Promise<Set<number>> {
     const now = this.now();
     const unknown = (w: Dependent) =>
       w.parents.filter((p) => this.tracks(p.object, p.keyField) && !this.known.has(refKey(p.object, p.key)));
     const candidates = writes.flatMap((w, index) =>
       (w.parkedAt === undefined || now - w.parkedAt < this.parentWaitMs) && unknown(w).length ? [index] : [],
     );
-    const out = new Map<number, 'defer' | 'hold'>();
+    const out = new Set<number>();
     if (candidates.length === 0) return out;
     const lookups = candidates.flatMap((i) => unknown(writes[i]).map((p) => ({ object: p.object, key: p.key })));
     for (const key of await this.positions.writtenRecords(lookups)) this.remember(key);
-    for (const i of candidates) {
-      if (unknown(writes[i]).length > 0) out.set(i, writes[i].parkedAt === undefined ? 'defer' : 'hold');
-    }
+    for (const i of candidates) if (unknown(writes[i]).length > 0) out.add(i);
     return out;
   }
 

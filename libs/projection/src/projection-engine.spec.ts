@@ -159,19 +159,22 @@ describe('ProjectionEngine against an in-memory target', () => {
     own.breaker.shutdown();
   });
 
-  it('defers a child whose parent the hub has not written, then holds it once parked until the parent lands', async () => {
+  it('defers a child whose parent the hub has not written, also once parked, and applies it after the parent', async () => {
     const first = await env.engine.apply(contact(1, 'c-9')).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(DeferredError);
     expect(first).toMatchObject({ code: 'PARENT_NOT_WRITTEN_YET', targetUnavailable: true });
     expect(env.target.calls).toHaveLength(0);
 
-    // Read back from the park topic: the write waits in place for its parent, which lands meanwhile.
-    const parked = env.engine.apply(contact(1, 'c-9'), { parkedAt: Date.now() });
-    await new Promise((r) => setTimeout(r, 50));
+    // Read back from the park topic while the parent is still missing: deferred again, never sent.
+    const parkedAt = Date.now();
+    await expect(env.engine.apply(contact(1, 'c-9'), { parkedAt })).rejects.toBeInstanceOf(DeferredError);
+    expect(env.target.calls).toHaveLength(0);
+
     await env.engine.apply(customer(9));
-    await parked;
+    await env.engine.apply(contact(1, 'c-9'), { parkedAt });
     expect(env.target.records.get('Contact/p-1')).toMatchObject({ customerId: 'c-9' });
     expect(env.target.calls.map((c) => c.object)).toEqual(['Customer', 'Contact']);
+    expect(env.writer.metrics.deferred).toBe(2);
   });
 
   it('sends a parked child anyway once it waited parentWaitMs (a parent the hub never writes)', async () => {

@@ -15,9 +15,8 @@ export interface WriteRequest extends TargetWrite {
   eventId: string;
   aggregateId: string;
   /**
-   * Set when the event was parked and is read back: since when it waits. Such a write may be held here until its
-   * parents are written (at most the target's parentWaitMs since then); without it, a write whose parent is missing
-   * is deferred at once, so its partition moves on.
+   * Set when the event was parked and is read back: since when it waits for its parents. After the target's
+   * parentWaitMs it is sent even without them.
    */
   parkedAt?: number;
 }
@@ -38,7 +37,7 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  * - Stale-write guard: the last applied position per record and source is read for the whole batch in one query;
  *   an older event of the same source is skipped. Positions of accepted records are stored in one statement.
  * - Parents first ({@link ParentTracker}): a record referencing a parent the hub has not written yet is deferred
- *   (its event is parked, so only its key waits), and held here once it comes back from the park.
+ *   (its event is parked, so only its key waits) until the parent lands or the target's parent wait is over.
  * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
  */
 export class TargetWriter {
@@ -51,7 +50,6 @@ export class TargetWriter {
     removed: 0,
     recordFailures: 0,
     deferred: 0,
-    heldForParent: 0,
   };
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
@@ -108,7 +106,7 @@ export class TargetWriter {
     const results: Slot[] = new Array(batch.length);
     const guardKeys: PositionKey[] = batch.map((w) => ({ scope: w.scope, key: w.key, source: w.source }));
     let stored: Map<string, number>;
-    let waiting: Map<number, 'defer' | 'hold'>;
+    let waiting: Set<number>;
     try {
       stored = operation === 'remove' ? new Map() : await this.positions.lastAppliedMany(guardKeys);
       waiting = await this.parents.waiting(batch);
@@ -121,15 +119,13 @@ export class TargetWriter {
       if (last !== undefined && w.position < last) {
         this.metrics.staleSkipped++;
         results[index] = 'stale';
-      } else if (waiting.get(index) === 'defer') {
+      } else if (waiting.has(index)) {
         this.metrics.deferred++;
         results[index] = new DeferredError(
           'PARENT_NOT_WRITTEN_YET',
           `${w.object} ${w.key} references ${w.parents.map((p) => `${p.object} ${p.key}`).join(', ')}, not written by the hub yet`,
+          { retryAfterMs: PARENT_RECHECK_MS },
         );
-      } else if (waiting.get(index) === 'hold') {
-        this.metrics.heldForParent++;
-        results[index] = new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() => this.batcher(w).add(w));
       } else {
         send.push(index);
       }
@@ -207,7 +203,7 @@ export class TargetWriter {
   }
 }
 
-/** How often a held write looks again for its parent. */
+/** How soon a parked write waiting for its parent is tried again. */
 const PARENT_RECHECK_MS = 250;
 
 const recordKey = (w: TargetWrite) => `${w.object}\u0000${w.keyField}\u0000${w.key}`;

@@ -378,6 +378,36 @@ describe('ConsumerRunner', () => {
       await runner.stop();
     });
 
+    it('releases a key whose parked records were coalesced into the last one', async () => {
+      const seen: string[] = [];
+      const { consumer, runner, parking } = setup(
+        async (e, ctx) => {
+          const { n, waits } = e.value as { n: string; waits?: boolean };
+          if (waits && ctx.parkedAt === undefined) throw new DeferredError('PARENT_NOT_WRITTEN_YET', 'parent missing');
+          seen.push(n);
+        },
+        undefined,
+        { maxInFlight: 10, coalesceByKey: true },
+        (p) => new Parking(p, 'g.parked'),
+      );
+      await runner.start();
+      await drive(consumer, [keyed(0, 'child', '{"type":"thing.happened","n":"c1","waits":true}')]);
+      await drive(consumer, [keyed(1, 'child', '{"type":"thing.happened","n":"c2"}')]);
+      expect(parking!.size).toBe(1);
+      const headers = { [PARK_HEADERS.parkedAt]: '1', [PARK_HEADERS.sourceTopic]: 't' };
+      await drive(
+        consumer,
+        [
+          { ...keyed(0, 'child', '{"type":"thing.happened","n":"c1","waits":true}'), headers } as KafkaMessage,
+          { ...keyed(1, 'child', '{"type":"thing.happened","n":"c2"}'), headers } as KafkaMessage,
+        ],
+        'g.parked',
+      );
+      expect(seen).toEqual(['c2']);
+      expect(parking!.size).toBe(0);
+      await runner.stop();
+    });
+
     it('never parks a record read from the park topic again: it waits there as a transient failure', async () => {
       const { consumer, producer, runner } = setup(
         async () => {

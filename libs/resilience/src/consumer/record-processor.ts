@@ -163,9 +163,11 @@ export class RecordProcessor {
     };
   }
 
-  /** The record's trace ends here too: a span saying which later record of its key carried its effect. */
+  /** The record's trace ends here: a span saying which later record of its key carried its effect. */
   traceSuperseded(topic: string, partition: number, message: KafkaMessage, by: KafkaMessage): void {
     this.metrics.superseded++;
+    // A parked record carried by a later one of its key reached its end too.
+    this.options.parking?.released(topic, message);
     this.tracer
       .startSpan(
         `${topic} process`,
