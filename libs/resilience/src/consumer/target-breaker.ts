@@ -32,6 +32,7 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
  */
 export class TargetBreaker {
   private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+  private readonly recoveryListeners = new Set<() => void>();
   private openedAt = 0;
 
   constructor(readonly options: TargetBreakerOptions) {
@@ -45,6 +46,10 @@ export class TargetBreaker {
       errorFilter: (error: unknown) => error instanceof PermanentError,
     });
     this.breaker.on('open', () => (this.openedAt = Date.now()));
+    // One opossum listener fans out to every consumer lane (an app may run a dozen).
+    const recovered = () => this.recoveryListeners.forEach((l) => l());
+    this.breaker.on('halfOpen', recovered);
+    this.breaker.on('close', recovered);
   }
 
   get state(): BreakerState {
@@ -55,8 +60,7 @@ export class TargetBreaker {
 
   /** Registers a callback for the moment the breaker lets a trial call through, or closes. */
   onRecovery(listener: () => void): void {
-    this.breaker.on('halfOpen', listener);
-    this.breaker.on('close', listener);
+    this.recoveryListeners.add(listener);
   }
 
   onOpen(listener: () => void): void {
