@@ -293,6 +293,48 @@ CREATE TABLE IF NOT EXISTS account_payment (
 );
 CREATE INDEX IF NOT EXISTS account_payment_move_id_index ON account_payment (move_id);
 
+-- The journal items of a move: for an invoice, its product lines plus the tax and receivable (payment_term) lines
+-- Odoo computes. journal_id, company_id, company_currency_id, move_name, parent_state, date and ref are related
+-- fields stored from the move.
+CREATE TABLE IF NOT EXISTS account_move_line (
+    id                        serial PRIMARY KEY,
+    move_id                   int4 NOT NULL REFERENCES account_move (id) ON DELETE CASCADE,
+    journal_id                int4 REFERENCES account_journal (id) ON DELETE SET NULL,
+    company_id                int4 REFERENCES res_company (id) ON DELETE RESTRICT,
+    company_currency_id       int4 REFERENCES res_currency (id) ON DELETE SET NULL,
+    move_name                 varchar,
+    parent_state              varchar,                        -- draft|posted|cancel (the move's state)
+    date                      date,
+    ref                       varchar,
+    sequence                  int4 DEFAULT 10,
+    display_type              varchar NOT NULL DEFAULT 'product', -- product|cogs|tax|rounding|payment_term|line_section|line_note|epd
+    account_id                int4,                           -- account_account
+    name                      varchar,                        -- the label
+    partner_id                int4 REFERENCES res_partner (id) ON DELETE RESTRICT,
+    currency_id               int4 NOT NULL REFERENCES res_currency (id) ON DELETE RESTRICT,
+    product_id                int4 REFERENCES product_product (id) ON DELETE RESTRICT,
+    product_uom_id            int4 REFERENCES uom_uom (id) ON DELETE RESTRICT,
+    quantity                  numeric,                        -- digits='Product Unit of Measure'
+    price_unit                numeric,                        -- digits='Product Price'
+    discount                  numeric DEFAULT 0.0,            -- digits='Discount'
+    price_subtotal            numeric,
+    price_total               numeric,
+    debit                     numeric DEFAULT 0.0,
+    credit                    numeric DEFAULT 0.0,
+    balance                   numeric DEFAULT 0.0,
+    amount_currency           numeric DEFAULT 0.0,
+    amount_residual           numeric,
+    amount_residual_currency  numeric,
+    reconciled                bool,
+    date_maturity             date,
+    tax_line_id               int4,                           -- account_tax
+    tax_base_amount           numeric,
+    analytic_distribution     jsonb,
+    is_downpayment            bool,                           -- sale
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp
+);
+CREATE INDEX IF NOT EXISTS account_move_line_move_id_index ON account_move_line (move_id);
+
 DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'account_move_payment_id_fkey') THEN
@@ -387,6 +429,17 @@ CREATE TABLE IF NOT EXISTS sale_order_line (
                AND product_uom IS NULL AND customer_lead = 0))
 );
 CREATE INDEX IF NOT EXISTS sale_order_line_order_id_index ON sale_order_line (order_id);
+
+-- sale: the invoice lines that bill an order line (sale.order.line.invoice_lines, and account.move.line.sale_line_ids
+-- the other way). A Many2many relation table as the ORM creates it: the two ids, both NOT NULL foreign keys with
+-- ON DELETE CASCADE, the pair as primary key, and an index on the pair reversed. No id column.
+CREATE TABLE IF NOT EXISTS sale_order_line_invoice_rel (
+    order_line_id   int4 NOT NULL REFERENCES sale_order_line (id) ON DELETE CASCADE,
+    invoice_line_id int4 NOT NULL REFERENCES account_move_line (id) ON DELETE CASCADE,
+    PRIMARY KEY (order_line_id, invoice_line_id)
+);
+CREATE INDEX IF NOT EXISTS sale_order_line_invoice_rel_invoice_line_id_order_line_id_idx
+    ON sale_order_line_invoice_rel (invoice_line_id, order_line_id);
 
 -- ---------------------------------------------------------------------------------------------
 -- stock (+ sale_stock, delivery)

@@ -4,7 +4,8 @@ import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process
 import { canonicalRecords } from './support/canonical';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
-import { insertProduct as insertOdooProduct, transaction } from './support/odoo-commerce';
+import { insertProduct as insertOdooProduct, transaction } from '../../scripts/lib/odoo-commerce';
+import { insertInvoiceBillingOrderLines, orderLines } from './support/odoo-invoicing';
 import { createHubDatabase, runId, stack } from './support/stack';
 
 type Order = {
@@ -168,7 +169,16 @@ describe('Odoo commercial model → canonical events', () => {
     });
     await barrier();
     const invoices = await canonicalRecords<{
-      invoice: { number: string; state: string; paymentState: string; amountTotal: string; amountResidual: string };
+      invoice: {
+        number: string;
+        state: string;
+        paymentState: string;
+        amountTotal: string;
+        amountResidual: string;
+        originOrder: string | null;
+        orderIds: string[];
+        orderId: string | null;
+      };
     }>(codec, 'invoice', `odoo-invoice-${invoiceId}`);
     expect(
       invoices.map((e) => [e.value!.invoice.state, e.value!.invoice.paymentState, e.value!.invoice.amountResidual]),
@@ -178,6 +188,8 @@ describe('Odoo commercial model → canonical events', () => {
       ['posted', 'paid', '0.0000'],
     ]);
     expect(invoices[1].value!.invoice.number).toBe(`INV/${run}`);
+    // invoice_origin names the order, but no invoice line bills it: the invoice is linked to no order.
+    expect(invoices[2].value!.invoice).toMatchObject({ originOrder: `S-${run}`, orderIds: [], orderId: null });
     const payments = (
       await canonicalRecords<{ payment: { amount: string; state: string; reference: string; customerId: string } }>(
         codec,
@@ -190,6 +202,34 @@ describe('Odoo commercial model → canonical events', () => {
       state: 'posted',
       customerId: `odoo-partner-${customer}`,
     });
+  });
+
+  it('links an invoice to the orders its lines bill, from the transaction that creates it, and unlinks a deleted line', async () => {
+    const lines = await orderLines(db, orderId);
+    const invoice = await insertInvoiceBillingOrderLines(db, {
+      customer,
+      origin: null,
+      number: `INV/lines/${run}`,
+      bills: lines.slice(0, 2),
+      link: 'with-invoice',
+    });
+    // Odoo deletes an invoice line of a draft: its link to the order line goes with it (ON DELETE CASCADE).
+    await tx(async () => {
+      await db.query(`UPDATE account_move SET state = 'draft' WHERE id = $1`, [invoice]);
+      await db.query(`DELETE FROM account_move_line WHERE move_id = $1 AND display_type = 'product'`, [invoice]);
+    });
+    await barrier();
+    const events = await canonicalRecords<{ invoice: { state: string; orderIds: string[]; orderId: string | null } }>(
+      codec,
+      'invoice',
+      `odoo-invoice-${invoice}`,
+    );
+    expect(events.map((e) => [e.value!.invoice.state, e.value!.invoice.orderIds])).toEqual([
+      ['draft', [`odoo-sale-order-${orderId}`]],
+      ['posted', [`odoo-sale-order-${orderId}`]],
+      ['draft', []],
+    ]);
+    expect(events[0].value!.invoice.orderId).toBe(`odoo-sale-order-${orderId}`);
   });
 
   it('publishes a delivery once per transaction, and the validated one with its tracking reference', async () => {

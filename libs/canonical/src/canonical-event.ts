@@ -6,7 +6,7 @@ import type { CanonicalTopicKey } from './topics';
 /**
  * Version of the canonical contract (schemas/avro) this build writes into every envelope (`Envelope.schemaVersion`),
  * whichever app produces the event. Raised when the contract changes: 2 added `Envelope.sourceEventId`, positions
- * ordered per source system, and `Invoice.orderIds`.
+ * ordered per source system, and `Invoice.orderIds` with `orderId`.
  */
 export const CONTRACT_VERSION = 2;
 

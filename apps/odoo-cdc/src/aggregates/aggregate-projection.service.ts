@@ -73,18 +73,18 @@ export class AggregateProjectionService {
   ) {}
 
   /** The aggregates a change of one row touches. */
-  async affectedBy(change: DebeziumChange, row: OdooRow): Promise<PendingAggregate[]> {
+  async affectedBy(change: DebeziumChange, row: Record<string, unknown>): Promise<PendingAggregate[]> {
     const position = change.source.lsn;
     const at = (kind: AggregateKind, id: unknown): PendingAggregate[] =>
       typeof id === 'number' && Number.isInteger(id) ? [{ kind, id, position }] : [];
-    const before = (change.before ?? {}) as OdooRow;
+    const before = change.before ?? {};
     switch (change.source.table) {
       case 'product_product':
         return at('product', row.id);
       case 'product_template':
-        return (await this.mirror.children({ table: 'product_product', column: 'product_tmpl_id' }, row.id)).flatMap(
-          (v) => at('product', v.id),
-        );
+        return (
+          await this.mirror.children({ table: 'product_product', column: 'product_tmpl_id' }, row.id as number)
+        ).flatMap((v) => at('product', v.id));
       case 'sale_order':
         return at('sales-order', row.id);
       case 'sale_order_line':
@@ -92,10 +92,20 @@ export class AggregateProjectionService {
       case 'account_move':
         return [
           ...at('invoice', row.id),
-          ...(await this.mirror.children({ table: 'account_payment', column: 'move_id' }, row.id)).flatMap((p) =>
-            at('payment', p.id),
+          ...(await this.mirror.children({ table: 'account_payment', column: 'move_id' }, row.id as number)).flatMap(
+            (p) => at('payment', p.id),
           ),
         ];
+      // An invoice line matters to its invoice only through the orders it bills: when it appears, moves or goes.
+      case 'account_move_line':
+        if (change.op === 'u' && before.move_id === row.move_id) return [];
+        return dedupe([...at('invoice', row.move_id), ...at('invoice', before.move_id)]);
+      // A link between an invoice line and an order line changes the orders its invoice bills. The line is in the
+      // mirror already (Odoo's foreign key orders it first), also when this is its cascaded delete.
+      case 'sale_order_line_invoice_rel': {
+        const line = await this.mirror.get('account_move_line', row.invoice_line_id as number, true);
+        return at('invoice', line?.move_id);
+      }
       case 'account_payment':
         return at('payment', row.id);
       case 'stock_picking':
@@ -167,7 +177,8 @@ export class AggregateProjectionService {
       case 'invoice': {
         if (!CUSTOMER_INVOICE_TYPES.includes(root.move_type as string)) return [];
         if (deleted) return deletion();
-        return upsert('invoice', toInvoice(root, await this.currencyCode(root.currency_id)));
+        const orders = await this.mirror.ordersBilledBy(item.id);
+        return upsert('invoice', toInvoice(root, await this.currencyCode(root.currency_id), orders));
       }
       case 'payment': {
         if (deleted) return deletion();

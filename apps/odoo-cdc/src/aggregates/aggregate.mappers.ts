@@ -82,8 +82,13 @@ export function toSalesOrder(order: OdooRow, lines: OdooRow[], currencyCode: str
 
 export const CUSTOMER_INVOICE_TYPES = ['out_invoice', 'out_refund'];
 
-export function toInvoice(move: OdooRow, currencyCode: string): Invoice {
+/**
+ * `orderIds` are the Odoo ids of the sales orders the invoice bills (its lines' order lines, through
+ * sale_order_line_invoice_rel), whatever `invoice_origin` says: that text is editable and often empty.
+ */
+export function toInvoice(move: OdooRow, currencyCode: string, orderIds: readonly number[] = []): Invoice {
   const r = new RowReader('account_move', move);
+  const orders = [...new Set(orderIds)].sort((a, b) => a - b).map(odooIds.salesOrder);
   return {
     id: odooIds.invoice(move.id),
     odooId: move.id,
@@ -101,6 +106,8 @@ export function toInvoice(move: OdooRow, currencyCode: string): Invoice {
     amountResidual: r.decimal('amount_residual'),
     originOrder: r.text('invoice_origin'),
     paymentReference: r.text('payment_reference'),
+    orderIds: orders,
+    orderId: orders[0] ?? null,
   };
 }
 

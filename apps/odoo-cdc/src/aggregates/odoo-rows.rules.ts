@@ -1,4 +1,5 @@
-import type { OdooRow } from '../mirror/cdc-mirror.repository';
+import { PermanentError, PermanentErrorCode } from '@hub/resilience';
+import { isRelationTable, OdooRow, RELATION_TABLES, RelationTable } from '../mirror/cdc-mirror.repository';
 import { RowReader } from './odoo-values';
 
 /** Odoo 17 selection values the hub relies on; anything else is an impossible row. */
@@ -16,8 +17,9 @@ export const ODOO_STATES = {
  * Checks a row before it enters the mirror, so an impossible row is dead-lettered by itself (naming the field)
  * and never poisons the aggregate it belongs to. Tables without rules are accepted as they are.
  */
-export function checkRow(table: string, row: OdooRow): void {
-  const r = new RowReader(table, row);
+export function checkRow(table: string, row: OdooRow | Record<string, unknown>): void {
+  if (isRelationTable(table)) return checkRelationRow(table, row);
+  const r = new RowReader(table, row as OdooRow);
   switch (table) {
     case 'sale_order':
       r.oneOf('state', ODOO_STATES.saleOrder);
@@ -37,6 +39,9 @@ export function checkRow(table: string, row: OdooRow): void {
       r.oneOf('move_type', ODOO_STATES.moveType);
       if (row.payment_state !== null && row.payment_state !== undefined)
         r.oneOf('payment_state', ODOO_STATES.paymentState);
+      return;
+    case 'account_move_line':
+      r.requiredInt('move_id');
       return;
     case 'account_payment':
       r.oneOf('payment_type', ODOO_STATES.paymentType);
@@ -66,5 +71,20 @@ export function checkRow(table: string, row: OdooRow): void {
       return;
     default:
       return;
+  }
+}
+
+/** A relation row is its two ids: both must be integers (Odoo's columns are NOT NULL foreign keys). */
+function checkRelationRow(table: RelationTable, row: Record<string, unknown>): void {
+  const columns = Object.values(RELATION_TABLES[table]);
+  for (const column of columns) {
+    const v = row[column];
+    if (typeof v !== 'number' || !Number.isInteger(v)) {
+      const key = columns.map((c) => `${c}=${JSON.stringify(row[c])}`).join(' ');
+      throw new PermanentError(
+        PermanentErrorCode.INVALID_RECORD,
+        `${table} ${key}: ${column} is not an integer (${JSON.stringify(v)})`,
+      );
+    }
   }
 }

@@ -5,7 +5,7 @@ import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { checkRow } from '../aggregates/odoo-rows.rules';
 import { DebeziumChange, TransactionMarker, transactionPosition } from '../debezium/debezium-change';
-import { CdcMirror, OdooRow } from '../mirror/cdc-mirror.repository';
+import { CdcMirror, isRelationTable, OdooRow } from '../mirror/cdc-mirror.repository';
 import { PendingAggregates } from '../mirror/pending-aggregates.repository';
 import { PartnerProjectionService } from '../partner/partner-projection.service';
 
@@ -23,6 +23,8 @@ export const CAPTURED_TABLES = new Set([
   'sale_order_line',
   'account_journal',
   'account_move',
+  'account_move_line',
+  'sale_order_line_invoice_rel',
   'account_payment',
   'stock_location',
   'stock_picking_type',
@@ -95,14 +97,18 @@ export class CdcIngestService {
       this.metrics.unmappedTable++;
       return;
     }
-    if (change.op !== 'd') checkRow(table, change.after as OdooRow);
+    if (change.op !== 'd') checkRow(table, change.after!);
     if (change.source.lsn === null && change.source.snapshot === 'incremental') {
       // A re-read on demand is the row as it is now, watermarked by Debezium against concurrent changes: it takes the
       // position already stored for the row, so it neither loses to nor overrides a newer streamed change.
-      const known = await this.mirror.positionOf(table, (change.after as OdooRow).id);
+      const known = isRelationTable(table)
+        ? await this.mirror.relationPositionOf(table, change.after!)
+        : await this.mirror.positionOf(table, (change.after as OdooRow).id);
       change = { ...change, source: { ...change.source, lsn: known ?? 0 } };
     }
-    const { row, stale } = await this.mirror.apply(change);
+    const { row, stale } = isRelationTable(table)
+      ? await this.mirror.applyRelation(table, change)
+      : await this.mirror.apply(change);
     if (stale) {
       this.metrics.stale++;
       return;
@@ -118,7 +124,7 @@ export class CdcIngestService {
       await this.partners.applyChange(change.op === 'd' ? change : { ...change, after: row });
       return;
     }
-    const affected = await this.aggregates.affectedBy(change, (row ?? change.before) as OdooRow);
+    const affected = await this.aggregates.affectedBy(change, row ?? change.before!);
     if (affected.length === 0) return;
     const snapshot = change.source.snapshot ?? 'false';
     if (change.transaction?.id) {

@@ -6,9 +6,31 @@ export type OdooRow = Record<string, unknown> & { id: number };
 /** Debezium's stand-in for a TOASTed column an UPDATE left unchanged (`unavailable.value.placeholder`). */
 export const UNAVAILABLE_VALUE = '__debezium_unavailable_value';
 
+/**
+ * Odoo many2many relation tables the mirror keeps, with the columns holding their two ids. They have no id column:
+ * the pair is the row. sale_order_line_invoice_rel links an invoice line (account_move_line) to the order line
+ * (sale_order_line) it bills.
+ */
+export const RELATION_TABLES = {
+  sale_order_line_invoice_rel: { left: 'invoice_line_id', right: 'order_line_id' },
+} as const;
+export type RelationTable = keyof typeof RELATION_TABLES;
+
+export function isRelationTable(table: string): table is RelationTable {
+  return Object.prototype.hasOwnProperty.call(RELATION_TABLES, table);
+}
+
+/** The two ids of a relation row; undefined when either is not an integer (checked before it reaches the mirror). */
+export function relationIds(table: RelationTable, row: Record<string, unknown>): [number, number] | undefined {
+  const { left, right } = RELATION_TABLES[table];
+  const ids = [row[left], row[right]];
+  return ids.every((id) => typeof id === 'number' && Number.isInteger(id)) ? (ids as [number, number]) : undefined;
+}
+
 /** Join columns the mirror indexes, per table (see migrations/hub). */
 export type MirrorLink =
   | { table: 'sale_order_line'; column: 'order_id' }
+  | { table: 'account_move_line'; column: 'move_id' }
   | { table: 'product_product'; column: 'product_tmpl_id' }
   | { table: 'stock_move'; column: 'picking_id' }
   | { table: 'stock_quant'; column: 'product_id' }
@@ -52,6 +74,55 @@ export class CdcMirror {
       [table, after.id, after, position],
     );
     return { row: after, stale: res.rowCount === 0 };
+  }
+
+  /**
+   * Stores a change of a relation table's row (present, or deleted), ordered by WAL position like {@link apply}.
+   * Returns the row it leaves behind (null after a delete) and `stale` when a newer position is stored already.
+   */
+  async applyRelation(
+    table: RelationTable,
+    change: DebeziumChange,
+  ): Promise<{ row: Record<string, unknown> | null; stale: boolean }> {
+    const deleted = change.op === 'd';
+    const row = (deleted ? change.before : change.after) as Record<string, unknown>;
+    const ids = relationIds(table, row);
+    if (!ids) throw new Error(`${table}: change without both ids: ${JSON.stringify(row)}`);
+    const res = await this.db.query(
+      `INSERT INTO cdc_relation (table_name, left_id, right_id, source_position, deleted) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (table_name, left_id, right_id) DO UPDATE SET deleted = EXCLUDED.deleted, source_position = EXCLUDED.source_position, updated_at = now()
+       WHERE cdc_relation.source_position <= EXCLUDED.source_position`,
+      [table, ids[0], ids[1], change.source.lsn, deleted],
+    );
+    return { row: deleted ? null : row, stale: res.rowCount === 0 };
+  }
+
+  /** The WAL position stored for a relation row, if it is known. */
+  async relationPositionOf(table: RelationTable, row: Record<string, unknown>): Promise<number | undefined> {
+    const ids = relationIds(table, row);
+    if (!ids) return undefined;
+    const { rows } = await this.db.query<{ source_position: string }>(
+      'SELECT source_position FROM cdc_relation WHERE table_name = $1 AND left_id = $2 AND right_id = $3',
+      [table, ids[0], ids[1]],
+    );
+    return rows[0] ? Number(rows[0].source_position) : undefined;
+  }
+
+  /**
+   * The Odoo ids of the sales orders an invoice (account_move id) bills, ascending: the orders of the order lines its
+   * live invoice lines are linked to through sale_order_line_invoice_rel.
+   */
+  async ordersBilledBy(moveId: number): Promise<number[]> {
+    const { rows } = await this.db.query<{ order_id: string }>(
+      `SELECT DISTINCT (sol.row ->> 'order_id')::bigint AS order_id
+       FROM cdc_row aml
+       JOIN cdc_relation rel ON rel.table_name = 'sale_order_line_invoice_rel' AND rel.left_id = aml.row_id AND NOT rel.deleted
+       JOIN cdc_row sol ON sol.table_name = 'sale_order_line' AND sol.row_id = rel.right_id AND NOT sol.deleted
+       WHERE aml.table_name = 'account_move_line' AND (aml.row ->> 'move_id')::bigint = $1 AND NOT aml.deleted
+       ORDER BY 1`,
+      [moveId],
+    );
+    return rows.map((r) => Number(r.order_id));
   }
 
   /** The WAL position stored for a row, if the row is known. */

@@ -673,12 +673,27 @@ export const avroSchemas = {
                 name: 'originOrder',
                 type: ['null', 'string'],
                 default: null,
-                doc: 'invoice_origin: the sales order reference(s).',
+                doc: "invoice_origin as Odoo's user sees it: free text, usually the sales order name(s) joined with ', ', editable and often empty. Never match orders by it: use orderIds.",
               },
               {
                 name: 'paymentReference',
                 type: ['null', 'string'],
                 default: null,
+              },
+              {
+                name: 'orderIds',
+                type: {
+                  type: 'array',
+                  items: 'string',
+                },
+                default: [],
+                doc: "Canonical ids of the sales orders this invoice bills, e.g. odoo-sale-order-42, in ascending Odoo id order: the orders of the order lines its invoice lines come from (Odoo's sale_order_line_invoice_rel). Empty when no line comes from an order.",
+              },
+              {
+                name: 'orderId',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'The first of orderIds (the order with the lowest Odoo id), null when orderIds is empty: for a consumer that links an invoice to one order, such as a single lookup field.',
               },
             ],
           },

@@ -263,7 +263,7 @@ export namespace HubCanonical {
      */
     amountResidual: string;
     /**
-     * invoice_origin: the sales order reference(s).
+     * invoice_origin as Odoo's user sees it: free text, usually the sales order name(s) joined with ', ', editable and often empty. Never match orders by it: use orderIds.
      *
      * Default: null
      */
@@ -272,6 +272,18 @@ export namespace HubCanonical {
      * Default: null
      */
     paymentReference: null | string;
+    /**
+     * Canonical ids of the sales orders this invoice bills, e.g. odoo-sale-order-42, in ascending Odoo id order: the orders of the order lines its invoice lines come from (Odoo's sale_order_line_invoice_rel). Empty when no line comes from an order.
+     *
+     * Default: []
+     */
+    orderIds: string[];
+    /**
+     * The first of orderIds (the order with the lowest Odoo id), null when orderIds is empty: for a consumer that links an invoice to one order, such as a single lookup field.
+     *
+     * Default: null
+     */
+    orderId: null | string;
   }
   /**
    * Value of the invoice topic. invoice is null exactly when the event is a deletion.
