@@ -1,8 +1,19 @@
-import { deterministicEventId, odooPartnerCanonicalId } from './canonical-ids';
+import { deterministicEventId, odooCanonicalIds, odooPartnerCanonicalId } from './canonical-ids';
 
 describe('canonical ids', () => {
   it('derives the partner id', () => {
     expect(odooPartnerCanonicalId(42)).toBe('odoo-partner-42');
+  });
+
+  it('derives the id of every Odoo record the contract names', () => {
+    expect(Object.entries(odooCanonicalIds).map(([kind, id]) => [kind, id(7)])).toEqual([
+      ['partner', 'odoo-partner-7'],
+      ['product', 'odoo-product-7'],
+      ['salesOrder', 'odoo-sale-order-7'],
+      ['invoice', 'odoo-invoice-7'],
+      ['payment', 'odoo-payment-7'],
+      ['shipment', 'odoo-shipment-7'],
+    ]);
   });
 
   it('makes the same UUID for the same change and a different one for another', () => {

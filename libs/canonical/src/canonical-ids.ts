@@ -6,6 +6,21 @@ export function odooPartnerCanonicalId(partnerId: number): string {
 }
 
 /**
+ * Canonical ids of Odoo records, stable for each record's whole life. They are part of the contract, whichever app
+ * produces the event: the Kafka key, `envelope.aggregateId` and references between entities (`Invoice.orderIds`),
+ * and the external ids targets store (`Odoo_Id__c`).
+ */
+export const odooCanonicalIds = {
+  partner: odooPartnerCanonicalId,
+  /** A product variant (product_product id): products and stock levels share it. */
+  product: (productProductId: number) => `odoo-product-${productProductId}`,
+  salesOrder: (id: number) => `odoo-sale-order-${id}`,
+  invoice: (id: number) => `odoo-invoice-${id}`,
+  payment: (id: number) => `odoo-payment-${id}`,
+  shipment: (id: number) => `odoo-shipment-${id}`,
+} as const;
+
+/**
  * A name-based UUID (version 5 layout, SHA-1) from the parts that identify one source change, so the same change
  * re-read after a restart gets the same event id and consumers can dedupe on it.
  */

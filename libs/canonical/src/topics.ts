@@ -132,10 +132,3 @@ export function physicalTopicName(key: CanonicalTopicKey, prefix: string): strin
 export function valueSubject(topic: string): string {
   return `${topic}-value`;
 }
-
-/** The topic key that carries an event type, e.g. customer.deleted → customer. */
-export function topicOfEventType(eventType: string): CanonicalTopicKey | undefined {
-  return (Object.keys(CANONICAL_TOPICS) as CanonicalTopicKey[]).find((k) =>
-    (CANONICAL_TOPICS[k].eventTypes as readonly string[]).includes(eventType),
-  );
-}

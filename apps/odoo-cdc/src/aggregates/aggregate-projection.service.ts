@@ -6,6 +6,7 @@ import {
   CanonicalPublisher,
   deterministicEventId,
   Envelope,
+  odooCanonicalIds,
   OutgoingRecord,
 } from '@hub/canonical';
 import { TransientError } from '@hub/resilience';
@@ -21,31 +22,45 @@ import {
   toSalesOrder,
   toShipment,
 } from './aggregate.mappers';
-import { odooIds } from './canonical-odoo-ids';
 
 /** Where each aggregate's root row lives, its canonical id, topic and event types. */
 const AGGREGATES: Record<
   AggregateKind,
   { table: string; id: (n: number) => string; upserted: string; deleted: string }
 > = {
-  product: { table: 'product_product', id: odooIds.product, upserted: 'product.upserted', deleted: 'product.deleted' },
+  product: {
+    table: 'product_product',
+    id: odooCanonicalIds.product,
+    upserted: 'product.upserted',
+    deleted: 'product.deleted',
+  },
   'sales-order': {
     table: 'sale_order',
-    id: odooIds.salesOrder,
+    id: odooCanonicalIds.salesOrder,
     upserted: 'sales-order.upserted',
     deleted: 'sales-order.deleted',
   },
-  invoice: { table: 'account_move', id: odooIds.invoice, upserted: 'invoice.upserted', deleted: 'invoice.deleted' },
-  payment: { table: 'account_payment', id: odooIds.payment, upserted: 'payment.upserted', deleted: 'payment.deleted' },
+  invoice: {
+    table: 'account_move',
+    id: odooCanonicalIds.invoice,
+    upserted: 'invoice.upserted',
+    deleted: 'invoice.deleted',
+  },
+  payment: {
+    table: 'account_payment',
+    id: odooCanonicalIds.payment,
+    upserted: 'payment.upserted',
+    deleted: 'payment.deleted',
+  },
   shipment: {
     table: 'stock_picking',
-    id: odooIds.shipment,
+    id: odooCanonicalIds.shipment,
     upserted: 'shipment.upserted',
     deleted: 'shipment.deleted',
   },
   'inventory-level': {
     table: 'product_product',
-    id: odooIds.product,
+    id: odooCanonicalIds.product,
     upserted: 'inventory-level.changed',
     deleted: 'inventory-level.deleted',
   },

@@ -8,9 +8,8 @@ import type {
   Shipment,
   ShipmentLine,
 } from '@hub/canonical';
-import { odooPartnerCanonicalId } from '@hub/canonical';
+import { odooCanonicalIds, odooPartnerCanonicalId } from '@hub/canonical';
 import type { OdooRow } from '../mirror/cdc-mirror.repository';
-import { odooIds } from './canonical-odoo-ids';
 import { RowReader, sumDecimals } from './odoo-values';
 import { ODOO_STATES } from './odoo-rows.rules';
 
@@ -21,7 +20,7 @@ export function toProduct(variant: OdooRow, template: OdooRow, currencyCode: str
   const v = new RowReader('product_product', variant);
   const t = new RowReader('product_template', template);
   return {
-    id: odooIds.product(variant.id),
+    id: odooCanonicalIds.product(variant.id),
     odooProductId: variant.id,
     odooTemplateId: template.id,
     sku: v.text('default_code') ?? t.text('default_code'),
@@ -42,7 +41,7 @@ export function toSalesOrderLine(line: OdooRow): SalesOrderLine {
     odooId: line.id,
     sequence: r.int('sequence') ?? 10,
     displayType: r.text('display_type'),
-    productId: productId === null ? null : odooIds.product(productId),
+    productId: productId === null ? null : odooCanonicalIds.product(productId),
     description: r.text('name') ?? '',
     quantity: r.decimal('product_uom_qty', { min: 0 }),
     unitPrice: r.decimal('price_unit'),
@@ -58,7 +57,7 @@ export function toSalesOrderLine(line: OdooRow): SalesOrderLine {
 export function toSalesOrder(order: OdooRow, lines: OdooRow[], currencyCode: string): SalesOrder {
   const r = new RowReader('sale_order', order);
   return {
-    id: odooIds.salesOrder(order.id),
+    id: odooCanonicalIds.salesOrder(order.id),
     odooId: order.id,
     name: r.requiredText('name'),
     state: r.oneOf('state', ODOO_STATES.saleOrder),
@@ -88,9 +87,9 @@ export const CUSTOMER_INVOICE_TYPES = ['out_invoice', 'out_refund'];
  */
 export function toInvoice(move: OdooRow, currencyCode: string, orderIds: readonly number[] = []): Invoice {
   const r = new RowReader('account_move', move);
-  const orders = [...new Set(orderIds)].sort((a, b) => a - b).map(odooIds.salesOrder);
+  const orders = [...new Set(orderIds)].sort((a, b) => a - b).map(odooCanonicalIds.salesOrder);
   return {
-    id: odooIds.invoice(move.id),
+    id: odooCanonicalIds.invoice(move.id),
     odooId: move.id,
     number: r.text('name') ?? '/',
     moveType: r.oneOf('move_type', ['out_invoice', 'out_refund'] as const),
@@ -116,7 +115,7 @@ export function toPayment(payment: OdooRow, move: OdooRow | undefined, currencyC
   const r = new RowReader('account_payment', payment);
   const m = move ? new RowReader('account_move', move) : undefined;
   return {
-    id: odooIds.payment(payment.id),
+    id: odooCanonicalIds.payment(payment.id),
     odooId: payment.id,
     reference: m?.text('name') ?? null,
     paymentType: r.oneOf('payment_type', ODOO_STATES.paymentType),
@@ -133,12 +132,12 @@ export function toShipment(picking: OdooRow, moves: OdooRow[]): Shipment {
   const r = new RowReader('stock_picking', picking);
   const saleId = r.int('sale_id');
   return {
-    id: odooIds.shipment(picking.id),
+    id: odooCanonicalIds.shipment(picking.id),
     odooId: picking.id,
     name: r.text('name') ?? '/',
     state: r.oneOf('state', ODOO_STATES.picking),
     customerId: partnerRef(r.int('partner_id')),
-    orderId: saleId === null ? null : odooIds.salesOrder(saleId),
+    orderId: saleId === null ? null : odooCanonicalIds.salesOrder(saleId),
     originOrder: r.text('origin'),
     scheduledDate: r.timestamp('scheduled_date'),
     doneDate: r.timestamp('date_done'),
@@ -147,7 +146,7 @@ export function toShipment(picking: OdooRow, moves: OdooRow[]): Shipment {
       const m = new RowReader('stock_move', move);
       return {
         odooId: move.id,
-        productId: odooIds.product(m.requiredInt('product_id')),
+        productId: odooCanonicalIds.product(m.requiredInt('product_id')),
         quantityOrdered: m.decimal('product_uom_qty', { min: 0 }),
         quantityDone: m.decimal('quantity', { min: 0 }),
         state: m.text('state') ?? 'draft',
@@ -164,7 +163,7 @@ export function toInventoryLevel(productId: number, internalQuants: OdooRow[]): 
   );
   const negReserved = reserved.startsWith('-') ? reserved.slice(1) : `-${reserved}`;
   return {
-    id: odooIds.product(productId),
+    id: odooCanonicalIds.product(productId),
     odooProductId: productId,
     onHand,
     reserved,
