@@ -144,10 +144,7 @@ export class OdooCdcModule {
           inject: [ConsumerHost, CdcIngestService, SlotLagMonitor],
           useFactory: (host: ConsumerHost, ingest: CdcIngestService, slots: SlotLagMonitor | null) => {
             const metrics = new HubMetrics(APP);
-            registerConsumerMetrics(metrics, () => {
-              const counters = host.metrics;
-              return counters && { ...counters };
-            });
+            registerConsumerMetrics(metrics, () => host.metrics);
             metrics.gauge(
               'hub_cdc_changes',
               'Odoo changes seen by odoo-cdc since start, by outcome.',

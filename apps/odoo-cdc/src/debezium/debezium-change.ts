@@ -74,8 +74,11 @@ export function assertDebeziumChange(value: unknown, topic: string): DebeziumCha
   }
   if ((v.op === 'c' || v.op === 'u' || v.op === 'r') && !v.after) fail(`op ${v.op} without after`);
   return {
-    ...(v as unknown as DebeziumChange),
-    before: (v.before ?? null) as never,
-    after: (v.after ?? null) as never,
+    op: v.op as DebeziumChange['op'],
+    before: (v.before ?? null) as DebeziumChange['before'],
+    after: (v.after ?? null) as DebeziumChange['after'],
+    source: source as DebeziumChange['source'],
+    ts_ms: typeof v.ts_ms === 'number' ? v.ts_ms : undefined,
+    transaction: (v.transaction ?? null) as DebeziumChange['transaction'],
   };
 }
