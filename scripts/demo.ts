@@ -345,7 +345,7 @@ async function orderToCash(db: Client, sf: SandboxClient, customer: number): Pro
     return s;
   });
   say(`  ✔ Odoo_Shipment__c ${shipment.State__c}, tracking ${shipment.Tracking_Reference__c}`);
-  const invoice = await insertPostedInvoice(db, customer, name, `INV/${tag}`, '1077.80');
+  const invoice = await insertPostedInvoice(db, customer, name, `INV/${tag}`);
   await payInvoice(db, customer, invoice, `BNK/${tag}`, '1077.80');
   say('invoiced and paid in Odoo');
   const paid = await waitFor('the paid invoice', async () => {

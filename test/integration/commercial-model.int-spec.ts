@@ -5,7 +5,7 @@ import { canonicalRecords } from './support/canonical';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import { insertProduct as insertOdooProduct, transaction } from '../../scripts/lib/odoo-commerce';
-import { insertInvoiceBillingOrderLines, orderLines } from './support/odoo-invoicing';
+import { insertInvoiceBillingOrderLines, orderLines } from '../../scripts/lib/odoo-commerce';
 import { createHubDatabase, runId, stack } from './support/stack';
 
 type Order = {

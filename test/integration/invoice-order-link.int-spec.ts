@@ -7,7 +7,7 @@ import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { canonicalRecords } from './support/canonical';
 import { insertPartner, odooDb } from './support/odoo';
 import { confirmOrder, insertOrder, insertProduct } from '../../scripts/lib/odoo-commerce';
-import { insertInvoiceBillingOrderLines, orderLines } from './support/odoo-invoicing';
+import { insertInvoiceBillingOrderLines, orderLines } from '../../scripts/lib/odoo-commerce';
 import { createHubDatabase, runId, stack } from './support/stack';
 
 type Row = Record<string, unknown>;
