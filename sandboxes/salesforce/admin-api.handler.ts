@@ -1,10 +1,11 @@
 import { parseFaultConfig, type FaultInjector } from './fault.injector';
 import { jsonResponse, noContent, type SandboxResponse } from './http.helpers';
-import type { RecordStore } from './record.store';
+import type { CommitContext, RecordStore, StoredRecord } from './record.store';
+import { toCaseSafeId } from './record-id';
 import type { ApiUsage } from './rest-api.handler';
-import { ApiFailure } from './salesforce.errors';
+import { ApiFailure, SaveErrors } from './salesforce.errors';
 import type { SObjectDml } from './sobject-dml.service';
-import type { SObjectCatalogue } from './sobject.catalogue';
+import type { SObjectCatalogue, SObjectDef } from './sobject.catalogue';
 import type { TokenRegistry } from './oauth.handler';
 
 /** Counters kept by the HTTP layer and reported by `GET /__admin/stats`. */
@@ -29,7 +30,9 @@ interface AdminDeps {
   tokens: TokenRegistry;
   usage: ApiUsage;
   stats: SandboxStats;
-  /** Wipes what `reset` wipes beyond the store (query cursors), then seeds the rows every org holds. */
+  /** Who the admin API's writes are attributed to: a person working in the org, not through the API. */
+  personCommit(): CommitContext;
+  /** Wipes what `reset` wipes beyond the store (query cursors, change events), then seeds the rows every org holds. */
   onReset(): void;
 }
 
@@ -54,14 +57,22 @@ function parse(body: string): unknown {
  *   counters, faults and cursors, then seed the rows every org holds (the standard price book)
  * - `GET /__admin/records/{sobject}` dump rows (deleted ones included); `POST` seeds rows without
  *   counting API calls, answering per-record results like a collection
+ * - `PATCH|DELETE /__admin/records/{sobject}/{id}` and `POST …/{id}/undelete`: a person's edit, delete or
+ *   Recycle Bin restore, with the API's validation and rules, not counted as API calls
  * - `GET|POST /__admin/limits` read or set `{ "max", "used" }` of the daily API allowance
+ *
+ * Writes made here are changes made in the org by a person: their change events name the admin user as
+ * `commitUser` and carry an empty `changeOrigin`.
  */
 export class AdminApi {
   constructor(private readonly deps: AdminDeps) {}
 
   handle(method: string, path: string[], body: string): SandboxResponse {
-    const [resource, arg, extra] = path;
-    if (extra !== undefined) return jsonResponse(404, { error: 'not found' });
+    const [resource, arg, id, action, more] = path;
+    if (resource === 'records' && arg !== undefined && id !== undefined && more === undefined) {
+      return this.personWrite(method, arg, id, action, body);
+    }
+    if (id !== undefined) return jsonResponse(404, { error: 'not found' });
     switch (`${method} ${resource ?? ''}${arg === undefined ? '' : ' *'}`) {
       case 'GET faults':
         return jsonResponse(200, this.deps.faults.config);
@@ -140,10 +151,11 @@ export class AdminApi {
     if (!Array.isArray(records)) return badRequest('body must be a JSON array of records');
     try {
       const parsed = records.map((r: unknown) => this.deps.dml.parse(object, r));
+      const commit = this.deps.personCommit();
       return jsonResponse(
         200,
         parsed.map((p) => {
-          const tx = this.deps.store.begin();
+          const tx = this.deps.store.begin(commit);
           const outcome = this.deps.dml.create(tx, object, p);
           if (!outcome.ok) {
             tx.rollback();
@@ -157,6 +169,45 @@ export class AdminApi {
       if (e instanceof ApiFailure) return jsonResponse(e.status, e.errors);
       throw e;
     }
+  }
+
+  /** A person's update, delete or undelete of one record: one per-record result, as a collection answers. */
+  private personWrite(method: string, name: string, rawId: string, action: string | undefined, body: string) {
+    const object = this.deps.catalogue.get(name);
+    if (!object) return jsonResponse(404, { error: `unknown sObject ${name}` });
+    const record = this.deps.store.get(toCaseSafeId(rawId) ?? '');
+    if (!record || record.type !== object.name) return jsonResponse(404, { error: `no ${object.name} ${rawId}` });
+    const route = `${method} ${action ?? ''}`;
+    if (route !== 'PATCH ' && route !== 'DELETE ' && route !== 'POST undelete') {
+      return jsonResponse(404, { error: 'not found' });
+    }
+    try {
+      return this.applyPersonWrite(route, object, record, body);
+    } catch (e) {
+      if (e instanceof ApiFailure) return jsonResponse(e.status, e.errors);
+      throw e;
+    }
+  }
+
+  private applyPersonWrite(route: string, object: SObjectDef, record: StoredRecord, body: string): SandboxResponse {
+    const { dml, store } = this.deps;
+    const tx = store.begin(this.deps.personCommit());
+    const id = record.values['Id'] as string;
+    let outcome;
+    if (route === 'PATCH ') {
+      const parsed = dml.parse(object, parse(body) ?? null);
+      outcome = parsed.hasId
+        ? { ok: false as const, errors: [SaveErrors.idInBody()] }
+        : dml.update(tx, object, record, parsed);
+    } else {
+      outcome = route === 'DELETE ' ? dml.delete(tx, record) : dml.undelete(tx, record);
+    }
+    if (!outcome.ok) {
+      tx.rollback();
+      return jsonResponse(400, { id, success: false, errors: outcome.errors });
+    }
+    tx.commit();
+    return jsonResponse(200, { id, success: true, errors: [] });
   }
 
   private setLimits(body: string): SandboxResponse {

@@ -21,6 +21,11 @@ export interface OAuthSettings {
 export interface SandboxIdentity {
   orgId: string;
   userId: string;
+  /**
+   * A person working in the org (its admin): changes made through the admin API, as a user would in the UI, are
+   * attributed to this user (`commitUser` of their change events), not to the integration user.
+   */
+  adminUserId: string;
 }
 
 interface AccessToken {

@@ -8,6 +8,32 @@ export interface StoredRecord {
   readonly values: Readonly<Record<string, FieldValue>>;
 }
 
+/**
+ * Who committed a transaction and through which API, as Change Data Capture reports it
+ * (`ChangeEventHeader.commitUser` and `changeOrigin`). A transaction begun with `null` writes rows
+ * the platform keeps itself (the standard price book) and is not captured.
+ */
+export interface CommitContext {
+  /** The user the change is attributed to. */
+  readonly userId: string;
+  /** `com/salesforce/api/rest/62.0;client=<id>` for an API write, '' for a change made in the org itself. */
+  readonly changeOrigin: string;
+}
+
+/** One row written by a commit: its committed state before (undefined for a new row) and after. */
+export interface CommittedChange {
+  readonly before: StoredRecord | undefined;
+  readonly after: StoredRecord;
+}
+
+/** A committed transaction's rows, in the order the transaction first wrote each. */
+export interface Commit {
+  readonly context: CommitContext;
+  readonly changes: readonly CommittedChange[];
+}
+
+export type CommitListener = (commit: Commit) => void;
+
 export interface RecordReader {
   /** By 18-character Id, deleted rows included. */
   get(id: string): StoredRecord | undefined;
@@ -37,6 +63,7 @@ export class RecordStore implements RecordReader {
   /** Built on first use per (type, field, case rule), then kept up to date on every commit. */
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly serials = new Map<string, number>();
+  private readonly listeners: CommitListener[] = [];
 
   get(id: string): StoredRecord | undefined {
     return this.rows.get(id);
@@ -83,8 +110,14 @@ export class RecordStore implements RecordReader {
     return buildId(keyPrefix, serial);
   }
 
-  begin(): Transaction {
-    return new Transaction(this);
+  /** `context` names who commits (for Change Data Capture); `null` for rows the platform writes itself. */
+  begin(context: CommitContext | null): Transaction {
+    return new Transaction(this, context);
+  }
+
+  /** Called after every captured commit (not for `begin(null)` transactions), synchronously, in commit order. */
+  onCommit(listener: CommitListener): void {
+    this.listeners.push(listener);
   }
 
   clear(): void {
@@ -95,9 +128,11 @@ export class RecordStore implements RecordReader {
   }
 
   /** @internal used by Transaction.commit */
-  apply(staged: ReadonlyMap<string, StoredRecord>): void {
+  apply(staged: ReadonlyMap<string, StoredRecord>, context: CommitContext | null): void {
+    const changes: CommittedChange[] = [];
     for (const [id, record] of staged) {
       const previous = this.rows.get(id);
+      changes.push({ before: previous, after: record });
       this.rows.set(id, record);
       const ofType = this.byType.get(record.type) ?? new Map<string, StoredRecord>();
       ofType.set(id, record);
@@ -113,6 +148,7 @@ export class RecordStore implements RecordReader {
         this.addToIndex(index, record, field, caseSensitive);
       }
     }
+    if (context && changes.length) for (const listener of this.listeners) listener({ context, changes });
   }
 }
 
@@ -120,7 +156,10 @@ export class Transaction implements RecordReader {
   private readonly staged = new Map<string, StoredRecord>();
   private done = false;
 
-  constructor(private readonly store: RecordStore) {}
+  constructor(
+    private readonly store: RecordStore,
+    private readonly context: CommitContext | null,
+  ) {}
 
   get(id: string): StoredRecord | undefined {
     return this.staged.get(id) ?? this.store.get(id);
@@ -165,7 +204,7 @@ export class Transaction implements RecordReader {
   commit(): void {
     if (this.done) throw new Error('transaction already finished');
     this.done = true;
-    this.store.apply(this.staged);
+    this.store.apply(this.staged, this.context);
   }
 
   rollback(): void {

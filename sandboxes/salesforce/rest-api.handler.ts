@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FaultInjector } from './fault.injector';
 import { jsonResponse, noContent, parseJsonBody, type SandboxResponse } from './http.helpers';
 import { toCaseSafeId } from './record-id';
-import type { FieldValue, RecordStore, StoredRecord, Transaction } from './record.store';
+import type { CommitContext, FieldValue, RecordStore, StoredRecord, Transaction } from './record.store';
 import { ApiErrors, ApiFailure, SaveErrors, type SaveError } from './salesforce.errors';
 import {
   coerceJsonValue,
@@ -29,6 +29,8 @@ export interface RestContext {
   query: URLSearchParams;
   body: string;
   headers: IncomingHttpHeaders;
+  /** Who writes, and through which API: what Change Data Capture reports for the request's commits. */
+  commit: CommitContext;
 }
 
 /** A matched REST resource: its name for statistics, whether it writes, and the work to do. */
@@ -123,7 +125,7 @@ export class RestApi {
         const routes: Record<string, Omit<RestRoute, 'name'> & { name?: string }> = {
           GET: read(() => this.retrieve(ctx, a, b)),
           PATCH: write(() => this.update(ctx, a, b)),
-          DELETE: write(() => this.destroy(a, b)),
+          DELETE: write(() => this.destroy(ctx, a, b)),
         };
         // POST /sobjects/{sobject}/Id: upsert with Id as the external id and a null value, i.e. create.
         if (b === 'Id')
@@ -134,7 +136,7 @@ export class RestApi {
         {
           GET: read(() => this.retrieveByExternalId(ctx, a, b, c)),
           PATCH: write(() => this.upsert(ctx, a, b, c)),
-          DELETE: write(() => this.destroyByExternalId(a, b, c)),
+          DELETE: write(() => this.destroyByExternalId(ctx, a, b, c)),
         },
         '/sobjects/{sobject}/{field}/{value}',
       );
@@ -279,7 +281,7 @@ export class RestApi {
     if (parsed.hasId) throw ApiFailure.fromSaveErrors([SaveErrors.notWritable(['Id'])]);
     const lockError = this.lockCheck(object)(undefined);
     if (lockError) throw ApiFailure.fromSaveErrors([lockError]);
-    const tx = this.store.begin();
+    const tx = this.store.begin(ctx.commit);
     const outcome = this.dml.create(tx, object, parsed);
     this.finish(tx, outcome);
     return jsonResponse(201, { id: outcome.id, success: true, errors: [] });
@@ -292,15 +294,15 @@ export class RestApi {
     if (parsed.hasId) throw ApiErrors.fieldInBody('Id');
     const lockError = this.lockCheck(object)(existing.values['Id'] as string);
     if (lockError) throw ApiFailure.fromSaveErrors([lockError]);
-    const tx = this.store.begin();
+    const tx = this.store.begin(ctx.commit);
     this.finish(tx, this.dml.update(tx, object, existing, parsed));
     return noContent();
   }
 
-  private destroy(name: string, raw: string): SandboxResponse {
+  private destroy(ctx: RestContext, name: string, raw: string): SandboxResponse {
     const object = this.object(name);
     const existing = this.byId(object, raw);
-    return this.softDelete(object, existing);
+    return this.softDelete(ctx, object, existing);
   }
 
   /**
@@ -312,7 +314,7 @@ export class RestApi {
     if (ids.length === 0) throw ApiFailure.of(400, 'MALFORMED_QUERY', 'ids is required', ['ids']);
     if (ids.length > COLLECTION_LIMIT) throw ApiErrors.exceededIdLimit(COLLECTION_LIMIT);
     const allOrNone = ctx.query.get('allOrNone') === 'true';
-    const shared = allOrNone ? this.store.begin() : undefined;
+    const shared = allOrNone ? this.store.begin(ctx.commit) : undefined;
     const results = ids.map((raw) => {
       const id = toCaseSafeId(raw);
       const record = id ? this.store.get(id) : undefined;
@@ -323,7 +325,7 @@ export class RestApi {
       const object = this.object(record.type);
       const lockError = this.lockCheck(object)(record.values['Id'] as string);
       if (lockError) return { id: raw, success: false, errors: [lockError] };
-      const tx = shared ?? this.store.begin();
+      const tx = shared ?? this.store.begin(ctx.commit);
       const outcome = this.dml.delete(tx, record);
       if (!outcome.ok) {
         if (!shared) tx.rollback();
@@ -345,10 +347,10 @@ export class RestApi {
     return jsonResponse(200, results);
   }
 
-  private softDelete(object: SObjectDef, existing: StoredRecord): SandboxResponse {
+  private softDelete(ctx: RestContext, object: SObjectDef, existing: StoredRecord): SandboxResponse {
     const lockError = this.lockCheck(object)(existing.values['Id'] as string);
     if (lockError) throw ApiFailure.fromSaveErrors([lockError]);
-    const tx = this.store.begin();
+    const tx = this.store.begin(ctx.commit);
     const outcome = this.dml.delete(tx, existing);
     if (!outcome.ok) {
       tx.rollback();
@@ -394,12 +396,12 @@ export class RestApi {
     return jsonResponse(200, this.shape(ctx, object, record, this.selectedFields(ctx, object)));
   }
 
-  private destroyByExternalId(name: string, fieldName: string, raw: string): SandboxResponse {
+  private destroyByExternalId(ctx: RestContext, name: string, fieldName: string, raw: string): SandboxResponse {
     const object = this.object(name);
     const field = this.externalIdField(object, fieldName);
     const found = this.matches(object, field, raw);
     if (found.length !== 1) throw ApiErrors.notFound();
-    return this.softDelete(object, found[0] as StoredRecord);
+    return this.softDelete(ctx, object, found[0] as StoredRecord);
   }
 
   private upsert(ctx: RestContext, name: string, fieldName: string, raw: string): SandboxResponse {
@@ -412,7 +414,7 @@ export class RestApi {
     const lock = this.lockCheck(object);
 
     let outcome: UpsertOutcome;
-    const tx = this.store.begin();
+    const tx = this.store.begin(ctx.commit);
     if (field.name === 'Id') {
       const found = this.matches(object, field, raw);
       const existing = found[0];
@@ -478,7 +480,7 @@ export class RestApi {
       if (value !== null && value !== undefined) seen.set(keyOf(value), (seen.get(keyOf(value)) ?? 0) + 1);
     }
 
-    const shared = allOrNone === true ? this.store.begin() : undefined;
+    const shared = allOrNone === true ? this.store.begin(ctx.commit) : undefined;
     const lock = this.lockCheck(object);
     const results: UpsertResult[] = parsed.map((p) => {
       const value = p.values.get(field.name);
@@ -487,7 +489,7 @@ export class RestApi {
       if ((seen.get(keyOf(value)) ?? 0) > 1) return failed([SaveErrors.duplicateExternalIdInRequest(String(value))]);
       const values = new Map(p.values);
       values.delete(field.name);
-      const tx = shared ?? this.store.begin();
+      const tx = shared ?? this.store.begin(ctx.commit);
       const outcome = this.dml.upsert(tx, object, field, value, { ...p, values }, lock);
       if ('multiple' in outcome) {
         if (!shared) tx.rollback();

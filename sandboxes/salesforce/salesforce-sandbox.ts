@@ -1,6 +1,6 @@
 /**
- * An in-memory emulator of the Salesforce REST API as jsforce uses it, for integration tests and
- * the demo. Dependency-free: node:http only.
+ * An in-memory emulator of the Salesforce REST API as jsforce uses it, and of the Pub/Sub API (gRPC) serving
+ * Change Data Capture events of every write, for integration tests and the demo.
  *
  * Request pipeline for `/services/data/vXX.X/…`: injected latency → version check → injected 503
  * → bearer token → API allowance (403 REQUEST_LIMIT_EXCEEDED) → count the call → resource
@@ -15,7 +15,7 @@ import { FaultInjector } from './fault.injector';
 import { jsonResponse, pathSegments, readBody, sleep, writeResponse, type SandboxResponse } from './http.helpers';
 import { OAuthHandler, TokenRegistry, type SandboxIdentity } from './oauth.handler';
 import { buildId } from './record-id';
-import { RecordStore } from './record.store';
+import { RecordStore, type CommitContext } from './record.store';
 import { ApiUsage, RestApi, type RestContext } from './rest-api.handler';
 import { ApiErrors, ApiFailure } from './salesforce.errors';
 import { SObjectDml } from './sobject-dml.service';
@@ -23,6 +23,12 @@ import { ORDER_MANAGEMENT_RULES } from './order-management.rules';
 import { DEFAULT_SOBJECTS, SObjectCatalogue, type SObjectDefinition } from './sobject.catalogue';
 import type { RuleBook } from './sobject.rules';
 import { SoqlExecutor } from './soql.executor';
+import { ChangeEventSchemas } from './pubsub/change-event.schema';
+import { ChangeCapture, restChangeOrigin } from './pubsub/change-capture.service';
+import { DEFAULT_RETENTION, EventBus } from './pubsub/event-bus';
+import { PubSubAdmin } from './pubsub/pubsub-admin.handler';
+import { PubSubApi } from './pubsub/pubsub-api.server';
+import { StreamFaults } from './pubsub/stream.faults';
 
 export interface SalesforceSandboxOptions {
   /** 0 (default) picks a free port. */
@@ -46,6 +52,16 @@ export interface SalesforceSandboxOptions {
   /** Object-specific rules; defaults to Salesforce's Products and Orders behaviour. */
   rules?: RuleBook;
   clock?: () => Date;
+  /** Port of the Pub/Sub API (gRPC over TLS); 0 (default) picks a free port, null runs none (events are kept). */
+  pubSubPort?: number | null;
+  /** How long change events stay replayable; Salesforce keeps them 72 hours. */
+  pubSubRetentionMs?: number;
+  /** The most change events kept (default 100,000), oldest purged first. */
+  pubSubMaxEvents?: number;
+  /** Interval of keepalive responses while events are pending and none come (Salesforce: within 270 s; 30 s). */
+  pubSubKeepaliveMs?: number;
+  /** A stream with nothing pending ends when no FetchRequest came for this long (Salesforce: 60 s). */
+  pubSubIdleTimeoutMs?: number;
 }
 
 /** Live handles on the sandbox's insides, for tests that need to look behind the API. */
@@ -57,11 +73,26 @@ export interface SalesforceSandboxState {
   readonly usage: ApiUsage;
   readonly stats: SandboxStats;
   readonly identity: SandboxIdentity;
+  /** Change Data Capture: every object's event schema, the event bus with its replay ids, the stream faults. */
+  readonly changeEvents: ChangeEventSchemas;
+  readonly bus: EventBus;
+  readonly pubSubFaults: StreamFaults;
+}
+
+/** The Pub/Sub API as clients reach it. */
+export interface SandboxPubSub {
+  /** `host:port` (salesforce-pubsub-api-client's `pubSubEndpoint`). */
+  endpoint: string;
+  port: number;
+  /** The server's self-signed certificate: the root certificate a client trusts. */
+  certificatePem: string;
 }
 
 export interface SalesforceSandbox {
   url: string;
   port: number;
+  /** Undefined when started with `pubSubPort: null`. */
+  pubSub?: SandboxPubSub;
   state: SalesforceSandboxState;
   close(): Promise<void>;
 }
@@ -93,8 +124,22 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? (() => new Date());
   const catalogue = new SObjectCatalogue(options.objects ?? DEFAULT_SOBJECTS);
-  const identity: SandboxIdentity = { orgId: buildId('00D', 1), userId: buildId('005', 1) };
+  const identity: SandboxIdentity = {
+    orgId: buildId('00D', 1),
+    userId: buildId('005', 1),
+    adminUserId: buildId('005', 2),
+  };
   const store = new RecordStore();
+  const changeEvents = new ChangeEventSchemas(catalogue);
+  const bus = new EventBus(clock, {
+    retentionMs: options.pubSubRetentionMs ?? DEFAULT_RETENTION.retentionMs,
+    maxEvents: options.pubSubMaxEvents ?? DEFAULT_RETENTION.maxEvents,
+  });
+  const capture = new ChangeCapture(changeEvents, bus, clock);
+  store.onCommit((commit) => capture.capture(commit));
+  const pubSubFaults = new StreamFaults();
+  /** Changes made through the admin API: a person in the org, not an API client. */
+  const personCommit = (): CommitContext => ({ userId: identity.adminUserId, changeOrigin: '' });
   const faults = new FaultInjector();
   const tokens = new TokenRegistry(options.tokenTtlMs ?? 2 * 60 * 60 * 1000, clock, identity.orgId);
   const usage = new ApiUsage(options.apiRequestLimit ?? 15000);
@@ -103,7 +148,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), faults, usage);
   /** The rows a new org already holds (the standard price book), again after every reset. */
   const seedOrg = () => {
-    const tx = store.begin();
+    const tx = store.begin(null);
     for (const object of catalogue.list()) for (const row of object.seedRecords) dml.insertSeed(tx, object, row);
     tx.commit();
   };
@@ -116,10 +161,23 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     tokens,
     usage,
     stats,
+    personCommit,
     onReset: () => {
       rest.clearCursors();
+      bus.reset();
+      pubSubFaults.clear();
       seedOrg();
     },
+  });
+  let pubSubApi: PubSubApi | undefined;
+  const pubSubAdmin = new PubSubAdmin({
+    bus,
+    capture,
+    schemas: changeEvents,
+    faults: pubSubFaults,
+    store,
+    api: () => pubSubApi,
+    personCommit,
   });
 
   let url = '';
@@ -161,6 +219,11 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
         query,
         body,
         headers: req.headers,
+        // One object per request: the request's commits share one CDC transaction.
+        commit: {
+          userId: identity.userId,
+          changeOrigin: restChangeOrigin(`${match[1]}.${match[2]}`, req.headers['sforce-call-options']),
+        },
       };
       let routeName = `${ctx.method} (unknown)`;
       try {
@@ -193,6 +256,10 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     const method = req.method ?? 'GET';
     const [first, second, third] = segments;
 
+    if (first === '__admin' && second === 'pubsub') {
+      writeResponse(res, pubSubAdmin.handle(method, segments.slice(2), await readBody(req), parsed.searchParams));
+      return;
+    }
     if (first === '__admin') {
       writeResponse(res, admin.handle(method, segments.slice(1), await readBody(req)));
       return;
@@ -266,19 +333,42 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   url = (options.publicUrl ?? `http://${urlHost}:${port}`).replace(/\/$/, '');
 
+  const closeHttp = () =>
+    new Promise<void>((resolve, reject) => {
+      for (const [socket, timer] of held) {
+        clearTimeout(timer);
+        socket.destroy();
+      }
+      held.clear();
+      server.close((err) => (err ? reject(err) : resolve()));
+      server.closeAllConnections();
+    });
+  if (options.pubSubPort !== null) {
+    try {
+      pubSubApi = await PubSubApi.start(
+        { tokens, identity, bus, schemas: changeEvents, faults: pubSubFaults },
+        {
+          host,
+          port: options.pubSubPort ?? 0,
+          keepaliveMs: options.pubSubKeepaliveMs ?? 30_000,
+          idleTimeoutMs: options.pubSubIdleTimeoutMs ?? 60_000,
+        },
+      );
+    } catch (e) {
+      await closeHttp();
+      throw e;
+    }
+  }
+  const api = pubSubApi;
+
   return {
     url,
     port,
-    state: { catalogue, store, faults, tokens, usage, stats, identity },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        for (const [socket, timer] of held) {
-          clearTimeout(timer);
-          socket.destroy();
-        }
-        held.clear();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
+    pubSub: api && { endpoint: api.endpoint, port: api.port, certificatePem: api.certificatePem },
+    state: { catalogue, store, faults, tokens, usage, stats, identity, changeEvents, bus, pubSubFaults },
+    close: async () => {
+      await api?.close();
+      await closeHttp();
+    },
   };
 }

@@ -173,6 +173,8 @@ export const SaveErrors = {
       `When you activate an order, Status is the only field you can update: ${fields.join(', ')}`,
       fields,
     ),
+  /** Undeleting a record that is not in the Recycle Bin (sandbox wording; SOAP answers UNDELETE_FAILED). */
+  undeleteNotDeleted: () => saveError('UNDELETE_FAILED', 'Entity is not in the recycle bin'),
   unableToLockRow: (id: string) =>
     saveError('UNABLE_TO_LOCK_ROW', `unable to obtain exclusive access to this record or 1 records: ${id}`),
   rolledBack: () =>

@@ -229,20 +229,49 @@ export class SObjectDml {
     return { ok: true };
   }
 
-  private remove(tx: Transaction, record: StoredRecord): void {
-    const now = formatDateTime(this.clock());
-    const id = record.values['Id'];
+  /** Deletes a row and its cascade-delete children, all stamped with the same SystemModstamp. */
+  private remove(tx: Transaction, record: StoredRecord, now = formatDateTime(this.clock())): void {
     this.write(tx, {
       type: record.type,
       values: { ...record.values, IsDeleted: true, LastModifiedDate: now, SystemModstamp: now },
     });
-    for (const child of this.catalogue.list()) {
-      for (const f of child.fields.filter((x) => x.cascadeDelete && x.referenceTo === record.type)) {
-        for (const row of tx.list(child.name).filter((r) => isLive(r) && r.values[f.name] === id)) {
-          this.remove(tx, row);
-        }
-      }
-    }
+    for (const row of this.cascadeChildren(tx, record, (r) => isLive(r))) this.remove(tx, row, now);
+  }
+
+  private cascadeChildren(
+    reader: RecordReader,
+    record: StoredRecord,
+    keep: (row: StoredRecord) => boolean,
+  ): StoredRecord[] {
+    const id = record.values['Id'];
+    return this.catalogue
+      .list()
+      .flatMap((child) =>
+        child.fields
+          .filter((x) => x.cascadeDelete && x.referenceTo === record.type)
+          .flatMap((f) => reader.list(child.name).filter((r) => r.values[f.name] === id && keep(r))),
+      );
+  }
+
+  /**
+   * Restores a deleted row from the Recycle Bin, with the children its delete cascaded to (those deleted in the same
+   * operation, known by their SystemModstamp). Not reachable through REST (Salesforce undeletes through SOAP, Apex and
+   * the UI); the admin API uses it.
+   */
+  undelete(tx: Transaction, record: StoredRecord): DeleteOutcome {
+    if (isLive(record)) return { ok: false, errors: [SaveErrors.undeleteNotDeleted()] };
+    this.restore(tx, record, formatDateTime(this.clock()));
+    return { ok: true };
+  }
+
+  private restore(tx: Transaction, record: StoredRecord, now: string): void {
+    const stamp = record.values['SystemModstamp'];
+    const children = this.cascadeChildren(tx, record, (r) => !isLive(r) && r.values['SystemModstamp'] === stamp);
+    this.write(tx, {
+      type: record.type,
+      values: { ...record.values, IsDeleted: false, LastModifiedDate: now, SystemModstamp: now },
+    });
+    for (const row of children) this.restore(tx, row, now);
   }
 
   /** Updates a stored row with already-validated values (a body's, or a roll-up's). */

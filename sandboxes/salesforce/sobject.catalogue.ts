@@ -62,6 +62,11 @@ export interface FieldDefinition {
   childRelationshipName?: string;
   /** For `reference` fields: deleting the parent deletes this row (master-detail, Order → OrderItem). */
   cascadeDelete?: boolean;
+  /**
+   * A component of a compound field (describe's `compoundFieldName`): Account.BillingCity is `City` of
+   * `BillingAddress`. Change events carry the compound as one nested record (`BillingAddress.City`).
+   */
+  compound?: { field: string; component: string };
 }
 
 export interface SObjectDefinition {
@@ -130,6 +135,9 @@ const hubFlags: FieldDefinition[] = [
   deletedInOdoo,
 ];
 
+const billing = (component: string) => ({ compound: { field: 'BillingAddress', component } });
+const personName = (component: string) => ({ compound: { field: 'Name', component } });
+
 export const ACCOUNT: SObjectDefinition = {
   name: 'Account',
   label: 'Account',
@@ -140,10 +148,16 @@ export const ACCOUNT: SObjectDefinition = {
     { name: 'AccountNumber', label: 'Account Number', type: 'string', length: 40 },
     { name: 'Phone', label: 'Account Phone', type: 'phone', length: 40 },
     { name: 'Website', label: 'Website', type: 'url', length: 255 },
-    { name: 'BillingStreet', label: 'Billing Street', type: 'textarea', length: 255 },
-    { name: 'BillingCity', label: 'Billing City', type: 'string', length: 40 },
-    { name: 'BillingPostalCode', label: 'Billing Zip/Postal Code', type: 'string', length: 20 },
-    { name: 'BillingCountry', label: 'Billing Country', type: 'string', length: 80 },
+    { ...billing('Street'), name: 'BillingStreet', label: 'Billing Street', type: 'textarea', length: 255 },
+    { ...billing('City'), name: 'BillingCity', label: 'Billing City', type: 'string', length: 40 },
+    {
+      ...billing('PostalCode'),
+      name: 'BillingPostalCode',
+      label: 'Billing Zip/Postal Code',
+      type: 'string',
+      length: 20,
+    },
+    { ...billing('Country'), name: 'BillingCountry', label: 'Billing Country', type: 'string', length: 80 },
     {
       name: 'Industry',
       label: 'Industry',
@@ -171,8 +185,8 @@ export const CONTACT: SObjectDefinition = {
       referenceTo: 'Account',
       relationshipName: 'Account',
     },
-    { name: 'FirstName', label: 'First Name', type: 'string', length: 40 },
-    { name: 'LastName', label: 'Last Name', type: 'string', length: 80, required: true },
+    { ...personName('FirstName'), name: 'FirstName', label: 'First Name', type: 'string', length: 40 },
+    { ...personName('LastName'), name: 'LastName', label: 'Last Name', type: 'string', length: 80, required: true },
     {
       name: 'Name',
       label: 'Full Name',
@@ -586,6 +600,7 @@ export function describeSObject(object: SObjectDef, catalogue: SObjectCatalogue,
       defaultedOnCreate: f.system || f.type === 'boolean' || f.defaultsToRecordId === true,
       referenceTo: f.referenceTo ? [f.referenceTo] : [],
       relationshipName: f.relationshipName ?? null,
+      compoundFieldName: f.compound?.field ?? null,
       picklistValues: (f.picklistValues ?? []).map((value) => ({
         active: true,
         defaultValue: false,
