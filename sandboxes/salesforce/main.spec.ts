@@ -1,5 +1,7 @@
 /** The command-line entry as the demo runs it: one line when listening, a clean exit on SIGTERM. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const MAIN = join(__dirname, 'main.ts');
@@ -33,8 +35,11 @@ describe('main.ts', () => {
   jest.setTimeout(30_000);
 
   it('logs one line when listening, serves the API, and exits 0 on SIGTERM', async () => {
+    const certificateFile = join(mkdtempSync(join(tmpdir(), 'sf-sandbox-')), 'pubsub.pem');
     const child = start({
       SF_SANDBOX_PORT: '0',
+      SF_SANDBOX_PUBSUB_PORT: '0',
+      SF_SANDBOX_PUBSUB_CERT_FILE: certificateFile,
       SF_SANDBOX_CLIENT_ID: 'cli-id',
       SF_SANDBOX_CLIENT_SECRET: 'cli-secret',
     });
@@ -50,6 +55,9 @@ describe('main.ts', () => {
         body: 'grant_type=client_credentials&client_id=cli-id&client_secret=cli-secret',
       });
       expect(token.status).toBe(200);
+      expect(line).toMatch(/Pub\/Sub API on 127\.0\.0\.1:\d+ \(TLS, certificate at /);
+      const pem = await (await fetch(`${url}/__admin/pubsub/certificate`)).text();
+      expect(readFileSync(certificateFile, 'utf8')).toBe(pem);
     } finally {
       child.kill('SIGTERM');
     }
@@ -57,7 +65,7 @@ describe('main.ts', () => {
   });
 
   it('refuses a bad configuration with exit code 1, naming the key', async () => {
-    const child = start({ SF_SANDBOX_PORT: 'not-a-port' });
+    const child = start({ SF_SANDBOX_PORT: 'not-a-port', SF_SANDBOX_PUBSUB_PORT: '0' });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     expect(await exitCode(child)).toBe(1);

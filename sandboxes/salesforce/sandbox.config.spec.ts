@@ -9,7 +9,12 @@ describe('sandbox configuration', () => {
       clientSecret: 'hub-secret',
       apiRequestLimit: 15000,
       tokenTtlMs: 7_200_000,
+      pubSubPort: 4511,
+      pubSubRetentionMs: 72 * 3600 * 1000,
+      pubSubMaxEvents: 100_000,
+      pubSubKeepaliveMs: 30_000,
     });
+    expect(loadSandboxConfig({}).pubSubCertificateFile).toBeUndefined();
   });
 
   it('reads overrides', () => {
@@ -22,6 +27,11 @@ describe('sandbox configuration', () => {
         SF_SANDBOX_API_LIMIT: '10',
         SF_SANDBOX_TOKEN_TTL_SECONDS: '60',
         SF_SANDBOX_PUBLIC_URL: 'http://salesforce-sandbox:4510',
+        SF_SANDBOX_PUBSUB_PORT: '0',
+        SF_SANDBOX_PUBSUB_RETENTION_SECONDS: '5',
+        SF_SANDBOX_PUBSUB_MAX_EVENTS: '10',
+        SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS: '1',
+        SF_SANDBOX_PUBSUB_CERT_FILE: '.stack/pubsub.pem',
       }),
     ).toMatchObject({
       port: 0,
@@ -31,12 +41,23 @@ describe('sandbox configuration', () => {
       apiRequestLimit: 10,
       tokenTtlMs: 60_000,
       publicUrl: 'http://salesforce-sandbox:4510',
+      pubSubPort: 0,
+      pubSubRetentionMs: 5000,
+      pubSubMaxEvents: 10,
+      pubSubKeepaliveMs: 1000,
+      pubSubCertificateFile: '.stack/pubsub.pem',
     });
   });
 
   it('names every bad key at once', () => {
     expect(() =>
-      loadSandboxConfig({ SF_SANDBOX_PORT: 'http', SF_SANDBOX_API_LIMIT: '0', SF_SANDBOX_PUBLIC_URL: 'nope' }),
-    ).toThrow(/SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT/);
+      loadSandboxConfig({
+        SF_SANDBOX_PORT: 'http',
+        SF_SANDBOX_API_LIMIT: '0',
+        SF_SANDBOX_PUBLIC_URL: 'nope',
+        SF_SANDBOX_PUBSUB_PORT: '70000',
+        SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS: '300',
+      }),
+    ).toThrow(/SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT.*SF_SANDBOX_PUBSUB_PORT.*KEEPALIVE/);
   });
 });

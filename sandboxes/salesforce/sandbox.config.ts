@@ -6,6 +6,9 @@ export interface SandboxConfig extends SalesforceSandboxOptions {
   host: string;
   clientId: string;
   clientSecret: string;
+  pubSubPort: number;
+  /** Where to write the Pub/Sub API's certificate (PEM) for clients to trust; unset: nowhere. */
+  pubSubCertificateFile?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -26,7 +29,9 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
  *
  * SF_SANDBOX_PORT (4510), SF_SANDBOX_HOST (127.0.0.1), SF_SANDBOX_CLIENT_ID (hub-client),
  * SF_SANDBOX_CLIENT_SECRET (hub-secret), SF_SANDBOX_USERNAME, SF_SANDBOX_PASSWORD,
- * SF_SANDBOX_API_LIMIT (15000), SF_SANDBOX_TOKEN_TTL_SECONDS (7200), SF_SANDBOX_PUBLIC_URL.
+ * SF_SANDBOX_API_LIMIT (15000), SF_SANDBOX_TOKEN_TTL_SECONDS (7200), SF_SANDBOX_PUBLIC_URL,
+ * SF_SANDBOX_PUBSUB_PORT (4511), SF_SANDBOX_PUBSUB_RETENTION_SECONDS (259200, 72 h),
+ * SF_SANDBOX_PUBSUB_MAX_EVENTS (100000), SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS (30), SF_SANDBOX_PUBSUB_CERT_FILE.
  */
 export function loadSandboxConfig(env: Env): SandboxConfig {
   const errors: string[] = [];
@@ -48,6 +53,12 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
     apiRequestLimit: integer(env, 'SF_SANDBOX_API_LIMIT', 15000, 1, Number.MAX_SAFE_INTEGER, errors),
     tokenTtlMs: integer(env, 'SF_SANDBOX_TOKEN_TTL_SECONDS', 7200, 1, 30 * 24 * 3600, errors) * 1000,
     publicUrl,
+    pubSubPort: integer(env, 'SF_SANDBOX_PUBSUB_PORT', 4511, 0, 65535, errors),
+    pubSubRetentionMs:
+      integer(env, 'SF_SANDBOX_PUBSUB_RETENTION_SECONDS', 72 * 3600, 1, 365 * 24 * 3600, errors) * 1000,
+    pubSubMaxEvents: integer(env, 'SF_SANDBOX_PUBSUB_MAX_EVENTS', 100_000, 1, 10_000_000, errors),
+    pubSubKeepaliveMs: integer(env, 'SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS', 30, 1, 270, errors) * 1000,
+    pubSubCertificateFile: env['SF_SANDBOX_PUBSUB_CERT_FILE'] || undefined,
   };
   if (errors.length) throw new Error(`invalid Salesforce sandbox configuration: ${errors.join('; ')}`);
   return config;
