@@ -86,7 +86,7 @@ export class ChangeCapture {
         diffFields: [],
         changedFields: schema.bitmap(changed),
       };
-      events.push({ eventUuid: randomUUID(), schema, header, payload: schema.payload(header, values) });
+      events.push({ eventUuid: randomUUID(), schema, payload: schema.type.toBuffer(schema.payload(header, values)) });
     }
     if (events.length) this.bus.append(events);
   }
@@ -112,7 +112,7 @@ export class ChangeCapture {
       changedFields: [],
     };
     const [event] = this.bus.append([
-      { eventUuid: randomUUID(), schema, header, payload: schema.payload(header, new Map()) },
+      { eventUuid: randomUUID(), schema, payload: schema.type.toBuffer(schema.payload(header, new Map())) },
     ]);
     return event as BusEvent;
   }

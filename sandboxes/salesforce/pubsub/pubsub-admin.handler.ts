@@ -3,7 +3,7 @@ import type { CommitContext, RecordStore } from '../record.store';
 import { toCaseSafeId } from '../record-id';
 import type { ChangeEventSchemas } from './change-event.schema';
 import { GAP_CHANGE_TYPES, type ChangeCapture, type GapChangeType } from './change-capture.service';
-import type { EventBus } from './event-bus';
+import { decodePayload, type EventBus } from './event-bus';
 import type { PubSubApi } from './pubsub-api.server';
 import { parseFailure, parseStreamFaults, type StreamFaults } from './stream.faults';
 
@@ -106,18 +106,21 @@ export class PubSubAdmin {
     return this.deps.bus
       .retained()
       .filter((e) => topic === undefined || topic === '/data/ChangeEvents' || e.schema.topic === topic)
-      .map((e) => ({
-        replayId: e.replayId,
-        eventUuid: e.eventUuid,
-        schemaId: e.schema.schemaId,
-        topic: e.schema.topic,
-        header: {
-          ...e.header,
-          changedFieldNames: e.schema.fieldNames(e.header.changedFields),
-          nulledFieldNames: e.schema.fieldNames(e.header.nulledFields),
-        },
-        payload: Object.fromEntries(Object.entries(e.payload).filter(([k]) => k !== 'ChangeEventHeader')),
-      }));
+      .map((e) => {
+        const { ChangeEventHeader: header, ...fields } = decodePayload(e);
+        return {
+          replayId: e.replayId,
+          eventUuid: e.eventUuid,
+          schemaId: e.schema.schemaId,
+          topic: e.schema.topic,
+          header: {
+            ...header,
+            changedFieldNames: e.schema.fieldNames(header.changedFields),
+            nulledFieldNames: e.schema.fieldNames(header.nulledFields),
+          },
+          payload: fields,
+        };
+      });
   }
 
   private setRetention(body: string): SandboxResponse {
@@ -162,7 +165,8 @@ export class PubSubAdmin {
     const commitUser = typeof input['commitUser'] === 'string' ? input['commitUser'] : person.userId;
     const changeOrigin = typeof input['changeOrigin'] === 'string' ? input['changeOrigin'] : person.changeOrigin;
     const event = this.deps.capture.gap(schema, changeType as GapChangeType, ids, { userId: commitUser, changeOrigin });
-    return jsonResponse(200, { replayId: event.replayId, eventUuid: event.eventUuid, header: event.header });
+    const { ChangeEventHeader: header } = decodePayload(event);
+    return jsonResponse(200, { replayId: event.replayId, eventUuid: event.eventUuid, header });
   }
 
   private closeStreams(body: string): SandboxResponse {

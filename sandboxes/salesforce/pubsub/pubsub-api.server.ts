@@ -376,9 +376,8 @@ class SubscribeStream {
   }
 
   private consumerEvent(e: BusEvent): ConsumerEvent {
-    e.encoded ??= e.schema.type.toBuffer(e.payload);
     return {
-      event: { id: e.eventUuid, schema_id: e.schema.schemaId, payload: e.encoded, headers: [] },
+      event: { id: e.eventUuid, schema_id: e.schema.schemaId, payload: e.payload, headers: [] },
       replay_id: encodeReplayId(e.replayId),
     };
   }
