@@ -1,6 +1,7 @@
 /**
- * A client of a running sandbox for the demo and the integration tests: its admin API (`/__admin`), and SOQL through
- * the same REST API the hub uses. Plain `fetch`, no jsforce, so what it reports is what went over the wire.
+ * A client of a running sandbox for the demo and the integration tests: its admin API (`/__admin`, with the Pub/Sub
+ * API's controls under `/__admin/pubsub`), and SOQL through the same REST API the hub uses. Plain `fetch`, no
+ * jsforce, so what it reports is what went over the wire.
  */
 
 /** The sandbox answered with an HTTP error status (a request that got no answer fails with fetch's `TypeError`). */
@@ -12,6 +13,39 @@ export class SandboxRequestError extends Error {
     super(message);
     this.name = 'SandboxRequestError';
   }
+}
+
+/** `GET /__admin/pubsub`: where the Pub/Sub API listens and the state of its event bus. */
+export interface SandboxPubSubInfo {
+  /** `host:port`, or null when the sandbox runs no Pub/Sub API. */
+  endpoint: string | null;
+  topics: string[];
+  latestReplayId: number;
+  /** Resuming after an older replay id is refused (the events after it were purged). */
+  purgedThroughReplayId: number;
+  retainedEvents: number;
+  retention: { seconds: number; maxEvents: number };
+  openStreams: number;
+  [key: string]: unknown;
+}
+
+/** A retained change event as `GET /__admin/pubsub/events` lists it, decoded. */
+export interface SandboxChangeEvent {
+  replayId: number;
+  eventUuid: string;
+  schemaId: string;
+  topic: string;
+  header: Record<string, unknown> & { changeType: string; recordIds: string[]; changedFieldNames: string[] };
+  payload: Record<string, unknown>;
+}
+
+export type GapChangeType = 'GAP_CREATE' | 'GAP_UPDATE' | 'GAP_DELETE' | 'GAP_UNDELETE' | 'GAP_OVERFLOW';
+
+/** The gRPC status a stream fault ends with (default: INTERNAL, `…service.unavailable`). */
+export interface PubSubFaultStatus {
+  code?: string;
+  errorCode?: string;
+  message?: string;
 }
 
 export interface SandboxClientOptions {
@@ -78,6 +112,76 @@ export class SandboxClient {
       records.push(...page.records);
     }
     return records;
+  }
+
+  // ---- Pub/Sub API and Change Data Capture ------------------------------------------------------
+
+  async pubSub(): Promise<SandboxPubSubInfo> {
+    return (await this.admin('GET', '/__admin/pubsub')) as SandboxPubSubInfo;
+  }
+
+  /** The Pub/Sub API's certificate (PEM), to pass to a gRPC client as its root certificate. */
+  async pubSubCertificate(): Promise<string> {
+    const res = await fetch(`${this.url}/__admin/pubsub/certificate`, { signal: this.signal() });
+    if (!res.ok) throw new SandboxRequestError(res.status, `certificate: ${res.status} ${await res.text()}`);
+    return res.text();
+  }
+
+  /** Retained change events, oldest first, of one channel (`/data/AccountChangeEvent`) or all. */
+  async changeEvents(topic?: string): Promise<SandboxChangeEvent[]> {
+    const query = topic ? `?topic=${encodeURIComponent(topic)}` : '';
+    return (await this.admin('GET', `/__admin/pubsub/events${query}`)) as SandboxChangeEvent[];
+  }
+
+  /** Purges every change event, as if the retention window had passed: older replay ids are then refused. */
+  async purgeChangeEvents(): Promise<void> {
+    await this.admin('DELETE', '/__admin/pubsub/events');
+  }
+
+  async setPubSubRetention(retention: { seconds?: number; maxEvents?: number }): Promise<void> {
+    await this.admin('POST', '/__admin/pubsub/retention', retention);
+  }
+
+  /** Appends a gap event (header only) for records of one object; GAP_OVERFLOW takes `entityName` and no ids. */
+  async gap(
+    changeType: GapChangeType,
+    target: { recordIds?: string[]; entityName?: string },
+  ): Promise<{ replayId: number }> {
+    return (await this.admin('POST', '/__admin/pubsub/gaps', { changeType, ...target })) as { replayId: number };
+  }
+
+  /** Refuse the next Subscribe calls, or end each stream after N events, with `status`. */
+  async setPubSubFaults(faults: {
+    refuseSubscribes?: number;
+    closeAfterEvents?: number | null;
+    status?: PubSubFaultStatus;
+  }): Promise<void> {
+    await this.admin('POST', '/__admin/pubsub/faults', faults);
+  }
+
+  async clearPubSubFaults(): Promise<void> {
+    await this.admin('DELETE', '/__admin/pubsub/faults');
+  }
+
+  /** Ends the open Subscribe streams (of one topic, or all) now; returns how many. */
+  async closePubSubStreams(options: { topic?: string; status?: PubSubFaultStatus } = {}): Promise<number> {
+    return ((await this.admin('POST', '/__admin/pubsub/streams/close', options)) as { closed: number }).closed;
+  }
+
+  /**
+   * A person's edit in the org (not through the API): its change event names the admin user as commitUser and has
+   * an empty changeOrigin. `undelete` restores a deleted record from the Recycle Bin.
+   */
+  async editAsPerson(sobject: string, id: string, fields: Record<string, unknown>): Promise<void> {
+    await this.admin('PATCH', `/__admin/records/${sobject}/${id}`, fields);
+  }
+
+  async deleteAsPerson(sobject: string, id: string): Promise<void> {
+    await this.admin('DELETE', `/__admin/records/${sobject}/${id}`);
+  }
+
+  async undelete(sobject: string, id: string): Promise<void> {
+    await this.admin('POST', `/__admin/records/${sobject}/${id}/undelete`);
   }
 
   private async authorized<T>(path: string, retried = false): Promise<T> {

@@ -9,6 +9,7 @@ import type { Connection } from 'jsforce';
 import type PubSubApiClient from 'salesforce-pubsub-api-client';
 
 import { startSalesforceSandbox, type SalesforceSandbox } from '../salesforce-sandbox';
+import { SandboxClient } from '../sandbox.client';
 import { admin, fetchToken, raw, VERSION } from '../sandbox.test-client';
 import { decodeReplayId, encodeReplayId } from './event-bus';
 import {
@@ -615,6 +616,33 @@ describe('Salesforce sandbox: Pub/Sub API (Change Data Capture)', () => {
         entityName: 'Account',
         recordIds: [],
       });
+    });
+
+    it('are driven by SandboxClient, as the integration tests and the demo use it', async () => {
+      const sf = new SandboxClient(sandbox.url);
+      const { id } = await conn.sobject('Account').create({ Name: 'Acme' });
+      await sf.editAsPerson('Account', id as string, { Phone: '7' });
+      await sf.deleteAsPerson('Account', id as string);
+      await sf.undelete('Account', id as string);
+      await sf.gap('GAP_DELETE', { recordIds: [id as string] });
+      const events = await sf.changeEvents(ACCOUNTS);
+      expect(events.map((e) => e.header.changeType)).toEqual(['CREATE', 'UPDATE', 'DELETE', 'UNDELETE', 'GAP_DELETE']);
+      expect(events[1]?.header).toMatchObject({ changedFieldNames: ['Phone', 'LastModifiedDate'], changeOrigin: '' });
+      expect(events[1]?.payload).toMatchObject({ Phone: '7', Name: null });
+      expect(await sf.changeEvents('/data/ContactChangeEvent')).toEqual([]);
+
+      const info = await sf.pubSub();
+      expect(info).toMatchObject({ endpoint: sandbox.pubSub?.endpoint, retainedEvents: 5, openStreams: 0 });
+      expect(await sf.pubSubCertificate()).toBe(sandbox.pubSub?.certificatePem);
+      await sf.setPubSubRetention({ maxEvents: 1 });
+      expect((await sf.pubSub()).retainedEvents).toBe(1);
+      await sf.purgeChangeEvents();
+      expect((await sf.pubSub()).purgedThroughReplayId).toBe(info.latestReplayId);
+      await sf.setPubSubFaults({ refuseSubscribes: 1 });
+      expect(sandbox.state.pubSubFaults.config.refuseSubscribes).toBe(1);
+      await sf.clearPubSubFaults();
+      expect(await sf.closePubSubStreams()).toBe(0);
+      await expect(sf.editAsPerson('Account', id as string, { Name: null })).rejects.toMatchObject({ status: 400 });
     });
 
     it('closes open streams with a chosen status, refuses the next subscribes, and closes after N events', async () => {
