@@ -263,6 +263,8 @@ class SubscribeStream {
     call.on('cancelled', () => this.dispose());
     // A client that half-closes gets what it asked for; the idle timeout ends the stream after that.
     call.on('end', () => undefined);
+    // A call that never sends its first FetchRequest ends like one that asks for nothing more.
+    this.arm('idle');
   }
 
   get topicName(): string | undefined {

@@ -394,6 +394,13 @@ describe('Salesforce sandbox: Pub/Sub API (Change Data Capture)', () => {
       expect(s.events).toHaveLength(1);
     });
 
+    it('ends a call that never sends its first FetchRequest after the idle timeout', async () => {
+      const silent = grpc.Subscribe();
+      silent.on('error', () => undefined);
+      const ended = await new Promise<{ code: number }>((resolve) => silent.on('status', resolve));
+      expect(ended.code).toBe(status.OK);
+    });
+
     it('refuses a replay id older than the retention window with INVALID_ARGUMENT and the documented error code', async () => {
       expect((await admin(sandbox, 'POST', '/pubsub/retention', { maxEvents: 2 })).body).toEqual({
         seconds: 72 * 3600,
