@@ -13,8 +13,15 @@
 --     test fixtures can insert short rows; they match the ORM default of each field.
 --   * Foreign keys exist only between the tables below (ondelete as in Odoo: required -> RESTRICT,
 --     optional -> SET NULL, declared cascade -> CASCADE). Many2one columns to models not modelled
---     here (res_users, product_pricelist, stock_warehouse, uom_category, account_account, ...) are
---     plain int4.
+--     here (product_pricelist, stock_warehouse, uom_category, account_account, ...) are plain int4,
+--     and so are the magic columns and the salesperson columns pointing at res_users: fixtures write
+--     rows by SQL with uids the database may not hold.
+--   * Users, groups, API keys, external ids and sequences (res_users, res_groups, res_users_apikeys,
+--     ir_model_data, ir_sequence) are modelled for the Odoo sandbox (sandboxes/odoo), which serves
+--     Odoo's external API over this database. Their rows are not captured by Debezium. The users
+--     themselves (and their partners) are created by the sandbox when it starts, as an install
+--     would: their partners are res_partner rows, which this file does not seed so that a fresh
+--     database holds only the company's own partner.
 --   * company_dependent fields (standard_price, property_* ...) live in ir_property in 17: no column.
 
 BEGIN;
@@ -570,6 +577,114 @@ CREATE TABLE IF NOT EXISTS stock_quant (
 CREATE INDEX IF NOT EXISTS stock_quant_product_location_index ON stock_quant (product_id, location_id);
 
 -- ---------------------------------------------------------------------------------------------
+-- base: users, groups, API keys, external identifiers, sequences (for the Odoo sandbox)
+-- ---------------------------------------------------------------------------------------------
+CREATE TABLE IF NOT EXISTS res_groups (
+    id           serial PRIMARY KEY,
+    name         jsonb NOT NULL,                              -- translate=True
+    category_id  int4,                                        -- ir_module_category (not modelled)
+    color        int4,
+    share        bool,
+    comment      jsonb,
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp,
+    CONSTRAINT res_groups_name_uniq UNIQUE (category_id, name)
+);
+
+-- res.users _inherits res.partner through partner_id: name, email, lang, tz... are the partner's columns.
+-- password holds a passlib hash ($pbkdf2-sha512$600000$...; Odoo 17's MIN_ROUNDS), NULL when the user
+-- cannot log in with a password (a bot that uses API keys only).
+CREATE TABLE IF NOT EXISTS res_users (
+    id                 serial PRIMARY KEY,
+    company_id         int4 NOT NULL REFERENCES res_company (id) ON DELETE RESTRICT,
+    partner_id         int4 NOT NULL REFERENCES res_partner (id) ON DELETE RESTRICT,
+    active             bool DEFAULT true,
+    login              varchar NOT NULL,
+    password           varchar,
+    action_id          int4,                                  -- ir_actions (not modelled)
+    share              bool,                                  -- stored compute: not in base.group_user
+    signature          text,                                  -- Html
+    notification_type  varchar NOT NULL DEFAULT 'email',      -- mail: email|inbox
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp,
+    CONSTRAINT res_users_login_key UNIQUE (login)
+);
+CREATE INDEX IF NOT EXISTS res_users_partner_id_index ON res_users (partner_id);
+
+-- Many2many relation tables as the ORM creates them (res.users groups_id and company_ids).
+CREATE TABLE IF NOT EXISTS res_groups_users_rel (
+    gid int4 NOT NULL REFERENCES res_groups (id) ON DELETE CASCADE,
+    uid int4 NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
+    PRIMARY KEY (gid, uid)
+);
+CREATE INDEX IF NOT EXISTS res_groups_users_rel_uid_gid_idx ON res_groups_users_rel (uid, gid);
+
+CREATE TABLE IF NOT EXISTS res_company_users_rel (
+    user_id int4 NOT NULL REFERENCES res_users (id) ON DELETE CASCADE,
+    cid     int4 NOT NULL REFERENCES res_company (id) ON DELETE CASCADE,
+    PRIMARY KEY (user_id, cid)
+);
+CREATE INDEX IF NOT EXISTS res_company_users_rel_cid_user_id_idx ON res_company_users_rel (cid, user_id);
+
+-- res.users.apikeys is _auto = False: Odoo 17 creates the table itself (init()), exactly like this. The key
+-- is 20 random bytes as 40 hex digits, shown once; `index` keeps its first 8 digits, `key` a passlib
+-- pbkdf2_sha512 hash of it (6000 rounds). scope NULL is a global key, which RPC accepts.
+CREATE TABLE IF NOT EXISTS res_users_apikeys (
+    id          serial primary key,
+    name        varchar not null,
+    user_id     integer not null REFERENCES res_users(id) ON DELETE CASCADE,
+    scope       varchar,
+    index       varchar(8) not null CHECK (char_length(index) = 8),
+    key         varchar not null,
+    create_date timestamp without time zone DEFAULT (now() at time zone 'utc')
+);
+CREATE INDEX IF NOT EXISTS res_users_apikeys_user_id_index_idx ON res_users_apikeys (user_id, index);
+
+-- External identifiers: module.name -> (model, res_id). Rows written by `load` carry no magic columns
+-- (Odoo inserts them with a plain INSERT ... ON CONFLICT (module, name)).
+CREATE TABLE IF NOT EXISTS ir_model_data (
+    id          serial PRIMARY KEY,
+    create_uid  int4,
+    create_date timestamp,
+    write_date  timestamp,
+    write_uid   int4,
+    res_id      int4,                                         -- many2one_reference to `model`
+    noupdate    bool DEFAULT false,
+    name        varchar NOT NULL,
+    module      varchar NOT NULL,
+    model       varchar NOT NULL,
+    CONSTRAINT ir_model_data_name_nospaces CHECK (name NOT LIKE '% %')
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ir_model_data_module_name_uniq_index ON ir_model_data (module, name);
+CREATE INDEX IF NOT EXISTS ir_model_data_model_res_id_index ON ir_model_data (model, res_id);
+
+-- ir.sequence with implementation 'standard' draws from a PostgreSQL sequence named ir_sequence_<id, 3 digits>.
+CREATE TABLE IF NOT EXISTS ir_sequence (
+    id                serial PRIMARY KEY,
+    name              varchar NOT NULL,
+    code              varchar,
+    implementation    varchar NOT NULL DEFAULT 'standard',    -- standard|no_gap
+    active            bool DEFAULT true,
+    prefix            varchar,
+    suffix            varchar,
+    number_next       int4 NOT NULL DEFAULT 1,
+    number_increment  int4 NOT NULL DEFAULT 1,
+    padding           int4 NOT NULL DEFAULT 0,
+    company_id        int4 REFERENCES res_company (id) ON DELETE SET NULL,
+    use_date_range    bool DEFAULT false,
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp
+);
+
+-- stock + sale_stock: the procurement group an order's confirmation creates (named after the order).
+CREATE TABLE IF NOT EXISTS procurement_group (
+    id          serial PRIMARY KEY,
+    partner_id  int4 REFERENCES res_partner (id) ON DELETE SET NULL,
+    name        varchar NOT NULL,
+    move_type   varchar NOT NULL DEFAULT 'direct',            -- direct|one
+    sale_id     int4 REFERENCES sale_order (id) ON DELETE SET NULL,   -- sale_stock
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp
+);
+CREATE INDEX IF NOT EXISTS procurement_group_sale_id_index ON procurement_group (sale_id);
+
+-- ---------------------------------------------------------------------------------------------
 -- Debezium signalling table (not Odoo's): incremental snapshots are requested by inserting
 --   INSERT INTO debezium_signal VALUES ('adhoc-1', 'execute-snapshot',
 --     '{"data-collections": ["public.res_partner"], "type": "incremental"}');
@@ -647,12 +762,60 @@ VALUES (1, '{"en_US": "Receipts"}', 'incoming', 1, 'IN', 4, 8, 1, 1, now() AT TI
        (2, '{"en_US": "Delivery Orders"}', 'outgoing', 5, 'OUT', 8, 5, 1, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
 ON CONFLICT DO NOTHING;
 
+-- Groups every install has (base), and the sequences of sales orders and of the warehouse's transfers.
+INSERT INTO res_groups (id, name, share, create_date, write_date)
+VALUES (1, '{"en_US": "Internal User"}', false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       (2, '{"en_US": "Access Rights"}', false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       (4, '{"en_US": "Settings"}', false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       (10, '{"en_US": "Portal"}', true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO ir_sequence (id, name, code, implementation, prefix, padding, company_id, create_date, write_date)
+VALUES (1, 'Sales Order', 'sale.order', 'standard', 'S', 5, NULL, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       (2, 'My Company Sequence in', NULL, 'standard', 'WH/IN/', 5, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       (3, 'My Company Sequence out', NULL, 'standard', 'WH/OUT/', 5, 1, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+ON CONFLICT DO NOTHING;
+CREATE SEQUENCE IF NOT EXISTS ir_sequence_001 INCREMENT BY 1 START WITH 1;
+CREATE SEQUENCE IF NOT EXISTS ir_sequence_002 INCREMENT BY 1 START WITH 1;
+CREATE SEQUENCE IF NOT EXISTS ir_sequence_003 INCREMENT BY 1 START WITH 1;
+UPDATE stock_picking_type SET sequence_id = 2 WHERE id = 1 AND sequence_id IS NULL;
+UPDATE stock_picking_type SET sequence_id = 3 WHERE id = 2 AND sequence_id IS NULL;
+
+-- The external ids of the records above, as the modules that create them name them.
+INSERT INTO ir_model_data (module, name, model, res_id, noupdate, create_date, write_date)
+VALUES ('base', 'main_company', 'res.company', 1, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'main_partner', 'res.partner', 1, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'EUR', 'res.currency', 1, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'USD', 'res.currency', 2, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'be', 'res.country', 20, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'de', 'res.country', 57, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'fr', 'res.country', 75, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'us', 'res.country', 233, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'group_user', 'res.groups', 1, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'group_erp_manager', 'res.groups', 2, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'group_system', 'res.groups', 4, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('base', 'group_portal', 'res.groups', 10, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('uom', 'product_uom_unit', 'uom.uom', 1, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('product', 'product_category_all', 'product.category', 1, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('account', '1_sale', 'account.journal', 1, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'stock_location_locations', 'stock.location', 1, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'stock_location_locations_partner', 'stock.location', 2, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'stock_location_suppliers', 'stock.location', 4, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'stock_location_customers', 'stock.location', 5, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'warehouse0', 'stock.warehouse', 1, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'stock_location_stock', 'stock.location', 8, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'picking_type_in', 'stock.picking.type', 1, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('stock', 'picking_type_out', 'stock.picking.type', 2, true, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'),
+       ('sale', 'seq_sale_order', 'ir.sequence', 1, false, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')
+ON CONFLICT DO NOTHING;
+
 -- Explicit ids above leave the serial sequences behind: move each past its table's largest id.
 DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['res_currency', 'res_country', 'res_partner', 'res_company', 'uom_uom',
-                             'product_category', 'account_journal', 'stock_location', 'stock_picking_type']
+                             'product_category', 'account_journal', 'stock_location', 'stock_picking_type',
+                             'res_groups', 'ir_sequence']
     LOOP
         EXECUTE format('SELECT setval(pg_get_serial_sequence(%L, ''id''), GREATEST((SELECT max(id) FROM %I), 1))', t, t);
     END LOOP;
