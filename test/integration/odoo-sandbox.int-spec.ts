@@ -2,12 +2,15 @@
  * The Odoo sandbox of the stack, driven over HTTP as a client would (JSON-RPC and JSON-2), with its effects checked
  * in the Odoo database and, for one write, on the odoo.changes topic through Debezium.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import type { Client } from 'pg';
 import { insertProduct, insertStock } from '../../scripts/lib/odoo-commerce';
 import { OdooRpcError, OdooSandboxClient, type ApiKey } from '../../sandboxes/odoo/odoo-sandbox.client';
 import { odooDb } from './support/odoo';
+import { createIsolatedOdoo } from './support/isolated-odoo';
 import { odooSandboxUrl, watchChanges } from './support/odoo-sandbox';
-import { runId } from './support/stack';
+import { ROOT, runId, stack } from './support/stack';
 
 const DB = 'odoo';
 
@@ -396,6 +399,84 @@ describe('Odoo sandbox', () => {
       expect(j2).toMatchObject({ status: 500, body: { name: 'psycopg2.errors.SerializationFailure' } });
       const never = await db.query('SELECT 1 FROM res_partner WHERE name = $1', [`Never ${run}`]);
       expect(never.rows).toEqual([]);
+    });
+  });
+
+  describe('databases', () => {
+    it('serves another Odoo database named by X-Odoo-Database (JSON-2) or db (JSON-RPC), with its own users', async () => {
+      const name = run.replace(/-/g, '_');
+      const isolated = await createIsolatedOdoo(name, `it.${run}.changes`);
+      try {
+        const key = await sandbox.createApiKey({ db: isolated.database });
+        const created = await sandbox.json2(
+          'res.partner',
+          'create',
+          { vals_list: [{ name: `Elsewhere ${run}` }] },
+          { key: key.key, db: isolated.database },
+        );
+        expect(created.status).toBe(200);
+        const there = await isolated.db.query('SELECT write_uid FROM res_partner WHERE name = $1', [
+          `Elsewhere ${run}`,
+        ]);
+        expect(there.rows).toEqual([{ write_uid: key.uid }]);
+        const here = await db.query('SELECT 1 FROM res_partner WHERE name = $1', [`Elsewhere ${run}`]);
+        expect(here.rows).toEqual([]);
+        const count = await sandbox.executeKw(
+          { db: isolated.database, uid: key.uid, password: key.key },
+          'res.partner',
+          'search_count',
+          [[['name', '=', `Elsewhere ${run}`]]],
+        );
+        expect(count).toBe(1);
+        // A key of one database is no key in another.
+        expect((await json2('res.partner', 'search', { domain: [] }, key.key)).status).toBe(401);
+        const unknown = await sandbox.json2('res.partner', 'search', {}, { key: key.key, db: 'not_a_database' });
+        expect(unknown.status).toBe(404);
+      } finally {
+        await isolated.drop();
+      }
+    });
+  });
+
+  describe('command line', () => {
+    it('prints one line when listening, serves, and exits 0 on SIGTERM; a bad setting exits 1 naming it', async () => {
+      const child = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', join(ROOT, 'sandboxes/odoo/main.ts')],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ODOO_SANDBOX_PORT: '0', ODOO_SANDBOX_DATABASE_URL: stack().postgres.odoo },
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const line = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (out.includes('\n')) resolve(out.split('\n')[0] as string);
+        });
+        child.on('exit', (code) => reject(new Error(`exited with ${code}`)));
+      });
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(line)?.[1];
+      expect(url).toBeDefined();
+      expect(line).toContain('hub-integration');
+      const version = await fetch(`${url}/web/version`);
+      expect(await version.json()).toMatchObject({ server_version: '17.0' });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+
+      const bad = spawn(
+        process.execPath,
+        ['-r', 'ts-node/register/transpile-only', join(ROOT, 'sandboxes/odoo/main.ts')],
+        {
+          cwd: ROOT,
+          env: { ...process.env, ODOO_SANDBOX_PORT: 'eighty' },
+        },
+      );
+      let stderr = '';
+      bad.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      expect(await new Promise((resolve) => bad.on('exit', resolve))).toBe(1);
+      expect(stderr).toContain('ODOO_SANDBOX_PORT');
     });
   });
 
