@@ -286,6 +286,18 @@ describe('Odoo sandbox', () => {
       ]);
       expect(quant.rows).toEqual([{ r: 3 }]);
 
+      const confirmed = (await sandbox.writes({ login: 'hub-integration' })).writes.find(
+        (w) => w.method === 'action_confirm' && w.ids.includes(orderId),
+      );
+      expect(confirmed?.changes.map((c) => `${c.model} ${c.method}`)).toEqual(
+        expect.arrayContaining([
+          'sale.order write',
+          'procurement.group create',
+          'stock.picking create',
+          'stock.move create',
+        ]),
+      );
+
       await expect(sandbox.executeKw(auth, 'sale.order', 'action_confirm', [[orderId]])).rejects.toMatchObject({
         data: {
           name: 'odoo.exceptions.UserError',

@@ -354,6 +354,7 @@ async function launchStockRules(env: Env, orderId: number): Promise<void> {
       [order.name, order.picking_policy, order.id, order.partner_shipping_id, uid],
     );
     groupId = (group.rows[0] as { id: number }).id;
+    env.note('procurement.group', 'create', [groupId]);
     await env.cr.query(
       `UPDATE sale_order SET procurement_group_id = $2, write_uid = $3, write_date = ${now} WHERE id = $1`,
       [order.id, groupId, uid],
@@ -395,6 +396,7 @@ async function launchStockRules(env: Env, orderId: number): Promise<void> {
     ],
   );
   const pickingId = (picking.rows[0] as { id: number }).id;
+  env.note('stock.picking', 'create', [pickingId]);
   const states: string[] = [];
   for (const line of lines) {
     const demand = Number(line.product_uom_qty);
@@ -402,14 +404,14 @@ async function launchStockRules(env: Env, orderId: number): Promise<void> {
     const reservation = reserve(demand, available, line.type === 'product');
     states.push(reservation.state);
     const display = env.catalogue.require('product.product').displayName('p', 'en_US');
-    await env.cr.query(
+    const move = await env.cr.query<{ id: number }>(
       `INSERT INTO stock_move (name, sequence, priority, date, date_deadline, company_id, product_id, product_qty,
                                product_uom_qty, product_uom, quantity, picked, location_id, location_dest_id, partner_id,
                                picking_id, picking_type_id, state, origin, procure_method, group_id, reference,
                                warehouse_id, sale_line_id, create_uid, create_date, write_uid, write_date)
        SELECT ${display}, 10, '0', $1, $2, $3, p.id, $4, $4, $5, $6, false, $7, $8, $9, $10, $11, $12, $13,
               'make_to_stock', $14, $15, $16, $17, $18, ${now}, $18, ${now}
-       FROM product_product p WHERE p.id = $19`,
+       FROM product_product p WHERE p.id = $19 RETURNING id`,
       [
         addDays(order.date_order, Number(line.customer_lead) || 0),
         order.commitment_date,
@@ -431,6 +433,11 @@ async function launchStockRules(env: Env, orderId: number): Promise<void> {
         uid,
         line.product_id,
       ],
+    );
+    env.note(
+      'stock.move',
+      'create',
+      move.rows.map((r) => r.id),
     );
   }
   await env.cr.query(`UPDATE stock_picking SET state = $2 WHERE id = $1`, [
