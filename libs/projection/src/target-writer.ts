@@ -19,6 +19,8 @@ export interface WriteRequest extends TargetWrite {
    * parentWaitMs it is sent even without them.
    */
   parkedAt?: number;
+  /** When this write was first held back in place on this pass (parked writes only). */
+  heldSince?: number;
 }
 
 /**
@@ -37,7 +39,8 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  * - Stale-write guard: the last applied position per record and source is read for the whole batch in one query;
  *   an older event of the same source is skipped. Positions of accepted records are stored in one statement.
  * - Parents first ({@link ParentTracker}): a record referencing a parent the hub has not written yet is deferred
- *   (its event is parked, so only its key waits) until the parent lands or the target's parent wait is over.
+ *   (its event is parked, so only its key waits) until the parent lands or the target's parent wait is over; read
+ *   back from the park it waits in place for a moment first, so children gather into full calls.
  * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
  */
 export class TargetWriter {
@@ -50,6 +53,7 @@ export class TargetWriter {
     removed: 0,
     recordFailures: 0,
     deferred: 0,
+    heldForParent: 0,
   };
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
@@ -113,12 +117,24 @@ export class TargetWriter {
     } catch (error) {
       return batch.map(() => classifyError(error));
     }
+    const now = Date.now();
+    const holding = (w: WriteRequest) => now - (w.heldSince ?? now) < PARKED_HOLD_MS;
+    const hold = (w: WriteRequest): Promise<WriteOutcome> => {
+      const held = { ...w, heldSince: w.heldSince ?? now };
+      return new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() => this.batcher(held).add(held));
+    };
     const send: number[] = [];
+    let held = 0;
     batch.forEach((w, index) => {
       const last = stored.get(positionKey(guardKeys[index]));
       if (last !== undefined && w.position < last) {
         this.metrics.staleSkipped++;
         results[index] = 'stale';
+      } else if (waiting.has(index) && w.parkedAt !== undefined && holding(w)) {
+        // Read back from the park: wait here a little, so children whose parents land together leave together.
+        this.metrics.heldForParent++;
+        held++;
+        results[index] = hold(w);
       } else if (waiting.has(index)) {
         this.metrics.deferred++;
         results[index] = new DeferredError(
@@ -130,6 +146,14 @@ export class TargetWriter {
         send.push(index);
       }
     });
+    if (held > 0 && send.length < this.target.limits.maxBatchSize) {
+      // Writes were held for their parents, so this call would be short: the ready ones wait with them (no longer
+      // than a held one would) and leave together once the parents land or a batch is full, in one call, not two.
+      for (const index of send.filter((i) => batch[i].parkedAt !== undefined && holding(batch[i]))) {
+        results[index] = hold(batch[index]);
+      }
+      send.splice(0, send.length, ...send.filter((i) => results[i] === undefined));
+    }
     if (send.length === 0) return results;
 
     let outcomes: TargetResult[];
@@ -203,7 +227,13 @@ export class TargetWriter {
   }
 }
 
-/** How soon a parked write waiting for its parent is tried again. */
+/** How soon a write waiting for its parent looks again. */
 const PARENT_RECHECK_MS = 250;
+/**
+ * How long a parked write waits in place for its parent before it is deferred again (its park partition then moves
+ * on and comes back to it): long enough for a snapshot's children to gather into full calls as their parents land,
+ * short enough that one missing parent never holds the park lane for long.
+ */
+const PARKED_HOLD_MS = 2_000;
 
 const recordKey = (w: TargetWrite) => `${w.object}\u0000${w.keyField}\u0000${w.key}`;
