@@ -20,6 +20,8 @@ interface Dependent {
 export class ParentTracker {
   /** Records the hub has written (`<object>\0<key>`), so a parent is looked up in the database once. */
   private readonly known = new Set<string>();
+  /** When the hub last wrote a record of each object: parents of that kind are landing. */
+  private readonly lastWrittenAt = new Map<string, number>();
 
   constructor(
     private readonly positions: AppliedPositions,
@@ -48,6 +50,13 @@ export class ParentTracker {
   /** The hub wrote this record: children waiting for it may go. */
   written(object: string, key: string): void {
     this.remember(refKey(object, key));
+    this.lastWrittenAt.set(object, this.now());
+  }
+
+  /** Whether records of a kind some of these parents are of were written within `windowMs`: they are landing. */
+  landing(parents: readonly { object: string }[], windowMs: number): boolean {
+    const now = this.now();
+    return parents.some((p) => now - (this.lastWrittenAt.get(p.object) ?? -Infinity) < windowMs);
   }
 
   /** Bounded: a parent forgotten is looked up in the hub database again, nothing worse. */

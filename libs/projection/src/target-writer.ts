@@ -118,7 +118,12 @@ export class TargetWriter {
       return batch.map(() => classifyError(error));
     }
     const now = Date.now();
-    const holding = (w: WriteRequest) => now - (w.heldSince ?? now) < PARKED_HOLD_MS;
+    // Held a moment; longer while parents of the kind it waits for are landing (a snapshot's accounts), never past
+    // the longest hold, after which it is deferred and its park partition moves on.
+    const holding = (w: WriteRequest) => {
+      const held = now - (w.heldSince ?? now);
+      return held < PARKED_HOLD_MS || (held < PARKED_HOLD_MAX_MS && this.parents.landing(w.parents, 1_000));
+    };
     const hold = (w: WriteRequest): Promise<WriteOutcome> => {
       const held = { ...w, heldSince: w.heldSince ?? now };
       return new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() => this.batcher(held).add(held));
@@ -235,5 +240,7 @@ const PARENT_RECHECK_MS = 250;
  * short enough that one missing parent never holds the park lane for long.
  */
 const PARKED_HOLD_MS = 2_000;
+/** The longest a parked write waits in place while parents of its kind keep landing. */
+const PARKED_HOLD_MAX_MS = 30_000;
 
 const recordKey = (w: TargetWrite) => `${w.object}\u0000${w.keyField}\u0000${w.key}`;
