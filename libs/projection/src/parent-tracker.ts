@@ -47,6 +47,11 @@ export class ParentTracker {
     return out;
   }
 
+  /** Whether the write references a parent the hub writes (so it is a child that may have to wait). */
+  hasTrackedParent(w: Dependent): boolean {
+    return w.parents.some((p) => this.tracks(p.object, p.keyField));
+  }
+
   /** The hub wrote this record: children waiting for it may go. */
   written(object: string, key: string): void {
     this.remember(refKey(object, key));

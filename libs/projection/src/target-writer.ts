@@ -151,6 +151,22 @@ export class TargetWriter {
         send.push(index);
       }
     });
+    const deferred = batch.filter((_, i) => results[i] instanceof DeferredError).length;
+    if (deferred > 0 && send.length < this.target.limits.maxBatchSize) {
+      // Children deferred for their parents leave this call short: the ready children of the call are parked with
+      // them, so they all come back together and share full calls, instead of a short call now and more later.
+      for (const index of send.filter(
+        (i) => batch[i].parkedAt === undefined && this.parents.hasTrackedParent(batch[i]),
+      )) {
+        this.metrics.deferred++;
+        results[index] = new DeferredError(
+          'PARKED_WITH_SIBLINGS',
+          `${batch[index].object} ${batch[index].key} goes with the records of its call that wait for their parents`,
+          { retryAfterMs: PARENT_RECHECK_MS },
+        );
+      }
+      send.splice(0, send.length, ...send.filter((i) => results[i] === undefined));
+    }
     if (held > 0 && send.length < this.target.limits.maxBatchSize) {
       // Writes were held for their parents, so this call would be short: the ready ones wait with them (no longer
       // than a held one would) and leave together once the parents land or a batch is full, in one call, not two.
