@@ -138,6 +138,15 @@ describe('Projection engine on the real stack', () => {
     expect(landed.every((r) => (r.Account as Row | null)?.Odoo_Id__c)).toBe(true);
     // The waiting contact is still waiting (its hold lasts two minutes): it held nobody but itself.
     expect(await sf.query<Row>(`SELECT Id FROM Contact WHERE Odoo_Id__c = 'odoo-partner-${orphan}'`)).toEqual([]);
+
+    // The company fixed in Odoo, its Account lands and the waiting contact follows (and no orphan is left behind
+    // for the test files that replay the Odoo stream after this one).
+    await db.query('UPDATE res_partner SET ref = $2, write_date = now() WHERE id = $1', [orphanCompany, 'R-FIXED']);
+    await eventually(
+      async () => (await sf.query<Row>(`SELECT Id FROM Contact WHERE Odoo_Id__c = 'odoo-partner-${orphan}'`))[0],
+      60_000,
+      'the waiting contact once its Account landed',
+    );
   });
 
   it('never spends the API reserve: concurrent calls near it stop at the line, and a usage read replaces the probe write', async () => {
