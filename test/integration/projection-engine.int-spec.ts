@@ -150,18 +150,26 @@ describe('Projection engine on the real stack', () => {
   });
 
   it('never spends the API reserve: concurrent calls near it stop at the line, and a usage read replaces the probe write', async () => {
-    // 1,000 a day, 5% reserve: writes stop at 950. 930 used: 20 calls left, paced over 4 s.
-    await sf.setLimits({ max: 1000, used: 930 });
+    // 1,000 a day, 5% reserve: writes stop at 950. The projector first learns a usage of 949 from a write's answer
+    // (one call left), then partners keep coming until it refuses a call at the reserve: how many calls a burst takes
+    // depends on batching and pacing, so the test feeds it until the line is reached instead of guessing a count.
     const label = `Budget ${run}`;
-    for (let i = 0; i < 60; i++) {
-      await insertPartner(db, { name: `${label} ${i}`, is_company: true });
-      if (i % 3 === 2) await new Promise((r) => setTimeout(r, 150));
-    }
+    let inserted = 0;
+    const insertNext = () => insertPartner(db, { name: `${label} ${inserted++}`, is_company: true });
+    await sf.setLimits({ max: 1000, used: 948 });
+    const first = await insertNext();
     await eventually(
-      async () => ((await metric('hub_salesforce_api_pacing', 'reserveRefusals')) > 0 ? true : undefined),
+      // Read through the sandbox's admin API: a SOQL query would spend the allowance under test.
+      async () => (await sf.records<Row>('Account')).find((a) => a.Odoo_Id__c === `odoo-partner-${first}`),
       60_000,
-      'the projector refusing calls at the reserve',
+      'the first account, whose answer tells the projector the usage',
     );
+    const deadline = Date.now() + 60_000;
+    while ((await metric('hub_salesforce_api_pacing', 'reserveRefusals')) === 0) {
+      if (Date.now() > deadline) throw new Error(`no call refused at the reserve after ${inserted} partners`);
+      await insertNext();
+      await new Promise((r) => setTimeout(r, 500));
+    }
     await new Promise((r) => setTimeout(r, 3_000));
     const stats = (await sf.stats()) as unknown as { apiUsage: { used: number; max: number } };
     const probes = await metric('hub_salesforce_api_pacing', 'probes');
@@ -171,7 +179,7 @@ describe('Projection engine on the real stack', () => {
     await eventually(
       async () => {
         const rows = await sf.query<Row>(`SELECT Id FROM Account WHERE Name LIKE '${label}%'`);
-        return rows.length === 60 ? rows : undefined;
+        return rows.length === inserted ? rows : undefined;
       },
       60_000,
       'every account once the allowance recovered',
