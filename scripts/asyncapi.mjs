@@ -116,7 +116,12 @@ for (const key of keys) {
         `Key: \`envelope.aggregateId\`, the canonical id as a plain UTF-8 string (not Avro, not framed).`,
         `Field ownership (\`${OWNERSHIP_FILE}\`, system of record per top-level field): ` +
           [...bySystem].map(([system, fields]) => `${system}: ${fields.join(', ')}`).join('; ') +
-          '.',
+          '.' +
+          (bySystem.has('origin')
+            ? ' `origin`: the system the record was created in, read from its canonical id (`odoo-…`, ' +
+              '`salesforce-…`); every event carries the canonical id. Read each event with its source in mind: a ' +
+              'field its source does not own for this record is null or its default, not a value.'
+            : ''),
       ].join('\n\n'),
       contentType: 'avro/binary',
       payload: { schemaFormat: AVRO_FORMAT, schema },

@@ -1,4 +1,4 @@
-import { deterministicEventId, odooCanonicalIds, odooPartnerCanonicalId } from './canonical-ids';
+import { deterministicEventId, odooCanonicalIds, odooPartnerCanonicalId, supportCanonicalIds } from './canonical-ids';
 
 describe('canonical ids', () => {
   it('derives the partner id', () => {
@@ -14,6 +14,11 @@ describe('canonical ids', () => {
       ['payment', 'odoo-payment-7'],
       ['shipment', 'odoo-shipment-7'],
     ]);
+  });
+
+  it('derives the id of a support ticket from its desk and number', () => {
+    expect(supportCanonicalIds.zendeskTicket(123)).toBe('zendesk-ticket-123');
+    expect(supportCanonicalIds.freshdeskTicket('45')).toBe('freshdesk-ticket-45');
   });
 
   it('makes the same UUID for the same change and a different one for another', () => {

@@ -21,6 +21,52 @@ export const odooCanonicalIds = {
 } as const;
 
 /**
+ * Canonical ids of support-desk tickets (the `service-case` topic): the desk's name and its ticket id, stable for
+ * the ticket's whole life. A ticket number is unique only within one desk account, so the hub serves one account
+ * per desk.
+ */
+export const supportCanonicalIds = {
+  zendeskTicket: (ticketId: string | number) => `zendesk-ticket-${ticketId}`,
+  freshdeskTicket: (ticketId: string | number) => `freshdesk-ticket-${ticketId}`,
+} as const;
+
+/**
+ * Canonical ids of records created in Salesforce: the object and its 18-character Id, stable for the record's whole
+ * life. A record the hub projected from Odoo keeps its Odoo id (`Odoo_Id__c` holds it), so one record has one id in
+ * every system.
+ */
+export const salesforceCanonicalIds = {
+  account: (id: string) => `salesforce-account-${id}`,
+  contact: (id: string) => `salesforce-contact-${id}`,
+  order: (id: string) => `salesforce-order-${id}`,
+} as const;
+
+/** The systems a record can be created in, as {@link originOfCanonicalId} names them. */
+export type RecordOrigin = 'odoo' | 'salesforce' | 'support';
+
+const ORIGIN_PREFIXES: readonly [string, RecordOrigin][] = [
+  ['odoo-', 'odoo'],
+  ['salesforce-', 'salesforce'],
+  ['zendesk-', 'support'],
+  ['freshdesk-', 'support'],
+];
+
+/**
+ * The system a record was created in, read from its canonical id's prefix (`odoo-partner-42` → odoo,
+ * `salesforce-account-001…` → salesforce, `zendesk-ticket-7` → support): the owner of the fields the ownership table
+ * gives to `origin`. Throws for an id of no known system, so a record of unknown origin is never written.
+ */
+export function originOfCanonicalId(id: string): RecordOrigin {
+  const match = ORIGIN_PREFIXES.find(([prefix]) => id.startsWith(prefix));
+  if (!match) {
+    throw new Error(
+      `canonical id ${JSON.stringify(id)} names no known system (expected a prefix of ${ORIGIN_PREFIXES.map(([p]) => p).join(', ')})`,
+    );
+  }
+  return match[1];
+}
+
+/**
  * A name-based UUID (version 5 layout, SHA-1) from the parts that identify one source change, so the same change
  * re-read after a restart gets the same event id and consumers can dedupe on it.
  */

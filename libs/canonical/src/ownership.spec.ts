@@ -41,12 +41,31 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
     expect(ownership.entities().sort()).toEqual([...entities].sort());
   });
 
-  it('gives Odoo every field of Customer and Contact', () => {
+  it("gives Odoo every field of a customer or contact created in Odoo but the CRM's own (its Id, the industry)", () => {
     for (const entity of canonicalEntities().filter((e) => ['Customer', 'Contact'].includes(e.name))) {
-      expect(fieldsOwnedBy(entity.name, 'odoo')).toEqual(entity.fields);
-      expect(fieldsOwnedBy(entity.name, 'salesforce')).toEqual([]);
-      expect(fieldsOwnedBy(entity.name, 'support')).toEqual([]);
+      const crm = ['salesforceId', 'industry'].filter((f) => entity.fields.includes(f));
+      expect(fieldsOwnedBy(entity.name, 'odoo', 'odoo-partner-42')).toEqual(
+        entity.fields.filter((f) => !crm.includes(f)),
+      );
+      expect(fieldsOwnedBy(entity.name, 'salesforce', 'odoo-partner-42')).toEqual(crm);
+      expect(fieldsOwnedBy(entity.name, 'support', 'odoo-partner-42')).toEqual([]);
     }
+  });
+
+  it('gives Salesforce the identity of the customers its reps create; Odoo keeps VAT, reference and the archive flag', () => {
+    const id = 'salesforce-account-001000000000001AAA';
+    expect(fieldsOwnedBy('Customer', 'odoo', id)).toEqual(['odooId', 'reference', 'vat', 'active']);
+    expect(fieldsOwnedBy('Customer', 'salesforce', id)).toEqual([
+      'id',
+      'salesforceId',
+      'name',
+      'email',
+      'phone',
+      'website',
+      'address',
+      'industry',
+    ]);
+    expect(fieldsOwnedBy('Contact', 'odoo', 'salesforce-contact-003000000000001AAA')).toEqual(['odooId', 'active']);
   });
 
   it('leaves the Salesforce order id to Salesforce', () => {
@@ -57,7 +76,8 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
     const picked = pickOwnedFields('Customer', 'odoo', customer);
     expect(picked).toEqual(customer);
     expect(picked.address).not.toBe(customer.address);
-    expect(pickOwnedFields('Customer', 'salesforce', customer)).toEqual({});
+    // The canonical id is carried whoever owns it: it is the event's key.
+    expect(pickOwnedFields('Customer', 'salesforce', customer)).toEqual({ id: customer.id });
   });
 
   it('allows the systems of the envelope enum', () => {
@@ -69,7 +89,13 @@ describe('FieldOwnership', () => {
   const split = fixture('ok', 'split-owners.yaml');
 
   it('lists the fields each system owns in schema order, whatever the file order', () => {
-    expect(split.fieldsOwnedBy('Customer', 'salesforce')).toEqual(['email', 'phone', 'website']);
+    expect(split.fieldsOwnedBy('Customer', 'salesforce', 'odoo-partner-42')).toEqual([
+      'salesforceId',
+      'email',
+      'phone',
+      'website',
+      'industry',
+    ]);
     expect(split.fieldsOwnedBy('Contact', 'odoo')).toEqual(['id', 'odooId', 'customerId', 'name', 'active']);
     expect(split.fieldsOwnedBy('Contact', 'support')).toEqual(['phone', 'mobile']);
     expect(split.ownerOf('Contact', 'jobTitle')).toBe('salesforce');
@@ -78,6 +104,7 @@ describe('FieldOwnership', () => {
   it('keeps only the owned fields, leaves absent ones absent and drops keys the schema does not know', () => {
     const { email: _email, ...withoutEmail } = customer;
     expect(split.pickOwnedFields('Customer', 'salesforce', { ...withoutEmail, extra: 1 })).toEqual({
+      id: customer.id,
       phone: customer.phone,
       website: null,
     });
@@ -85,6 +112,22 @@ describe('FieldOwnership', () => {
     expect(Object.keys(odoo)).toEqual(['id', 'odooId', 'name', 'reference', 'vat', 'address', 'active']);
     odoo.address!.city = 'changed';
     expect(customer.address.city).toBe('Fremont');
+  });
+
+  it('resolves `origin` per record from its canonical id, and counts it as may-own without one', () => {
+    expect(split.ownerOf('Customer', 'name')).toBe('origin');
+    expect(split.fieldsOwnedBy('Customer', 'odoo', 'odoo-partner-42')).toContain('name');
+    expect(split.fieldsOwnedBy('Customer', 'odoo', 'salesforce-account-001000000000001AAA')).not.toContain('name');
+    expect(split.fieldsOwnedBy('Customer', 'salesforce', 'salesforce-account-001000000000001AAA')).toContain('name');
+    expect(split.fieldsOwnedBy('Customer', 'salesforce')).toContain('name');
+    expect(split.fieldsOwnedBy('Customer', 'odoo')).toContain('name');
+    const fromSalesforce = { ...customer, id: 'salesforce-account-001000000000001AAA' };
+    expect(split.pickOwnedFields('Customer', 'odoo', fromSalesforce)).not.toHaveProperty('name');
+    expect(split.pickOwnedFields('Customer', 'salesforce', fromSalesforce)).toMatchObject({ name: customer.name });
+  });
+
+  it('refuses to decide `origin` for an id of no known system', () => {
+    expect(() => split.fieldsOwnedBy('Customer', 'odoo', 'crm-42')).toThrow(/crm-42.*names no known system/);
   });
 
   it('names the entity or entity.field it does not know', () => {

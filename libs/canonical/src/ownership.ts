@@ -3,9 +3,20 @@ import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { avroSchemas } from './generated/avro-schemas';
 import type { SourceSystem } from './generated/avro-types';
+import { originOfCanonicalId } from './canonical-ids';
 
 /** A system of record: the envelope's `sourceSystem` symbols in lower case (odoo, salesforce, support). */
 export type SystemOfRecord = Lowercase<SourceSystem>;
+
+/**
+ * The owner the table gives a field: a system, or `origin`, the system the record was created in (read from its
+ * canonical id, see {@link originOfCanonicalId}). `origin` lets a system own the identity of the records it creates
+ * (a customer created in Salesforce keeps its Salesforce name and address) while every other field keeps one owner.
+ */
+export type FieldOwner = SystemOfRecord | 'origin';
+
+/** The field every event carries whatever its source: the canonical id is the key, never dropped by ownership. */
+const CANONICAL_ID_FIELD = 'id';
 
 /** The ownership file does not fit the schemas; each problem names `Entity.field` (or `Entity`) and what is wrong. */
 export class OwnershipError extends Error {
@@ -110,7 +121,7 @@ export interface OwnershipParseOptions {
  * owned as a whole by their top-level field; dotted paths are refused.
  */
 export class FieldOwnership {
-  private constructor(private readonly owners: ReadonlyMap<string, ReadonlyMap<string, SystemOfRecord>>) {}
+  private constructor(private readonly owners: ReadonlyMap<string, ReadonlyMap<string, FieldOwner>>) {}
 
   /** Parses YAML text. Throws {@link OwnershipError} listing every problem (not just the first). */
   static parse(text: string, options: OwnershipParseOptions = {}): FieldOwnership {
@@ -131,7 +142,7 @@ export class FieldOwnership {
     const systems = systemsOfRecord(options.schemas);
     const byName = new Map(entities.map((e) => [e.name, e]));
     const problems: string[] = [];
-    const owners = new Map<string, Map<string, SystemOfRecord>>();
+    const owners = new Map<string, Map<string, FieldOwner>>();
 
     if (!isObject(data)) throw new OwnershipError(source, ['expected a mapping with an `entities` key']);
     for (const key of Object.keys(data)) if (key !== 'entities') problems.push(`${key}: unknown top-level key`);
@@ -148,7 +159,7 @@ export class FieldOwnership {
         problems.push(`${entityName}: expected a mapping of field → system`);
         continue;
       }
-      const fields = new Map<string, SystemOfRecord>();
+      const fields = new Map<string, FieldOwner>();
       for (const [field, system] of Object.entries(declared)) {
         const path = `${entityName}.${field}`;
         if (field.includes('.')) {
@@ -156,10 +167,12 @@ export class FieldOwnership {
           problems.push(`${path}: ownership is per top-level field, give ${entityName}.${top} one owner`);
         } else if (!entity.fields.includes(field)) {
           problems.push(`${path}: unknown field (${entityName} has ${entity.fields.join(', ')})`);
-        } else if (typeof system !== 'string' || !(systems as string[]).includes(system)) {
-          problems.push(`${path}: unknown system ${JSON.stringify(system)} (expected one of ${systems.join(', ')})`);
+        } else if (typeof system !== 'string' || ![...systems, 'origin'].includes(system)) {
+          problems.push(
+            `${path}: unknown system ${JSON.stringify(system)} (expected one of ${[...systems, 'origin'].join(', ')})`,
+          );
         } else {
-          fields.set(field, system as SystemOfRecord);
+          fields.set(field, system as FieldOwner);
         }
       }
       for (const field of entity.fields) {
@@ -183,32 +196,42 @@ export class FieldOwnership {
   }
 
   /** Field → owner of one entity, in schema order. Throws {@link OwnershipError} for an unknown entity. */
-  ownersOf(entity: string): ReadonlyMap<string, SystemOfRecord> {
+  ownersOf(entity: string): ReadonlyMap<string, FieldOwner> {
     const owners = this.owners.get(entity);
     if (!owners) throw new OwnershipError('ownership', [`${entity}: unknown entity`]);
     return owners;
   }
 
-  /** The system of record of `entity.field`. Throws {@link OwnershipError} for an unknown entity or field. */
-  ownerOf(entity: string, field: string): SystemOfRecord {
+  /** The owner of `entity.field` (a system or `origin`). Throws {@link OwnershipError} for an unknown entity or field. */
+  ownerOf(entity: string, field: string): FieldOwner {
     const owner = this.ownersOf(entity).get(field);
     if (!owner) throw new OwnershipError('ownership', [`${entity}.${field}: unknown field`]);
     return owner;
   }
 
-  /** Top-level fields of `entity` that `system` owns, in schema order (empty when it owns none). */
-  fieldsOwnedBy(entity: string, system: SystemOfRecord): string[] {
-    return [...this.ownersOf(entity)].filter(([, owner]) => owner === system).map(([field]) => field);
+  /**
+   * Top-level fields of `entity` that `system` owns, in schema order (empty when it owns none). With `recordId` (a
+   * canonical id), the fields of that record: `origin` fields count when the record was created in `system`.
+   * Without it, every field `system` may own: its own and the `origin` ones (e.g. to check what a mapping may read).
+   */
+  fieldsOwnedBy(entity: string, system: SystemOfRecord, recordId?: string): string[] {
+    const owners = [...this.ownersOf(entity)];
+    const byOrigin = owners.some(([, owner]) => owner === 'origin');
+    const origin = !byOrigin || recordId === undefined ? system : originOfCanonicalId(recordId);
+    return owners.filter(([, owner]) => owner === system || (owner === 'origin' && origin === system)).map(([f]) => f);
   }
 
   /**
-   * A deep copy of `record` with only the top-level fields `system` owns (fields absent from `record` stay absent;
-   * keys the schema does not know are dropped). Use it before writing a record back to `system`'s peers, so a
-   * system never overwrites what another one owns.
+   * A deep copy of `record` with only the top-level fields `system` owns for this record (its `origin` fields when
+   * the record's canonical id says it was created in `system`), plus the canonical id, which every event carries.
+   * Fields absent from `record` stay absent; keys the schema does not know are dropped. Use it before publishing or
+   * writing a record for `system`, so a system never overwrites what another one owns.
    */
   pickOwnedFields<T extends object>(entity: string, system: SystemOfRecord, record: T): Partial<T> {
     const out: Record<string, unknown> = {};
-    for (const field of this.fieldsOwnedBy(entity, system)) {
+    const id = (record as Record<string, unknown>)[CANONICAL_ID_FIELD];
+    const owned = this.fieldsOwnedBy(entity, system, typeof id === 'string' ? id : undefined);
+    for (const field of [CANONICAL_ID_FIELD, ...owned.filter((f) => f !== CANONICAL_ID_FIELD)]) {
       if (Object.prototype.hasOwnProperty.call(record, field)) {
         out[field] = structuredClone((record as Record<string, unknown>)[field]);
       }
@@ -246,8 +269,8 @@ export function fieldOwnership(): FieldOwnership {
 }
 
 /** {@link FieldOwnership.fieldsOwnedBy} on the hub's table. */
-export function fieldsOwnedBy(entity: string, system: SystemOfRecord): string[] {
-  return fieldOwnership().fieldsOwnedBy(entity, system);
+export function fieldsOwnedBy(entity: string, system: SystemOfRecord, recordId?: string): string[] {
+  return fieldOwnership().fieldsOwnedBy(entity, system, recordId);
 }
 
 /** {@link FieldOwnership.pickOwnedFields} on the hub's table. */

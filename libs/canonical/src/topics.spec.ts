@@ -8,9 +8,9 @@ import {
 } from './topics';
 
 describe('topic producers', () => {
-  it('lets odoo-cdc produce every canonical topic, and ingress only customers and contacts', () => {
-    expect(topicsProducedBy('odoo-cdc')).toEqual(Object.keys(CANONICAL_TOPICS));
-    expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact']);
+  it('lets odoo-cdc produce every canonical topic but service cases, and ingress customers, contacts and service cases', () => {
+    expect(topicsProducedBy('odoo-cdc')).toEqual(Object.keys(CANONICAL_TOPICS).filter((key) => key !== 'service-case'));
+    expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact', 'service-case']);
     expect(topicsProducedBy('projector-salesforce')).toEqual([]);
   });
 

@@ -64,6 +64,15 @@ export const CANONICAL_TOPICS = {
     eventTypes: ['inventory-level.changed', 'inventory-level.deleted'],
     producers: ['odoo-cdc'],
   },
+  'service-case': {
+    schema: 'ServiceCaseEvent',
+    partitions: 6,
+    // Compacted: the latest state of every support ticket; tickets are not deleted through the hub.
+    compacted: true,
+    eventTypes: ['service-case.upserted'],
+    // ingress turns Zendesk and Freshdesk webhooks into service cases.
+    producers: ['ingress'],
+  },
 } as const satisfies Record<string, CanonicalTopicSpec>;
 
 export interface CanonicalTopicSpec {

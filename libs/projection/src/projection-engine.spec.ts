@@ -18,7 +18,7 @@ import { InMemoryPositions, InMemoryTarget, PassThroughMapping, silentLog } from
 // The hub's ownership table, with two Customer fields given to Salesforce: events from both sources then share
 // a record, each owning some of its fields.
 const ownershipText = readFileSync(join(__dirname, '../../../config/ownership.yaml'), 'utf8').replace(
-  /(\n {2}Customer:\n(?: {4}.*\n)*?) {4}email: odoo\n {4}phone: odoo\n/,
+  /(\n {2}Customer:\n(?: {4}.*\n)*?) {4}email: origin\n {4}phone: origin\n/,
   '$1    email: salesforce\n    phone: salesforce\n',
 );
 const ownership = FieldOwnership.parse(ownershipText);
@@ -56,11 +56,11 @@ const customer = (n: number, extra: Record<string, unknown> = {}, opts = {}) =>
   event(
     'customer.upserted',
     'customer',
-    { id: `c-${n}`, name: `Company ${n}`, email: null, phone: null, ...extra },
+    { id: `odoo-c-${n}`, name: `Company ${n}`, email: null, phone: null, ...extra },
     opts,
   );
 const contact = (n: number, customerId: string, opts = {}) =>
-  event('contact.upserted', 'contact', { id: `p-${n}`, customerId, name: `Person ${n}` }, opts);
+  event('contact.upserted', 'contact', { id: `odoo-p-${n}`, customerId, name: `Person ${n}` }, opts);
 const order = (n: number, lines: string[], opts = {}) =>
   event(
     'sales-order.upserted',
@@ -110,13 +110,13 @@ describe('ProjectionEngine against an in-memory target', () => {
     ]);
     const [a, b] = env.target.calls;
     expect(b.startedAt).toBeGreaterThanOrEqual(a.endedAt!);
-    expect(env.target.records.get('Customer/c-1')).toMatchObject({ name: 'second' });
+    expect(env.target.records.get('Customer/odoo-c-1')).toMatchObject({ name: 'second' });
   });
 
   it('drops an event older than what was applied from the same source', async () => {
     await env.engine.apply(customer(1, { name: 'new' }, { position: 200 }));
     await env.engine.apply(customer(1, { name: 'replayed old' }, { position: 150 }));
-    expect(env.target.records.get('Customer/c-1')).toMatchObject({ name: 'new' });
+    expect(env.target.records.get('Customer/odoo-c-1')).toMatchObject({ name: 'new' });
     expect(env.engine.metrics.staleSkipped).toBe(1);
     expect(env.target.calls).toHaveLength(1);
   });
@@ -136,13 +136,33 @@ describe('ProjectionEngine against an in-memory target', () => {
         { source: 'ODOO', position: 6_000 },
       ),
     );
-    expect(env.target.records.get('Customer/c-1')).toEqual({
+    expect(env.target.records.get('Customer/odoo-c-1')).toEqual({
       name: 'Odoo renamed',
       email: 'rep@example.test',
       phone: '2',
       odooId: undefined,
     });
     expect(env.engine.metrics.staleSkipped).toBe(0);
+  });
+
+  it('gives the fields owned by `origin` to the system the record was created in, per record', async () => {
+    // Created in Salesforce: its name and address are Salesforce's; Odoo's event about it writes only VAT and the like.
+    const created = (source: 'ODOO' | 'SALESFORCE', name: string, vat: string | null, position: number) =>
+      event(
+        'customer.upserted',
+        'customer',
+        { id: 'salesforce-account-001000000000001AAA', name, vat },
+        { source, position },
+      );
+    await env.engine.apply(created('SALESFORCE', 'Rep name', null, 10));
+    await env.engine.apply(created('ODOO', 'Odoo spelling', 'BE0477472701', 5_000));
+    expect(env.target.records.get('Customer/salesforce-account-001000000000001AAA')).toEqual({
+      name: 'Rep name',
+      vat: 'BE0477472701',
+    });
+    // Created in Odoo: the same Odoo event writes the name as well.
+    await env.engine.apply(customer(3, { name: 'Odoo name', vat: 'BE1' }, { source: 'ODOO', position: 5_000 }));
+    expect(env.target.records.get('Customer/odoo-c-3')).toMatchObject({ name: 'Odoo name', vat: 'BE1' });
   });
 
   it('writes nothing back to the system that owns every field of the event', async () => {
@@ -162,7 +182,7 @@ describe('ProjectionEngine against an in-memory target', () => {
   it('defers a child whose parent the hub has not written; read back from the park it waits a moment, then defers again', async () => {
     env.breaker.shutdown();
     env = setup({ maxBatchSize: 3, lingerMs: () => 5, parentWaitMs: 60_000 });
-    const first = await env.engine.apply(contact(1, 'c-9')).catch((e: unknown) => e);
+    const first = await env.engine.apply(contact(1, 'odoo-c-9')).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(DeferredError);
     expect(first).toMatchObject({ code: 'PARENT_NOT_WRITTEN_YET', targetUnavailable: true });
 
@@ -170,16 +190,16 @@ describe('ProjectionEngine against an in-memory target', () => {
     // so its park partition moves on; nothing was sent.
     const parkedAt = Date.now();
     const started = Date.now();
-    await expect(env.engine.apply(contact(1, 'c-9'), { parkedAt })).rejects.toBeInstanceOf(DeferredError);
+    await expect(env.engine.apply(contact(1, 'odoo-c-9'), { parkedAt })).rejects.toBeInstanceOf(DeferredError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
     expect(env.target.calls).toHaveLength(0);
 
     // Read back again; the parent lands while it waits in place: it leaves then, with its sibling in one call.
-    const waiting = [contact(1, 'c-9'), contact(2, 'c-9')].map((e) => env.engine.apply(e, { parkedAt }));
+    const waiting = [contact(1, 'odoo-c-9'), contact(2, 'odoo-c-9')].map((e) => env.engine.apply(e, { parkedAt }));
     await new Promise((r) => setTimeout(r, 300));
     await env.engine.apply(customer(9));
     await Promise.all(waiting);
-    expect(env.target.records.get('Contact/p-1')).toMatchObject({ customerId: 'c-9' });
+    expect(env.target.records.get('Contact/odoo-p-1')).toMatchObject({ customerId: 'odoo-c-9' });
     expect(env.target.calls.map((c) => [c.object, c.keys.length])).toEqual([
       ['Customer', 1],
       ['Contact', 2],
@@ -190,7 +210,7 @@ describe('ProjectionEngine against an in-memory target', () => {
     env.target.refuse = () => undefined;
     const parkedLongAgo = Date.now() - 1_000;
     const outcome = await env.engine
-      .apply(contact(2, 'c-unknown'), { parkedAt: parkedLongAgo })
+      .apply(contact(2, 'odoo-c-unknown'), { parkedAt: parkedLongAgo })
       .catch((e: unknown) => e);
     // The in-memory target refuses a child without its parent, as a real one would: transient, retried by the runner.
     expect(outcome).toBeInstanceOf(TransientError);
@@ -212,7 +232,7 @@ describe('ProjectionEngine against an in-memory target', () => {
 
   it('fails only the refused record of a call, with its permanent error; the others land', async () => {
     env.target.refuse = (w) =>
-      w.key === 'c-2'
+      w.key === 'odoo-c-2'
         ? { ok: false, error: new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'bad', { vendorCode: 'X' }) }
         : undefined;
     const settled = await Promise.allSettled([1, 2, 3].map((n) => env.engine.apply(customer(n))));
@@ -222,7 +242,7 @@ describe('ProjectionEngine against an in-memory target', () => {
   });
 
   it('a flag for a record the target never had is done, not an error', async () => {
-    await env.engine.apply(event('customer.deleted', 'customer', null, { id: 'c-never' }));
+    await env.engine.apply(event('customer.deleted', 'customer', null, { id: 'odoo-c-never' }));
     expect(env.engine.metrics.absent).toBe(1);
     expect(env.target.records.size).toBe(0);
   });
@@ -239,6 +259,6 @@ describe('ProjectionEngine against an in-memory target', () => {
     await new Promise((r) => setTimeout(r, 250));
     await env.engine.apply(customer(5));
     expect(env.breaker.state).toBe('closed');
-    expect(env.target.records.has('Customer/c-5')).toBe(true);
+    expect(env.target.records.has('Customer/odoo-c-5')).toBe(true);
   });
 });

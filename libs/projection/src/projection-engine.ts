@@ -121,8 +121,9 @@ export class ProjectionEngine {
     source: SystemOfRecord,
     aggregateId: string,
   ): Promise<TargetWrite[][]> {
-    const theirs = new Set(this.ownership.fieldsOwnedBy(entity, this.target.system));
-    const writable = new Set(this.ownership.fieldsOwnedBy(entity, source).filter((f) => !theirs.has(f)));
+    // Per record: a field owned by `origin` belongs to the system the record was created in.
+    const theirs = new Set(this.ownership.fieldsOwnedBy(entity, this.target.system, aggregateId));
+    const writable = new Set(this.ownership.fieldsOwnedBy(entity, source, aggregateId).filter((f) => !theirs.has(f)));
     const steps = await this.mapping.plan(entity, record, writable);
     const scopes = this.mapping.childScopes(entity).filter((c) => writable.has(c.listField));
     if (scopes.length === 0) return steps;

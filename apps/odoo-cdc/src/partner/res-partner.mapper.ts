@@ -116,6 +116,8 @@ function toCustomer(change: DebeziumChange, row: Partial<ResPartnerRow>, country
   return {
     id: odooPartnerCanonicalId(row.id!),
     odooId: row.id!,
+    // Salesforce's fields: Odoo has no value for them (the publisher leaves out what Odoo does not own anyway).
+    salesforceId: null,
     name: requiredText(change, row, 'name'),
     reference: text(change, row, 'ref'),
     vat: text(change, row, 'vat'),
@@ -129,6 +131,7 @@ function toCustomer(change: DebeziumChange, row: Partial<ResPartnerRow>, country
       city: text(change, row, 'city'),
       countryCode,
     },
+    industry: null,
     active: row.active !== false,
   };
 }
@@ -139,6 +142,7 @@ function toContact(change: DebeziumChange, row: Partial<ResPartnerRow>): Contact
   return {
     id: odooPartnerCanonicalId(row.id!),
     odooId: row.id!,
+    salesforceId: null,
     customerId: parent ? odooPartnerCanonicalId(parent) : null,
     name: requiredText(change, row, 'name'),
     jobTitle: text(change, row, 'function'),

@@ -109,6 +109,12 @@ export const avroSchemas = {
                 doc: 'res_partner.id in Odoo.',
               },
               {
+                name: 'salesforceId',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The Contact's 18-character Id in Salesforce, when the event comes from Salesforce.",
+              },
+              {
                 name: 'customerId',
                 type: ['null', 'string'],
                 default: null,
@@ -116,8 +122,9 @@ export const avroSchemas = {
               },
               {
                 name: 'name',
-                type: 'string',
-                doc: 'Full name as the source holds it.',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Full name as the source holds it; null only in an event from a system that does not own it for this record.',
               },
               {
                 name: 'jobTitle',
@@ -259,8 +266,16 @@ export const avroSchemas = {
                 doc: 'res_partner.id in Odoo.',
               },
               {
+                name: 'salesforceId',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The Account's 18-character Id in Salesforce, when the event comes from Salesforce.",
+              },
+              {
                 name: 'name',
-                type: 'string',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Null only in an event from a system that does not own it for this record (config/ownership.yaml).',
               },
               {
                 name: 'reference',
@@ -290,39 +305,50 @@ export const avroSchemas = {
               },
               {
                 name: 'address',
-                type: {
-                  type: 'record',
-                  name: 'Address',
-                  fields: [
-                    {
-                      name: 'street',
-                      type: ['null', 'string'],
-                      default: null,
-                    },
-                    {
-                      name: 'street2',
-                      type: ['null', 'string'],
-                      default: null,
-                    },
-                    {
-                      name: 'zip',
-                      type: ['null', 'string'],
-                      default: null,
-                    },
-                    {
-                      name: 'city',
-                      type: ['null', 'string'],
-                      default: null,
-                    },
-                    {
-                      name: 'countryCode',
-                      type: ['null', 'string'],
-                      default: null,
-                      doc: 'ISO 3166-1 alpha-2.',
-                    },
-                  ],
-                  namespace: 'hub.canonical',
-                },
+                default: null,
+                doc: 'Null only in an event from a system that does not own it for this record (config/ownership.yaml).',
+                type: [
+                  'null',
+                  {
+                    type: 'record',
+                    name: 'Address',
+                    fields: [
+                      {
+                        name: 'street',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'street2',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'zip',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'city',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'countryCode',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: 'ISO 3166-1 alpha-2.',
+                      },
+                    ],
+                    namespace: 'hub.canonical',
+                  },
+                ],
+              },
+              {
+                name: 'industry',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Sales classification (Salesforce Account.Industry).',
               },
               {
                 name: 'active',
@@ -1348,6 +1374,242 @@ export const avroSchemas = {
                     ],
                   },
                 },
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
+  ServiceCaseEvent: {
+    type: 'record',
+    name: 'ServiceCaseEvent',
+    namespace: 'hub.canonical',
+    doc: "Value of the service-case topic: a support ticket's latest state (envelope.eventType service-case.upserted).",
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from: the source that orders sourcePosition.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'serviceCase',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'ServiceCase',
+            namespace: 'hub.canonical',
+            doc: 'A support ticket of a help desk (Zendesk or Freshdesk), as its webhook reported it. The desk is its system of record: the hub never writes these fields back to it.',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, e.g. zendesk-ticket-123 or freshdesk-ticket-45.',
+              },
+              {
+                name: 'desk',
+                type: {
+                  type: 'enum',
+                  name: 'SupportDesk',
+                  symbols: ['ZENDESK', 'FRESHDESK'],
+                  namespace: 'hub.canonical',
+                },
+                doc: 'The help desk that holds the ticket.',
+              },
+              {
+                name: 'deskTicketId',
+                type: 'string',
+                doc: "The ticket's id in its desk, as text.",
+              },
+              {
+                name: 'requester',
+                type: {
+                  type: 'record',
+                  name: 'ServiceCaseRequester',
+                  doc: "The person who asked for help. Zendesk event-subscription webhooks carry only the requester's id.",
+                  fields: [
+                    {
+                      name: 'deskUserId',
+                      type: ['null', 'string'],
+                      default: null,
+                      doc: "The requester's id in the desk.",
+                    },
+                    {
+                      name: 'name',
+                      type: ['null', 'string'],
+                      default: null,
+                    },
+                    {
+                      name: 'email',
+                      type: ['null', 'string'],
+                      default: null,
+                    },
+                  ],
+                  namespace: 'hub.canonical',
+                },
+              },
+              {
+                name: 'organization',
+                type: [
+                  'null',
+                  {
+                    type: 'record',
+                    name: 'ServiceCaseOrganization',
+                    doc: "The requester's organization (Zendesk) or company (Freshdesk).",
+                    fields: [
+                      {
+                        name: 'deskOrganizationId',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: "The organization's id in the desk.",
+                      },
+                      {
+                        name: 'name',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                    ],
+                    namespace: 'hub.canonical',
+                  },
+                ],
+                default: null,
+                doc: 'Null when the ticket has no organization.',
+              },
+              {
+                name: 'subject',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'status',
+                type: 'string',
+                doc: "The desk's status on one scale: new, open, pending, on_hold, solved (Freshdesk: Resolved), closed, or other for a status the hub does not know (a custom status); deskStatus keeps the desk's own word.",
+              },
+              {
+                name: 'deskStatus',
+                type: 'string',
+                doc: 'The status as the desk sent it, e.g. OPEN, Resolved, Waiting on Customer.',
+              },
+              {
+                name: 'priority',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'low, normal (Freshdesk: Medium), high or urgent; null when the ticket has none or the desk sent an unknown value.',
+              },
+              {
+                name: 'channel',
+                type: ['null', 'string'],
+                default: null,
+                doc: "How the ticket came in, in the desk's own terms in lower snake case (Zendesk via.channel, e.g. email, web, api; Freshdesk source, e.g. email, portal, phone).",
+              },
+              {
+                name: 'orderReference',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The Odoo sales order name the ticket is about (e.g. S00042): the desk's order reference field when set, else a #S00042-like token in the subject.",
+              },
+              {
+                name: 'invoiceReference',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The Odoo invoice number the ticket is about (e.g. INV/2024/00001): the desk's invoice reference field when set, else a #INV/2024/00001-like token in the subject.",
+              },
+              {
+                name: 'createdAt',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+                doc: 'When the ticket was created, when the webhook says.',
+              },
+              {
+                name: 'updatedAt',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'When the ticket was last updated, as of this event.',
               },
             ],
           },

@@ -74,15 +74,23 @@ export namespace HubCanonical {
      */
     odooId: null | number;
     /**
+     * The Contact's 18-character Id in Salesforce, when the event comes from Salesforce.
+     *
+     * Default: null
+     */
+    salesforceId: null | string;
+    /**
      * Canonical id of the Customer this person works for, if any.
      *
      * Default: null
      */
     customerId: null | string;
     /**
-     * Full name as the source holds it.
+     * Full name as the source holds it; null only in an event from a system that does not own it for this record.
+     *
+     * Default: null
      */
-    name: string;
+    name: null | string;
     /**
      * Default: null
      */
@@ -152,7 +160,18 @@ export namespace HubCanonical {
      * Default: null
      */
     odooId: null | number;
-    name: string;
+    /**
+     * The Account's 18-character Id in Salesforce, when the event comes from Salesforce.
+     *
+     * Default: null
+     */
+    salesforceId: null | string;
+    /**
+     * Null only in an event from a system that does not own it for this record (config/ownership.yaml).
+     *
+     * Default: null
+     */
+    name: null | string;
     /**
      * Odoo internal reference (res_partner.ref).
      *
@@ -175,7 +194,18 @@ export namespace HubCanonical {
      * Default: null
      */
     website: null | string;
-    address: HubCanonical.Address;
+    /**
+     * Null only in an event from a system that does not own it for this record (config/ownership.yaml).
+     *
+     * Default: null
+     */
+    address: null | HubCanonical.Address;
+    /**
+     * Sales classification (Salesforce Account.Industry).
+     *
+     * Default: null
+     */
+    industry: null | string;
     /**
      * Default: true
      */
@@ -519,6 +549,121 @@ export namespace HubCanonical {
      */
     salesOrder: null | HubCanonical.SalesOrder;
   }
+  export type SupportDesk = 'ZENDESK' | 'FRESHDESK';
+  /**
+   * The person who asked for help. Zendesk event-subscription webhooks carry only the requester's id.
+   */
+  export interface ServiceCaseRequester {
+    /**
+     * The requester's id in the desk.
+     *
+     * Default: null
+     */
+    deskUserId: null | string;
+    /**
+     * Default: null
+     */
+    name: null | string;
+    /**
+     * Default: null
+     */
+    email: null | string;
+  }
+  /**
+   * The requester's organization (Zendesk) or company (Freshdesk).
+   */
+  export interface ServiceCaseOrganization {
+    /**
+     * The organization's id in the desk.
+     *
+     * Default: null
+     */
+    deskOrganizationId: null | string;
+    /**
+     * Default: null
+     */
+    name: null | string;
+  }
+  /**
+   * A support ticket of a help desk (Zendesk or Freshdesk), as its webhook reported it. The desk is its system of record: the hub never writes these fields back to it.
+   */
+  export interface ServiceCase {
+    /**
+     * Canonical id, e.g. zendesk-ticket-123 or freshdesk-ticket-45.
+     */
+    id: string;
+    /**
+     * The help desk that holds the ticket.
+     */
+    desk: HubCanonical.SupportDesk;
+    /**
+     * The ticket's id in its desk, as text.
+     */
+    deskTicketId: string;
+    requester: HubCanonical.ServiceCaseRequester;
+    /**
+     * Null when the ticket has no organization.
+     *
+     * Default: null
+     */
+    organization: null | HubCanonical.ServiceCaseOrganization;
+    /**
+     * Default: null
+     */
+    subject: null | string;
+    /**
+     * The desk's status on one scale: new, open, pending, on_hold, solved (Freshdesk: Resolved), closed, or other for a status the hub does not know (a custom status); deskStatus keeps the desk's own word.
+     */
+    status: string;
+    /**
+     * The status as the desk sent it, e.g. OPEN, Resolved, Waiting on Customer.
+     */
+    deskStatus: string;
+    /**
+     * low, normal (Freshdesk: Medium), high or urgent; null when the ticket has none or the desk sent an unknown value.
+     *
+     * Default: null
+     */
+    priority: null | string;
+    /**
+     * How the ticket came in, in the desk's own terms in lower snake case (Zendesk via.channel, e.g. email, web, api; Freshdesk source, e.g. email, portal, phone).
+     *
+     * Default: null
+     */
+    channel: null | string;
+    /**
+     * The Odoo sales order name the ticket is about (e.g. S00042): the desk's order reference field when set, else a #S00042-like token in the subject.
+     *
+     * Default: null
+     */
+    orderReference: null | string;
+    /**
+     * The Odoo invoice number the ticket is about (e.g. INV/2024/00001): the desk's invoice reference field when set, else a #INV/2024/00001-like token in the subject.
+     *
+     * Default: null
+     */
+    invoiceReference: null | string;
+    /**
+     * When the ticket was created, when the webhook says.
+     *
+     * Default: null
+     */
+    createdAt: null | number;
+    /**
+     * When the ticket was last updated, as of this event.
+     */
+    updatedAt: number;
+  }
+  /**
+   * Value of the service-case topic: a support ticket's latest state (envelope.eventType service-case.upserted).
+   */
+  export interface ServiceCaseEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    serviceCase: null | HubCanonical.ServiceCase;
+  }
   /**
    * A product moved by a Shipment (Odoo stock.move).
    */
@@ -603,6 +748,7 @@ export type InvoiceEvent = HubCanonical.InvoiceEvent;
 export type PaymentEvent = HubCanonical.PaymentEvent;
 export type ProductEvent = HubCanonical.ProductEvent;
 export type SalesOrderEvent = HubCanonical.SalesOrderEvent;
+export type ServiceCaseEvent = HubCanonical.ServiceCaseEvent;
 export type ShipmentEvent = HubCanonical.ShipmentEvent;
 export type Contact = HubCanonical.Contact;
 export type Customer = HubCanonical.Customer;
@@ -615,6 +761,10 @@ export type Payment = HubCanonical.Payment;
 export type Product = HubCanonical.Product;
 export type SalesOrder = HubCanonical.SalesOrder;
 export type SalesOrderLine = HubCanonical.SalesOrderLine;
+export type ServiceCase = HubCanonical.ServiceCase;
+export type SupportDesk = HubCanonical.SupportDesk;
+export type ServiceCaseRequester = HubCanonical.ServiceCaseRequester;
+export type ServiceCaseOrganization = HubCanonical.ServiceCaseOrganization;
 export type Shipment = HubCanonical.Shipment;
 export type ShipmentLine = HubCanonical.ShipmentLine;
 
@@ -627,5 +777,6 @@ export interface CanonicalEventMap {
   PaymentEvent: PaymentEvent;
   ProductEvent: ProductEvent;
   SalesOrderEvent: SalesOrderEvent;
+  ServiceCaseEvent: ServiceCaseEvent;
   ShipmentEvent: ShipmentEvent;
 }
