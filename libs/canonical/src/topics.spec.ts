@@ -8,9 +8,12 @@ import {
 } from './topics';
 
 describe('topic producers', () => {
-  it('lets odoo-cdc produce every canonical topic but service cases, and ingress customers, contacts and service cases', () => {
-    expect(topicsProducedBy('odoo-cdc')).toEqual(Object.keys(CANONICAL_TOPICS).filter((key) => key !== 'service-case'));
-    expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact', 'service-case']);
+  it('lets odoo-cdc produce every canonical topic of Odoo records, and ingress customers, contacts, service cases and order submissions', () => {
+    const fromIngressOnly = ['service-case', 'order-submission'];
+    expect(topicsProducedBy('odoo-cdc')).toEqual(
+      Object.keys(CANONICAL_TOPICS).filter((key) => !fromIngressOnly.includes(key)),
+    );
+    expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact', ...fromIngressOnly]);
     expect(topicsProducedBy('projector-salesforce')).toEqual([]);
   });
 

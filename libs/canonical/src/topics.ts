@@ -73,6 +73,16 @@ export const CANONICAL_TOPICS = {
     // ingress turns Zendesk and Freshdesk webhooks into service cases.
     producers: ['ingress'],
   },
+  'order-submission': {
+    schema: 'OrderSubmissionEvent',
+    partitions: 6,
+    // Compacted: the latest submission of every Salesforce order stays readable, so the ERP side can rebuild or
+    // replay it whenever it was down; a resubmission (the order activated again) replaces it.
+    compacted: true,
+    eventTypes: ['order-submission.submitted'],
+    // ingress reads an order whole from Salesforce when a rep activates it.
+    producers: ['ingress'],
+  },
 } as const satisfies Record<string, CanonicalTopicSpec>;
 
 export interface CanonicalTopicSpec {

@@ -728,6 +728,308 @@ export const avroSchemas = {
       },
     ],
   },
+  OrderSubmissionEvent: {
+    type: 'record',
+    name: 'OrderSubmissionEvent',
+    namespace: 'hub.canonical',
+    doc: 'Value of the order-submission topic: one event per activation of a Salesforce order.',
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from: the source that orders sourcePosition.',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'orderSubmission',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'OrderSubmission',
+            namespace: 'hub.canonical',
+            doc: 'An order a sales rep activated in Salesforce, submitted to the ERP: read whole from Salesforce when its status became Activated (the order, its products, price book, account and ship-to), with every id known so far. The ERP validates, enriches and confirms it; a resubmission of the same order has the same id.',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: 'Canonical id, salesforce-order-<Order Id>.',
+              },
+              {
+                name: 'salesforceOrderId',
+                type: 'string',
+                doc: "The Order's 18-character Id in Salesforce.",
+              },
+              {
+                name: 'name',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Order.Name, as the rep typed it.',
+              },
+              {
+                name: 'customerId',
+                type: 'string',
+                doc: "Canonical id of the ordering customer: the Account's Odoo_Id__c when the account came from Odoo or was linked to it, else salesforce-account-<AccountId>.",
+              },
+              {
+                name: 'salesforceAccountId',
+                type: 'string',
+                doc: 'Order.AccountId.',
+              },
+              {
+                name: 'shipTo',
+                type: [
+                  'null',
+                  {
+                    type: 'record',
+                    name: 'Address',
+                    fields: [
+                      {
+                        name: 'street',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'street2',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'zip',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'city',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'countryCode',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: 'ISO 3166-1 alpha-2.',
+                      },
+                    ],
+                    namespace: 'hub.canonical',
+                  },
+                ],
+                default: null,
+                doc: 'Order.ShippingAddress.',
+              },
+              {
+                name: 'pricebookId',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Order.Pricebook2Id.',
+              },
+              {
+                name: 'pricebookName',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'currencyCode',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'ISO 4217, when the org has it.',
+              },
+              {
+                name: 'effectiveDate',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'Order.EffectiveDate (midnight UTC).',
+              },
+              {
+                name: 'poNumber',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The customer's purchase order number.",
+              },
+              {
+                name: 'description',
+                type: ['null', 'string'],
+                default: null,
+              },
+              {
+                name: 'totalAmount',
+                type: {
+                  type: 'bytes',
+                  logicalType: 'decimal',
+                  precision: 20,
+                  scale: 4,
+                },
+                doc: "Order.TotalAmount: the sum of its products' total prices.",
+              },
+              {
+                name: 'ownerId',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'Order.OwnerId: the rep to tell about exceptions.',
+              },
+              {
+                name: 'activatedAt',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'Commit time of the change that activated the order.',
+              },
+              {
+                name: 'lines',
+                type: {
+                  type: 'array',
+                  items: {
+                    type: 'record',
+                    name: 'OrderSubmissionLine',
+                    fields: [
+                      {
+                        name: 'salesforceItemId',
+                        type: 'string',
+                        doc: "The OrderItem's Id.",
+                      },
+                      {
+                        name: 'productId',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: 'Canonical product id (Product2.Odoo_Id__c) when the product came from Odoo.',
+                      },
+                      {
+                        name: 'sku',
+                        type: ['null', 'string'],
+                        default: null,
+                        doc: 'Product2.StockKeepingUnit, else Product2.ProductCode: how the ERP finds a product it did not send.',
+                      },
+                      {
+                        name: 'productName',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'description',
+                        type: ['null', 'string'],
+                        default: null,
+                      },
+                      {
+                        name: 'quantity',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                      {
+                        name: 'unitPrice',
+                        type: {
+                          type: 'bytes',
+                          logicalType: 'decimal',
+                          precision: 20,
+                          scale: 4,
+                        },
+                      },
+                      {
+                        name: 'listPrice',
+                        type: [
+                          'null',
+                          {
+                            type: 'bytes',
+                            logicalType: 'decimal',
+                            precision: 20,
+                            scale: 4,
+                          },
+                        ],
+                        default: null,
+                        doc: "The price book entry's list price (unitPrice is what the rep agreed).",
+                      },
+                    ],
+                    namespace: 'hub.canonical',
+                  },
+                },
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
   PaymentEvent: {
     type: 'record',
     name: 'PaymentEvent',

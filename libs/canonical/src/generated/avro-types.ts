@@ -325,6 +325,128 @@ export namespace HubCanonical {
      */
     invoice: null | HubCanonical.Invoice;
   }
+  export interface OrderSubmissionLine {
+    /**
+     * The OrderItem's Id.
+     */
+    salesforceItemId: string;
+    /**
+     * Canonical product id (Product2.Odoo_Id__c) when the product came from Odoo.
+     *
+     * Default: null
+     */
+    productId: null | string;
+    /**
+     * Product2.StockKeepingUnit, else Product2.ProductCode: how the ERP finds a product it did not send.
+     *
+     * Default: null
+     */
+    sku: null | string;
+    /**
+     * Default: null
+     */
+    productName: null | string;
+    /**
+     * Default: null
+     */
+    description: null | string;
+    quantity: string;
+    unitPrice: string;
+    /**
+     * The price book entry's list price (unitPrice is what the rep agreed).
+     *
+     * Default: null
+     */
+    listPrice: null | string;
+  }
+  /**
+   * An order a sales rep activated in Salesforce, submitted to the ERP: read whole from Salesforce when its status became Activated (the order, its products, price book, account and ship-to), with every id known so far. The ERP validates, enriches and confirms it; a resubmission of the same order has the same id.
+   */
+  export interface OrderSubmission {
+    /**
+     * Canonical id, salesforce-order-<Order Id>.
+     */
+    id: string;
+    /**
+     * The Order's 18-character Id in Salesforce.
+     */
+    salesforceOrderId: string;
+    /**
+     * Order.Name, as the rep typed it.
+     *
+     * Default: null
+     */
+    name: null | string;
+    /**
+     * Canonical id of the ordering customer: the Account's Odoo_Id__c when the account came from Odoo or was linked to it, else salesforce-account-<AccountId>.
+     */
+    customerId: string;
+    /**
+     * Order.AccountId.
+     */
+    salesforceAccountId: string;
+    /**
+     * Order.ShippingAddress.
+     *
+     * Default: null
+     */
+    shipTo: null | HubCanonical.Address;
+    /**
+     * Order.Pricebook2Id.
+     *
+     * Default: null
+     */
+    pricebookId: null | string;
+    /**
+     * Default: null
+     */
+    pricebookName: null | string;
+    /**
+     * ISO 4217, when the org has it.
+     *
+     * Default: null
+     */
+    currencyCode: null | string;
+    /**
+     * Order.EffectiveDate (midnight UTC).
+     */
+    effectiveDate: number;
+    /**
+     * The customer's purchase order number.
+     *
+     * Default: null
+     */
+    poNumber: null | string;
+    /**
+     * Default: null
+     */
+    description: null | string;
+    /**
+     * Order.TotalAmount: the sum of its products' total prices.
+     */
+    totalAmount: string;
+    /**
+     * Order.OwnerId: the rep to tell about exceptions.
+     *
+     * Default: null
+     */
+    ownerId: null | string;
+    /**
+     * Commit time of the change that activated the order.
+     */
+    activatedAt: number;
+    lines: HubCanonical.OrderSubmissionLine[];
+  }
+  /**
+   * Value of the order-submission topic: one event per activation of a Salesforce order.
+   */
+  export interface OrderSubmissionEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    orderSubmission: null | HubCanonical.OrderSubmission;
+  }
   /**
    * A customer payment (Odoo account.payment; its date and state live on the linked account.move).
    */
@@ -745,6 +867,7 @@ export type ContactEvent = HubCanonical.ContactEvent;
 export type CustomerEvent = HubCanonical.CustomerEvent;
 export type InventoryLevelEvent = HubCanonical.InventoryLevelEvent;
 export type InvoiceEvent = HubCanonical.InvoiceEvent;
+export type OrderSubmissionEvent = HubCanonical.OrderSubmissionEvent;
 export type PaymentEvent = HubCanonical.PaymentEvent;
 export type ProductEvent = HubCanonical.ProductEvent;
 export type SalesOrderEvent = HubCanonical.SalesOrderEvent;
@@ -757,6 +880,8 @@ export type Envelope = HubCanonical.Envelope;
 export type SourceSystem = HubCanonical.SourceSystem;
 export type InventoryLevel = HubCanonical.InventoryLevel;
 export type Invoice = HubCanonical.Invoice;
+export type OrderSubmission = HubCanonical.OrderSubmission;
+export type OrderSubmissionLine = HubCanonical.OrderSubmissionLine;
 export type Payment = HubCanonical.Payment;
 export type Product = HubCanonical.Product;
 export type SalesOrder = HubCanonical.SalesOrder;
@@ -774,6 +899,7 @@ export interface CanonicalEventMap {
   CustomerEvent: CustomerEvent;
   InventoryLevelEvent: InventoryLevelEvent;
   InvoiceEvent: InvoiceEvent;
+  OrderSubmissionEvent: OrderSubmissionEvent;
   PaymentEvent: PaymentEvent;
   ProductEvent: ProductEvent;
   SalesOrderEvent: SalesOrderEvent;
