@@ -145,7 +145,7 @@ export class SandboxClient {
   /** Appends a gap event (header only) for records of one object; GAP_OVERFLOW takes `entityName` and no ids. */
   async gap(
     changeType: GapChangeType,
-    target: { recordIds?: string[]; entityName?: string },
+    target: { recordIds?: string[]; entityName?: string; set?: Record<string, string | number | boolean | null> },
   ): Promise<{ replayId: number }> {
     return (await this.admin('POST', '/__admin/pubsub/gaps', { changeType, ...target })) as { replayId: number };
   }

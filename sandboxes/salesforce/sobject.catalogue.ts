@@ -136,6 +136,7 @@ const hubFlags: FieldDefinition[] = [
 ];
 
 const billing = (component: string) => ({ compound: { field: 'BillingAddress', component } });
+const shipping = (component: string) => ({ compound: { field: 'ShippingAddress', component } });
 const personName = (component: string) => ({ compound: { field: 'Name', component } });
 
 export const ACCOUNT: SObjectDefinition = {
@@ -330,6 +331,16 @@ export const ORDER: SObjectDefinition = {
     { name: 'Name', label: 'Order Name', type: 'string', length: 80 },
     { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
     { name: 'PoNumber', label: 'PO Number', type: 'string', length: 80 },
+    { ...shipping('Street'), name: 'ShippingStreet', label: 'Shipping Street', type: 'textarea', length: 255 },
+    { ...shipping('City'), name: 'ShippingCity', label: 'Shipping City', type: 'string', length: 40 },
+    {
+      ...shipping('PostalCode'),
+      name: 'ShippingPostalCode',
+      label: 'Shipping Zip/Postal Code',
+      type: 'string',
+      length: 20,
+    },
+    { ...shipping('Country'), name: 'ShippingCountry', label: 'Shipping Country', type: 'string', length: 80 },
     // A roll-up of the order's products, kept by order-management.rules.ts.
     { name: 'TotalAmount', label: 'Order Amount', type: 'currency', createable: false, updateable: false },
     odooId,

@@ -20,6 +20,14 @@ export const projectorSalesforceConfigShape = {
     .string()
     .regex(/^\d{2}\.0$/, 'expected e.g. 62.0')
     .default('62.0'),
+  /**
+   * The client id named in `Sforce-Call-Options: client=…` on every call: Salesforce puts it in the change events of
+   * the hub's writes (`changeOrigin`), so ingress recognises them and does not send them back (its SF_ECHO_CLIENTS).
+   */
+  SF_CALL_CLIENT: z
+    .string()
+    .regex(/^[\w.-]+$/, 'expected a client id of letters, digits, . _ -')
+    .default('odoo-hub'),
   /** The mapping file (canonical entity → Salesforce objects and fields); default config/salesforce-mapping.yaml. */
   SF_MAPPING_FILE: z.string().min(1).optional(),
   /** Records per sObject Collections call (Salesforce's maximum is 200). */

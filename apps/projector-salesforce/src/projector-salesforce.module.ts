@@ -98,6 +98,7 @@ export class ProjectorSalesforceModule {
               clientId: config.SF_CLIENT_ID,
               clientSecret: config.SF_CLIENT_SECRET,
               apiVersion: config.SF_API_VERSION,
+              callClient: config.SF_CALL_CLIENT,
               limitBackoffMs: config.SF_API_PROBE_INTERVAL_MS,
               log: log.child({ component: 'salesforce' }),
             }),

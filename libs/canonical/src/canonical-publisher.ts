@@ -13,6 +13,12 @@ export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
   headers?: IHeaders;
 };
 
+/**
+ * What the publisher sends through: the app's idempotent producer, or one Kafka transaction of a transactional
+ * producer (kafkajs `Transaction`), so a source can commit its events with its own position atomically.
+ */
+export type CanonicalSender = Pick<Producer, 'sendBatch'>;
+
 export interface CanonicalPublisherOptions {
   /** The producing app's service name: it may publish only to the topics the topic table lists it for. */
   app: string;
@@ -36,13 +42,18 @@ export class CanonicalPublisher {
   readonly app: string;
 
   constructor(
-    private readonly producer: Producer,
+    private readonly producer: CanonicalSender,
     private readonly codec: CanonicalCodec,
-    options: CanonicalPublisherOptions,
+    private readonly options: CanonicalPublisherOptions,
   ) {
     this.app = options.app;
     this.traceHeaders = options.traceHeaders ?? (() => ({}));
     this.owner = options.owner;
+  }
+
+  /** The same publisher sending through `sender`, e.g. one Kafka transaction. */
+  through(sender: CanonicalSender): CanonicalPublisher {
+    return new CanonicalPublisher(sender, this.codec, this.options);
   }
 
   private restrictToOwnedFields(topic: CanonicalTopicKey, value: Record<string, unknown>): Record<string, unknown> {

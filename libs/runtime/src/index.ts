@@ -9,6 +9,7 @@ export * from './hub-database';
 export * from './tracing/kafka-trace-context';
 export * from './nest/tokens';
 export * from './nest/bootstrap';
+export * from './nest/http';
 export * from './health/health.controller';
 export * from './health/readiness';
 export * from './metrics/metrics';

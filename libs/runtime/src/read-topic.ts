@@ -22,16 +22,24 @@ export async function readTopicToEnd(kafka: Kafka, topic: string, timeoutMs = 60
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than ${timeoutMs} ms`)), timeoutMs);
+      const reached = (partition: number, lastOffset: string | null | undefined) => {
+        const end = remaining.get(partition);
+        if (end !== undefined && lastOffset !== null && lastOffset !== undefined && BigInt(lastOffset) + 1n >= end) {
+          remaining.delete(partition);
+        }
+        if (remaining.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      // A transactional topic ends with commit markers, which are never delivered as messages: the end of each
+      // fetched batch (markers and aborted records included) tells when a partition was read to its end.
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => reached(payload.partition, payload.lastOffset));
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           out.push({ partition, message });
-          const end = remaining.get(partition);
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
+          reached(partition, message.offset);
         },
       });
     });

@@ -1,5 +1,6 @@
 import { jsonResponse, noContent, type SandboxResponse } from '../http.helpers';
 import type { CommitContext, RecordStore } from '../record.store';
+import { formatDateTime } from '../sobject-dml.service';
 import { toCaseSafeId } from '../record-id';
 import type { ChangeEventSchemas } from './change-event.schema';
 import { GAP_CHANGE_TYPES, type ChangeCapture, type GapChangeType } from './change-capture.service';
@@ -42,7 +43,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
  * - `GET /events[?topic=/data/AccountChangeEvent]` the retained events, decoded (bitmaps as names too)
  * - `DELETE /events` purge every event, as if the retention window had passed
  * - `POST /retention` `{seconds?, maxEvents?}` change the retention and purge now
- * - `POST /gaps` `{changeType, entityName?, recordIds?, commitUser?, changeOrigin?}` append a gap event
+ * - `POST /gaps` `{changeType, entityName?, recordIds?, commitUser?, changeOrigin?, set?}` append a gap event (after
+ *   writing `set` into the records without a change event, as a job changing the database directly would)
  * - `GET|POST|DELETE /faults` `{refuseSubscribes?, closeAfterEvents?, status?: {code, errorCode, message}}`
  * - `POST /streams/close` `{topic?, status?}` end open Subscribe streams now with a status
  */
@@ -161,6 +163,27 @@ export class PubSubAdmin {
     if (changeType !== 'GAP_OVERFLOW' && ids.length === 0) return badRequest(`${changeType} needs recordIds`);
     const foreign = ids.filter((id) => !id.startsWith(schema.object.keyPrefix));
     if (foreign.length) return badRequest(`not ${schema.object.name} ids: ${foreign.join(', ')}`);
+    // `set`: field values written straight into the records first, the way an archiving or cleanup job changes data
+    // in the database: no change event but the gap event itself (as Salesforce documents for such changes).
+    const set = input['set'];
+    if (set !== undefined) {
+      const values = isObject(set) ? Object.entries(set) : undefined;
+      if (!values || values.some(([, v]) => v !== null && !['string', 'number', 'boolean'].includes(typeof v))) {
+        return badRequest('set must be an object of field values (text, number, boolean or null)');
+      }
+      const missing = ids.filter((id) => !this.deps.store.get(id));
+      if (missing.length) return badRequest(`set needs stored records: ${missing.join(', ')} not found`);
+      const now = formatDateTime(new Date());
+      const tx = this.deps.store.begin(null);
+      for (const id of ids) {
+        const record = this.deps.store.get(id)!;
+        tx.put({
+          ...record,
+          values: { ...record.values, ...Object.fromEntries(values), LastModifiedDate: now, SystemModstamp: now },
+        });
+      }
+      tx.commit();
+    }
     const person = this.deps.personCommit();
     const commitUser = typeof input['commitUser'] === 'string' ? input['commitUser'] : person.userId;
     const changeOrigin = typeof input['changeOrigin'] === 'string' ? input['changeOrigin'] : person.changeOrigin;

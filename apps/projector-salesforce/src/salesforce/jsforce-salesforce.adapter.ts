@@ -15,6 +15,8 @@ export interface JsforceAdapterOptions {
   clientId: string;
   clientSecret: string;
   apiVersion: string;
+  /** Sent as `Sforce-Call-Options: client=…` on every call, so the hub's writes are recognisable in change events. */
+  callClient: string;
   /** How long to wait after REQUEST_LIMIT_EXCEEDED before one call checks whether the allowance recovered. */
   limitBackoffMs?: number;
   log: Logger;
@@ -48,6 +50,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     this.conn = new Connection({
       loginUrl: options.loginUrl,
       version: options.apiVersion,
+      callOptions: { client: options.callClient },
       oauth2: { clientId: options.clientId, clientSecret: options.clientSecret, loginUrl: options.loginUrl },
       refreshFn: (conn, callback) => {
         const now = Date.now();

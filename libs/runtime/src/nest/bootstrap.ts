@@ -1,9 +1,11 @@
 import { DynamicModule, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import { ConfigError } from '../config';
 import { createRootLogger } from '../logger';
 import { stopTracing } from '../tracing/otel-sdk';
+import { configureHubHttp, HUB_HTTP_APP_OPTIONS, HubHttpOptions } from './http';
 
 /** Routes Nest's own log lines into the app's pino logger. */
 class PinoNestLogger implements LoggerService {
@@ -27,6 +29,15 @@ class PinoNestLogger implements LoggerService {
 
 const SHUTDOWN_TIMEOUT_MS = 30_000;
 
+/** What an app may ask of {@link bootstrapHubApp} beyond the defaults every app shares. */
+export interface HubAppOptions<C> {
+  /**
+   * For an app that receives requests from outside: raw bodies, one body limit (413 above it), request ids on every
+   * answer, OpenAPI (see {@link configureHubHttp}), from the validated config. Without it Nest's defaults apply.
+   */
+  http?: (config: C) => HubHttpOptions;
+}
+
 /**
  * Boots one hub app: validates configuration before anything connects (a bad variable fails here, named),
  * creates the Nest app, listens; on SIGTERM/SIGINT closes it (consumers stop and commit, producers flush) and exits 0.
@@ -35,6 +46,7 @@ export async function bootstrapHubApp<C extends { HTTP_PORT: number }>(
   app: string,
   loadConfig: () => C,
   rootModule: (config: C, log: Logger) => DynamicModule,
+  options: HubAppOptions<C> = {},
 ): Promise<void> {
   const log = createRootLogger(app);
   let config: C;
@@ -49,7 +61,12 @@ export async function bootstrapHubApp<C extends { HTTP_PORT: number }>(
     throw error;
   }
   try {
-    const nest = await NestFactory.create(rootModule(config, log), { logger: new PinoNestLogger(log) });
+    const http = options.http?.(config);
+    const nest = await NestFactory.create<NestExpressApplication>(rootModule(config, log), {
+      logger: new PinoNestLogger(log),
+      ...(http ? HUB_HTTP_APP_OPTIONS : {}),
+    });
+    if (http) configureHubHttp(nest, http);
     await nest.listen(config.HTTP_PORT);
     log.info({ port: config.HTTP_PORT }, `${app} ready`);
     // Our own signal handling rather than enableShutdownHooks(): Nest re-raises the signal after closing, so the
