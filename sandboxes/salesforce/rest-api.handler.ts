@@ -142,7 +142,10 @@ export class RestApi {
       );
     }
     if (head === 'composite' && a === 'sobjects' && b === undefined) {
-      return on({ DELETE: write(() => this.destroyCollection(ctx)) }, '/composite/sobjects');
+      return on(
+        { POST: write(() => this.createCollection(ctx)), DELETE: write(() => this.destroyCollection(ctx)) },
+        '/composite/sobjects',
+      );
     }
     if (head === 'composite' && a === 'sobjects' && b !== undefined && c !== undefined && d === undefined) {
       return on({ PATCH: write(() => this.upsertCollection(ctx, b, c)) }, '/composite/sobjects/{sobject}/{field}');
@@ -303,6 +306,57 @@ export class RestApi {
     const object = this.object(name);
     const existing = this.byId(object, raw);
     return this.softDelete(ctx, object, existing);
+  }
+
+  /**
+   * `POST /composite/sobjects` `{allOrNone, records}`: creates up to 200 records (each names its type in
+   * `attributes.type`), one result per record in order. With allOrNone=false each record is created on its own; with
+   * true, the first failure rolls every create back.
+   */
+  private createCollection(ctx: RestContext): SandboxResponse {
+    const body = parseJsonBody(ctx.body);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw ApiErrors.jsonParser('Cannot deserialize instance of SObjectCollectionRequest from START_ARRAY value');
+    }
+    const { records, allOrNone } = body as { records?: unknown; allOrNone?: unknown };
+    if (allOrNone !== undefined && typeof allOrNone !== 'boolean') {
+      throw ApiErrors.jsonParser(`Cannot deserialize instance of boolean from value ${JSON.stringify(allOrNone)}`);
+    }
+    if (!Array.isArray(records)) throw ApiFailure.of(400, 'INVALID_FIELD', 'records is required', ['records']);
+    if (records.length > COLLECTION_LIMIT) throw ApiErrors.exceededIdLimit(COLLECTION_LIMIT);
+    const parsed = records.map((record: unknown, index) => {
+      const type = (record as { attributes?: { type?: unknown } } | null)?.attributes?.type;
+      if (typeof type !== 'string' || type === '') {
+        throw ApiErrors.invalidType(`sObject type attribute is required for every record (record ${index})`);
+      }
+      const object = this.object(type);
+      return { object, parsed: this.dml.parse(object, record) };
+    });
+    const shared = allOrNone === true ? this.store.begin(ctx.commit) : undefined;
+    const results = parsed.map(({ object, parsed: p }) => {
+      if (p.hasId) return { success: false, errors: [SaveErrors.notWritable(['Id'])] };
+      const lockError = this.lockCheck(object)(undefined);
+      if (lockError) return { success: false, errors: [lockError] };
+      const tx = shared ?? this.store.begin(ctx.commit);
+      const outcome = this.dml.create(tx, object, p);
+      if (!outcome.ok) {
+        if (!shared) tx.rollback();
+        return { success: false, errors: outcome.errors };
+      }
+      if (!shared) tx.commit();
+      return { id: outcome.id, success: true, errors: [] };
+    });
+    if (shared) {
+      if (results.some((r) => !r.success)) {
+        shared.rollback();
+        return jsonResponse(
+          200,
+          results.map((r) => ({ success: false, errors: r.success ? [SaveErrors.rolledBack()] : r.errors })),
+        );
+      }
+      shared.commit();
+    }
+    return jsonResponse(200, results);
   }
 
   /**

@@ -436,6 +436,26 @@ describe('Salesforce sandbox', () => {
     });
   });
 
+  describe('sObject Collections create', () => {
+    it('creates each record on its own, one result per record in order', async () => {
+      const conn = await connect(sandbox);
+      const results = await conn.sobject('Account').create([{ Name: 'One' }, { Phone: 'no name' }, { Name: 'Three' }]);
+      expect(results.map((r) => r.success)).toEqual([true, false, true]);
+      expect(results[1]).toMatchObject({ errors: [expect.objectContaining({ statusCode: 'REQUIRED_FIELD_MISSING' })] });
+      expect((await dump(sandbox, 'Account')).map((r) => r['Name'])).toEqual(['One', 'Three']);
+      expect((await admin(sandbox, 'GET', '/stats')).body).toMatchObject({
+        callsByRoute: { 'POST /composite/sobjects': 1 },
+      });
+    });
+
+    it('with allOrNone, creates nothing when one record fails', async () => {
+      const conn = await connect(sandbox);
+      const results = await conn.sobject('Account').create([{ Name: 'One' }, { Phone: 'x' }], { allOrNone: true });
+      expect(results.every((r) => !r.success)).toBe(true);
+      expect(await dump(sandbox, 'Account')).toEqual([]);
+    });
+  });
+
   describe('sObject Collections upsert', () => {
     it('answers per-record results in order; a failing record does not stop the others', async () => {
       const conn = await connect(sandbox);

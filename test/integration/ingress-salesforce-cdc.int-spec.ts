@@ -150,15 +150,13 @@ describe('ingress: Salesforce Change Data Capture on the real stack', () => {
     const account = await person.sobject('Account').create({ Name: `Orderer ${run}` });
     const [pricebook] = (await person.query<{ Id: string }>('SELECT Id FROM Pricebook2 WHERE IsStandard = true'))
       .records;
-    const products = await person
-      .sobject('Product2')
-      .create(
-        Array.from({ length: 20 }, (_, i) => ({
-          Name: `Part ${i} ${run}`,
-          ProductCode: `SKU-${run}-${i}`,
-          IsActive: true,
-        })),
-      );
+    const products = await person.sobject('Product2').create(
+      Array.from({ length: 20 }, (_, i) => ({
+        Name: `Part ${i} ${run}`,
+        ProductCode: `SKU-${run}-${i}`,
+        IsActive: true,
+      })),
+    );
     const entries = await person
       .sobject('PricebookEntry')
       .create(
@@ -273,9 +271,21 @@ describe('ingress: Salesforce Change Data Capture on the real stack', () => {
         .create(Array.from({ length: n }, (_, i) => ({ Name: `Burst ${run} ${batch}-${i}` })));
       ids.push(...created.map((c) => String(c.id)));
     };
-    for (let b = 0; b < 3; b++) await createBatch(100, b);
-    await ingress.kill();
-    for (let b = 3; b < 6; b++) await createBatch(100, b);
+    // Changes keep coming; ingress is killed while it is publishing the first of them.
+    let killedAt = -1;
+    for (let b = 0; b < 12; b++) {
+      await createBatch(100, b);
+      if (b === 3) {
+        await eventually(
+          async () => ((await metric('hub_ingress_salesforce_changes', 'published')) > 0 ? true : undefined),
+          30_000,
+          'ingress publishing the burst',
+        );
+        killedAt = await metric('hub_ingress_salesforce_changes', 'published');
+        await ingress.kill();
+      }
+    }
+    expect(killedAt).toBeLessThan(1_200);
     await startIngress();
     const keys = new Set(ids.map((id) => `salesforce-account-${id}`));
     const published = await eventually(
@@ -286,8 +296,8 @@ describe('ingress: Salesforce Change Data Capture on the real stack', () => {
       90_000,
       'every account of the burst',
     );
-    expect(published).toHaveLength(600);
-    expect(new Set(published.map((r: CanonicalRecord<CustomerValue>) => r.value!.envelope.eventId)).size).toBe(600);
+    expect(published).toHaveLength(1_200);
+    expect(new Set(published.map((r: CanonicalRecord<CustomerValue>) => r.value!.envelope.eventId)).size).toBe(1_200);
   });
 
   it('re-reads through REST what a gap event names, and what changed while the stored replay id expired', async () => {

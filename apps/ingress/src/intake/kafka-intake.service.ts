@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { CanonicalPublisher, OutgoingRecord, SystemOfRecord } from '@hub/canonical';
-import type { HubDatabase } from '@hub/runtime';
-import { TransientError } from '@hub/resilience';
+import { HubDatabase, HubDatabaseError } from '@hub/runtime';
+import { KafkaJSError } from 'kafkajs';
+import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { Intake, IntakeChange, IntakeResult } from './intake.port';
 
 export interface KafkaIntakeOptions {
@@ -31,7 +32,7 @@ export class KafkaIntake extends Intake {
 
   constructor(
     /** One publisher per source system, each keeping only the fields its system owns. */
-    private readonly publishers: Readonly<Partial<Record<SystemOfRecord, CanonicalPublisher>>>,
+    private readonly publishers: Readonly<Partial<Record<SystemOfRecord, Pick<CanonicalPublisher, 'publish'>>>>,
     private readonly db: HubDatabase,
     private readonly options: KafkaIntakeOptions,
   ) {
@@ -41,9 +42,10 @@ export class KafkaIntake extends Intake {
   async accept(changes: IntakeChange[]): Promise<IntakeResult> {
     const unique = [...new Map(changes.map((c) => [ledgerKey(c), c])).values()];
     const keys = unique.map(ledgerKey);
-    // Deliveries of the same ids already under way finish first (their outcome decides what is new).
-    await Promise.all(keys.map((k) => this.inFlight.get(k)?.catch(() => undefined)));
-    const work = this.publishNew(unique);
+    // Deliveries of the same ids already under way finish first (their outcome decides what is new). This one is
+    // registered before anything is awaited, so a delivery arriving meanwhile waits for it in turn.
+    const earlier = keys.map((k) => this.inFlight.get(k)?.catch(() => undefined));
+    const work = Promise.all(earlier).then(() => this.publishNew(unique));
     for (const k of keys) this.inFlight.set(k, work);
     try {
       return await work;
@@ -56,8 +58,15 @@ export class KafkaIntake extends Intake {
     try {
       return await this.publishNewOrFail(changes);
     } catch (error) {
-      if (error instanceof TransientError) throw error;
-      // The ledger unreachable: nothing may be acknowledged, the sender retries.
+      // Only the ledger being unreachable is worth the sender's retry; anything else is a defect to surface.
+      if (!(error instanceof HubDatabaseError)) throw error;
+      if (error.isDataException) {
+        // PostgreSQL refused the vendor's id itself (e.g. a NUL byte): the request is at fault, a retry never helps.
+        throw new PermanentError(
+          PermanentErrorCode.INVALID_RECORD,
+          `the event id cannot be recorded: ${error.message}`,
+        );
+      }
       this.metrics.unavailable++;
       throw new TransientError('HUB_DATABASE_UNAVAILABLE', (error as Error).message, {
         retryAfterMs: 5_000,
@@ -140,6 +149,9 @@ export class KafkaIntake extends Intake {
       // with the same event id.
       publish.catch(() => undefined);
       if (error instanceof TransientError) throw error;
+      // A refusal by Kafka (kafkajs's errors) is an outage to wait out; anything else (a topic this app may not
+      // produce, a record the schema refuses) is a defect that no retry fixes.
+      if (!(error instanceof KafkaJSError)) throw error;
       this.options.log.warn({ err: error }, 'publishing to Kafka failed');
       throw new TransientError('KAFKA_UNAVAILABLE', `Kafka refused the events: ${(error as Error).message}`, {
         retryAfterMs: 5_000,

@@ -84,6 +84,8 @@ export function countryCode(country: string | null): string | null {
     for (let a = 65; a <= 90; a++) {
       for (let b = 65; b <= 90; b++) {
         const code = String.fromCharCode(a, b);
+        // A withdrawn code (FX, UK, SU, YU) has the name of the code that replaced it: only the current one is kept.
+        if (Intl.getCanonicalLocales(`und-${code}`)[0] !== `und-${code}`) continue;
         const name = names.of(code);
         if (name) countryCodes.set(name.toLowerCase(), code);
       }
@@ -145,7 +147,9 @@ export function activates(changeType: string, changedFields: readonly string[], 
 
 /** An exact decimal at the canonical scale (4), from a number as the REST API returns it. */
 export function decimal(value: FieldValue | RestRecord | undefined): string {
-  const n = typeof value === 'number' ? value : Number(str(value) ?? 0);
+  // A missing amount is an error, never a zero: a quantity of 0 would be a different order.
+  const text = str(value);
+  const n = typeof value === 'number' ? value : text === null ? NaN : Number(text);
   if (!Number.isFinite(n)) throw new Error(`not a number: ${String(value)}`);
   return n.toFixed(4);
 }

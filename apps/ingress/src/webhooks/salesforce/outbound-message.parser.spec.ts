@@ -132,7 +132,13 @@ describe('parseOutboundMessage', () => {
       'notifications.Notification[1].sObject: missing its xsi:type (e.g. sf:Account)',
     );
     expect(refusal(SAMPLE.replace('<sf:Id>0035e00000AbCdEAAZ</sf:Id>', '')).message).toBe(
-      "notifications.Notification[1].sObject.Id: expected the record's Id",
+      "notifications.Notification[1].sObject.Id: expected the record's Id (15 or 18 letters and digits)",
+    );
+    expect(
+      refusal(SAMPLE.replace('<sf:Id>0035e00000AbCdEAAZ</sf:Id>', "<sf:Id>0035e00000AbCdE'--</sf:Id>")).message,
+    ).toBe("notifications.Notification[1].sObject.Id: expected the record's Id (15 or 18 letters and digits)");
+    expect(refusal(SAMPLE.replace('<Id>04l5e00000Gx7R0AAJ</Id>', '<Id>04l5e00000Gx7R0\u0001</Id>')).message).toBe(
+      'notifications.Notification[1].Id: expected a Salesforce id of 15 or 18 letters and digits',
     );
     expect(
       refusal(SAMPLE.replace('<sf:LastName>Lovelace</sf:LastName>', '<sf:LastName><sf:x>1</sf:x></sf:LastName>'))

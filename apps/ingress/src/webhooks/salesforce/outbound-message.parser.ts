@@ -99,6 +99,9 @@ function scalar(value: unknown, path: string): string | null {
   throw new MalformedWebhookError(`${path}: expected a single text value`);
 }
 
+/** A Salesforce record or notification id: 15 (case-sensitive) or 18 letters and digits. */
+const SALESFORCE_ID = /^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$/;
+
 function required(node: XmlNode, name: string, path: string): string {
   const value = scalar(only(node, name, path)[1], `${path}.${name}`);
   if (!value) throw new MalformedWebhookError(`${path}.${name}: expected a value`);
@@ -108,6 +111,9 @@ function required(node: XmlNode, name: string, path: string): string {
 function readNotification(node: unknown, path: string): OutboundNotification {
   if (!isNode(node)) throw new MalformedWebhookError(`${path}: expected Id and sObject elements`);
   const notificationId = required(node, 'Id', path);
+  if (!SALESFORCE_ID.test(notificationId)) {
+    throw new MalformedWebhookError(`${path}.Id: expected a Salesforce id of 15 or 18 letters and digits`);
+  }
   const [, sObject] = only(node, 'sObject', path);
   if (!isNode(sObject)) throw new MalformedWebhookError(`${path}.sObject: expected the record's fields`);
   const type = Object.entries(sObject).find(([key]) => key.startsWith(ATTR) && localName(key) === 'type')?.[1];
@@ -122,7 +128,9 @@ function readNotification(node: unknown, path: string): OutboundNotification {
     fields[field] = scalar(value, `${path}.sObject.${field}`);
   }
   const recordId = fields.Id;
-  if (!recordId) throw new MalformedWebhookError(`${path}.sObject.Id: expected the record's Id`);
+  if (!recordId || !SALESFORCE_ID.test(recordId)) {
+    throw new MalformedWebhookError(`${path}.sObject.Id: expected the record's Id (15 or 18 letters and digits)`);
+  }
   return { notificationId, objectType: localName(type), recordId, fields };
 }
 
@@ -142,7 +150,13 @@ export function parseOutboundMessage(xml: string, expectedOrganizationId: string
     const { line, col, msg } = valid.err;
     throw new MalformedWebhookError(`malformed XML at line ${line}, column ${col}: ${msg}`);
   }
-  const document = parser.parse(xml) as XmlNode;
+  let document: XmlNode;
+  try {
+    document = parser.parse(xml) as XmlNode;
+  } catch (error) {
+    // The validator lets some broken documents through that the parser then refuses (found by the fuzz test).
+    throw new MalformedWebhookError(`malformed XML: ${(error as Error).message}`);
+  }
   const [, envelope] = only(document, 'Envelope', '(document)');
   if (!isNode(envelope)) throw new MalformedWebhookError('Envelope: expected a SOAP Body');
   const [, body] = only(envelope, 'Body', 'Envelope');
