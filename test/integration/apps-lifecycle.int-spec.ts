@@ -11,6 +11,8 @@ describe('app lifecycle', () => {
       const app: RunningApp = await startApp(name, {
         KAFKA_BROKERS: stack().kafka.brokers,
         SCHEMA_REGISTRY_URL: stack().registry.url,
+        // ingress keeps its dedupe ledger and Salesforce mirror there; projector-support ignores it.
+        HUB_DATABASE_URL: stack().postgres.hub,
       });
       const live = await fetch(`${app.url}/health/live`);
       expect(live.status).toBe(200);

@@ -124,7 +124,8 @@ describe('ingress: signed webhooks on the real stack', () => {
   });
 
   it('acknowledges a Salesforce Outbound Message only with its records on Kafka, once per notification', async () => {
-    const unique = Date.now().toString(36).toUpperCase().padStart(9, '0').slice(-9);
+    // 18-character ids, as Salesforce's: 04l + 12 + 3.
+    const unique = Date.now().toString(36).toUpperCase().padStart(10, '0').slice(-10);
     const xml = fixture('salesforce-outbound-message/ok/account-and-contact.xml')
       .replace('04l5e00000Gx7QzAAJ', `04l5e${unique}AAJ`)
       .replace('04l5e00000Gx7R0AAJ', `04l5f${unique}AAJ`)

@@ -47,6 +47,11 @@ export class ParentTracker {
     return out;
   }
 
+  /** The parents of a write that the hub writes and has not written yet, as far as the last `waiting` call learnt. */
+  unknownParents<P extends { object: string; keyField: string; key: string }>(w: { parents: P[] }): P[] {
+    return w.parents.filter((p) => this.tracks(p.object, p.keyField) && !this.known.has(refKey(p.object, p.key)));
+  }
+
   /** Whether the write references a parent the hub writes (so it is a child that may have to wait). */
   hasTrackedParent(w: Dependent): boolean {
     return w.parents.some((p) => this.tracks(p.object, p.keyField));

@@ -206,6 +206,25 @@ describe('ProjectionEngine against an in-memory target', () => {
     ]);
   });
 
+  it('keeps holding a parked child while its own parent is queued here, past the usual hold', async () => {
+    env.breaker.shutdown();
+    // Accounts linger longer than a parked child's usual hold (2 s): a busy machine's slow batch, in miniature.
+    env = setup({
+      maxBatchSize: 3,
+      lingerMs: (object?: string) => (object === 'Customer' ? 2_600 : 5),
+      parentWaitMs: 60_000,
+    });
+    const parkedAt = Date.now();
+    const account = env.engine.apply(customer(6));
+    const child = env.engine.apply(contact(1, 'odoo-c-6'), { parkedAt });
+    await Promise.all([account, child]);
+    expect(env.writer.metrics.deferred).toBe(0);
+    expect(env.target.calls.map((c) => [c.object, c.keys.length])).toEqual([
+      ['Customer', 1],
+      ['Contact', 1],
+    ]);
+  });
+
   it('sends a parked child anyway once it waited parentWaitMs (a parent the hub never writes)', async () => {
     env.target.refuse = () => undefined;
     const parkedLongAgo = Date.now() - 1_000;

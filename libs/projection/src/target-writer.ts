@@ -57,6 +57,8 @@ export class TargetWriter {
   };
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
+  /** Writes accepted by `write` and not settled yet, per record: a held child whose parent is among them keeps waiting. */
+  private readonly pending = new Map<string, number>();
   /** Records the target refused create-only fields for: they exist, whatever the hub database says. */
   private readonly knownToExist = new Set<string>();
   private closing = false;
@@ -72,7 +74,20 @@ export class TargetWriter {
 
   /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
-    return this.locks.run(recordKey(request), () => this.batcher(request).add(request));
+    const key = recordKey(request);
+    this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    return this.locks
+      .run(key, () => this.batcher(request).add(request))
+      .finally(() => {
+        const left = (this.pending.get(key) ?? 1) - 1;
+        if (left > 0) this.pending.set(key, left);
+        else this.pending.delete(key);
+      });
+  }
+
+  /** Whether a parent the write waits for is being written by this process right now (queued or in flight). */
+  private parentPending(w: WriteRequest): boolean {
+    return this.parents.unknownParents(w).some((p) => this.pending.has(recordKey(p)));
   }
 
   /**
@@ -118,11 +133,16 @@ export class TargetWriter {
       return batch.map(() => classifyError(error));
     }
     const now = Date.now();
-    // Held a moment; longer while parents of the kind it waits for are landing (a snapshot's accounts), never past
-    // the longest hold, after which it is deferred and its park partition moves on.
+    // Held a moment; longer while parents of the kind it waits for are landing (a snapshot's accounts) or its own
+    // parent is queued or in flight here (a batch lingering, a slow call: the gap between two landings can pass the
+    // landing window on a busy machine), never past the longest hold, after which it is deferred and its park
+    // partition moves on.
     const holding = (w: WriteRequest) => {
       const held = now - (w.heldSince ?? now);
-      return held < PARKED_HOLD_MS || (held < PARKED_HOLD_MAX_MS && this.parents.landing(w.parents, 1_000));
+      return (
+        held < PARKED_HOLD_MS ||
+        (held < PARKED_HOLD_MAX_MS && (this.parents.landing(w.parents, 1_000) || this.parentPending(w)))
+      );
     };
     const hold = (w: WriteRequest): Promise<WriteOutcome> => {
       const held = { ...w, heldSince: w.heldSince ?? now };
@@ -259,4 +279,5 @@ const PARKED_HOLD_MS = 2_000;
 /** The longest a parked write waits in place while parents of its kind keep landing. */
 const PARKED_HOLD_MAX_MS = 30_000;
 
-const recordKey = (w: TargetWrite) => `${w.object}\u0000${w.keyField}\u0000${w.key}`;
+const recordKey = (w: Pick<TargetWrite, 'object' | 'keyField' | 'key'>) =>
+  `${w.object}\u0000${w.keyField}\u0000${w.key}`;
