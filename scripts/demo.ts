@@ -40,7 +40,7 @@ interface Status {
   postgres: { odoo: string; hub: string };
   kafka: { brokers: string };
   registry: { url: string };
-  salesforceSandbox: { url: string };
+  salesforceSandbox: { url: string; pubSubEndpoint: string };
 }
 
 // ---- ending: whatever the cause, the services this run started are stopped and waited for --------------------------
@@ -174,6 +174,39 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`${what} did not happen within ${timeoutMs / 1000} s: see the logs in .stack/logs/demo/`);
 }
 
+/** ingress's counters of Salesforce changes, by outcome (published, notOwned…) and of echoes dropped. */
+async function ingressCounters(url: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(
+    /^hub_ingress_(salesforce_changes|echo_dropped)\{[^}]*(?:outcome|rule)="(\w+)"[^}]*\} (\S+)$/gm,
+  )) {
+    out[`${m[1]}.${m[2]}`] = Number(m[3]);
+  }
+  return out;
+}
+
+/** The other direction: a rep's edit in Salesforce reaches the hub; the hub's own writes do not come back. */
+async function fromTheCrm(sf: SandboxClient, ingressUrl: string, partnerId: number) {
+  const before = await ingressCounters(ingressUrl);
+  say(
+    `Salesforce → hub: ingress dropped ${before['echo_dropped.client'] ?? 0} changes the hub itself wrote into ` +
+      'Salesforce (Sforce-Call-Options client=odoo-hub)',
+  );
+  const [account] = await sf.query<{ Id: string }>(
+    `SELECT Id FROM Account WHERE Odoo_Id__c = 'odoo-partner-${partnerId}'`,
+  );
+  say(`a sales rep sets the Industry of Account ${account.Id} in Salesforce`);
+  await sf.editAsPerson('Account', account.Id, { Industry: 'Technology' });
+  await waitFor("the rep's change on the hub's customer topic", async () => {
+    const now = await ingressCounters(ingressUrl);
+    return (now['salesforce_changes.published'] ?? 0) > (before['salesforce_changes.published'] ?? 0) ? now : undefined;
+  });
+  say(
+    `  ✔ published on hub.customer.v1 as odoo-partner-${partnerId} from SALESFORCE, with only the fields Salesforce owns`,
+  );
+}
+
 // ---- the demo ----------------------------------------------------------------------------------------------------
 
 async function main() {
@@ -202,7 +235,19 @@ async function main() {
       port: 3102,
       ...own,
     },
-    { name: 'ingress', env: common, port: 3100, ...own },
+    {
+      name: 'ingress',
+      env: {
+        ...common,
+        ...sf0,
+        HUB_DATABASE_URL: status.postgres.hub,
+        // The sandbox's Pub/Sub API, with its self-signed certificate.
+        SF_PUBSUB_ENDPOINT: status.salesforceSandbox.pubSubEndpoint,
+        SF_PUBSUB_VERIFY_TLS: 'false',
+      },
+      port: 3100,
+      ...own,
+    },
     { name: 'projector-support', env: common, port: 3103, ...own },
   ]);
   for (const a of apps)
@@ -283,6 +328,7 @@ async function main() {
   say('  ✔ the Salesforce Contact is kept and flagged Odoo_Deleted__c = true (the hub never deletes CRM records)');
   await orderToCash(db, sf, first.id);
   await db.end();
+  await fromTheCrm(sf, apps.find((a) => a.name === 'ingress')!.url, first.id);
 
   if (once) {
     await end(0, 'demo done; services stopped. The stack is still up: scripts/stack down stops it.');

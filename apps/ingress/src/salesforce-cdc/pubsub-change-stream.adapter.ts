@@ -81,12 +81,14 @@ export class PubSubChangeStream extends ChangeStream {
     const end = (why: StreamEnd) => {
       if (ended) return;
       ended = true;
-      // Whatever was received is handled before the caller hears of the end (and resubscribes).
-      void chain.then(() => {
-        this.clients.delete(client);
-        client.close();
-        handlers.onEnd(why);
-      });
+      // Whatever was received is handled (or failed) before the caller hears of the end (and resubscribes).
+      void chain
+        .catch(() => undefined)
+        .then(() => {
+          this.clients.delete(client);
+          client.close();
+          handlers.onEnd(why);
+        });
     };
     const flush = () => {
       flushScheduled = false;

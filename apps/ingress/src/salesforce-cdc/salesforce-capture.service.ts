@@ -414,17 +414,26 @@ export class SalesforceCaptureService {
     }
     if (!checkpoint && out.records.length === 0 && out.deadLetters.length === 0) return;
     await this.turns.run(async () => {
-      const transaction = await this.producer.transaction();
-      try {
-        await this.publisher.through(transaction).publish(out.records);
-        if (out.deadLetters.length) {
-          await transaction.send({ topic: this.options.deadLetterTopic, acks: -1, messages: out.deadLetters });
+      for (let attempt = 1; ; attempt++) {
+        const transaction = await this.producer.transaction();
+        try {
+          await this.publisher.through(transaction).publish(out.records);
+          if (out.deadLetters.length) {
+            await transaction.send({ topic: this.options.deadLetterTopic, acks: -1, messages: out.deadLetters });
+          }
+          if (checkpoint) await this.checkpoints.commitIn(transaction, channel, checkpoint);
+          await transaction.commit();
+          return;
+        } catch (error) {
+          await transaction.abort().catch(() => undefined);
+          // The coordinator still completing the previous transaction (CONCURRENT_TRANSACTIONS) and other retriable
+          // answers: the whole transaction again, a moment later; anything else ends the stream, which resubscribes
+          // after the last committed replay id.
+          const retriable = (error as { retriable?: boolean }).retriable === true;
+          if (!retriable || attempt >= MAX_TRANSACTION_ATTEMPTS) throw error;
+          this.log.warn({ channel, attempt, err: error }, 'kafka transaction refused, trying again');
+          await new Promise((r) => setTimeout(r, 100 * attempt));
         }
-        if (checkpoint) await this.checkpoints.commitIn(transaction, channel, checkpoint);
-        await transaction.commit();
-      } catch (error) {
-        await transaction.abort().catch(() => undefined);
-        throw error;
       }
     });
     this.metrics.transactions++;
@@ -435,6 +444,9 @@ export class SalesforceCaptureService {
     counter[key] = (counter[key] ?? 0) + n;
   }
 }
+
+/** Tries of one batch's transaction before the stream is restarted from its checkpoint. */
+const MAX_TRANSACTION_ATTEMPTS = 8;
 
 function emptyOutput(): BatchOutput {
   return { records: [], deadLetters: [], mirror: new Map() };
