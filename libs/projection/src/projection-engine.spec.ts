@@ -121,13 +121,6 @@ describe('ProjectionEngine against an in-memory target', () => {
     expect(env.target.calls).toHaveLength(1);
   });
 
-  it('sends a version once: the same event delivered again (a partition retried from its offset) costs no call', async () => {
-    await env.engine.apply(customer(1, { name: 'v1' }, { position: 300 }));
-    await env.engine.apply(customer(1, { name: 'v1' }, { position: 300 }));
-    expect(env.target.calls).toHaveLength(1);
-    expect(env.engine.metrics.staleSkipped).toBe(1);
-  });
-
   it('merges two sources by ownership: each writes only its own fields, and positions never compare across sources', async () => {
     await env.engine.apply(
       customer(1, { name: 'Odoo name', email: 'odoo@example.test', phone: '1' }, { source: 'ODOO', position: 5_000 }),

@@ -37,7 +37,7 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  *
  * - One version per record in flight: writes of one record (object + key) are serialised by a key lock.
  * - Stale-write guard: the last applied position per record and source is read for the whole batch in one query;
- *   an event of the same source at or below it (older, or the same version delivered again) is skipped. Positions of accepted records are stored in one statement.
+ *   an older event of the same source is skipped. Positions of accepted records are stored in one statement.
  * - Parents first ({@link ParentTracker}): a record referencing a parent the hub has not written yet is deferred
  *   (its event is parked, so only its key waits) until the parent lands or the target's parent wait is over; read
  *   back from the park it waits in place for a moment first, so children gather into full calls.
@@ -152,9 +152,7 @@ export class TargetWriter {
     let held = 0;
     batch.forEach((w, index) => {
       const last = stored.get(positionKey(guardKeys[index]));
-      // At or below what was applied from the same source: a newer version landed, or this very version did (an
-      // event delivered again, e.g. a partition retried from its committed offset after a later record deferred).
-      if (last !== undefined && w.position <= last) {
+      if (last !== undefined && w.position < last) {
         this.metrics.staleSkipped++;
         results[index] = 'stale';
       } else if (waiting.has(index) && w.parkedAt !== undefined && holding(w)) {
