@@ -3,7 +3,7 @@
 //   dedupe ledger), against a bare kafkajs producer sending the same bodies with acks=all;
 // - Change Data Capture: accounts created through the Salesforce sandbox's REST API reaching the canonical customer
 //   topic through the Pub/Sub API and ingress, against a bare Pub/Sub subscriber receiving the same change events.
-// Usage: scripts/bench ingress, or node -r ts-node/register/transpile-only bench/ingress.ts [events=5000] [accounts=5000]
+// Usage: npm run bench:ingress -- [events=5000] [accounts=5000]
 // The stack must be up (scripts/stack up) and the apps built (npm run build). Writes bench/results/ingress-<time>.json.
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
