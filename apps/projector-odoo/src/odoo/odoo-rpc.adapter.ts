@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import {
   authenticationRefused,
   mapJson2Error,
@@ -120,6 +121,33 @@ export class OdooRpcAdapter extends OdooPort {
     const id = Array.isArray(result) ? result[0] : result;
     if (typeof id !== 'number') throw unreadableAnswer(`${model}/create`, 200, result);
     return id;
+  }
+
+  override async load(
+    model: string,
+    fields: string[],
+    rows: string[][],
+    context?: Record<string, unknown>,
+  ): Promise<number[]> {
+    const result = await this.call({
+      model,
+      method: 'load',
+      params: { fields, data: rows },
+      positional: ['fields', 'data'],
+      context: writeContext(context),
+    });
+    if (!isRecord(result)) throw unreadableAnswer(`${model}/load`, 200, result);
+    const ids = result['ids'];
+    if (Array.isArray(ids) && ids.every((id): id is number => typeof id === 'number')) return ids;
+    // load reports problems in `messages` and answers ids: false, having rolled everything back.
+    const messages = Array.isArray(result['messages']) ? result['messages'] : [];
+    const text = messages
+      .map((m) => (isRecord(m) ? `${String(m['field'] ?? '')}: ${String(m['message'] ?? '')}` : String(m)))
+      .join('; ');
+    throw new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, `Odoo refused to load ${model}: ${text}`, {
+      vendorCode: 'odoo.load',
+      detail: messages,
+    });
   }
 
   override async write(

@@ -58,6 +58,20 @@ export abstract class OdooPort {
   abstract write(model: string, ids: number[], values: OdooValues, context?: Record<string, unknown>): Promise<void>;
 
   /**
+   * Odoo's import (`load`): creates or updates records and their external ids in ONE transaction, so a record never
+   * exists without the id that finds it again. `fields` is the header (`id` the external id `module.name`,
+   * `field/.id` a many2one by database id); cells are strings, an empty cell is False. A row whose external id exists
+   * updates that record. Answers the ids in row order; any problem rolls the whole call back and is thrown as a
+   * PermanentError with Odoo's messages (`odoo.load`).
+   */
+  abstract load(
+    model: string,
+    fields: string[],
+    rows: string[][],
+    context?: Record<string, unknown>,
+  ): Promise<number[]>;
+
+  /**
    * Calls a public model method on records (`sale.order/action_confirm`), answering what Odoo answers (`null` for
    * None). `args` are the method's keyword arguments; `args.context` is Odoo's context. No `tracking_disable` is
    * added: a business action's messages are part of what it does.
