@@ -5,7 +5,7 @@ import type { CallBudget } from './call-budget';
 import { KeyedLock } from './keyed-lock';
 import { MicroBatcher } from './micro-batcher';
 import { ParentTracker } from './parent-tracker';
-import { operationOf, ProjectionTarget, TargetOperation, TargetResult, TargetWrite } from './target.port';
+import type { ProjectionTarget, TargetResult, TargetWrite } from './target.port';
 
 /** A planned write with the source coordinates of the event it comes from. */
 export interface WriteRequest extends TargetWrite {
@@ -41,8 +41,6 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  * - Parents first ({@link ParentTracker}): a record referencing a parent the hub has not written yet is deferred
  *   (its event is parked, so only its key waits) until the parent lands or the target's parent wait is over; read
  *   back from the park it waits in place for a moment first, so children gather into full calls.
- * - A write linked to a record created in the target (`linkedBy`) goes in an `update` call by the target's own key,
- *   never in an upsert, and without create-only fields: the record is there, and a second one must not be made.
  * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
  */
 export class TargetWriter {
@@ -101,7 +99,7 @@ export class TargetWriter {
   }
 
   private batcher(w: WriteRequest): MicroBatcher<WriteRequest, WriteOutcome> {
-    const operation = operationOf(w);
+    const operation = w.kind === 'remove' ? 'remove' : 'upsert';
     const key = `${w.object}\u0000${w.keyField}\u0000${operation}`;
     let batcher = this.batchers.get(key);
     if (!batcher) {
@@ -117,7 +115,7 @@ export class TargetWriter {
   private async flush(
     object: string,
     keyField: string,
-    operation: TargetOperation,
+    operation: 'upsert' | 'remove',
     batch: readonly WriteRequest[],
   ): Promise<Slot[]> {
     if (this.closing) {
@@ -203,9 +201,7 @@ export class TargetWriter {
     try {
       const records = send.map((index) => {
         const w = batch[index];
-        // A linked record was created in the target: it exists whatever the hub database says.
-        const exists =
-          operation === 'update' || stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
+        const exists = stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
         return { write: w, payload: { ...(exists ? {} : w.createOnly), ...w.fields } };
       });
       const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
