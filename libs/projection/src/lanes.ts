@@ -24,16 +24,18 @@ export const isPriorityTopic = (topic: CanonicalTopicKey): boolean =>
 export function consumerLanes(
   topics: readonly CanonicalTopicKey[],
   physical: (k: CanonicalTopicKey) => string,
+  /** Which topics a person waits for; a target that reads topics outside {@link LANES} says so for its own. */
+  priority: (k: CanonicalTopicKey) => boolean = isPriorityTopic,
 ): ConsumerLane[] {
   const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 };
   const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
   return [
     ...topics.map((topic) => ({
-      name: `${isPriorityTopic(topic) ? 'commerce' : 'master-data'}.${topic}`,
+      name: `${priority(topic) ? 'commerce' : 'master-data'}.${topic}`,
       topics: [physical(topic)],
       // Every partition at once: each one's records wait in the batcher, not behind each other.
       partitionsConsumedConcurrently: CANONICAL_TOPICS[topic].partitions,
-      fetch: isPriorityTopic(topic) ? prompt : bulk,
+      fetch: priority(topic) ? prompt : bulk,
     })),
     // Replayed dead letters are few and someone who just fixed something is watching.
     { name: 'replay', topics: [], replay: true, fetch: prompt },
