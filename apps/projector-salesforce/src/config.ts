@@ -39,6 +39,11 @@ export const projectorSalesforceConfigShape = {
   SF_BATCH_LINGER_MS: env.positiveInt(1_000),
   /** The same for the commerce lane's objects (orders, invoices, payments, shipments): a person is waiting. */
   SF_PRIORITY_LINGER_MS: env.positiveInt(50),
+  /**
+   * While a bulk flow of master data arrives, a fetch's short remainder goes back to Kafka for up to this long to
+   * leave with the records behind it in full calls of 200 (0: never). Commerce objects are never carried over.
+   */
+  SF_BATCH_CARRY_MS: z.coerce.number().int().min(0).default(3_000),
   /** How long a record waits for a parent it references (its Account…) to be written first; then it is sent anyway. */
   SF_PARENT_WAIT_MS: env.positiveInt(30_000),
   /** Above this share of the daily API allowance the projector paces its calls. */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { CanonicalEventOf } from '@hub/canonical';
 import { FieldOwnership } from '@hub/canonical';
 import {
+  CarriedOverError,
   DEFAULT_BREAKER_OPTIONS,
   DeferredError,
   PermanentError,
@@ -12,6 +13,7 @@ import {
 } from '@hub/resilience';
 import { ParentTracker } from './parent-tracker';
 import { ProjectionEngine } from './projection-engine';
+import type { TargetLimits } from './target.port';
 import { TargetWriter } from './target-writer';
 import { InMemoryPositions, InMemoryTarget, PassThroughMapping, silentLog } from './testing/in-memory';
 
@@ -69,7 +71,7 @@ const order = (n: number, lines: string[], opts = {}) =>
     opts,
   );
 
-function setup(limits = { maxBatchSize: 3, lingerMs: () => 5, parentWaitMs: 300 }) {
+function setup(limits: TargetLimits = { maxBatchSize: 3, lingerMs: () => 5, parentWaitMs: 300 }) {
   const target = new InMemoryTarget('support', limits);
   const positions = new InMemoryPositions();
   const breaker = new TargetBreaker({
@@ -279,5 +281,56 @@ describe('ProjectionEngine against an in-memory target', () => {
     await env.engine.apply(customer(5));
     expect(env.breaker.state).toBe('closed');
     expect(env.target.records.has('Customer/odoo-c-5')).toBe(true);
+  });
+
+  describe('carrying a short remainder over while a bulk flow arrives', () => {
+    const carrying: TargetLimits = {
+      maxBatchSize: 3,
+      lingerMs: () => 5,
+      parentWaitMs: 300,
+      carryMs: (object) => (object === 'Customer' ? 400 : 0),
+    };
+    const customers = (from: number, n: number) =>
+      Promise.allSettled(Array.from({ length: n }, (_, i) => env.engine.apply(customer(from + i))));
+
+    it('sends the full call at once and gives the short remainder back unattempted, to leave with what follows', async () => {
+      env.breaker.shutdown();
+      env = setup(carrying);
+      const first = await customers(0, 4);
+      expect(first.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+      expect((first[3] as PromiseRejectedResult).reason).toBeInstanceOf(CarriedOverError);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3]);
+      // Fetched again with the records behind it, the remainder fills the next call.
+      const second = await customers(3, 3);
+      expect(second.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3]);
+      expect(env.writer.metrics.carriedOver).toBe(1);
+      expect(env.target.records.size).toBe(6);
+    });
+
+    it('sends a carried record once it has waited the carry window, short call or not', async () => {
+      env.breaker.shutdown();
+      env = setup(carrying);
+      await customers(0, 4);
+      await new Promise((r) => setTimeout(r, 450));
+      // The flow goes on (three new records within the window), but customer 3 has waited long enough.
+      await customers(10, 3);
+      await env.engine.apply(customer(3));
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 1]);
+      expect(env.target.records.has('Customer/odoo-c-3')).toBe(true);
+    });
+
+    it('never holds back a single change, nor objects without a carry window', async () => {
+      env.breaker.shutdown();
+      env = setup(carrying);
+      await env.engine.apply(customer(1));
+      await Promise.all([1, 2, 3, 4].map((n) => env.engine.apply(contact(n, 'odoo-c-1'))));
+      expect(env.target.calls.map((c) => [c.object, c.keys.length])).toEqual([
+        ['Customer', 1],
+        ['Contact', 3],
+        ['Contact', 1],
+      ]);
+      expect(env.writer.metrics.carriedOver).toBe(0);
+    });
   });
 });

@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { classifyError, DeferredError, PermanentError, TargetBreaker, TransientError } from '@hub/resilience';
+import {
+  CarriedOverError,
+  classifyError,
+  DeferredError,
+  PermanentError,
+  TargetBreaker,
+  TransientError,
+} from '@hub/resilience';
 import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from './applied-positions.repository';
 import type { CallBudget } from './call-budget';
 import { KeyedLock } from './keyed-lock';
@@ -54,13 +61,21 @@ export class TargetWriter {
     recordFailures: 0,
     deferred: 0,
     heldForParent: 0,
+    /** Writes of a short call kept for a fuller one: sent back to Kafka, or (read back from the park) held here. */
+    carriedOver: 0,
   };
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
   /** Writes accepted by `write` and not settled yet, per record: a held child whose parent is among them keeps waiting. */
   private readonly pending = new Map<string, number>();
+  /** The same per batcher: writes of one object and kind this process holds (queued, held for parents, in flight). */
+  private readonly pendingIn = new Map<string, number>();
   /** Records the target refused create-only fields for: they exist, whatever the hub database says. */
   private readonly knownToExist = new Set<string>();
+  /** Per batcher: when writes arrived for the first time (carried ones coming back are not counted again). */
+  private readonly arrivals = new Map<string, number[]>();
+  /** Records carried over to a later fetch: since when each waits to be sent (a newer version inherits the wait). */
+  private readonly carriedSince = new Map<string, number>();
   private closing = false;
 
   constructor(
@@ -75,13 +90,17 @@ export class TargetWriter {
   /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
     const key = recordKey(request);
+    const batcher = batcherKey(request);
+    if (!this.carriedSince.has(key)) this.arrived(request);
     this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
+    this.pendingIn.set(batcher, (this.pendingIn.get(batcher) ?? 0) + 1);
     return this.locks
       .run(key, () => this.batcher(request).add(request))
       .finally(() => {
         const left = (this.pending.get(key) ?? 1) - 1;
         if (left > 0) this.pending.set(key, left);
         else this.pending.delete(key);
+        this.pendingIn.set(batcher, (this.pendingIn.get(batcher) ?? 1) - 1);
       });
   }
 
@@ -100,7 +119,7 @@ export class TargetWriter {
 
   private batcher(w: WriteRequest): MicroBatcher<WriteRequest, WriteOutcome> {
     const operation = w.kind === 'remove' ? 'remove' : 'upsert';
-    const key = `${w.object}\u0000${w.keyField}\u0000${operation}`;
+    const key = batcherKey(w);
     let batcher = this.batchers.get(key);
     if (!batcher) {
       batcher = new MicroBatcher((batch) => this.flush(w.object, w.keyField, operation, batch), {
@@ -196,6 +215,21 @@ export class TargetWriter {
       send.splice(0, send.length, ...send.filter((i) => results[i] === undefined));
     }
     if (send.length === 0) return results;
+    if (this.carryOver(batch, send, now)) {
+      for (const index of send) {
+        this.metrics.carriedOver++;
+        // Read back from the park, a write waits here instead: its park partition is fetched again only once every
+        // record it read is done, held ones too, so it would come back late; the others it waits for are here.
+        results[index] =
+          batch[index].parkedAt !== undefined
+            ? hold(batch[index])
+            : new CarriedOverError(
+                `${object} ${batch[index].key} goes back to Kafka to leave with the records behind it in a fuller call`,
+              );
+      }
+      return results;
+    }
+    for (const index of send) this.carriedSince.delete(recordKey(batch[index]));
 
     let outcomes: TargetResult[];
     try {
@@ -244,6 +278,58 @@ export class TargetWriter {
     return results;
   }
 
+  /** Counts a write's first arrival in its batcher's carry window (only for objects that may be carried over). */
+  private arrived(w: WriteRequest): void {
+    const carryMs = this.target.limits.carryMs?.(w.object) ?? 0;
+    if (carryMs <= 0) return;
+    const key = batcherKey(w);
+    const now = Date.now();
+    const times = this.arrivals.get(key) ?? [];
+    let old = 0;
+    while (old < times.length && now - times[old] >= carryMs) old++;
+    if (old > 0) times.splice(0, old);
+    times.push(now);
+    this.arrivals.set(key, times);
+  }
+
+  /**
+   * Whether a short call is better not made now: a bulk flow of its object is arriving (a full call's worth of new
+   * writes within the carry window, or enough others held here to fill it) and none of its writes has waited for the
+   * window already. Then the writes go back to Kafka unattempted and are fetched again with the records behind them
+   * (records read back from the park wait here, with the others held for their parents). kafkajs fetches again
+   * only once a fetch's records are all handled, so the remainder of a fetch cannot wait in memory for the next one:
+   * without this, every fetch of a slow bulk flow ends in a short call (a 10,000-partner snapshot published at about
+   * 300 records/s cost 62 calls where 51 would do). A single change or a trickle never waits: it is not a flow.
+   */
+  private carryOver(batch: readonly WriteRequest[], send: readonly number[], now: number): boolean {
+    const first = batch[send[0]];
+    const carryMs = this.target.limits.carryMs?.(first.object) ?? 0;
+    const { maxBatchSize } = this.target.limits;
+    if (carryMs <= 0 || this.closing || first.kind === 'remove' || send.length >= maxBatchSize) return false;
+    const key = batcherKey(first);
+    const recent = (this.arrivals.get(key) ?? []).filter((t) => now - t < carryMs).length;
+    // Others of its object this process holds already (children held for their parents, read back from the park)
+    // would fill the call as soon as they are ready.
+    const others = (this.pendingIn.get(key) ?? 0) - send.length;
+    if (recent < maxBatchSize && others < maxBatchSize - send.length) {
+      this.log.debug({ object: first.object, records: send.length, recent, others }, 'short call: no bulk flow');
+      return false;
+    }
+    if (this.carriedSince.size > 100_000) this.forgetOldCarries(now, carryMs);
+    const waiting = send.map((i) => this.carriedSince.get(recordKey(batch[i])) ?? now);
+    if (waiting.some((since) => now - since >= carryMs)) {
+      this.log.debug({ object: first.object, records: send.length, others }, 'short call: carried long enough');
+      return false;
+    }
+    send.forEach((i, j) => this.carriedSince.set(recordKey(batch[i]), waiting[j]));
+    return true;
+  }
+
+  /** Carried records that never came back (read by another instance after a rebalance) are forgotten. */
+  private forgetOldCarries(now: number, carryMs: number): void {
+    for (const [key, since] of this.carriedSince) if (now - since > 10 * carryMs) this.carriedSince.delete(key);
+  }
+
   private recordFailure(w: WriteRequest, outcome: Extract<TargetResult, { ok: false }>): WriteOutcome | Error {
     const { error, because } = outcome;
     if (because === 'not-found' && (w.kind === 'flag' || w.kind === 'remove')) {
@@ -278,6 +364,10 @@ const PARENT_RECHECK_MS = 250;
 const PARKED_HOLD_MS = 2_000;
 /** The longest a parked write waits in place while parents of its kind keep landing. */
 const PARKED_HOLD_MAX_MS = 30_000;
+
+/** One batcher per object, key field and kind of call. */
+const batcherKey = (w: Pick<TargetWrite, 'object' | 'keyField' | 'kind'>) =>
+  `${w.object}\u0000${w.keyField}\u0000${w.kind === 'remove' ? 'remove' : 'upsert'}`;
 
 const recordKey = (w: Pick<TargetWrite, 'object' | 'keyField' | 'key'>) =>
   `${w.object}\u0000${w.keyField}\u0000${w.key}`;

@@ -60,6 +60,11 @@ export interface TargetLimits {
   lingerMs(object: string): number;
   /** How long at most a write is held back while a parent it references has not been written by the hub. */
   parentWaitMs: number;
+  /**
+   * How long at most a write may be sent back to Kafka to leave in a fuller call while a bulk flow of its object is
+   * arriving (0 or absent: never; objects somebody waits for should say 0).
+   */
+  carryMs?(object: string): number;
 }
 
 /**

@@ -1,7 +1,13 @@
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import pino from 'pino';
 import { DeadLetterPublisher, DLQ_HEADERS } from '../dead-letter/dead-letter.publisher';
-import { DeferredError, PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
+import {
+  CarriedOverError,
+  DeferredError,
+  PermanentError,
+  PermanentErrorCode,
+  TransientError,
+} from '../errors/hub-errors';
 import { PARK_HEADERS, Parking } from './parking';
 import { ConsumerRunner, ConsumerRunnerOptions } from './consumer-runner';
 import type { DecodedEvent, EventHandlerFn, MessageDecoder } from './record-processor';
@@ -307,6 +313,30 @@ describe('ConsumerRunner', () => {
       const second = await drive(consumer, batch.slice(1));
       expect(second.resolved).toEqual(['1', '2']);
       expect(Object.fromEntries(calls)).toEqual({ 0: 1, 1: 3, 2: 1 });
+      await runner.stop();
+    });
+
+    it('leaves a carried-over record unresolved for the next fetch at once: no retry in place, no attempt, never dead-lettered', async () => {
+      const calls = new Map<number, number>();
+      const { consumer, producer, runner } = setup(
+        async (e) => {
+          const n = (e.value as { n: number }).n;
+          calls.set(n, (calls.get(n) ?? 0) + 1);
+          if (n === 1) throw new CarriedOverError('short call');
+        },
+        { inlineAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxAttempts: 2 },
+        { maxInFlight: 10, coalesceByKey: true },
+      );
+      await runner.start();
+      const batch = [0, 1, 2].map((n) => msg(n, `{"type":"thing.happened","n":${n}}`));
+      // More fetches than the retry budget allows attempts: a carry-over is not an attempt.
+      for (let i = 0; i < 4; i++) {
+        const fetched = await drive(consumer, i === 0 ? batch : batch.slice(1));
+        expect(fetched.resolved).toEqual(i === 0 ? ['0'] : []);
+      }
+      expect(Object.fromEntries(calls)).toEqual({ 0: 1, 1: 4, 2: 1 });
+      expect(producer.sent).toHaveLength(0);
+      expect(runner.metrics).toMatchObject({ carriedOver: 4, retried: 0, deadLettered: 0 });
       await runner.stop();
     });
 

@@ -134,7 +134,9 @@ export class ConsumerRunner {
         if (this.running) resume();
       }, delayMs),
     );
-    this.options.log.info({ topic, partition, delayMs, reason }, 'partition paused');
+    // A remainder carried over to the next fetch is routine in a bulk flow, not worth a line each time.
+    if (delayMs > 0) this.options.log.info({ topic, partition, delayMs, reason }, 'partition paused');
+    else this.options.log.debug({ topic, partition, reason }, 'partition fetched again');
   }
 
   /** The breaker let a trial call through: resume every paused partition now rather than at its timer. */

@@ -3,7 +3,14 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { extractTraceContext } from '@hub/runtime';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
-import { classifyError, DeferredError, PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
+import {
+  CarriedOverError,
+  classifyError,
+  DeferredError,
+  PermanentError,
+  PermanentErrorCode,
+  TransientError,
+} from '../errors/hub-errors';
 import type { Parking } from './parking';
 import { backoffDelay, RetryPolicy } from './retry-policy';
 import type { TargetBreaker } from './target-breaker';
@@ -50,6 +57,8 @@ export interface RunnerMetrics {
   superseded: number;
   /** Records moved aside to the park topic (deferred, or behind a parked record of their key). */
   parked: number;
+  /** Records sent back to Kafka unattempted, to come again with the records behind them (a fuller call). */
+  carriedOver: number;
   lastProcessedAt?: number;
 }
 
@@ -61,6 +70,7 @@ export const emptyRunnerMetrics = (): RunnerMetrics => ({
   pauses: 0,
   superseded: 0,
   parked: 0,
+  carriedOver: 0,
 });
 
 export type Outcome = { kind: 'done' } | { kind: 'pause'; delayMs: number; reason: string };
@@ -120,6 +130,11 @@ export class RecordProcessor {
         return { kind: 'done' };
       }
       const error = result;
+      if (error instanceof CarriedOverError) {
+        // Not attempted: fetched again at once with the records behind it. No attempt counted, no backoff.
+        this.metrics.carriedOver++;
+        return { kind: 'pause', delayMs: 0, reason: error.code };
+      }
       if (error instanceof DeferredError && parking?.accepts(topic)) {
         await parking.park(topic, partition, message, error.code);
         this.metrics.parked++;
@@ -232,6 +247,10 @@ export class RecordProcessor {
           return 'done';
         } catch (thrown) {
           const error = classifyError(thrown);
+          if (error instanceof CarriedOverError) {
+            span.setAttribute('hub.outcome', 'carried-over');
+            return error;
+          }
           span.recordException(error);
           span.setStatus({ code: SpanStatusCode.ERROR, message: error.code });
           if (error instanceof TransientError) {

@@ -46,6 +46,17 @@ export class DeferredError extends TransientError {
   }
 }
 
+/**
+ * The record was not attempted: its call would leave short while a bulk flow is still arriving, so it goes back to
+ * Kafka and comes again with the records fetched behind it. kafkajs fetches again only once every record of a fetch
+ * is handled, so a short remainder cannot wait in memory for the next fetch; left unresolved, it is read again with
+ * it. Neither a failure nor a retry: the partition is fetched again at once.
+ */
+export class CarriedOverError extends TransientError {
+  constructor(message: string) {
+    super('CARRIED_OVER', message, { retryAfterMs: 0 });
+  }
+}
 /** Codes a {@link PermanentError} may carry; adapters add vendor codes through `vendorCode`. */
 export const PermanentErrorCode = {
   /** The bytes could not be decoded (not JSON, unknown schema id, wrong wire format). */

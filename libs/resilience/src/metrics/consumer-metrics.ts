@@ -17,6 +17,7 @@ export function registerConsumerMetrics(metrics: HubMetrics, read: () => RunnerM
         'pauses',
         'superseded',
         'parked',
+        'carriedOver',
       ] as const)
         set({ outcome }, m?.[outcome] ?? 0);
     },

@@ -150,4 +150,13 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
   }
 }
 
-const COUNTERS = ['processed', 'deadLettered', 'ignored', 'retried', 'pauses', 'superseded', 'parked'] as const;
+const COUNTERS = [
+  'processed',
+  'deadLettered',
+  'ignored',
+  'retried',
+  'pauses',
+  'superseded',
+  'parked',
+  'carriedOver',
+] as const;
