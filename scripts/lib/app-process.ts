@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 const ROOT = join(__dirname, '../..');
 
-export type AppName = 'odoo-cdc' | 'projector-salesforce' | 'projector-support' | 'ingress';
+export type AppName = 'odoo-cdc' | 'projector-salesforce' | 'projector-support' | 'projector-odoo' | 'ingress';
 
 export interface RunningApp {
   name: AppName;

@@ -22,7 +22,8 @@
 --     themselves (and their partners) are created by the sandbox when it starts, as an install
 --     would: their partners are res_partner rows, which this file does not seed so that a fresh
 --     database holds only the company's own partner.
---   * company_dependent fields (standard_price, property_* ...) live in ir_property in 17: no column.
+--   * company_dependent fields (standard_price, credit_limit, property_* ...) live in ir_property in 17: no
+--     column; ir_property is modelled for the ones the sandbox serves (res.partner.credit_limit).
 
 BEGIN;
 
@@ -655,6 +656,31 @@ CREATE TABLE IF NOT EXISTS ir_model_data (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS ir_model_data_module_name_uniq_index ON ir_model_data (module, name);
 CREATE INDEX IF NOT EXISTS ir_model_data_model_res_id_index ON ir_model_data (model, res_id);
+
+-- Company-dependent field values (fields.X(company_dependent=True), e.g. account's res.partner.credit_limit):
+-- one row per field, company and record ("res.partner,42"); a row without res_id is the field's default for the
+-- company. fields_id points at ir_model_fields, not modelled here: plain int4.
+CREATE TABLE IF NOT EXISTS ir_property (
+    id              serial PRIMARY KEY,
+    create_uid      int4,
+    create_date     timestamp,
+    write_date      timestamp,
+    write_uid       int4,
+    name            varchar NOT NULL,                         -- the field's name, e.g. credit_limit
+    res_id          varchar,                                  -- "model,id"; NULL: the company's default
+    company_id      int4 REFERENCES res_company (id) ON DELETE SET NULL,
+    fields_id       int4 NOT NULL,
+    value_float     float8,
+    value_integer   int4,
+    value_text      text,
+    value_binary    bytea,
+    value_reference varchar,
+    value_datetime  timestamp,
+    type            varchar NOT NULL DEFAULT 'many2one'      -- char|float|boolean|integer|text|binary|many2one|date|datetime|selection
+);
+CREATE UNIQUE INDEX IF NOT EXISTS ir_property_unique_index
+    ON ir_property (fields_id, COALESCE(company_id, 0), COALESCE(res_id, ''));
+CREATE INDEX IF NOT EXISTS ir_property_res_id_index ON ir_property (res_id);
 
 -- ir.sequence with implementation 'standard' draws from a PostgreSQL sequence named ir_sequence_<id, 3 digits>.
 CREATE TABLE IF NOT EXISTS ir_sequence (

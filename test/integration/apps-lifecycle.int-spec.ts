@@ -44,4 +44,28 @@ describe('app lifecycle', () => {
     expect(result.stderr).toContain('SF_CLIENT_ID is required');
     expect(result.stderr).not.toContain('SF_CLIENT_SECRET=');
   });
+
+  it('projector-odoo names a weak work-queue token and a bad match rule, and never prints the secrets', () => {
+    const result = spawnSync('node', [join(ROOT, 'dist/apps/projector-odoo/apps/projector-odoo/src/main.js')], {
+      env: {
+        PATH: process.env.PATH,
+        KAFKA_BROKERS: stack().kafka.brokers,
+        SCHEMA_REGISTRY_URL: stack().registry.url,
+        HUB_DATABASE_URL: stack().postgres.hub,
+        ODOO_URL: 'http://127.0.0.1:8069',
+        ODOO_DATABASE: 'odoo',
+        ODOO_API_KEY: 'a-key-that-must-not-be-printed',
+        PARTNER_MATCH: 'vat,phone',
+        WORK_QUEUE_TOKENS: 'desk=short-token',
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(result.status).toBe(78);
+    expect(result.stderr).toContain('PARTNER_MATCH');
+    expect(result.stderr).toContain('WORK_QUEUE_TOKENS');
+    expect(result.stderr).toContain('at least 24 characters');
+    expect(result.stderr).not.toContain('short-token');
+    expect(result.stderr).not.toContain('a-key-that-must-not-be-printed');
+  });
 });

@@ -176,6 +176,35 @@ describe('Odoo sandbox', () => {
       ]);
     });
 
+    it("reads credit_limit as Odoo 17's account stores it: the partner's ir_property for the company, else 0 (no limit)", async () => {
+      const [own, other] = await Promise.all(
+        ['Own limit', 'Default limit'].map(async (name) => {
+          const created = await json2('res.partner', 'create', { vals_list: [{ name: `${name} ${run}` }] });
+          return (created.body as number[])[0];
+        }),
+      );
+      const limits = async () =>
+        (await json2('res.partner', 'read', { ids: [own, other], fields: ['credit_limit'] })).body as {
+          id: number;
+          credit_limit: number;
+        }[];
+      expect((await limits()).map((p) => p.credit_limit)).toEqual([0, 0]);
+      await db.query(
+        `INSERT INTO ir_property (name, res_id, company_id, fields_id, value_float, type)
+         VALUES ('credit_limit', $1, 1, 0, 2500, 'float')`,
+        [`res.partner,${own}`],
+      );
+      expect((await limits()).map((p) => p.credit_limit)).toEqual([2500, 0]);
+      // Searchable too, as a stored value would be.
+      const found = await json2('res.partner', 'search', {
+        domain: [
+          ['id', 'in', [own, other]],
+          ['credit_limit', '>', 1000],
+        ],
+      });
+      expect(found.body).toEqual([own]);
+    });
+
     it('reports bad rows of a load in messages and loads nothing', async () => {
       const result = await json2('res.partner', 'load', {
         fields: ['id', 'name', 'country_id/id'],

@@ -213,6 +213,17 @@ export const ODOO_MODELS: readonly ModelDef[] = [
       selection('sale_warn', 'Sales Warnings', warnings),
       selection('picking_warn', 'Stock Picking', warnings),
       o2m('user_ids', 'Users', 'res.users', 'partner_id'),
+      // account: company_dependent, so stored in ir_property (the partner's own value for the company, else the
+      // company's default, else 0: no limit). Read-only here; the order desk sets it in Odoo.
+      computedSql(
+        'credit_limit',
+        'Credit Limit',
+        'float',
+        (a) =>
+          `COALESCE((SELECT p.value_float FROM ir_property p WHERE p.name = 'credit_limit'` +
+          ` AND (p.res_id = 'res.partner,' || ${a}.id OR p.res_id IS NULL) AND (p.company_id = 1 OR p.company_id IS NULL)` +
+          ` ORDER BY p.res_id NULLS LAST, p.company_id NULLS LAST LIMIT 1), 0)`,
+      ),
     ],
   }),
   model({

@@ -1,0 +1,75 @@
+import { env, parseConfig, secret } from '@hub/runtime';
+import { z } from 'zod';
+import { PARTNER_MATCH_RULES } from './partners/partner-match';
+
+/**
+ * `name=token` pairs, comma-separated: who may act on the work queue, and the name each action is recorded under.
+ * Tokens are at least 24 characters so a guessable one fails the start instead of guarding the queue.
+ */
+const operatorTokens = () =>
+  z
+    .string()
+    .min(1)
+    .transform((s, ctx) => {
+      const tokens = new Map<string, string>();
+      for (const pair of s.split(',').map((p) => p.trim())) {
+        const m = /^([\w.@-]+)=(\S{24,})$/.exec(pair);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: 'expected name=token pairs, each token at least 24 characters' });
+          return z.NEVER;
+        }
+        tokens.set(m[2], m[1]);
+      }
+      return tokens;
+    });
+
+/** Every environment variable projector-odoo reads; the only file that touches process.env. */
+export const projectorOdooConfigShape = {
+  HTTP_PORT: env.port(3104),
+  KAFKA_BROKERS: env.brokers(),
+  SCHEMA_REGISTRY_URL: env.url(),
+  /** The hub's database: the work queue of business exceptions and the last Salesforce position applied per record. */
+  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_TOPIC_PREFIX: z.string().default('hub.'),
+  KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
+  CONSUMER_GROUP: z.string().min(1).default('hub-projector-odoo'),
+  DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.projector-odoo'),
+  /** Odoo's base URL (the server that answers /jsonrpc and, from 19, /json/2). */
+  ODOO_URL: env.url(),
+  ODOO_DATABASE: z.string().min(1),
+  /** The login of the hub's own Odoo user (a bot with an API key and no password): JSON-RPC needs it. */
+  ODOO_LOGIN: z.string().min(1).default('hub-integration'),
+  ODOO_API_KEY: secret(z.string().min(1)),
+  /** json2 (Odoo 19), jsonrpc (17, 18), or auto: read the server's version once and pick. */
+  ODOO_PROTOCOL: z.enum(['auto', 'json2', 'jsonrpc']).default('auto'),
+  ODOO_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  ODOO_BREAKER_RESET_MS: env.positiveInt(5_000),
+  /**
+   * How an account from Salesforce finds the Odoo partner it already is, tried in this order after the hub's own
+   * external id: vat (the account's VAT number), email (normalised), name-zip (company name and postcode).
+   */
+  PARTNER_MATCH: z
+    .string()
+    .default(PARTNER_MATCH_RULES.join(','))
+    .transform((s) => s.split(',').map((r) => r.trim()))
+    .pipe(z.array(z.enum(PARTNER_MATCH_RULES)).min(1)),
+  /**
+   * order: the rep's agreed unit price is kept (Odoo's price is used only for a line without one); pricelist: every
+   * line takes Odoo's price, whatever the order carries.
+   */
+  ORDER_PRICE_SOURCE: z.enum(['order', 'pricelist']).default('order'),
+  /** reject: stock short of an ordered quantity is an exception; backorder: the order is confirmed and waits for stock. */
+  ORDER_STOCK_SHORTAGE: z.enum(['reject', 'backorder']).default('reject'),
+  /** How long an order waits for a customer the hub has not created in Odoo yet before it becomes an exception. */
+  ORDER_CUSTOMER_WAIT_MS: env.positiveInt(600_000),
+  /** How long a contact waits for its company to reach Odoo before it is created without one. */
+  CONTACT_PARENT_WAIT_MS: env.positiveInt(60_000),
+  /** The work queue's operators: `name=token,…`; each action is recorded with the operator's name. */
+  WORK_QUEUE_TOKENS: secret(operatorTokens()),
+};
+
+export type ProjectorOdooConfig = ReturnType<typeof loadProjectorOdooConfig>;
+
+export function loadProjectorOdooConfig(source: NodeJS.ProcessEnv = process.env) {
+  return parseConfig(projectorOdooConfigShape, source);
+}

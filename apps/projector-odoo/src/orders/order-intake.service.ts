@@ -1,0 +1,278 @@
+import type { OrderSubmission } from '@hub/canonical';
+import { KeyedLock } from '@hub/projection';
+import { DeferredError, PermanentError } from '@hub/resilience';
+import type { Logger } from 'pino';
+import { OrderExceptionRecord, OrderExceptionRepository } from '../exceptions/order-exception.repository';
+import { HUB_MODULE, hubExternalIds, odooIdOf, orderOrigin } from '../odoo/external-ids';
+import { OdooPort, OdooRecord } from '../odoo/odoo.port';
+import { PartnerSyncService } from '../partners/partner-sync.service';
+import {
+  BusinessException,
+  checkCredit,
+  checkLines,
+  OdooProduct,
+  orderValue,
+  PlannedLine,
+  planLines,
+  stockShortages,
+} from './order-rules';
+
+export interface OrderIntakeOptions {
+  priceSource: 'order' | 'pricelist';
+  stockShortage: 'reject' | 'backorder';
+  customerWaitMs: number;
+}
+
+/** What became of one submission. */
+export type IntakeOutcome =
+  | { status: 'confirmed'; saleOrderId: number; name: string; created: boolean }
+  | { status: 'exception'; exception: OrderExceptionRecord };
+
+export interface OrderIntakeMetrics {
+  confirmed: number;
+  alreadyConfirmed: number;
+  exceptions: number;
+  waitingForCustomer: number;
+}
+
+/** The actor the projector's own work-queue actions are recorded under. */
+export const PROJECTOR_ACTOR = 'projector-odoo';
+
+/**
+ * An activated Salesforce order into a confirmed Odoo sale order: validated (customer known, every line a known
+ * product with a positive quantity), enriched (prices by configuration, Odoo's products, taxes and warehouse from
+ * Odoo itself), checked against the business rules (credit limit, stock), created once and confirmed.
+ *
+ * Idempotent by the Salesforce order id: the sale order is created through `load` with the hub's external id (the
+ * header and its id commit together), found again by it (or by its origin) on any redelivery or retry, its lines
+ * written in one call that replaces them, and confirmed only while still a quotation. A business rule that fails is a
+ * work-queue exception with the whole context, never a dead letter; Odoo being down or busy is a TransientError the
+ * runner retries behind the breaker.
+ */
+export class OrderIntakeService {
+  readonly metrics: OrderIntakeMetrics = { confirmed: 0, alreadyConfirmed: 0, exceptions: 0, waitingForCustomer: 0 };
+  private readonly lock = new KeyedLock();
+
+  constructor(
+    private readonly odoo: OdooPort,
+    private readonly partners: PartnerSyncService,
+    private readonly exceptions: OrderExceptionRepository,
+    private readonly options: OrderIntakeOptions,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Takes a submission from the topic. `waitingSince` is when it was first deferred for its customer (the park's
+   * time), so the wait is bounded across redeliveries.
+   */
+  submit(order: OrderSubmission, waitingSince?: number): Promise<IntakeOutcome> {
+    return this.lock.run(order.id, () => this.intake(order, { waitingSince, wait: true, actor: PROJECTOR_ACTOR }));
+  }
+
+  /** An operator's retry of an open exception: the same path, with no wait for a customer (it has waited). */
+  retry(order: OrderSubmission, actor: string): Promise<IntakeOutcome> {
+    return this.lock.run(order.id, () => this.intake(order, { waitingSince: undefined, wait: false, actor }));
+  }
+
+  private async intake(
+    order: OrderSubmission,
+    run: { waitingSince: number | undefined; wait: boolean; actor: string },
+  ): Promise<IntakeOutcome> {
+    const context: Record<string, unknown> = {};
+    try {
+      const existing = await this.findSaleOrder(order.salesforceOrderId);
+      if (existing && existing.state !== 'draft' && existing.state !== 'sent') {
+        this.metrics.alreadyConfirmed++;
+        await this.resolved(order, run.actor, `sale order ${String(existing.name)} is ${String(existing.state)}`);
+        return { status: 'confirmed', saleOrderId: existing.id, name: String(existing.name), created: false };
+      }
+      checkLines(order);
+      const partnerId = await this.customerOf(order, run.wait ? (run.waitingSince ?? Date.now()) : null);
+      const partner = await this.readPartner(partnerId);
+      context.customer = partner;
+      const lines = await this.planLines(order);
+      context.lines = lines.map((l) => ({
+        salesforceItemId: l.line.salesforceItemId,
+        sku: l.product.sku,
+        productId: l.product.id,
+        product: l.product.name,
+        quantity: l.quantity,
+        priceUnit: l.priceUnit ?? l.product.listPrice,
+        priceFrom: l.priceUnit === null ? 'odoo' : 'order',
+      }));
+      const value = orderValue(lines);
+      const openOrders = await this.openOrdersValue(partner.commercialId);
+      context.credit = { limit: partner.creditLimit, openOrders, thisOrder: value };
+      checkCredit(partner.creditLimit, openOrders, value);
+      const short = stockShortages(lines);
+      context.stock = short;
+      if (short.length && this.options.stockShortage === 'reject') {
+        throw new BusinessException(
+          'stock-short',
+          short.map((s) => `${s.sku ?? `product ${s.productId}`}: ${s.ordered} ordered, ${s.free} free`).join('; '),
+          { shortages: short },
+        );
+      }
+      const saleOrderId = existing?.id ?? (await this.createSaleOrder(order, partnerId));
+      await this.writeLines(saleOrderId, lines);
+      await this.odoo.callMethod('sale.order', 'action_confirm', [saleOrderId]);
+      const [confirmed] = await this.odoo.searchRead('sale.order', [['id', '=', saleOrderId]], ['name', 'state']);
+      this.metrics.confirmed++;
+      await this.resolved(order, run.actor, `confirmed as ${String(confirmed?.name)}`);
+      this.log.info({ order: order.id, saleOrder: confirmed?.name }, 'order confirmed in Odoo');
+      return { status: 'confirmed', saleOrderId, name: String(confirmed?.name), created: !existing };
+    } catch (error) {
+      const business =
+        error instanceof BusinessException
+          ? error
+          : error instanceof PermanentError
+            ? // Odoo refusing the order (a ValidationError, a UserError) is the business's to fix, not a poison record.
+              new BusinessException('odoo-refused', error.message, { odoo: error.vendorCode, detail: error.detail })
+            : null;
+      if (!business) throw error;
+      const exception = await this.exceptions.raise(
+        order,
+        business.kind,
+        business.message,
+        { ...context, ...business.detail, received: order },
+        run.actor,
+      );
+      this.metrics.exceptions++;
+      this.log.warn({ order: order.id, kind: business.kind, reason: business.message }, 'order exception');
+      return { status: 'exception', exception };
+    }
+  }
+
+  /**
+   * The Odoo partner of the ordering customer; deferred while the hub has not created it yet and the wait that began
+   * at `waitingSince` is within its bound (null: no wait, an operator's retry).
+   */
+  private async customerOf(order: OrderSubmission, waitingSince: number | null): Promise<number> {
+    const partnerId = await this.partners.partnerOf(order.customerId);
+    if (partnerId !== null) return partnerId;
+    if (waitingSince !== null && Date.now() - waitingSince < this.options.customerWaitMs) {
+      this.metrics.waitingForCustomer++;
+      throw new DeferredError('CUSTOMER_NOT_IN_ODOO_YET', `${order.id} waits for its customer ${order.customerId}`);
+    }
+    throw new BusinessException(
+      'unknown-customer',
+      `customer ${order.customerId} (Salesforce account ${order.salesforceAccountId}) is not in Odoo`,
+      { customerId: order.customerId },
+    );
+  }
+
+  private async readPartner(partnerId: number) {
+    const [partner] = await this.odoo.searchRead(
+      'res.partner',
+      [['id', '=', partnerId]],
+      ['name', 'commercial_partner_id', 'credit_limit'],
+      { withArchived: true },
+    );
+    if (!partner) throw new BusinessException('unknown-customer', `Odoo partner ${partnerId} does not exist`);
+    const commercial = partner.commercial_partner_id;
+    const commercialId = Array.isArray(commercial) ? Number(commercial[0]) : partnerId;
+    let creditLimit = Number(partner.credit_limit || 0);
+    if (commercialId !== partnerId) {
+      // The limit is the company's (a contact orders on its company's credit).
+      const [company] = await this.odoo.searchRead('res.partner', [['id', '=', commercialId]], ['credit_limit']);
+      creditLimit = Number(company?.credit_limit || 0);
+    }
+    return { id: partnerId, name: String(partner.name), commercialId, creditLimit };
+  }
+
+  private async planLines(order: OrderSubmission): Promise<PlannedLine[]> {
+    const ids = order.lines.flatMap((l) => {
+      const id = l.productId ? odooIdOf(l.productId, 'product') : null;
+      return id === null ? [] : [id];
+    });
+    const skus = order.lines.flatMap((l) => (l.sku ? [l.sku] : []));
+    const found = await this.odoo.searchRead(
+      'product.product',
+      ['|', ['id', 'in', ids], ['default_code', 'in', skus]],
+      ['default_code', 'name', 'lst_price', 'type', 'free_qty', 'sale_ok'],
+    );
+    const products = found.filter((p) => p.sale_ok !== false).map(toProduct);
+    return planLines(
+      order,
+      new Map(products.map((p) => [p.id, p])),
+      new Map(products.filter((p) => p.sku).map((p) => [p.sku!, p])),
+      (id) => odooIdOf(id, 'product'),
+      this.options.priceSource,
+    );
+  }
+
+  /** Confirmed orders of the customer's company not yet fully invoiced: what it owes or will owe. */
+  private async openOrdersValue(commercialId: number): Promise<number> {
+    const open = await this.odoo.searchRead(
+      'sale.order',
+      [
+        ['partner_id.commercial_partner_id', '=', commercialId],
+        ['state', '=', 'sale'],
+        ['invoice_status', '!=', 'invoiced'],
+      ],
+      ['amount_total'],
+    );
+    return open.reduce((sum, o) => sum + Number(o.amount_total || 0), 0);
+  }
+
+  private async findSaleOrder(salesforceOrderId: string): Promise<OdooRecord | null> {
+    const [link] = await this.odoo.searchRead(
+      'ir.model.data',
+      [
+        ['module', '=', HUB_MODULE],
+        ['name', '=', hubExternalIds.order(salesforceOrderId)],
+      ],
+      ['res_id'],
+      { limit: 1 },
+    );
+    const domain = link ? [['id', '=', Number(link.res_id)]] : [['origin', '=', orderOrigin(salesforceOrderId)]];
+    const [order] = await this.odoo.searchRead('sale.order', domain, ['name', 'state'], { limit: 1 });
+    return order ?? null;
+  }
+
+  /** The quotation's header and its external id in one transaction (`load`): never an order without its link. */
+  private async createSaleOrder(order: OrderSubmission, partnerId: number): Promise<number> {
+    const header = ['id', 'partner_id/.id', 'origin', 'client_order_ref'];
+    const row = [
+      `${HUB_MODULE}.${hubExternalIds.order(order.salesforceOrderId)}`,
+      String(partnerId),
+      orderOrigin(order.salesforceOrderId),
+      order.poNumber ?? order.name ?? '',
+    ];
+    const [id] = await this.odoo.load('sale.order', header, [row]);
+    return id;
+  }
+
+  /** All lines in one write that first clears any (a retry after a crash between the two calls adds nothing twice). */
+  private async writeLines(saleOrderId: number, lines: PlannedLine[]): Promise<void> {
+    const commands: unknown[] = [[5, 0, 0]];
+    for (const l of lines) {
+      commands.push([
+        0,
+        0,
+        {
+          product_id: l.product.id,
+          product_uom_qty: l.quantity,
+          ...(l.priceUnit !== null ? { price_unit: l.priceUnit } : {}),
+          ...(l.line.description ? { name: l.line.description } : {}),
+        },
+      ]);
+    }
+    await this.odoo.write('sale.order', [saleOrderId], { order_line: commands });
+  }
+
+  private async resolved(order: OrderSubmission, actor: string, note: string): Promise<void> {
+    await this.exceptions.close(order.id, 'resolved', actor, note);
+  }
+}
+
+function toProduct(r: OdooRecord): OdooProduct {
+  return {
+    id: r.id,
+    sku: typeof r.default_code === 'string' ? r.default_code : null,
+    name: String(r.name),
+    listPrice: Number(r.lst_price || 0),
+    type: String(r.type),
+    freeQty: Number(r.free_qty || 0),
+  };
+}

@@ -1,0 +1,202 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { CanonicalCodec, canonicalTopicConfigs, CanonicalTopicKey, eventTypesOf } from '@hub/canonical';
+import { AppliedPositions, consumerLanes, PARK_PARTITIONS, PgAppliedPositions } from '@hub/projection';
+import {
+  CanonicalMessageDecoder,
+  ConsumerHost,
+  ConsumerHostOptions,
+  consumerReadinessProvider,
+  DeadLetterController,
+  deadLetterStoreProvider,
+  DEFAULT_BREAKER_OPTIONS,
+  HandlerRegistry,
+  registerConsumerMetrics,
+  TargetBreaker,
+} from '@hub/resilience';
+import {
+  AppLogger,
+  ensureTopics,
+  HealthController,
+  HubDatabase,
+  HubMetrics,
+  kafkaClientProvider,
+  MetricsController,
+  PgHubDatabase,
+} from '@hub/runtime';
+import type { Logger } from 'pino';
+import type { ProjectorOdooConfig } from './config';
+import { OperatorTokenGuard, OperatorTokens } from './exceptions/operator-token.guard';
+import { OrderExceptionRepository } from './exceptions/order-exception.repository';
+import { WorkQueueController } from './exceptions/work-queue.controller';
+import { WorkQueueService } from './exceptions/work-queue.service';
+import { BreakerGuardedOdoo } from './odoo/breaker-guarded-odoo';
+import { OdooRpcAdapter } from './odoo/odoo-rpc.adapter';
+import { OdooPort } from './odoo/odoo.port';
+import { OrderIntakeService } from './orders/order-intake.service';
+import { OrderSubmissionsHandler } from './orders/order-submissions.handler';
+import { PartnerSyncService } from './partners/partner-sync.service';
+import { SalesforcePartnersHandler } from './partners/salesforce-partners.handler';
+
+/** What projector-odoo reads: Salesforce's customers and contacts, and the orders its reps activate. */
+export const ODOO_PROJECTED_TOPICS: CanonicalTopicKey[] = ['customer', 'contact', 'order-submission'];
+
+/**
+ * Wiring only: the Odoo client behind its breaker, partner sync, order intake and the work queue, on the shared
+ * consumer host (retries, dead letters, parking, replay). Order submissions have a lane of their own that answers
+ * at once: an order is never queued behind a customer load.
+ */
+@Module({})
+export class ProjectorOdooModule {
+  static forRoot(config: ProjectorOdooConfig, log: Logger): DynamicModule {
+    const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
+    const breaker = new TargetBreaker({
+      ...DEFAULT_BREAKER_OPTIONS,
+      name: `odoo ${new URL(config.ODOO_URL).host}/${config.ODOO_DATABASE}`,
+      timeoutMs: config.ODOO_REQUEST_TIMEOUT_MS + 1_000,
+      resetTimeoutMs: config.ODOO_BREAKER_RESET_MS,
+    });
+    breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
+    const odoo = new BreakerGuardedOdoo(
+      new OdooRpcAdapter({
+        url: config.ODOO_URL,
+        database: config.ODOO_DATABASE,
+        apiKey: config.ODOO_API_KEY,
+        login: config.ODOO_LOGIN,
+        protocol: config.ODOO_PROTOCOL,
+        timeoutMs: config.ODOO_REQUEST_TIMEOUT_MS,
+        log: log.child({ component: 'odoo' }),
+        userAgent: 'odoo-salesforce-hub projector-odoo',
+      }),
+      breaker,
+    );
+    return {
+      module: ProjectorOdooModule,
+      imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
+      controllers: [HealthController, MetricsController, DeadLetterController, WorkQueueController],
+      providers: [
+        { provide: AppLogger, useValue: log },
+        kafkaClientProvider({
+          clientId: 'projector-odoo',
+          brokers: config.KAFKA_BROKERS,
+          log,
+          prepare: (kafka) =>
+            ensureTopics(
+              kafka.admin,
+              canonicalTopicConfigs(ODOO_PROJECTED_TOPICS, {
+                prefix: config.HUB_TOPIC_PREFIX,
+                replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+              }),
+            ),
+        }),
+        { provide: OdooPort, useValue: odoo },
+        { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
+        {
+          provide: AppliedPositions,
+          inject: [HubDatabase],
+          useFactory: (db: HubDatabase) => new PgAppliedPositions(db, 'odoo'),
+        },
+        {
+          provide: PartnerSyncService,
+          inject: [AppliedPositions],
+          useFactory: (positions: AppliedPositions) =>
+            new PartnerSyncService(
+              odoo,
+              positions,
+              { matchRules: config.PARTNER_MATCH, contactParentWaitMs: config.CONTACT_PARENT_WAIT_MS },
+              log.child({ component: 'partners' }),
+            ),
+        },
+        {
+          provide: OrderExceptionRepository,
+          inject: [HubDatabase],
+          useFactory: (db: HubDatabase) => new OrderExceptionRepository(db),
+        },
+        {
+          provide: OrderIntakeService,
+          inject: [PartnerSyncService, OrderExceptionRepository],
+          useFactory: (partners: PartnerSyncService, exceptions: OrderExceptionRepository) =>
+            new OrderIntakeService(
+              odoo,
+              partners,
+              exceptions,
+              {
+                priceSource: config.ORDER_PRICE_SOURCE,
+                stockShortage: config.ORDER_STOCK_SHORTAGE,
+                customerWaitMs: config.ORDER_CUSTOMER_WAIT_MS,
+              },
+              log.child({ component: 'orders' }),
+            ),
+        },
+        {
+          provide: WorkQueueService,
+          inject: [OrderExceptionRepository, OrderIntakeService],
+          useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService) =>
+            new WorkQueueService(exceptions, intake),
+        },
+        { provide: OperatorTokens, useValue: { tokens: config.WORK_QUEUE_TOKENS } },
+        OperatorTokenGuard,
+        SalesforcePartnersHandler,
+        OrderSubmissionsHandler,
+        HandlerRegistry,
+        {
+          provide: ConsumerHostOptions,
+          useValue: {
+            groupId: config.CONSUMER_GROUP,
+            topics: [],
+            lanes: consumerLanes(
+              ODOO_PROJECTED_TOPICS,
+              (k) => codec.topic(k),
+              (k) => k === 'order-submission',
+            ),
+            eventTypes: eventTypesOf(ODOO_PROJECTED_TOPICS),
+            deadLetterTopic: config.DEAD_LETTER_TOPIC,
+            decoder: new CanonicalMessageDecoder(codec),
+            breaker,
+            // Each Odoo call fires the breaker (BreakerGuardedOdoo): a record waiting for its customer is not a failure.
+            wrapHandlersInBreaker: false,
+            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            parkPartitions: PARK_PARTITIONS,
+          } satisfies ConsumerHostOptions,
+        },
+        ConsumerHost,
+        deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
+        consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
+        {
+          provide: HubMetrics,
+          inject: [ConsumerHost, PartnerSyncService, OrderIntakeService, OrderExceptionRepository],
+          useFactory: (
+            host: ConsumerHost,
+            partners: PartnerSyncService,
+            intake: OrderIntakeService,
+            exceptions: OrderExceptionRepository,
+          ) => {
+            const metrics = new HubMetrics('projector-odoo');
+            registerConsumerMetrics(metrics, () => host.metrics);
+            metrics.gauge(
+              'hub_odoo_partners',
+              'Salesforce customers and contacts into Odoo partners, by outcome.',
+              ['outcome'],
+              (set) => {
+                for (const [outcome, n] of Object.entries(partners.metrics)) set({ outcome }, n);
+              },
+            );
+            metrics.gauge('hub_odoo_orders', 'Salesforce orders into Odoo, by outcome.', ['outcome'], (set) => {
+              for (const [outcome, n] of Object.entries(intake.metrics)) set({ outcome }, n);
+            });
+            metrics.gauge(
+              'hub_work_queue_open',
+              "Open order exceptions in the work queue, by kind: the order desk's backlog.",
+              ['kind'],
+              async (set) => {
+                for (const [kind, n] of await exceptions.openCounts()) set({ kind }, n);
+              },
+            );
+            return metrics;
+          },
+        },
+      ],
+    };
+  }
+}
