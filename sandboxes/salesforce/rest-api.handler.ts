@@ -143,7 +143,11 @@ export class RestApi {
     }
     if (head === 'composite' && a === 'sobjects' && b === undefined) {
       return on(
-        { POST: write(() => this.createCollection(ctx)), DELETE: write(() => this.destroyCollection(ctx)) },
+        {
+          POST: write(() => this.createCollection(ctx)),
+          PATCH: write(() => this.updateCollection(ctx)),
+          DELETE: write(() => this.destroyCollection(ctx)),
+        },
         '/composite/sobjects',
       );
     }
@@ -346,6 +350,77 @@ export class RestApi {
       if (!shared) tx.commit();
       return { id: outcome.id, success: true, errors: [] };
     });
+    if (shared) {
+      if (results.some((r) => !r.success)) {
+        shared.rollback();
+        return jsonResponse(
+          200,
+          results.map((r) => ({ success: false, errors: r.success ? [SaveErrors.rolledBack()] : r.errors })),
+        );
+      }
+      shared.commit();
+    }
+    return jsonResponse(200, results);
+  }
+
+  /**
+   * `PATCH /composite/sobjects` `{allOrNone, records}`: updates up to 200 existing records, of one or several objects,
+   * each naming its type in `attributes.type` and itself by its `id`; one SaveResult per record in order. Never
+   * creates: a record without an id, with an id of another object or of no record, or deleted, fails on its own. With
+   * allOrNone=false each record is updated on its own; with true, the first failure rolls every update back. (The
+   * limit of ten chunks of consecutive same-type records per request is not modelled.)
+   */
+  private updateCollection(ctx: RestContext): SandboxResponse {
+    const body = parseJsonBody(ctx.body);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw ApiErrors.jsonParser('Cannot deserialize instance of SObjectCollectionRequest from START_ARRAY value');
+    }
+    const { records, allOrNone } = body as { records?: unknown; allOrNone?: unknown };
+    if (allOrNone !== undefined && typeof allOrNone !== 'boolean') {
+      throw ApiErrors.jsonParser(`Cannot deserialize instance of boolean from value ${JSON.stringify(allOrNone)}`);
+    }
+    if (!Array.isArray(records)) throw ApiFailure.of(400, 'INVALID_FIELD', 'records is required', ['records']);
+    if (records.length > COLLECTION_LIMIT) throw ApiErrors.exceededIdLimit(COLLECTION_LIMIT);
+    // Request-level checks first (a missing type, an unknown field): one malformed record fails the whole request.
+    const parsed = records.map((record: unknown, index) => {
+      const type = (record as { attributes?: { type?: unknown } } | null)?.attributes?.type;
+      if (typeof type !== 'string' || type === '') {
+        throw ApiErrors.invalidType(`sObject type attribute is required for every record (record ${index})`);
+      }
+      const object = this.object(type);
+      // Field names are case-insensitive: jsforce sends `id`, the documentation's examples too.
+      const fields = { ...(record as Record<string, unknown>) };
+      const idKey = Object.keys(fields).find((k) => k.toLowerCase() === 'id');
+      const id = idKey === undefined ? undefined : fields[idKey];
+      if (idKey !== undefined) delete fields[idKey];
+      return { object, id, parsed: this.dml.parse(object, fields) };
+    });
+    const shared = allOrNone === true ? this.store.begin(ctx.commit) : undefined;
+    const results = parsed.map(
+      ({ object, id: raw, parsed: p }): { id?: string; success: boolean; errors: SaveError[] } => {
+        if (raw === undefined || raw === null || raw === '') {
+          return { success: false, errors: [SaveErrors.idNotSpecifiedForUpdate()] };
+        }
+        const id = typeof raw === 'string' ? toCaseSafeId(raw) : undefined;
+        if (!id || !id.startsWith(object.keyPrefix)) {
+          return { success: false, errors: [SaveErrors.malformedId(`${object.label} ID`, 'Id', String(raw))] };
+        }
+        const existing = this.store.get(id);
+        if (!existing || existing.type !== object.name) {
+          return { success: false, errors: [SaveErrors.invalidCrossReference('Id')] };
+        }
+        const lockError = this.lockCheck(object)(id);
+        if (lockError) return { success: false, errors: [lockError] };
+        const tx = shared ?? this.store.begin(ctx.commit);
+        const outcome = this.dml.update(tx, object, existing, p);
+        if (!outcome.ok) {
+          if (!shared) tx.rollback();
+          return { success: false, errors: outcome.errors };
+        }
+        if (!shared) tx.commit();
+        return { id: outcome.id, success: true, errors: [] };
+      },
+    );
     if (shared) {
       if (results.some((r) => !r.success)) {
         shared.rollback();

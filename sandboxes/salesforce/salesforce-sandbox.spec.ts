@@ -456,6 +456,72 @@ describe('Salesforce sandbox', () => {
     });
   });
 
+  describe('sObject Collections update', () => {
+    it('updates records of one or several objects by id, each on its own, one result per record in order', async () => {
+      const conn = await connect(sandbox);
+      const [account] = await conn.sobject('Account').create([{ Name: 'Rep Co' }]);
+      const { id: contactId } = await conn.sobject('Contact').create({ LastName: 'Rep' });
+      const accountId = account.id as string;
+      // jsforce sends the collections update with a lowercase `id` and each record's attributes.type.
+      const results = await conn.sobject('Account').update(
+        [
+          { Id: accountId, Odoo_Id__c: 'odoo-partner-1', Phone: '1' },
+          { Id: '001000000000000AAA', Phone: '2' },
+          { Id: accountId.slice(0, 14), Phone: '3' },
+        ],
+        { allOrNone: false },
+      );
+      expect(results).toEqual([
+        { id: accountId, success: true, errors: [] },
+        { success: false, errors: [expect.objectContaining({ statusCode: 'INVALID_CROSS_REFERENCE_KEY' })] },
+        { success: false, errors: [expect.objectContaining({ statusCode: 'MALFORMED_ID', fields: ['Id'] })] },
+      ]);
+      const res = await raw(sandbox, 'PATCH', `/services/data/v${VERSION}/composite/sobjects`, {
+        token: conn.accessToken!,
+        body: {
+          records: [
+            { attributes: { type: 'Contact' }, id: contactId, Title: 'Buyer' },
+            { attributes: { type: 'Account' }, Name: 'no id' },
+            { attributes: { type: 'Account' }, id: contactId, Name: 'a contact id' },
+          ],
+        },
+      });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual([
+        { id: contactId, success: true, errors: [] },
+        { success: false, errors: [expect.objectContaining({ statusCode: 'MISSING_ARGUMENT' })] },
+        { success: false, errors: [expect.objectContaining({ statusCode: 'MALFORMED_ID' })] },
+      ]);
+      expect((await dump(sandbox, 'Account')).map((r) => [r['Name'], r['Odoo_Id__c'], r['Phone']])).toEqual([
+        ['Rep Co', 'odoo-partner-1', '1'],
+      ]);
+      expect((await dump(sandbox, 'Contact')).map((r) => r['Title'])).toEqual(['Buyer']);
+      expect((await admin(sandbox, 'GET', '/stats')).body).toMatchObject({
+        callsByRoute: { 'PATCH /composite/sobjects': 2 },
+      });
+    });
+
+    it('never creates, refuses a deleted record, and with allOrNone updates nothing when one record fails', async () => {
+      const conn = await connect(sandbox);
+      const [kept, gone] = await conn.sobject('Account').create([{ Name: 'Kept' }, { Name: 'Gone' }]);
+      await conn.sobject('Account').destroy(gone.id as string);
+      const one = await conn.sobject('Account').update([{ Id: gone.id as string, Phone: '1' }], { allOrNone: false });
+      expect(one).toEqual([{ success: false, errors: [expect.objectContaining({ statusCode: 'ENTITY_IS_DELETED' })] }]);
+      const all = await conn.sobject('Account').update(
+        [
+          { Id: kept.id as string, Phone: '2' },
+          { Id: kept.id as string, Name: '' },
+        ],
+        { allOrNone: true },
+      );
+      expect(all.every((r) => !r.success)).toBe(true);
+      expect((await dump(sandbox, 'Account')).map((r) => [r['Name'], r['Phone'], r['IsDeleted']])).toEqual([
+        ['Kept', null, false],
+        ['Gone', null, true],
+      ]);
+    });
+  });
+
   describe('sObject Collections upsert', () => {
     it('answers per-record results in order; a failing record does not stop the others', async () => {
       const conn = await connect(sandbox);

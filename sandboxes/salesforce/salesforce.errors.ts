@@ -118,6 +118,8 @@ export const SaveErrors = {
   externalIdMatchesMany: (field: string, value: string) =>
     saveError('DUPLICATE_EXTERNAL_ID', `The external ID provided (${value}) matches more than one record`, [field]),
   missingExternalId: (field: string) => saveError('MISSING_ARGUMENT', `${field} not specified`),
+  /** A record of a collections update without its id (sandbox wording). */
+  idNotSpecifiedForUpdate: () => saveError('MISSING_ARGUMENT', 'Id not specified in an update call'),
   foreignKeyNotFound: (value: string, field: string, entity: string) =>
     saveError('INVALID_FIELD', `Foreign key external ID: ${value} not found for field ${field} in entity ${entity}`),
   foreignKeyMatchesMany: (value: string, field: string, entity: string) =>

@@ -18,7 +18,9 @@
 --     rows by SQL with uids the database may not hold.
 --   * Users, groups, API keys, external ids and sequences (res_users, res_groups, res_users_apikeys,
 --     ir_model_data, ir_sequence) are modelled for the Odoo sandbox (sandboxes/odoo), which serves
---     Odoo's external API over this database. Their rows are not captured by Debezium. The users
+--     Odoo's external API over this database. Their rows are not captured by Debezium, except
+--     ir_model_data's: odoo-cdc keeps the hub's own external ids (module hub), which link Odoo
+--     records to the Salesforce records they came from. The users
 --     themselves (and their partners) are created by the sandbox when it starts, as an install
 --     would: their partners are res_partner rows, which this file does not seed so that a fresh
 --     database holds only the company's own partner.

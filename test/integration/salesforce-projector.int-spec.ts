@@ -266,16 +266,18 @@ describe('Salesforce projector: every entity, in batches, within limits, nothing
   it('loses nothing and duplicates nothing when killed with SIGKILL mid-batch', async () => {
     const label = `Killed ${run}`;
     await sf.setFaults({ latencyMs: 400 });
-    await transaction(db, async () => {
-      for (let i = 0; i < 600; i++) {
+    // One transaction per partner, as Odoo users' edits come: odoo-cdc publishes a transaction's partners at its END,
+    // so one 600-partner transaction would reach the projector as one burst that lands in one round of calls.
+    for (let i = 0; i < 600; i++) {
+      await transaction(db, async () => {
         const { rows } = await db.query<{ id: number }>(
           `INSERT INTO res_partner (name, complete_name, is_company, type, active, customer_rank, create_date, write_date)
            VALUES ($1, $1, true, 'contact', true, 1, now() at time zone 'utc', now() at time zone 'utc') RETURNING id`,
           [`${label} ${i}`],
         );
         await db.query('UPDATE res_partner SET commercial_partner_id = id WHERE id = $1', [rows[0].id]);
-      }
-    });
+      });
+    }
     await eventually(
       async () => {
         const n = (await names('Account', label)).length;

@@ -4,7 +4,7 @@ import { CanonicalPublisher } from './canonical-publisher';
 import { loadFieldOwnership } from './ownership';
 import { TopicProducerError } from './topics';
 
-// The hub's own table: Odoo owns every SalesOrder field but salesforceOrderId.
+// The hub's own table: a customer's industry is Salesforce's, whoever created the customer.
 const ownership = loadFieldOwnership();
 
 describe('CanonicalPublisher', () => {
@@ -27,22 +27,22 @@ describe('CanonicalPublisher', () => {
       traceHeaders: () => ({ traceparent: 'x' }),
       owner: { system: 'odoo', ownership },
     });
-    const salesOrder = {
-      id: 'odoo-sale-order-1',
-      name: 'S00001',
-      state: 'sale',
-      salesforceOrderId: '801000000000001AAA',
+    const customer = {
+      id: 'odoo-partner-1',
+      name: 'Azure Interior',
+      vat: 'BE0477472701',
+      industry: 'Retail',
     };
     await publisher.publish([
-      { topic: 'sales-order', key: 'odoo-sale-order-1', value: { envelope: {}, salesOrder } as never },
-      { topic: 'sales-order', key: 'odoo-sale-order-1', value: null },
+      { topic: 'customer', key: 'odoo-partner-1', value: { envelope: {}, customer } as never },
+      { topic: 'customer', key: 'odoo-partner-1', value: null },
     ]);
     expect(sent[0].acks).toBe(-1);
     const [first, tombstone] = sent[0].topicMessages![0].messages;
-    expect(JSON.parse(first.value!.toString()).salesOrder).toEqual({
-      id: 'odoo-sale-order-1',
-      name: 'S00001',
-      state: 'sale',
+    expect(JSON.parse(first.value!.toString()).customer).toEqual({
+      id: 'odoo-partner-1',
+      name: 'Azure Interior',
+      vat: 'BE0477472701',
     });
     expect(tombstone.value).toBeNull();
     expect(first.headers).toMatchObject({ traceparent: 'x' });

@@ -41,9 +41,10 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
     expect(ownership.entities().sort()).toEqual([...entities].sort());
   });
 
-  it("gives Odoo every field of a customer or contact created in Odoo but the CRM's own (its Id, the industry)", () => {
+  it("gives Odoo every field of a customer or contact created in Odoo, the Salesforce record it links included, but the CRM's own (the industry)", () => {
     for (const entity of canonicalEntities().filter((e) => ['Customer', 'Contact'].includes(e.name))) {
-      const crm = ['salesforceId', 'industry'].filter((f) => entity.fields.includes(f));
+      expect(fieldsOwnedBy(entity.name, 'odoo', 'odoo-partner-42')).toContain('salesforceId');
+      const crm = ['industry'].filter((f) => entity.fields.includes(f));
       expect(fieldsOwnedBy(entity.name, 'odoo', 'odoo-partner-42')).toEqual(
         entity.fields.filter((f) => !crm.includes(f)),
       );
@@ -68,8 +69,9 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
     expect(fieldsOwnedBy('Contact', 'odoo', 'salesforce-contact-003000000000001AAA')).toEqual(['odooId', 'active']);
   });
 
-  it('leaves the Salesforce order id to Salesforce', () => {
-    expect(fieldsOwnedBy('SalesOrder', 'salesforce')).toEqual(['salesforceOrderId']);
+  it('gives Odoo the Salesforce order a sales order is linked to (only Odoo publishes sales orders)', () => {
+    expect(fieldsOwnedBy('SalesOrder', 'odoo')).toContain('salesforceOrderId');
+    expect(fieldsOwnedBy('SalesOrder', 'salesforce')).toEqual([]);
   });
 
   it('picks a copy of the owned fields, nested records whole', () => {

@@ -251,6 +251,30 @@ describe('ProjectionEngine against an in-memory target', () => {
     expect(env.engine.metrics.removed).toBe(1);
   });
 
+  it("updates the record a source links to one made in the target, by the target's key, never a second one", async () => {
+    env.target.records.set('Customer/made-by-a-rep', { targetId: 'T-1', name: 'Rep Co' });
+    await env.engine.apply(customer(1, { name: 'Odoo Co', salesforceId: 'T-1' }, { position: 10 }));
+    expect(env.target.calls.map((c) => [c.object, c.operation, c.keys])).toEqual([
+      ['Customer', 'update', ['odoo-c-1']],
+    ]);
+    expect([...env.target.records.keys()]).toEqual(['Customer/odoo-c-1']);
+    expect(env.target.records.get('Customer/odoo-c-1')).toMatchObject({ targetId: 'T-1', name: 'Odoo Co' });
+    // Written under the hub's key: its children do not wait for it, and a later unlinked event finds the same record.
+    await env.engine.apply(contact(1, 'odoo-c-1'));
+    expect(env.writer.metrics.deferred).toBe(0);
+    await env.engine.apply(customer(1, { name: 'Odoo Co renamed' }, { position: 20 }));
+    expect(env.target.records.get('Customer/odoo-c-1')).toMatchObject({ targetId: 'T-1', name: 'Odoo Co renamed' });
+    expect(env.target.records.size).toBe(2);
+  });
+
+  it('fails a linked write whose target record is not there, and creates nothing', async () => {
+    const outcome = await env.engine
+      .apply(customer(2, { name: 'Orphan', salesforceId: 'T-gone' }))
+      .catch((e: unknown) => e);
+    expect(outcome).toBeInstanceOf(PermanentError);
+    expect(env.target.records.size).toBe(0);
+  });
+
   it('fails only the refused record of a call, with its permanent error; the others land', async () => {
     env.target.refuse = (w) =>
       w.key === 'odoo-c-2'

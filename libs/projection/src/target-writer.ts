@@ -12,7 +12,7 @@ import type { CallBudget } from './call-budget';
 import { KeyedLock } from './keyed-lock';
 import { MicroBatcher } from './micro-batcher';
 import { ParentTracker } from './parent-tracker';
-import type { ProjectionTarget, TargetResult, TargetWrite } from './target.port';
+import { operationOf, ProjectionTarget, TargetOperation, TargetResult, TargetWrite } from './target.port';
 
 /** A planned write with the source coordinates of the event it comes from. */
 export interface WriteRequest extends TargetWrite {
@@ -48,6 +48,8 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  * - Parents first ({@link ParentTracker}): a record referencing a parent the hub has not written yet is deferred
  *   (its event is parked, so only its key waits) until the parent lands or the target's parent wait is over; read
  *   back from the park it waits in place for a moment first, so children gather into full calls.
+ * - A write linked to a record created in the target (`linkedBy`) goes in an `update` call by the target's own key,
+ *   never in an upsert, and without create-only fields: the record is there, and a second one must not be made.
  * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
  */
 export class TargetWriter {
@@ -118,7 +120,7 @@ export class TargetWriter {
   }
 
   private batcher(w: WriteRequest): MicroBatcher<WriteRequest, WriteOutcome> {
-    const operation = w.kind === 'remove' ? 'remove' : 'upsert';
+    const operation = operationOf(w);
     const key = batcherKey(w);
     let batcher = this.batchers.get(key);
     if (!batcher) {
@@ -134,7 +136,7 @@ export class TargetWriter {
   private async flush(
     object: string,
     keyField: string,
-    operation: 'upsert' | 'remove',
+    operation: TargetOperation,
     batch: readonly WriteRequest[],
   ): Promise<Slot[]> {
     if (this.closing) {
@@ -235,7 +237,9 @@ export class TargetWriter {
     try {
       const records = send.map((index) => {
         const w = batch[index];
-        const exists = stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
+        // A linked record was created in the target: it exists whatever the hub database says.
+        const exists =
+          operation === 'update' || stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
         return { write: w, payload: { ...(exists ? {} : w.createOnly), ...w.fields } };
       });
       const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
@@ -366,8 +370,7 @@ const PARKED_HOLD_MS = 2_000;
 const PARKED_HOLD_MAX_MS = 30_000;
 
 /** One batcher per object, key field and kind of call. */
-const batcherKey = (w: Pick<TargetWrite, 'object' | 'keyField' | 'kind'>) =>
-  `${w.object}\u0000${w.keyField}\u0000${w.kind === 'remove' ? 'remove' : 'upsert'}`;
+const batcherKey = (w: TargetWrite) => `${w.object}\u0000${w.keyField}\u0000${operationOf(w)}`;
 
 const recordKey = (w: Pick<TargetWrite, 'object' | 'keyField' | 'key'>) =>
   `${w.object}\u0000${w.keyField}\u0000${w.key}`;

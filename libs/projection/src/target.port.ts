@@ -30,6 +30,14 @@ export interface TargetWrite extends RecordRef {
   kind: 'upsert' | 'merge' | 'flag' | 'remove';
   /** Parents this record references that this target writes by that key: only those are waited for. */
   parents: RecordRef[];
+  /**
+   * Set when the record was created in the target and the source links it to its own (a Salesforce Account a rep
+   * created, which Odoo recorded against its partner): the target's own key of that record, e.g. `{ field: 'Id',
+   * value: '001…' }`. Such a write updates that record and never creates one, sets `keyField` to `key` on it (so
+   * later writes keyed by `key` find it), and never carries create-only fields. Stale guard, parents and locks still
+   * go by `key`.
+   */
+  linkedBy?: { field: string; value: string };
 }
 
 /** What the target says about one write of a call. */
@@ -67,6 +75,15 @@ export interface TargetLimits {
   carryMs?(object: string): number;
 }
 
+/** How a call applies its records: see {@link ProjectionTarget.apply}. */
+export type TargetOperation = 'upsert' | 'update' | 'remove';
+
+/** The operation a write goes in: a linked record is updated by the target's own key, never upserted. */
+export function operationOf(w: Pick<TargetWrite, 'kind' | 'linkedBy'>): TargetOperation {
+  if (w.kind === 'remove') return 'remove';
+  return w.linkedBy ? 'update' : 'upsert';
+}
+
 /**
  * A system the hub projects canonical events into, in the hub's terms (STYLE rule 9): "apply these writes of one
  * object and kind, return one result per write, in order". One adapter per vendor implements it.
@@ -82,13 +99,15 @@ export abstract class ProjectionTarget {
   abstract readonly system: 'odoo' | 'salesforce' | 'support';
   abstract readonly limits: TargetLimits;
   /**
-   * Applies at most `limits.maxBatchSize` records of one object and key field: upserts them by key (`upsert`, `merge`
-   * and `flag` writes), or deletes them (`remove`). One result per record, in input order.
+   * Applies at most `limits.maxBatchSize` records of one object and key field: upserts them by key (`upsert`: the
+   * `upsert`, `merge` and `flag` writes), updates existing records by their `write.linkedBy` and sets `keyField` to
+   * the key on each (`update`: never creates; a record that is not there fails, `because: 'not-found'`), or deletes
+   * them (`remove`). One result per record, in input order.
    */
   abstract apply(
     object: string,
     keyField: string,
-    operation: 'upsert' | 'remove',
+    operation: TargetOperation,
     records: OutgoingRecord[],
   ): Promise<TargetResult[]>;
 }

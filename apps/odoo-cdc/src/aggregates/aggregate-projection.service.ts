@@ -11,8 +11,10 @@ import {
 } from '@hub/canonical';
 import { TransientError } from '@hub/resilience';
 import type { DebeziumChange } from '../debezium/debezium-change';
+import { linkedRecordsOf, linkedSalesforceId } from '../links/hub-link.mapper';
 import { CdcMirror, OdooRow } from '../mirror/cdc-mirror.repository';
 import type { AggregateKind, PendingAggregate } from '../mirror/pending-aggregates.repository';
+import { PartnerProjectionService } from '../partner/partner-projection.service';
 import {
   CUSTOMER_INVOICE_TYPES,
   toInventoryLevel,
@@ -23,9 +25,12 @@ import {
   toShipment,
 } from './aggregate.mappers';
 
+/** The aggregates with a topic of their own (a partner's topic depends on what its row is: res-partner.mapper). */
+type AggregateTopic = Exclude<AggregateKind, 'partner'>;
+
 /** Where each aggregate's root row lives, its canonical id, topic and event types. */
 const AGGREGATES: Record<
-  AggregateKind,
+  AggregateTopic,
   { table: string; id: (n: number) => string; upserted: string; deleted: string }
 > = {
   product: {
@@ -78,13 +83,15 @@ export interface PublishContext {
 
 /**
  * Builds whole aggregates (an order with all its lines, a delivery with its moves, a product's stock over all
- * internal locations) from the mirror and publishes one event per aggregate per source transaction.
+ * internal locations, a partner with its Salesforce links) from the mirror and publishes one event per aggregate per
+ * source transaction.
  */
 @Injectable()
 export class AggregateProjectionService {
   constructor(
     private readonly mirror: CdcMirror,
     private readonly publisher: CanonicalPublisher,
+    private readonly partners: PartnerProjectionService,
   ) {}
 
   /** The aggregates a change of one row touches. */
@@ -129,6 +136,19 @@ export class AggregateProjectionService {
         return dedupe([...at('shipment', row.picking_id), ...at('shipment', before.picking_id)]);
       case 'stock_quant':
         return dedupe([...at('inventory-level', row.product_id), ...at('inventory-level', before.product_id)]);
+      // A hub link (the Salesforce record an Odoo record came from) is published with its record: the one it names,
+      // and the one it named before. A partner the mirror does not know yet (an initial snapshot reads the links
+      // first) finds its link when its own row arrives.
+      case 'ir_model_data': {
+        const touched: PendingAggregate[] = [];
+        for (const { model, resId } of linkedRecordsOf(change)) {
+          if (model === 'sale.order') touched.push(...at('sales-order', resId));
+          else if (model === 'res.partner' && (await this.mirror.get('res_partner', resId))) {
+            touched.push(...at('partner', resId));
+          }
+        }
+        return dedupe(touched);
+      }
       default:
         return [];
     }
@@ -142,12 +162,16 @@ export class AggregateProjectionService {
   }
 
   private async build(item: PendingAggregate, ctx: PublishContext): Promise<OutgoingRecord[]> {
-    const spec = AGGREGATES[item.kind];
-    const key = spec.id(item.id);
     const position = ctx.commitPosition ?? item.position;
+    if (item.kind === 'partner') {
+      return this.partners.build(item.id, { position, transactionId: ctx.transactionId, occurredAt: ctx.occurredAt });
+    }
+    const kind: AggregateTopic = item.kind;
+    const spec = AGGREGATES[kind];
+    const key = spec.id(item.id);
     const envelope = (eventType: string): Envelope =>
       canonicalEnvelope({
-        eventId: deterministicEventId('odoo', item.kind, item.id, position, ctx.transactionId, eventType),
+        eventId: deterministicEventId('odoo', kind, item.id, position, ctx.transactionId, eventType),
         eventType,
         aggregateId: key,
         occurredAt: ctx.occurredAt,
@@ -157,12 +181,12 @@ export class AggregateProjectionService {
         sourcePosition: position,
         sourceTransactionId: ctx.transactionId,
       });
-    const upsert = <K extends AggregateKind>(topic: K, entity: CanonicalEntityOf<K>): OutgoingRecord[] => [
+    const upsert = <K extends AggregateTopic>(topic: K, entity: CanonicalEntityOf<K>): OutgoingRecord[] => [
       { topic, key, value: canonicalEvent(topic, envelope(spec.upserted), entity) },
     ];
     const deletion = (): OutgoingRecord[] => [
-      { topic: item.kind, key, value: canonicalEvent(item.kind, envelope(spec.deleted), null) },
-      { topic: item.kind, key, value: null },
+      { topic: kind, key, value: canonicalEvent(kind, envelope(spec.deleted), null) },
+      { topic: kind, key, value: null },
     ];
 
     if (item.kind === 'inventory-level') {
@@ -187,7 +211,8 @@ export class AggregateProjectionService {
       case 'sales-order': {
         if (deleted) return deletion();
         const lines = await this.mirror.children({ table: 'sale_order_line', column: 'order_id' }, item.id);
-        return upsert('sales-order', toSalesOrder(root, lines, await this.currencyCode(root.currency_id)));
+        const link = linkedSalesforceId(await this.mirror.hubExternalIds('sale.order', item.id), 'order');
+        return upsert('sales-order', toSalesOrder(root, lines, await this.currencyCode(root.currency_id), link));
       }
       case 'invoice': {
         if (!CUSTOMER_INVOICE_TYPES.includes(root.move_type as string)) return [];

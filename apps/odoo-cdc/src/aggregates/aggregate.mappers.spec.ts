@@ -1,6 +1,6 @@
 import { PermanentError } from '@hub/resilience';
 import type { OdooRow } from '../mirror/cdc-mirror.repository';
-import { toInvoice } from './aggregate.mappers';
+import { toInvoice, toSalesOrder } from './aggregate.mappers';
 import { checkRow } from './odoo-rows.rules';
 
 /** An account_move row as Debezium sends it: numeric as text, dates as days since the epoch. */
@@ -78,5 +78,35 @@ describe('checkRow for the invoice-to-order links', () => {
     expect(() => checkRow('account_move_line', { id: 8, move_id: null })).toThrow(
       'account_move_line id=8: move_id is required',
     );
+  });
+});
+
+describe('toSalesOrder', () => {
+  const order: OdooRow = {
+    id: 42,
+    name: 'S00042',
+    state: 'sale',
+    partner_id: 7,
+    partner_invoice_id: 7,
+    partner_shipping_id: 7,
+    currency_id: 2,
+    amount_untaxed: '100',
+    amount_tax: '21',
+    amount_total: '121',
+    invoice_status: 'to invoice',
+  };
+
+  it('carries the Salesforce Order the hub links it to, captured there by a rep', () => {
+    expect(toSalesOrder(order, [], 'EUR', '801000000000001AAA')).toMatchObject({
+      id: 'odoo-sale-order-42',
+      name: 'S00042',
+      state: 'sale',
+      salesforceOrderId: '801000000000001AAA',
+      amountTotal: '121.0000',
+    });
+  });
+
+  it('links nothing for an order entered in Odoo', () => {
+    expect(toSalesOrder(order, [], 'EUR').salesforceOrderId).toBeNull();
   });
 });

@@ -53,8 +53,16 @@ export function toSalesOrderLine(line: OdooRow): SalesOrderLine {
   };
 }
 
-/** The order header with every live line, ordered as Odoo shows them (sequence, then id). */
-export function toSalesOrder(order: OdooRow, lines: OdooRow[], currencyCode: string): SalesOrder {
+/**
+ * The order header with every live line, ordered as Odoo shows them (sequence, then id). `salesforceOrderId` is the
+ * Salesforce Order the hub's external id links the order to (hub.salesforce_order_<Id>), when it was captured there.
+ */
+export function toSalesOrder(
+  order: OdooRow,
+  lines: OdooRow[],
+  currencyCode: string,
+  salesforceOrderId: string | null = null,
+): SalesOrder {
   const r = new RowReader('sale_order', order);
   return {
     id: odooCanonicalIds.salesOrder(order.id),
@@ -66,7 +74,7 @@ export function toSalesOrder(order: OdooRow, lines: OdooRow[], currencyCode: str
     invoiceAddressId: partnerRef(r.int('partner_invoice_id')),
     shippingAddressId: partnerRef(r.int('partner_shipping_id')),
     customerReference: r.text('client_order_ref'),
-    salesforceOrderId: null,
+    salesforceOrderId,
     orderDate: r.timestamp('date_order'),
     commitmentDate: r.timestamp('commitment_date'),
     validityDate: r.date('validity_date'),

@@ -1,5 +1,6 @@
 import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { isRelationTable, OdooRow, RELATION_TABLES, RelationTable } from '../mirror/cdc-mirror.repository';
+import { salesforceLinkOf } from '../links/hub-link.mapper';
 import { RowReader } from './odoo-values';
 
 /** Odoo 17 selection values the hub relies on; anything else is an impossible row. */
@@ -68,6 +69,10 @@ export function checkRow(table: string, row: OdooRow | Record<string, unknown>):
       return;
     case 'product_product':
       r.requiredInt('product_tmpl_id');
+      return;
+    // Only the hub's external ids reach the mirror: a link to a Salesforce record must name one, on the right model.
+    case 'ir_model_data':
+      salesforceLinkOf(row);
       return;
     default:
       return;

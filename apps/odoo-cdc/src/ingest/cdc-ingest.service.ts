@@ -5,6 +5,7 @@ import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { checkRow } from '../aggregates/odoo-rows.rules';
 import { DebeziumChange, TransactionMarker, transactionPosition } from '../debezium/debezium-change';
+import { hubExternalIdChange } from '../links/hub-link.mapper';
 import { CdcMirror, isRelationTable, OdooRow } from '../mirror/cdc-mirror.repository';
 import { PendingAggregates } from '../mirror/pending-aggregates.repository';
 import { PartnerProjectionService } from '../partner/partner-projection.service';
@@ -14,6 +15,8 @@ export const CAPTURED_TABLES = new Set([
   'res_company',
   'res_country',
   'res_currency',
+  // Only the hub's external ids (module hub): which Salesforce record an Odoo partner or order came from.
+  'ir_model_data',
   'res_partner',
   'uom_uom',
   'product_category',
@@ -52,6 +55,8 @@ export interface IngestMetrics {
   snapshotRows: number;
   stale: number;
   unmappedTable: number;
+  /** ir_model_data rows of other modules than the hub's: not kept. */
+  foreignExternalIds: number;
   transactionsCompleted: number;
   aggregatesPublished: number;
 }
@@ -69,6 +74,7 @@ export class CdcIngestService {
     snapshotRows: 0,
     stale: 0,
     unmappedTable: 0,
+    foreignExternalIds: 0,
     transactionsCompleted: 0,
     aggregatesPublished: 0,
   };
@@ -97,6 +103,15 @@ export class CdcIngestService {
       this.metrics.unmappedTable++;
       return;
     }
+    if (table === 'ir_model_data') {
+      const hub = hubExternalIdChange(change);
+      const keyOnlyDelete = hub?.op === 'd' && hub.before !== null && !('module' in hub.before);
+      if (!hub || (keyOnlyDelete && (await this.mirror.positionOf(table, (hub.before as OdooRow).id)) === undefined)) {
+        this.metrics.foreignExternalIds++;
+        return;
+      }
+      change = hub;
+    }
     if (change.op !== 'd') checkRow(table, change.after!);
     if (change.source.lsn === null && change.source.snapshot === 'incremental') {
       // A re-read on demand is the row as it is now, watermarked by Debezium against concurrent changes: it takes the
@@ -121,7 +136,16 @@ export class CdcIngestService {
       );
     }
     if (table === 'res_partner') {
-      await this.partners.applyChange(change.op === 'd' ? change : { ...change, after: row });
+      // Within a transaction the partner's upsert waits for its END, where it goes out once with what the transaction
+      // left (the hub link the Odoo projector records with a partner it creates, in the same transaction): so the
+      // partner never reaches Salesforce unlinked, which would make a second Account. Deletions go out at once.
+      const transactionId = change.transaction?.id;
+      const upsertAtEnd = change.op !== 'd' && Boolean(transactionId);
+      await this.partners.applyChange(change.op === 'd' ? change : { ...change, after: row }, { upsertAtEnd });
+      if (upsertAtEnd) {
+        const id = (row as OdooRow).id;
+        await this.pending.add(transactionKey(transactionId!), [{ kind: 'partner', id, position: change.source.lsn }]);
+      }
       return;
     }
     const affected = await this.aggregates.affectedBy(change, row ?? change.before!);

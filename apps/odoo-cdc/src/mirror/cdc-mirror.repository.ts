@@ -152,6 +152,20 @@ export class CdcMirror {
     return rows[0]?.deleted === true;
   }
 
+  /**
+   * The hub's external ids of one Odoo record (ir_model_data rows of module `hub`: the mirror keeps no others), oldest
+   * first, e.g. `hub.salesforce_account_<Id>` of a res.partner.
+   */
+  async hubExternalIds(model: string, resId: number): Promise<OdooRow[]> {
+    const { rows } = await this.db.query<{ row: OdooRow }>(
+      `SELECT row FROM cdc_row
+        WHERE table_name = 'ir_model_data' AND row ->> 'model' = $1 AND (row ->> 'res_id')::bigint = $2 AND NOT deleted
+        ORDER BY row_id`,
+      [model, resId],
+    );
+    return rows.map((r) => r.row);
+  }
+
   /** Live rows of `link.table` whose `link.column` equals `value`, in id order. */
   async children(link: MirrorLink, value: number): Promise<OdooRow[]> {
     const { rows } = await this.db.query<{ row: OdooRow }>(

@@ -1,6 +1,8 @@
 import { HubDatabase } from '@hub/runtime';
 
-export type AggregateKind = 'product' | 'sales-order' | 'invoice' | 'payment' | 'shipment' | 'inventory-level';
+/** What a transaction touched: an aggregate, or a partner (a Customer or Contact, by what its row is at END). */
+export type AggregateKind =
+  'partner' | 'product' | 'sales-order' | 'invoice' | 'payment' | 'shipment' | 'inventory-level';
 
 export interface PendingAggregate {
   kind: AggregateKind;

@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import { CanonicalPublisher, CanonicalValidationError } from '@hub/canonical';
+import { CanonicalPublisher, CanonicalValidationError, OutgoingRecord } from '@hub/canonical';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { CdcMirror } from '../mirror/cdc-mirror.repository';
 import type { DebeziumChange } from '../debezium/debezium-change';
-import { mapResPartnerChange, ResPartnerRow } from './res-partner.mapper';
+import { linkedSalesforceId } from '../links/hub-link.mapper';
+import {
+  mapResPartnerChange,
+  mapResPartnerRow,
+  PartnerEventSource,
+  PartnerLinks,
+  partnerRetractions,
+  ResPartnerRow,
+} from './res-partner.mapper';
 
 /** Turns res_partner changes into canonical Customer and Contact events and publishes them (acks=all). */
 @Injectable()
@@ -28,10 +36,36 @@ export class PartnerProjectionService {
     return country.code.toUpperCase();
   }
 
-  async applyChange(change: DebeziumChange): Promise<void> {
+  /** The Salesforce records the hub's external ids link the partner to. */
+  private async links(partnerId: number): Promise<PartnerLinks> {
+    const rows = await this.mirror.hubExternalIds('res.partner', partnerId);
+    return { account: linkedSalesforceId(rows, 'account'), contact: linkedSalesforceId(rows, 'contact') };
+  }
+
+  /**
+   * Publishes what a change of a res_partner row means. With `upsertAtEnd` only what goes out whatever the partner's
+   * links (the deletion of a kind the row left); its upsert is published by {@link build} at its transaction's END.
+   */
+  async applyChange(change: DebeziumChange, options: { upsertAtEnd?: boolean } = {}): Promise<void> {
+    if (options.upsertAtEnd) return this.publish(partnerRetractions(change));
     const after = change.op === 'd' ? null : (change.after as Partial<ResPartnerRow>);
     const countryCode = after?.is_company ? await this.countryCode(after.country_id) : null;
-    const records = mapResPartnerChange(change, countryCode);
+    const links = typeof after?.id === 'number' ? await this.links(after.id) : undefined;
+    return this.publish(mapResPartnerChange(change, countryCode, links));
+  }
+
+  /**
+   * The upsert of a partner a transaction touched, as the mirror holds it at the transaction's END, with its links:
+   * nothing for a partner deleted since (its deletion went out with the delete) or never seen.
+   */
+  async build(partnerId: number, source: PartnerEventSource): Promise<OutgoingRecord[]> {
+    const row = (await this.mirror.get('res_partner', partnerId)) as Partial<ResPartnerRow> | undefined;
+    if (!row) return [];
+    const countryCode = row.is_company ? await this.countryCode(row.country_id) : null;
+    return mapResPartnerRow(row, countryCode, await this.links(partnerId), source);
+  }
+
+  private async publish(records: OutgoingRecord[]): Promise<void> {
     try {
       await this.publisher.publish(records);
     } catch (error) {

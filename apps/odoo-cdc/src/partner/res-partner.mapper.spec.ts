@@ -1,7 +1,13 @@
 import type { CustomerEvent, ContactEvent } from '@hub/canonical';
 import { PermanentError } from '@hub/resilience';
 import type { DebeziumChange } from '../debezium/debezium-change';
-import { mapResPartnerChange, partnerKind, ResPartnerRow } from './res-partner.mapper';
+import {
+  mapResPartnerChange,
+  mapResPartnerRow,
+  partnerKind,
+  partnerRetractions,
+  ResPartnerRow,
+} from './res-partner.mapper';
 
 const row = (over: Partial<ResPartnerRow> = {}): ResPartnerRow => ({
   id: 7,
@@ -122,6 +128,54 @@ describe('mapResPartnerChange', () => {
     expect(() => mapResPartnerChange(change('c', null, row({ name: '  ' })), null)).toThrow(
       /res_partner id=7: name is required/,
     );
+  });
+
+  it('carries the Salesforce record the hub links the partner to: an Account for a company, a Contact for a person', () => {
+    const links = { account: '001000000000001AAA', contact: '003000000000001AAA' };
+    const [company] = mapResPartnerChange(change('c', null, row()), 'US', links);
+    expect((company.value as CustomerEvent).customer).toMatchObject({
+      id: 'odoo-partner-7',
+      salesforceId: links.account,
+    });
+    const [person] = mapResPartnerChange(
+      change('c', null, row({ id: 8, is_company: false, parent_id: 7 })),
+      null,
+      links,
+    );
+    expect((person.value as ContactEvent).contact).toMatchObject({ id: 'odoo-partner-8', salesforceId: links.contact });
+    const [unlinked] = mapResPartnerChange(change('c', null, row()), 'US');
+    expect((unlinked.value as CustomerEvent).customer).toMatchObject({ salesforceId: null });
+  });
+
+  it("publishes the partner as it stands at its transaction's END, at the commit's position, with its link", () => {
+    const source = { position: 2000, transactionId: '900', occurredAt: 1_700_000_000_500 };
+    const [record] = mapResPartnerRow(row(), 'US', { account: '001000000000001AAA', contact: null }, source);
+    const value = record.value as CustomerEvent;
+    expect(record).toMatchObject({ topic: 'customer', key: 'odoo-partner-7' });
+    expect(value.customer).toMatchObject({ name: 'Azure Interior', salesforceId: '001000000000001AAA' });
+    expect(value.envelope).toMatchObject({
+      eventType: 'customer.upserted',
+      sourceTable: 'res_partner',
+      sourcePrimaryKey: '7',
+      sourcePosition: 2000,
+      sourceTransactionId: '900',
+      occurredAt: 1_700_000_000_500,
+    });
+    const again = mapResPartnerRow(row(), 'US', { account: '001000000000001AAA', contact: null }, source)[0];
+    expect((again.value as CustomerEvent).envelope.eventId).toBe(value.envelope.eventId);
+    expect(
+      mapResPartnerRow(row({ is_company: false, type: 'delivery' }), null, { account: null, contact: null }, source),
+    ).toEqual([]);
+  });
+
+  it('retracts at once only what a change takes away, leaving its upsert for later', () => {
+    expect(partnerRetractions(change('u', row(), row({ name: 'B' })))).toEqual([]);
+    expect(
+      partnerRetractions(change('u', row(), row({ is_company: false }))).map(
+        (r) => (r.value as CustomerEvent).envelope.eventType,
+      ),
+    ).toEqual(['customer.deleted']);
+    expect(partnerRetractions(change('d', row(), null)).map((r) => r.topic)).toEqual(['customer', 'customer']);
   });
 
   it('refuses a non-text email', () => {

@@ -15,7 +15,8 @@ const order = {
   invoiceAddressId: null,
   shippingAddressId: null,
   customerReference: 'PO-1',
-  salesforceOrderId: '801000000000001',
+  // Entered in Odoo: no Salesforce order linked (see the linked order below).
+  salesforceOrderId: null,
   orderDate: Date.UTC(2026, 10, 20, 14, 30),
   commitmentDate: null,
   validityDate: null,
@@ -78,8 +79,8 @@ describe('SalesforceMapping', () => {
       Odoo_Amount_Total__c: 121,
       PoNumber: 'PO-1',
     });
-    // Owned by Salesforce in config/ownership.yaml: never written back.
-    expect(JSON.stringify(orderStep[0])).not.toContain('801000000000001');
+    // Entered in Odoo: upserted by its external id, created if Salesforce does not have it.
+    expect(orderStep[0]).not.toHaveProperty('linkedBy');
     expect(itemStep).toHaveLength(1);
     expect(itemStep[0]).toMatchObject({
       object: 'OrderItem',
@@ -100,6 +101,61 @@ describe('SalesforceMapping', () => {
     expect(orderWrite.fields).not.toHaveProperty('Odoo_Amount_Total__c');
     // Nothing of the lines is writable: no OrderItem write at all.
     expect(mapping.plan('SalesOrder', order, { standardPricebookId: '01s1', writable: new Set() })).toEqual([]);
+  });
+
+  it("plans an order a rep captured in Salesforce and Odoo linked as an update of that Order: Odoo's fields, no lines", () => {
+    const linked = { ...order, salesforceOrderId: '801000000000001AAA' };
+    const [[orderWrite], itemStep] = mapping.plan('SalesOrder', linked, { standardPricebookId: '01s000000000001' });
+    expect(orderWrite).toMatchObject({
+      object: 'Order',
+      externalIdField: 'Odoo_Id__c',
+      externalId: 'odoo-sale-order-7',
+      linkedBy: { field: 'Id', value: '801000000000001AAA' },
+      // The order exists: nothing create-only (its price book is the rep's), and no Account to wait for.
+      createOnly: {},
+      parents: [],
+    });
+    expect(orderWrite.fields).toMatchObject({
+      Odoo_Name__c: 'S00007',
+      Odoo_State__c: 'sale',
+      Odoo_Invoice_Status__c: 'to invoice',
+      Odoo_Amount_Total__c: 121,
+      Odoo_Deleted__c: false,
+    });
+    // The rep's own header fields stay as the rep set them.
+    for (const field of ['Account', 'Name', 'Status', 'EffectiveDate', 'Pricebook2Id']) {
+      expect(orderWrite.fields).not.toHaveProperty(field);
+    }
+    // Its products are the rep's OrderItems: none planned from Odoo's lines.
+    expect(itemStep).toEqual([]);
+  });
+
+  it('links a customer by its Salesforce Id only when the event may speak about the link', () => {
+    const customer = {
+      id: 'odoo-partner-3',
+      odooId: 3,
+      salesforceId: '001000000000001AAA',
+      name: 'Azure Interior',
+      reference: null,
+      vat: null,
+      email: null,
+      phone: null,
+      website: null,
+      address: null,
+      industry: null,
+      active: true,
+    };
+    const [[account]] = mapping.plan('Customer', customer);
+    expect(account).toMatchObject({
+      object: 'Account',
+      externalId: 'odoo-partner-3',
+      linkedBy: { field: 'Id', value: '001000000000001AAA' },
+      fields: { Name: 'Azure Interior' },
+    });
+    const [[unlinked]] = mapping.plan('Customer', customer, { writable: new Set(['id', 'name']) });
+    expect(unlinked).not.toHaveProperty('linkedBy');
+    const [[unset]] = mapping.plan('Customer', { ...customer, salesforceId: null });
+    expect(unset).not.toHaveProperty('linkedBy');
   });
 
   it('names the writes made once per element of a list, whose records an entity can lose', () => {
@@ -159,13 +215,14 @@ entities:
           Name: nmae
           City: address.town
           Weird: { frobnicate: name }
+          Industry: industry
         onDelete: ignore
   SalesOrder:
     writes:
       - object: Order
         externalId: { field: Odoo_Id__c, value: id }
         fields:
-          Sf: salesforceOrderId
+          Name: name
         onDelete: ignore
   Widget:
     writes:
@@ -186,8 +243,60 @@ entities:
         expect.stringContaining('Customer → writes[0] Account.fields.Name: nmae is not a field of Customer'),
         expect.stringContaining('address.town is not a field of Customer'),
         expect.stringContaining('unknown expression'),
-        expect.stringContaining('SalesOrder.salesforceOrderId is not owned by Odoo'),
+        expect.stringContaining('Customer.industry is not owned by Odoo'),
         expect.stringContaining('Widget: not a canonical entity'),
+      ]),
+    );
+  });
+
+  it('names a link Salesforce cannot follow: by another field than Id, on list elements or a merge, omitting what is not sent', () => {
+    let error: MappingError | undefined;
+    try {
+      parse(`
+version: 1
+entities:
+  Customer:
+    writes:
+      - object: Account
+        externalId: { field: Odoo_Id__c, value: id }
+        linkedBy: { field: Odoo_Id__c, value: salesforceId, omit: [Phone, Nmae, Pricebook2Id] }
+        createOnly: { Pricebook2Id: { const: x } }
+        fields: { Name: name }
+        onDelete: ignore
+      - object: Account
+        mode: merge
+        externalId: { field: Odoo_Id__c, value: id }
+        linkedBy: { field: Id, value: industry }
+        fields: { Description: name }
+        onDelete: ignore
+  SalesOrder:
+    writes:
+      - object: OrderItem
+        forEach: lines
+        unless: $parent.salesforceOrderIdd
+        externalId: { field: Odoo_Id__c, value: { template: 'l-{odooId}' } }
+        linkedBy: { field: Id, value: $parent.salesforceOrderId }
+        fields: { Quantity: { number: quantity } }
+        onDelete: ignore
+`)();
+    } catch (e) {
+      error = e as MappingError;
+    }
+    expect(error).toBeInstanceOf(MappingError);
+    expect(error!.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'Customer → writes[0] Account.linkedBy.field: a record created in Salesforce is updated by its Id, not by Odoo_Id__c',
+        ),
+        expect.stringContaining('writes[0] Account.linkedBy.omit: Phone is not a field of this write'),
+        expect.stringContaining('writes[0] Account.linkedBy.omit: Nmae is not a field of this write'),
+        expect.stringContaining('writes[0] Account.linkedBy.omit: Pricebook2Id is create-only'),
+        expect.stringContaining('writes[1] Account.linkedBy: a merge write does not own its record'),
+        expect.stringContaining('Customer.industry is not owned by Odoo'),
+        expect.stringContaining(
+          "SalesOrder → writes[0] OrderItem.linkedBy: the elements of a list are the hub's own records",
+        ),
+        expect.stringContaining('$parent.salesforceOrderIdd is not a field of SalesOrder'),
       ]),
     );
   });

@@ -32,6 +32,11 @@ const writeSchema = z
     externalId: z.object({ field: sObjectName, value: z.unknown() }).strict(),
     forEach: z.string().min(1).optional(),
     when: z.string().min(1).optional(),
+    unless: z.string().min(1).optional(),
+    linkedBy: z
+      .object({ field: sObjectName, value: z.unknown(), omit: z.array(sObjectName).default([]) })
+      .strict()
+      .optional(),
     mode: z.enum(['upsert', 'merge']).default('upsert'),
     createOnly: z.record(sObjectName, z.unknown()).default({}),
     fields: z.record(sObjectName, z.unknown()),
@@ -49,7 +54,9 @@ type WriteSpec = z.infer<typeof writeSchema>;
 
 /**
  * One Salesforce record to upsert by external id. `merge` writes add fields to a record another write creates;
- * `flag` writes mark a record Odoo deleted and are meaningless for a record that was never projected.
+ * `flag` writes mark a record Odoo deleted and are meaningless for a record that was never projected. A `linkedBy`
+ * write is for a record a person created in Salesforce and Odoo linked: it updates that record by its Id (setting the
+ * external id on it), never creates one.
  */
 export interface PlannedWrite {
   entity: string;
@@ -62,6 +69,8 @@ export interface PlannedWrite {
   kind: 'upsert' | 'merge' | 'flag';
   /** Records this one references by external id (its Account, its Order…). */
   parents: ParentReference[];
+  /** The Salesforce record this one is, when the entity links one: updated by this field (`Id`), never created. */
+  linkedBy?: { field: string; value: string };
 }
 
 /** A target field: its expression and the entity's top-level fields it reads (the unit of ownership). */
@@ -72,6 +81,9 @@ interface CompiledWrite {
   externalId: Evaluate;
   forEach?: string;
   when?: Evaluate;
+  unless?: Evaluate;
+  /** The linked record's id, the entity's top-level fields it reads, and the fields left as the person set them. */
+  linkedBy?: { field: string; value: Evaluate; reads: ReadonlySet<string>; omit: ReadonlySet<string> };
   fields: CompiledField[];
   createOnly: CompiledField[];
   onDelete?: [string, unknown][];
@@ -179,6 +191,30 @@ export class SalesforceMapping {
           });
         const externalId = compile(spec.externalId.value, `${at}.externalId`);
         const when = spec.when ? compile(spec.when, `${at}.when`) : undefined;
+        const unless = spec.unless ? compile(spec.unless, `${at}.unless`) : undefined;
+        let linkedBy: CompiledWrite['linkedBy'];
+        if (spec.linkedBy) {
+          const where = `${at}.linkedBy`;
+          const link = spec.linkedBy;
+          // sObject Collections upsert takes external-id fields only ("Don't use record ids"): a record the hub did not
+          // create is updated through the collections update, which identifies each record by its Id.
+          if (link.field !== 'Id') {
+            problems.push(`${where}.field: a record created in Salesforce is updated by its Id, not by ${link.field}`);
+          }
+          if (spec.forEach) problems.push(`${where}: the elements of a list are the hub's own records, never linked`);
+          if (spec.mode === 'merge')
+            problems.push(`${where}: a merge write does not own its record; link the write that does`);
+          for (const field of link.omit) {
+            if (field in spec.createOnly) {
+              problems.push(`${where}.omit: ${field} is create-only, never sent to a linked record anyway`);
+            } else if (!(field in spec.fields)) {
+              problems.push(`${where}.omit: ${field} is not a field of this write`);
+            }
+          }
+          const reads = new Set<string>();
+          const value = compile(link.value, `${where}.value`, reads);
+          if (value) linkedBy = { field: link.field, value, reads, omit: new Set(link.omit) };
+        }
         if (spec.forEach) {
           try {
             checkPath(`${at}.forEach`)(`$parent.${spec.forEach}`, { list: true });
@@ -201,6 +237,8 @@ export class SalesforceMapping {
           externalId: externalId ?? (() => null),
           forEach: spec.forEach,
           when,
+          unless,
+          linkedBy,
           fields: compileFields(spec.fields, 'fields'),
           createOnly: compileFields(spec.createOnly, 'createOnly'),
           onDelete: spec.onDelete === 'ignore' ? undefined : Object.entries(spec.onDelete.set),
@@ -270,12 +308,29 @@ export class SalesforceMapping {
         : [{ item: record, ...context }];
       return scopes
         .filter((scope) => !w.when || (w.when(scope) ?? null) !== null)
+        .filter((scope) => !w.unless || (w.unless(scope) ?? null) === null)
         .map((scope): PlannedWrite => {
           const externalId = w.externalId(scope);
           if (typeof externalId !== 'string' || externalId === '') {
             throw new Error(`${entity} → ${w.spec.object}: external id evaluated to ${JSON.stringify(externalId)}`);
           }
           const parents: ParentReference[] = [];
+          const link = linkOf(w, scope, writable);
+          if (link) {
+            // The person's record: their own fields stay as they set them, and it exists, so nothing create-only.
+            const fields = w.fields.filter(([name]) => !w.linkedBy!.omit.has(name));
+            return {
+              entity,
+              object: w.spec.object,
+              externalIdField: w.spec.externalId.field,
+              externalId,
+              fields: evaluateFields(fields, scope, parents),
+              createOnly: {},
+              kind: w.spec.mode,
+              parents: parents.filter((p) => p.object !== w.spec.object),
+              linkedBy: link,
+            };
+          }
           return {
             entity,
             object: w.spec.object,
@@ -319,6 +374,21 @@ export class SalesforceMapping {
         },
       ]);
   }
+}
+
+/**
+ * The Salesforce record a write is linked to, when its entity names one. An event whose source may not speak about
+ * the link (the field is not writable for it) says nothing of it: the write is keyed by external id as usual.
+ */
+function linkOf(
+  w: Pick<CompiledWrite, 'linkedBy'>,
+  scope: Scope,
+  writable: ReadonlySet<string> | undefined,
+): PlannedWrite['linkedBy'] {
+  const link = w.linkedBy;
+  if (!link || (writable && ![...link.reads].every((top) => writable.has(top)))) return undefined;
+  const value = link.value(scope);
+  return typeof value === 'string' && value !== '' ? { field: link.field, value } : undefined;
 }
 
 function evaluateFields(fields: CompiledField[], scope: Scope, parents?: ParentReference[]): SalesforceRecord {

@@ -76,5 +76,6 @@ function toTargetWrite(w: PlannedWrite): TargetWrite {
     createOnly: w.createOnly,
     kind: w.kind,
     parents: w.parents.map((p) => ({ object: p.object, keyField: p.externalIdField, key: p.externalId })),
+    ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
   };
 }

@@ -108,6 +108,33 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     );
   }
 
+  async update(objectName: string, records: (SalesforceRecord & { Id: string })[]): Promise<UpsertOutcome[]> {
+    if (records.length === 0) return [];
+    if (records.length > SALESFORCE_BATCH_LIMIT) {
+      throw new RangeError(`at most ${SALESFORCE_BATCH_LIMIT} records per call, got ${records.length}`);
+    }
+    let results: UpsertResultBody[];
+    try {
+      await this.ensureAuthorized();
+      // An array always goes through sObject Collections (PATCH /composite/sobjects, each record with its type and
+      // Id), even for one record: one call, per-record results.
+      results = await this.conn.sobject(objectName).update(records, { allOrNone: false });
+    } catch (error) {
+      throw mapCallError(error, this.options.limitBackoffMs);
+    }
+    if (results.length !== records.length) {
+      throw new TransientError(
+        'BAD_RESPONSE',
+        `Salesforce answered ${results.length} results for ${records.length} records`,
+      );
+    }
+    return results.map((r, i) =>
+      r.success
+        ? { ok: true, id: r.id ?? records[i].Id, created: false }
+        : { ok: false, error: mapRecordError(r.errors ?? [], this.options.limitBackoffMs) },
+    );
+  }
+
   async standardPricebookId(): Promise<string> {
     let records: { Id: string }[];
     try {

@@ -26,6 +26,14 @@ export abstract class SalesforcePort {
   abstract upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]>;
 
   /**
+   * Updates existing records by their Salesforce Id (sObject Collections update, `PATCH /composite/sobjects`,
+   * allOrNone=false): for records the hub did not create, which the collections upsert cannot address (it takes
+   * external-id fields only). Never creates a record: one that does not exist or was deleted fails on its own.
+   * Idempotent (re-sending sets the same values). `created` is always false.
+   */
+  abstract update(objectName: string, records: (SalesforceRecord & { Id: string })[]): Promise<UpsertOutcome[]>;
+
+  /**
    * Deletes records by external id: finds their ids (one query), then deletes them in one collections call. A record
    * that does not exist comes back as a NOT_FOUND failure (the caller decides it is done).
    */

@@ -112,7 +112,7 @@ export const avroSchemas = {
                 name: 'salesforceId',
                 type: ['null', 'string'],
                 default: null,
-                doc: "The Contact's 18-character Id in Salesforce, when the event comes from Salesforce.",
+                doc: "The Contact's 18-character Id in Salesforce: its own, when the contact was created in Salesforce; for a contact created in Odoo, the Contact a rep made that Odoo links it to (hub external id), if any.",
               },
               {
                 name: 'customerId',
@@ -269,7 +269,7 @@ export const avroSchemas = {
                 name: 'salesforceId',
                 type: ['null', 'string'],
                 default: null,
-                doc: "The Account's 18-character Id in Salesforce, when the event comes from Salesforce.",
+                doc: "The Account's 18-character Id in Salesforce: its own, when the customer was created in Salesforce; for a customer created in Odoo, the Account a rep made that Odoo links it to (hub external id), if any.",
               },
               {
                 name: 'name',
@@ -1501,7 +1501,7 @@ export const avroSchemas = {
                 name: 'salesforceOrderId',
                 type: ['null', 'string'],
                 default: null,
-                doc: 'Salesforce Order id when the order came from Salesforce (owned by Salesforce).',
+                doc: 'The 18-character Id of the Salesforce Order the order was captured as, which Odoo links it to (hub external id), if any.',
               },
               {
                 name: 'orderDate',

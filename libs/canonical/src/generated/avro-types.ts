@@ -74,7 +74,7 @@ export namespace HubCanonical {
      */
     odooId: null | number;
     /**
-     * The Contact's 18-character Id in Salesforce, when the event comes from Salesforce.
+     * The Contact's 18-character Id in Salesforce: its own, when the contact was created in Salesforce; for a contact created in Odoo, the Contact a rep made that Odoo links it to (hub external id), if any.
      *
      * Default: null
      */
@@ -161,7 +161,7 @@ export namespace HubCanonical {
      */
     odooId: null | number;
     /**
-     * The Account's 18-character Id in Salesforce, when the event comes from Salesforce.
+     * The Account's 18-character Id in Salesforce: its own, when the customer was created in Salesforce; for a customer created in Odoo, the Account a rep made that Odoo links it to (hub external id), if any.
      *
      * Default: null
      */
@@ -632,7 +632,7 @@ export namespace HubCanonical {
      */
     customerReference: null | string;
     /**
-     * Salesforce Order id when the order came from Salesforce (owned by Salesforce).
+     * The 18-character Id of the Salesforce Order the order was captured as, which Odoo links it to (hub external id), if any.
      *
      * Default: null
      */

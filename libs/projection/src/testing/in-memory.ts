@@ -2,7 +2,14 @@ import pino from 'pino';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from '../applied-positions.repository';
 import type { ChildScope, TargetMapping } from '../target-mapping.port';
-import type { OutgoingRecord, ProjectionTarget, TargetLimits, TargetResult, TargetWrite } from '../target.port';
+import type {
+  OutgoingRecord,
+  ProjectionTarget,
+  TargetLimits,
+  TargetOperation,
+  TargetResult,
+  TargetWrite,
+} from '../target.port';
 
 export const silentLog = pino({ level: 'silent' });
 
@@ -50,7 +57,7 @@ export class InMemoryPositions extends AppliedPositions {
 
 export interface RecordedCall {
   object: string;
-  operation: 'upsert' | 'remove';
+  operation: TargetOperation;
   keys: string[];
   startedAt: number;
   endedAt?: number;
@@ -58,7 +65,9 @@ export interface RecordedCall {
 
 /**
  * A target held in memory: records by `<object>/<key>`, every call recorded. `refuse` decides per record; `down`
- * fails whole calls; `parentsRequired` refuses a record whose parent it does not have, as a real target would.
+ * fails whole calls; `parentsRequired` refuses a record whose parent it does not have, as a real target would. A
+ * record made in the target itself (seeded under any key) is found by an `update` through its `linkedBy` field, and
+ * from then on is kept under the hub's key, as a real target finds it by the external id the update set.
  */
 export class InMemoryTarget implements ProjectionTarget {
   readonly name = 'memory';
@@ -76,7 +85,7 @@ export class InMemoryTarget implements ProjectionTarget {
   async apply(
     object: string,
     _keyField: string,
-    operation: 'upsert' | 'remove',
+    operation: TargetOperation,
     records: OutgoingRecord[],
   ): Promise<TargetResult[]> {
     const call: RecordedCall = { object, operation, keys: records.map((r) => r.write.key), startedAt: Date.now() };
@@ -99,6 +108,14 @@ export class InMemoryTarget implements ProjectionTarget {
           error: new TransientError('PARENT_MISSING', `${missingParent.object} ${missingParent.key} not there`),
         };
       }
+      if (operation === 'update') {
+        const link = write.linkedBy!;
+        const found = [...this.records].find(([k, r]) => k.startsWith(`${object}/`) && r[link.field] === link.value);
+        if (!found) return notFound(`${object} ${link.field}=${link.value}`);
+        this.records.delete(found[0]);
+        this.records.set(id, { ...found[1], ...payload });
+        return { ok: true };
+      }
       if (write.kind !== 'upsert' && !this.records.has(id)) return notFound(id);
       this.records.set(id, { ...this.records.get(id), ...payload });
       return { ok: true };
@@ -114,7 +131,8 @@ const notFound = (id: string): TargetResult => ({
 
 /**
  * A mapping for tests: each entity becomes one record of the object named after it, with its top-level fields
- * as they are (only the writable ones); `lines` of a SalesOrder become `SalesOrderLine` children.
+ * as they are (only the writable ones); `lines` of a SalesOrder become `SalesOrderLine` children. An entity whose
+ * writable `salesforceId` is set is linked to the target's record of that `targetId`.
  */
 export class PassThroughMapping implements TargetMapping {
   handles(): boolean {
@@ -142,6 +160,9 @@ export class PassThroughMapping implements TargetMapping {
       createOnly: {},
       kind: 'upsert',
       parents,
+      ...(writable.has('salesforceId') && typeof record.salesforceId === 'string'
+        ? { linkedBy: { field: 'targetId', value: record.salesforceId } }
+        : {}),
     };
     const steps: TargetWrite[][] = Object.keys(fields).length ? [[main]] : [];
     if (entity === 'SalesOrder' && writable.has('lines')) {
