@@ -7,8 +7,11 @@
  * and waits for them; the stack keeps running (`scripts/stack down` stops it).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { Connection } from 'jsforce';
 import { Client } from 'pg';
+import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
 import { SandboxClient, SandboxRequestError } from '../sandboxes/salesforce/sandbox.client';
 import { killStartedAppsNow, startApps, stopStartedApps } from './lib/app-process';
 import {
@@ -17,6 +20,7 @@ import {
   insertOrder,
   insertPostedInvoice,
   insertProduct,
+  insertStock,
   payInvoice,
   validateDelivery,
 } from './lib/odoo-commerce';
@@ -41,6 +45,7 @@ interface Status {
   kafka: { brokers: string };
   registry: { url: string };
   salesforceSandbox: { url: string; pubSubEndpoint: string };
+  odooSandbox: { url: string };
 }
 
 // ---- ending: whatever the cause, the services this run started are stopped and waited for --------------------------
@@ -211,11 +216,14 @@ async function fromTheCrm(sf: SandboxClient, ingressUrl: string, partnerId: numb
 
 async function main() {
   console.log('Odoo ⇄ Salesforce integration hub: demo\n');
-  say('starting the local stack (PostgreSQL, Kafka, Apicurio Registry, Kafka Connect + Debezium, Salesforce sandbox)');
+  say(
+    'starting the local stack (PostgreSQL, Kafka, Apicurio Registry, Kafka Connect + Debezium, Salesforce and Odoo ' +
+      'sandboxes)',
+  );
   await run(join(ROOT, 'scripts/stack'), ['up']);
   const status = JSON.parse(await run(join(ROOT, 'scripts/stack'), ['status', '--json'], { capture: true })) as Status;
   await run('node', [join(ROOT, 'scripts/migrate-hub.mjs')]);
-  say('building the four services');
+  say('building the five services');
   await run('npm', ['run', '--silent', 'build']);
 
   const common = { KAFKA_BROKERS: status.kafka.brokers, SCHEMA_REGISTRY_URL: status.registry.url };
@@ -225,6 +233,10 @@ async function main() {
     SF_CLIENT_ID: 'hub-client',
     SF_CLIENT_SECRET: 'hub-secret',
   };
+  // The hub's Odoo user logs in by API key, as an Odoo admin would issue one in the user's preferences.
+  const odooKey = await new OdooSandboxClient(status.odooSandbox.url).createApiKey({ name: `demo ${Date.now()}` });
+  // The order desk's token for the work queue of projector-odoo: new for each demo, printed below.
+  const deskToken = randomBytes(18).toString('base64url');
   // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
   const own = { logDir, processGroup: true };
   const apps = await startApps([
@@ -249,6 +261,20 @@ async function main() {
       ...own,
     },
     { name: 'projector-support', env: common, port: 3103, ...own },
+    {
+      name: 'projector-odoo',
+      env: {
+        ...common,
+        HUB_DATABASE_URL: status.postgres.hub,
+        ODOO_URL: status.odooSandbox.url,
+        ODOO_DATABASE: 'odoo',
+        ODOO_LOGIN: odooKey.login,
+        ODOO_API_KEY: odooKey.key,
+        WORK_QUEUE_TOKENS: `order-desk=${deskToken}`,
+      },
+      port: 3104,
+      ...own,
+    },
   ]);
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
@@ -327,8 +353,10 @@ async function main() {
   });
   say('  ✔ the Salesforce Contact is kept and flagged Odoo_Deleted__c = true (the hub never deletes CRM records)');
   await orderToCash(db, sf, first.id);
-  await db.end();
   await fromTheCrm(sf, apps.find((a) => a.name === 'ingress')!.url, first.id);
+  const desk = { url: apps.find((a) => a.name === 'projector-odoo')!.url, token: deskToken };
+  await fromTheRep(status.salesforceSandbox.url, sf, db, desk);
+  await db.end();
 
   if (once) {
     await end(0, 'demo done; services stopped. The stack is still up: scripts/stack down stops it.');
@@ -339,6 +367,7 @@ async function main() {
   console.log(
     `         psql '${status.postgres.odoo}' -c "INSERT INTO res_partner (name, is_company, type) VALUES ('My Company', true, 'contact')"`,
   );
+  say(`the order desk's work queue: curl -H 'Authorization: Bearer ${deskToken}' ${desk.url}/work-queue/exceptions`);
   say(`new and changed Salesforce ${WATCHED_OBJECTS.join('s and ')}s appear below. Ctrl-C stops the services.`);
   watching = true;
   await watch(sf);
@@ -348,6 +377,162 @@ main().then(
   () => end(0),
   (error: unknown) => fail(error),
 );
+
+/** A rep's session in Salesforce: REST writes without the hub's client name, so ingress takes them as a person's. */
+async function repConnection(url: string): Promise<Connection> {
+  const response = await fetch(`${url}/services/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'hub-client',
+      client_secret: 'hub-secret',
+    }),
+  });
+  if (!response.ok) throw new Error(`Salesforce sandbox refused a session: HTTP ${response.status}`);
+  const { access_token } = (await response.json()) as { access_token: string };
+  return new Connection({ instanceUrl: url, accessToken: access_token, version: '62.0' });
+}
+
+/** The Odoo record the hub created for a Salesforce record: its external id hub.<name> (ir_model_data). */
+async function odooRecordOf(db: Client, name: string): Promise<number | undefined> {
+  const { rows } = await db.query<{ res_id: number }>(
+    `SELECT res_id FROM ir_model_data WHERE module = 'hub' AND name = $1`,
+    [name],
+  );
+  return rows[0]?.res_id;
+}
+
+/**
+ * The reference workflow from the CRM (projector-odoo): a rep's Account and activated Order become Odoo's customer
+ * and confirmed sale order with its delivery, and come back onto the rep's own records (odoo-cdc → projector-salesforce)
+ * without a second Account or Order. Then a credit hold lands in the order desk's work queue, and is retried once
+ * the limit is raised in Odoo.
+ */
+async function fromTheRep(
+  sfUrl: string,
+  sf: SandboxClient,
+  db: Client,
+  desk: { url: string; token: string },
+): Promise<void> {
+  console.log('');
+  const rep = await repConnection(sfUrl);
+  const tag = Date.now().toString(36);
+  const products: number[] = [];
+  for (const [name, price] of [
+    ['Oak Desk', '320'],
+    ['Task Chair', '145'],
+  ] as const) {
+    const id = await insertProduct(db, `${name} ${tag}`, price, `DEMO-${name.replace(' ', '-').toUpperCase()}-${tag}`);
+    await insertStock(db, id, '50');
+    products.push(id);
+  }
+  say('inserted two products with stock in Odoo; they reach Salesforce as products in the standard price book');
+  const entries = await waitFor('the price book entries', async () => {
+    const ids = products.map((p) => `'odoo-product-${p}'`).join(', ');
+    const rows = await sf.query<{ Id: string; UnitPrice: number }>(
+      `SELECT Id, UnitPrice FROM PricebookEntry WHERE Odoo_Id__c IN (${ids})`,
+    );
+    return rows.length === products.length ? rows : undefined;
+  });
+  const [pricebook] = (await rep.query<{ Id: string }>('SELECT Id FROM Pricebook2 WHERE IsStandard = true')).records;
+
+  const t0 = Date.now();
+  const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  say('a sales rep creates an Account in Salesforce (REST, as the Salesforce UI does)');
+  const account = String(
+    (
+      await rep
+        .sobject('Account')
+        .create({ Name: `Northwind (demo ${tag})`, BillingCity: 'Antwerp', BillingCountry: 'BE' })
+    ).id,
+  );
+  const partner = await waitFor('the Odoo customer', () => odooRecordOf(db, `salesforce_account_${account}`));
+  say(`  ✔ res_partner ${partner} in Odoo, external id hub.salesforce_account_${account} (${since()})`);
+  await waitFor('the Odoo id on the Account', async () => {
+    const [a] = await sf.query<{ Odoo_Id__c: string | null }>(`SELECT Odoo_Id__c FROM Account WHERE Id = '${account}'`);
+    return a?.Odoo_Id__c ? a : undefined;
+  });
+  say(
+    `  ✔ the rep's Account ${account} now carries Odoo_Id__c odoo-partner-${partner} (${since()}); no second Account`,
+  );
+
+  const activate = async (name: string, quantity: number): Promise<string> => {
+    const order = String(
+      (
+        await rep.sobject('Order').create({
+          AccountId: account,
+          Pricebook2Id: pricebook.Id,
+          EffectiveDate: new Date().toISOString().slice(0, 10),
+          Status: 'Draft',
+          Name: name,
+        })
+      ).id,
+    );
+    await rep
+      .sobject('OrderItem')
+      .create(
+        entries.map((e) => ({ OrderId: order, PricebookEntryId: e.Id, Quantity: quantity, UnitPrice: e.UnitPrice })),
+      );
+    await rep.sobject('Order').update({ Id: order, Status: 'Activated' });
+    return order;
+  };
+  const confirmed = (order: string) =>
+    waitFor('the confirmed sale order', async () => {
+      const id = await odooRecordOf(db, `salesforce_order_${order}`);
+      if (id === undefined) return undefined;
+      const { rows } = await db.query<{ name: string; state: string; delivery: string | null }>(
+        `SELECT so.name, so.state, (SELECT p.name FROM stock_picking p WHERE p.origin = so.name LIMIT 1) AS delivery
+           FROM sale_order so WHERE so.id = $1`,
+        [id],
+      );
+      return rows[0]?.state === 'sale' ? rows[0] : undefined;
+    });
+
+  const t1 = Date.now();
+  const first = await activate(`Northwind first order ${tag}`, 3);
+  say(`the rep activates Order ${first} (2 products, 3 each)`);
+  const sale = await confirmed(first);
+  say(
+    `  ✔ sale_order ${sale.name} confirmed in Odoo with its delivery ${sale.delivery} ` +
+      `(${((Date.now() - t1) / 1000).toFixed(1)} s after activation)`,
+  );
+  await waitFor('Odoo’s name and state on the Order', async () => {
+    const [o] = await sf.query<{ Odoo_Name__c: string | null }>(
+      `SELECT Odoo_Name__c FROM Order WHERE Id = '${first}' AND Odoo_State__c = 'sale'`,
+    );
+    return o?.Odoo_Name__c ? o : undefined;
+  });
+  say(`  ✔ the rep's Order ${first} shows Odoo_Name__c ${sale.name}, Odoo_State__c sale`);
+
+  console.log('');
+  say(`Odoo's accountant sets a credit limit of 2,000 on res_partner ${partner}; the rep activates a second order`);
+  await db.query(
+    `INSERT INTO ir_property (name, res_id, company_id, fields_id, value_float, type)
+     VALUES ('credit_limit', $1, 1, 0, 2000, 'float')`,
+    [`res.partner,${partner}`],
+  );
+  const second = await activate(`Northwind second order ${tag}`, 2);
+  const api = async (method: 'GET' | 'POST', path: string) => {
+    const response = await fetch(`${desk.url}/work-queue/exceptions${path}`, {
+      method,
+      headers: { authorization: `Bearer ${desk.token}` },
+    });
+    return (await response.json()) as Record<string, unknown>;
+  };
+  type Exception = { id: string; salesforceOrderId: string; kind: string; reason: string };
+  const held = await waitFor('the credit hold in the work queue', async () =>
+    ((await api('GET', '?status=open')).exceptions as Exception[]).find((e) => e.salesforceOrderId === second),
+  );
+  say(`  ✔ work queue: ${held.kind}: ${held.reason}`);
+  say('the order desk asks Odoo to raise the limit to 10,000, then retries the order through the work queue');
+  await db.query(`UPDATE ir_property SET value_float = 10000 WHERE name = 'credit_limit' AND res_id = $1`, [
+    `res.partner,${partner}`,
+  ]);
+  const retried = (await api('POST', `/${held.id}/retry`)).outcome as { status: string } | undefined;
+  const again = await confirmed(second);
+  say(`  ✔ retry ${retried?.status ?? 'done'}: sale_order ${again.name} confirmed with its delivery ${again.delivery}`);
+}
 
 /** An order's life in Odoo (products, quotation, confirmation, delivery, invoice, payment), each step shown in Salesforce. */
 async function orderToCash(db: Client, sf: SandboxClient, customer: number): Promise<void> {

@@ -1,0 +1,279 @@
+/**
+ * The reference workflow on the real stack, from the Salesforce side, with every app of the hub running: a rep's
+ * Account and activated Order (REST writes to the Salesforce sandbox) → its Pub/Sub API → ingress → canonical topics →
+ * projector-odoo → the Odoo sandbox (JSON-2 / JSON-RPC) → PostgreSQL → Debezium → odoo-cdc → projector-salesforce →
+ * back onto the rep's own records. Then Odoo delivers, invoices and is paid, and all of it reaches the Salesforce
+ * order; and once the flow has settled, neither sandbox's write log shows a hub write for 30 s (no ping-pong).
+ */
+import type { Connection } from 'jsforce';
+import type { Client } from 'pg';
+import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
+import {
+  insertPostedInvoice,
+  insertProduct,
+  insertStock,
+  payInvoice,
+  validateDelivery,
+} from '../../scripts/lib/odoo-commerce';
+import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.client';
+import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
+import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
+import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
+import { hubEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { odooDb } from './support/odoo';
+import { odooSandboxUrl } from './support/odoo-sandbox';
+import { createHubDatabase, runId } from './support/stack';
+
+type Row = Record<string, unknown>;
+
+describe('Salesforce → Odoo → Salesforce: the reference workflow with every app, and no ping-pong', () => {
+  const run = runId('sf2odoo');
+  const prefix = `it-${run}.`;
+  const LINES = 20;
+  let sandbox: SalesforceSandbox;
+  let sf: SandboxClient;
+  let rep: Connection;
+  let odoo: OdooSandboxClient;
+  let db: Client;
+  let key: ApiKey;
+  let hubDb: Awaited<ReturnType<typeof createHubDatabase>>;
+  let apps: RunningApp[] = [];
+  let accountId = '';
+  let partnerId = 0;
+
+  const count = async (soql: string) => (await rep.query(soql)).totalSize;
+  const byId = async (object: string, id: string, fields: string) =>
+    (await sf.query<Row>(`SELECT ${fields} FROM ${object} WHERE Id = '${id}'`))[0];
+  const linkOf = async (name: string) =>
+    (await db.query<{ res_id: number }>(`SELECT res_id FROM ir_model_data WHERE module = 'hub' AND name = $1`, [name]))
+      .rows[0]?.res_id;
+
+  /** The hub's writes so far in both systems: Salesforce changes made under the hub's client id, Odoo writes by its user. */
+  const hubWrites = async () => {
+    const changes = await sf.changeEvents();
+    const salesforce = changes.filter((e) => String(e.header.changeOrigin ?? '').includes('client=odoo-hub'));
+    const { writes } = await odoo.writes({ login: key.login });
+    return { salesforce: salesforce.length, odoo: writes.length };
+  };
+
+  beforeAll(async () => {
+    sandbox = await startSalesforceSandbox({ port: 0 });
+    sf = new SandboxClient(sandbox.url);
+    rep = await connectAs(sandbox);
+    odoo = new OdooSandboxClient(odooSandboxUrl());
+    await odoo.clearFaults();
+    db = await odooDb();
+    // The hub's own Odoo user for this run, so its write log is this file's alone.
+    const user = await odoo.createUser({ login: `hub-${run}`, name: `Hub ${run}` });
+    key = await odoo.createApiKey({ login: user.login, name: `it ${run}` });
+    hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
+    apps = await startApps([
+      {
+        name: 'ingress',
+        env: hubEnv(prefix, hubDb.url, {
+          DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
+          SF_LOGIN_URL: sandbox.url,
+          SF_CLIENT_ID: 'hub-client',
+          SF_CLIENT_SECRET: 'hub-secret',
+          SF_PUBSUB_ENDPOINT: sandbox.pubSub!.endpoint,
+          SF_PUBSUB_VERIFY_TLS: 'false',
+          SF_CDC_INITIAL_START: 'earliest',
+        }),
+      },
+      {
+        name: 'projector-odoo',
+        env: hubEnv(prefix, hubDb.url, {
+          CONSUMER_GROUP: `${prefix}projector-odoo`,
+          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
+          ODOO_URL: odoo.url,
+          ODOO_DATABASE: 'odoo',
+          ODOO_LOGIN: key.login,
+          ODOO_API_KEY: key.key,
+          WORK_QUEUE_TOKENS: `order-desk=${run}-work-queue-token-0123456789`,
+        }),
+      },
+      { name: 'odoo-cdc', env: odooCdcEnv(prefix, hubDb.url) },
+      { name: 'projector-salesforce', env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url) },
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all(apps.map((a) => a.kill()));
+    if (key) await odoo.revokeApiKey(key.id).catch(() => undefined);
+    await db?.end();
+    await hubDb?.drop();
+    await sandbox?.close();
+  });
+
+  it('makes the rep’s Account one Odoo partner, and writes its Odoo id onto that Account', async () => {
+    const created = await rep.sobject('Account').create({
+      Name: `Rep Account ${run}`,
+      BillingStreet: 'Korenmarkt 1',
+      BillingCity: 'Ghent',
+      BillingPostalCode: '9000',
+      BillingCountry: 'BE',
+      Phone: '+32 9 555 01 01',
+    });
+    accountId = String(created.id);
+    partnerId = await eventually(() => linkOf(`salesforce_account_${accountId}`), 60_000, 'the Odoo partner');
+    const { rows } = await db.query<Row>(
+      `SELECT p.name, p.city, p.zip, c.code AS country, p.phone, p.write_uid FROM res_partner p
+         LEFT JOIN res_country c ON c.id = p.country_id WHERE p.name = $1`,
+      [`Rep Account ${run}`],
+    );
+    expect(rows).toEqual([
+      {
+        name: `Rep Account ${run}`,
+        city: 'Ghent',
+        zip: '9000',
+        country: 'BE',
+        phone: '+32 9 555 01 01',
+        write_uid: key.uid,
+      },
+    ]);
+
+    const account = await eventually(
+      async () => {
+        const a = await byId('Account', accountId, 'Name, Odoo_Id__c, BillingCity');
+        return a?.Odoo_Id__c === `odoo-partner-${partnerId}` ? a : undefined;
+      },
+      90_000,
+      'the Odoo id on the rep’s Account',
+    );
+    expect(account).toMatchObject({ Name: `Rep Account ${run}`, BillingCity: 'Ghent' });
+    expect(await count(`SELECT COUNT() FROM Account WHERE Name = 'Rep Account ${run}'`)).toBe(1);
+  });
+
+  it('confirms the rep’s activated order of 20 lines in Odoo with its delivery, and Odoo’s name, state, delivery, invoice and payment reach the Salesforce order', async () => {
+    // The catalogue is Odoo's: its products reach Salesforce with their standard price-book entries.
+    const skus = Array.from({ length: LINES }, (_, i) => `${run}-P${i}`);
+    const productIds: number[] = [];
+    for (const [i, sku] of skus.entries()) {
+      const id = await insertProduct(db, `Part ${i} ${run}`, `${10 + i}.00`, sku);
+      await insertStock(db, id, '100');
+      productIds.push(id);
+    }
+    const inList = skus.map((s) => `'${s}'`).join(', ');
+    const entries = await eventually(
+      async () => {
+        const products = await sf.query<{ Id: string; ProductCode: string }>(
+          `SELECT Id, ProductCode FROM Product2 WHERE ProductCode IN (${inList})`,
+        );
+        if (products.length < LINES) return undefined;
+        const ids = products.map((p) => `'${p.Id}'`).join(', ');
+        const found = await sf.query<{ Id: string; Product2Id: string; UnitPrice: number }>(
+          `SELECT Id, Product2Id, UnitPrice FROM PricebookEntry WHERE Product2Id IN (${ids})`,
+        );
+        if (found.length < LINES) return undefined;
+        const code = new Map(products.map((p) => [p.Id, p.ProductCode]));
+        return found.sort((a, b) => skus.indexOf(code.get(a.Product2Id)!) - skus.indexOf(code.get(b.Product2Id)!));
+      },
+      120_000,
+      'the Odoo catalogue in Salesforce',
+    );
+    const [pricebook] = (await rep.query<{ Id: string }>('SELECT Id FROM Pricebook2 WHERE IsStandard = true')).records;
+    const order = await rep.sobject('Order').create({
+      AccountId: accountId,
+      Pricebook2Id: pricebook.Id,
+      EffectiveDate: '2026-12-05',
+      Status: 'Draft',
+      Name: `Rep Order ${run}`,
+      PoNumber: `PO-${run}`,
+    });
+    const orderId = String(order.id);
+    const items = await rep
+      .sobject('OrderItem')
+      .create(entries.map((e) => ({ OrderId: orderId, PricebookEntryId: e.Id, Quantity: 2, UnitPrice: e.UnitPrice })));
+    expect(items.every((r) => r.success)).toBe(true);
+    await rep.sobject('Order').update({ Id: orderId, Status: 'Activated' });
+
+    const saleOrderId = await eventually(() => linkOf(`salesforce_order_${orderId}`), 90_000, 'the Odoo sale order');
+    const saleOrder = await eventually(
+      async () => {
+        const { rows } = await db.query<{ name: string; state: string; partner_id: number; lines: string }>(
+          `SELECT name, state, partner_id, (SELECT count(*) FROM sale_order_line l WHERE l.order_id = so.id) AS lines
+             FROM sale_order so WHERE id = $1`,
+          [saleOrderId],
+        );
+        return rows[0]?.state === 'sale' ? rows[0] : undefined;
+      },
+      60_000,
+      'the confirmed sale order',
+    );
+    expect(saleOrder).toMatchObject({ partner_id: partnerId, lines: String(LINES) });
+    const { rows: pickings } = await db.query<{ id: number; state: string }>(
+      'SELECT id, state FROM stock_picking WHERE origin = $1',
+      [saleOrder.name],
+    );
+    expect(pickings).toHaveLength(1);
+    expect(
+      (await db.query('SELECT id FROM sale_order WHERE origin = $1', [`Salesforce ${orderId}`])).rows,
+    ).toHaveLength(1);
+
+    const linked = await eventually(
+      async () => {
+        const o = await byId('Order', orderId, 'Name, Status, AccountId, Odoo_Id__c, Odoo_Name__c, Odoo_State__c');
+        return o?.Odoo_Name__c === saleOrder.name && o.Odoo_State__c === 'sale' ? o : undefined;
+      },
+      90_000,
+      'Odoo’s name and state on the rep’s Order',
+    );
+    expect(linked).toMatchObject({
+      Odoo_Id__c: `odoo-sale-order-${saleOrderId}`,
+      Name: `Rep Order ${run}`,
+      Status: 'Activated',
+      AccountId: accountId,
+    });
+    expect(await count(`SELECT COUNT() FROM Order WHERE AccountId = '${accountId}'`)).toBe(1);
+
+    // Odoo fulfils the order: the delivery is done, the invoice posted and paid.
+    await validateDelivery(db, pickings[0].id, `TRACK-${run}`);
+    const invoice = await insertPostedInvoice(db, partnerId, saleOrder.name, `INV/${run}`);
+    const { rows: total } = await db.query<{ amount_total: string }>(
+      'SELECT amount_total FROM account_move WHERE id = $1',
+      [invoice],
+    );
+    await payInvoice(db, partnerId, invoice, `PAY/${run}`, total[0].amount_total);
+
+    // On the rep's own Order and Account: the links resolve to them.
+    await eventually(
+      async () => {
+        const [shipment] = await sf.query<Row>(
+          `SELECT Tracking_Reference__c, State__c FROM Odoo_Shipment__c WHERE Order__c = '${orderId}'`,
+        );
+        const [bill] = await sf.query<Row>(
+          `SELECT Name, Payment_State__c FROM Odoo_Invoice__c WHERE Order__c = '${orderId}'`,
+        );
+        const [payment] = await sf.query<Row>(`SELECT Name FROM Odoo_Payment__c WHERE Account__c = '${accountId}'`);
+        return shipment?.State__c === 'done' &&
+          shipment.Tracking_Reference__c === `TRACK-${run}` &&
+          bill?.Payment_State__c === 'paid' &&
+          payment
+          ? true
+          : undefined;
+      },
+      120_000,
+      'the delivery, invoice and payment on the Salesforce order',
+    );
+  });
+
+  it('writes nothing again for 30 s once the flow has settled, in either system', async () => {
+    // Settled: five quiet seconds. A loop never settles, and the 30 s window below would show its writes.
+    let last = await hubWrites();
+    let quietSince = Date.now();
+    const deadline = Date.now() + 120_000;
+    while (Date.now() - quietSince < 5_000) {
+      if (Date.now() > deadline) throw new Error(`the hub kept writing: ${JSON.stringify(last)}`);
+      await new Promise((r) => setTimeout(r, 1_000));
+      const now = await hubWrites();
+      if (now.salesforce !== last.salesforce || now.odoo !== last.odoo) quietSince = Date.now();
+      last = now;
+    }
+    await new Promise((r) => setTimeout(r, 30_000));
+    expect(await hubWrites()).toEqual(last);
+    // One Account, one partner, one Order, one sale order: nothing was created twice on the way round.
+    expect(await count(`SELECT COUNT() FROM Account WHERE Name = 'Rep Account ${run}'`)).toBe(1);
+    const { rows } = await db.query('SELECT id FROM res_partner WHERE name = $1', [`Rep Account ${run}`]);
+    expect(rows).toHaveLength(1);
+  }, 200_000);
+});
