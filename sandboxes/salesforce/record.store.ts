@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { buildId } from './record-id';
 
 export type FieldValue = string | number | boolean | null;
@@ -53,6 +54,23 @@ const indexKey = (value: FieldValue, caseSensitive: boolean): string | undefined
       ? `s:${value.toLowerCase()}`
       : `${typeof value}:${String(value)}`;
 
+/** The instance characters of an org's Ids and the serial its first record of each object gets. */
+export interface RecordIdSpace {
+  pod: string;
+  firstSerial: number;
+}
+
+/** A random instance and starting serial: 62^2 instances times 2^40 starts, far from any other sandbox's Ids. */
+export function randomIdSpace(): RecordIdSpace {
+  const base62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+  const bytes = randomBytes(8);
+  return {
+    pod: base62.charAt(bytes[0] % 62) + base62.charAt(bytes[1] % 62),
+    // Leaves room for 2^40 records of each object below the 10 base-62 digits an Id body holds after prefix and pod.
+    firstSerial: bytes.readUIntBE(2, 5) * 1024 + 1,
+  };
+}
+
 /**
  * The sandbox's in-memory database. Writes go through a {@link Transaction} so that an
  * all-or-none collection can be discarded whole; nothing is visible to readers before commit.
@@ -64,6 +82,13 @@ export class RecordStore implements RecordReader {
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly serials = new Map<string, number>();
   private readonly listeners: CommitListener[] = [];
+
+  /**
+   * `idSpace`: where this org's record Ids start. Salesforce Ids are unique across orgs (the instance and a counter
+   * the orgs of an instance share), so two sandboxes, like two orgs, must never hand out the same Id: a record the hub
+   * linked in one must not be found by an Id of the other.
+   */
+  constructor(private readonly idSpace: RecordIdSpace = randomIdSpace()) {}
 
   get(id: string): StoredRecord | undefined {
     return this.rows.get(id);
@@ -105,9 +130,9 @@ export class RecordStore implements RecordReader {
 
   /** Ids are consumed even when the transaction that asked for one is rolled back, as in Salesforce. */
   nextId(keyPrefix: string): string {
-    const serial = (this.serials.get(keyPrefix) ?? 0) + 1;
+    const serial = (this.serials.get(keyPrefix) ?? this.idSpace.firstSerial - 1) + 1;
     this.serials.set(keyPrefix, serial);
-    return buildId(keyPrefix, serial);
+    return buildId(keyPrefix, serial, this.idSpace.pod);
   }
 
   /** `context` names who commits (for Change Data Capture); `null` for rows the platform writes itself. */

@@ -269,6 +269,9 @@ describe('Salesforce → Odoo → Salesforce: the reference workflow with every 
       if (now.salesforce !== last.salesforce || now.odoo !== last.odoo) quietSince = Date.now();
       last = now;
     }
+    // The logs do show the hub's writes of the flow (the filters find them), so an unchanged count means none came.
+    expect(last.salesforce).toBeGreaterThan(0);
+    expect(last.odoo).toBeGreaterThanOrEqual(2);
     await new Promise((r) => setTimeout(r, 30_000));
     expect(await hubWrites()).toEqual(last);
     // One Account, one partner, one Order, one sale order: nothing was created twice on the way round.
