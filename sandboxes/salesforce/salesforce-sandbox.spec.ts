@@ -716,6 +716,29 @@ describe('Salesforce sandbox', () => {
       expect(like.records.map((r) => r['Name'])).toEqual(['Globex']);
     });
 
+    it('orders by Id as the Ids are stored, case and all, so records made one after another come in that order', async () => {
+      // Serials 34 to 37 are the base-62 digits Y, Z, a, b: a case-blind sort would put a and b first.
+      const org = await startSalesforceSandbox({
+        port: 0,
+        pubSubPort: null,
+        recordIds: { pod: 'Hb', firstSerial: 34 },
+      });
+      try {
+        const conn = await connect(org);
+        const created = await conn
+          .sobject('Account')
+          .create(['W', 'X', 'Y', 'Z'].map((n) => ({ Name: `Account ${n}` })));
+        const ids = created.map((c) => String(c.id));
+        expect(ids.map((id) => id.slice(14, 15))).toEqual(['Y', 'Z', 'a', 'b']);
+        const asc = await conn.query<{ Id: string }>('SELECT Id FROM Account ORDER BY Id');
+        expect(asc.records.map((r) => r.Id)).toEqual(ids);
+        const desc = await conn.query<{ Id: string }>('SELECT Id FROM Account ORDER BY Id DESC');
+        expect(desc.records.map((r) => r.Id)).toEqual([...ids].reverse());
+      } finally {
+        await org.close();
+      }
+    });
+
     it('selects parent fields through a relationship and filters on them', async () => {
       const conn = await connect(sandbox);
       await seed(conn);

@@ -15,7 +15,7 @@ import { FaultInjector } from './fault.injector';
 import { jsonResponse, pathSegments, readBody, sleep, writeResponse, type SandboxResponse } from './http.helpers';
 import { OAuthHandler, TokenRegistry, type SandboxIdentity } from './oauth.handler';
 import { buildId } from './record-id';
-import { RecordStore, type CommitContext } from './record.store';
+import { RecordStore, type CommitContext, type RecordIdSpace } from './record.store';
 import { ApiUsage, RestApi, type RestContext } from './rest-api.handler';
 import { ApiErrors, ApiFailure } from './salesforce.errors';
 import { SObjectDml } from './sobject-dml.service';
@@ -52,6 +52,8 @@ export interface SalesforceSandboxOptions {
   /** Object-specific rules; defaults to Salesforce's Products and Orders behaviour. */
   rules?: RuleBook;
   clock?: () => Date;
+  /** Where this org's record Ids start (instance characters and first serial); random by default, as no two orgs share Ids. */
+  recordIds?: RecordIdSpace;
   /** Port of the Pub/Sub API (gRPC over TLS); 0 (default) picks a free port, null runs none (events are kept). */
   pubSubPort?: number | null;
   /** How long change events stay replayable; Salesforce keeps them 72 hours. */
@@ -129,7 +131,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     userId: buildId('005', 1),
     adminUserId: buildId('005', 2),
   };
-  const store = new RecordStore();
+  const store = new RecordStore(options.recordIds);
   const changeEvents = new ChangeEventSchemas(catalogue);
   const bus = new EventBus(clock, {
     retentionMs: options.pubSubRetentionMs ?? DEFAULT_RETENTION.retentionMs,

@@ -66,6 +66,12 @@ function compareValues(field: FieldDef, a: FieldValue, b: FieldValue): number {
   if (field.type === 'datetime') return datetimeMs(a) - datetimeMs(b);
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
+  // Ids are case-sensitive keys, ordered by their characters as stored (the order PK chunking's `Id > …` windows
+  // rely on); text sorts without regard to case.
+  if (field.type === 'id' || field.type === 'reference') {
+    const [x, y] = [String(a), String(b)];
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
   const x = String(a).toLowerCase();
   const y = String(b).toLowerCase();
   return x < y ? -1 : x > y ? 1 : 0;
