@@ -90,7 +90,11 @@ for (const key of keys) {
   const eventTypes = [...spec.eventTypes];
   const deleted = eventTypes.filter((t) => t.endsWith('.deleted'));
   const bySystem = new Map();
-  for (const [field, system] of Object.entries(owners)) bySystem.set(system, [...(bySystem.get(system) ?? []), field]);
+  for (const [field, owner] of Object.entries(owners)) {
+    const system = Array.isArray(owner) ? owner.join(' and ') : owner;
+    bySystem.set(system, [...(bySystem.get(system) ?? []), field]);
+  }
+  const shared = Object.values(owners).some((owner) => Array.isArray(owner));
 
   const retention = compacted
     ? `Compacted (\`cleanup.policy: compact\`): the latest event of every key is kept, so a new consumer group ` +
@@ -121,6 +125,10 @@ for (const key of keys) {
             ? ' `origin`: the system the record was created in, read from its canonical id (`odoo-…`, ' +
               '`salesforce-…`); every event carries the canonical id. Read each event with its source in mind: a ' +
               'field its source does not own for this record is null or its default, not a value.'
+            : '') +
+          (shared
+            ? ' A field of several systems (`a and b`) is an identifier each of them states when it knows it, and ' +
+              'they name the same record: take it from whichever event carries it.'
             : ''),
       ].join('\n\n'),
       contentType: 'avro/binary',

@@ -41,21 +41,22 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
     expect(ownership.entities().sort()).toEqual([...entities].sort());
   });
 
-  it("gives Odoo every field of a customer or contact created in Odoo, the Salesforce record it links included, but the CRM's own (the industry)", () => {
+  it("gives Odoo every field of a customer or contact created in Odoo, the Salesforce record it links included, but the CRM's own (the industry); both state the Salesforce Id", () => {
     for (const entity of canonicalEntities().filter((e) => ['Customer', 'Contact'].includes(e.name))) {
       expect(fieldsOwnedBy(entity.name, 'odoo', 'odoo-partner-42')).toContain('salesforceId');
       const crm = ['industry'].filter((f) => entity.fields.includes(f));
       expect(fieldsOwnedBy(entity.name, 'odoo', 'odoo-partner-42')).toEqual(
         entity.fields.filter((f) => !crm.includes(f)),
       );
-      expect(fieldsOwnedBy(entity.name, 'salesforce', 'odoo-partner-42')).toEqual(crm);
+      // A person's edit of the Account the hub made still says which Account it is.
+      expect(fieldsOwnedBy(entity.name, 'salesforce', 'odoo-partner-42')).toEqual(['salesforceId', ...crm]);
       expect(fieldsOwnedBy(entity.name, 'support', 'odoo-partner-42')).toEqual([]);
     }
   });
 
   it('gives Salesforce the identity of the customers its reps create; Odoo keeps VAT, reference and the archive flag', () => {
     const id = 'salesforce-account-001000000000001AAA';
-    expect(fieldsOwnedBy('Customer', 'odoo', id)).toEqual(['odooId', 'reference', 'vat', 'active']);
+    expect(fieldsOwnedBy('Customer', 'odoo', id)).toEqual(['odooId', 'salesforceId', 'reference', 'vat', 'active']);
     expect(fieldsOwnedBy('Customer', 'salesforce', id)).toEqual([
       'id',
       'salesforceId',
@@ -66,7 +67,11 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
       'address',
       'industry',
     ]);
-    expect(fieldsOwnedBy('Contact', 'odoo', 'salesforce-contact-003000000000001AAA')).toEqual(['odooId', 'active']);
+    expect(fieldsOwnedBy('Contact', 'odoo', 'salesforce-contact-003000000000001AAA')).toEqual([
+      'odooId',
+      'salesforceId',
+      'active',
+    ]);
   });
 
   it('gives Odoo the Salesforce order a sales order is linked to (only Odoo publishes sales orders)', () => {

@@ -13,7 +13,17 @@ export type SystemOfRecord = Lowercase<SourceSystem>;
  * canonical id, see {@link originOfCanonicalId}). `origin` lets a system own the identity of the records it creates
  * (a customer created in Salesforce keeps its Salesforce name and address) while every other field keeps one owner.
  */
-export type FieldOwner = SystemOfRecord | 'origin';
+export type FieldOwner = SystemOfRecord | 'origin' | readonly SystemOfRecord[];
+
+/**
+ * Whether `owner` gives the field to `system` for a record created in `origin`. A list of systems is for an
+ * identifier several systems state and cannot disagree on (the Salesforce Id of an Account: Salesforce states its own,
+ * Odoo the one its partner is linked to); a value is never a list's to merge, each system publishes what it knows.
+ */
+export function ownedBy(owner: FieldOwner, system: SystemOfRecord, origin: SystemOfRecord): boolean {
+  if (Array.isArray(owner)) return owner.includes(system);
+  return owner === system || (owner === 'origin' && origin === system);
+}
 
 /** The field every event carries whatever its source: the canonical id is the key, never dropped by ownership. */
 const CANONICAL_ID_FIELD = 'id';
@@ -167,9 +177,20 @@ export class FieldOwnership {
           problems.push(`${path}: ownership is per top-level field, give ${entityName}.${top} one owner`);
         } else if (!entity.fields.includes(field)) {
           problems.push(`${path}: unknown field (${entityName} has ${entity.fields.join(', ')})`);
+        } else if (Array.isArray(system)) {
+          const unknown = system.filter((s) => typeof s !== 'string' || !(systems as string[]).includes(s));
+          if (system.length < 2 || unknown.length || new Set(system).size !== system.length) {
+            problems.push(
+              `${path}: a list of owners names two or more distinct systems of ${systems.join(', ')} ` +
+                `(got ${JSON.stringify(system)})`,
+            );
+          } else {
+            fields.set(field, system as SystemOfRecord[]);
+          }
         } else if (typeof system !== 'string' || ![...systems, 'origin'].includes(system)) {
           problems.push(
-            `${path}: unknown system ${JSON.stringify(system)} (expected one of ${[...systems, 'origin'].join(', ')})`,
+            `${path}: unknown system ${JSON.stringify(system)} (expected one of ${[...systems, 'origin'].join(', ')})` +
+              `, or a list of two or more systems`,
           );
         } else {
           fields.set(field, system as FieldOwner);
@@ -218,7 +239,7 @@ export class FieldOwnership {
     const owners = [...this.ownersOf(entity)];
     const byOrigin = owners.some(([, owner]) => owner === 'origin');
     const origin = !byOrigin || recordId === undefined ? system : originOfCanonicalId(recordId);
-    return owners.filter(([, owner]) => owner === system || (owner === 'origin' && origin === system)).map(([f]) => f);
+    return owners.filter(([, owner]) => ownedBy(owner, system, origin)).map(([f]) => f);
   }
 
   /**

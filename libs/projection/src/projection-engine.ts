@@ -121,9 +121,10 @@ export class ProjectionEngine {
     source: SystemOfRecord,
     aggregateId: string,
   ): Promise<TargetWrite[][]> {
-    // Per record: a field owned by `origin` belongs to the system the record was created in.
-    const theirs = new Set(this.ownership.fieldsOwnedBy(entity, this.target.system, aggregateId));
-    const writable = new Set(this.ownership.fieldsOwnedBy(entity, source, aggregateId).filter((f) => !theirs.has(f)));
+    // Per record: a field owned by `origin` belongs to the system the record was created in. A field both the source
+    // and the target state (an identifier such as the Salesforce Id) stays: they agree on it, and the mapping may need
+    // it to find the record; every other field of the target's is not the source's to write.
+    const writable = new Set(this.ownership.fieldsOwnedBy(entity, source, aggregateId));
     const steps = await this.mapping.plan(entity, record, writable);
     const scopes = this.mapping.childScopes(entity).filter((c) => writable.has(c.listField));
     if (scopes.length === 0) return steps;
