@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Connection } from 'jsforce';
 import type { Client } from 'pg';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
@@ -45,6 +46,19 @@ describe('Salesforce → Odoo → Salesforce: the link back onto the rep’s rec
        VALUES ('hub', $1, $2, $3, false, now() at time zone 'utc', now() at time zone 'utc')`,
       [name, model, resId],
     );
+
+  /** A contact of the company, inserted in Odoo as a user adds one. */
+  const insertPartnerOf = (company: number, companyName: string) =>
+    transaction(db, async () => {
+      const { rows } = await db.query<{ id: number }>(
+        `INSERT INTO res_partner (name, complete_name, is_company, parent_id, commercial_partner_id, type, active,
+                                  create_uid, create_date, write_uid, write_date)
+         VALUES ('Eva Jacobs', $2, false, $1, $1, 'contact', true, 1, now() at time zone 'utc', 1, now() at time zone 'utc')
+         RETURNING id`,
+        [company, `${companyName}, Eva Jacobs`],
+      );
+      return rows[0].id;
+    });
 
   beforeAll(async () => {
     sandbox = await startSalesforceSandbox({ port: 0 });
@@ -115,6 +129,37 @@ describe('Salesforce → Odoo → Salesforce: the link back onto the rep’s rec
     );
     expect(contact).toMatchObject({ AccountId: accountId, LastName: 'Freeman' });
     written.push(`odoo-partner-${partnerId}`, `odoo-partner-${person}`);
+  });
+
+  it('gives an Odoo partner linked to an Account of another org an Account of its own here, and its contact one under it', async () => {
+    // Well formed, of the Account key prefix, and not in this org: a link made while another org was connected.
+    const elsewhere = `001Zz${createHash('sha1').update(run).digest('hex').slice(0, 10)}AAA`;
+    const partner = await transaction(db, async () => {
+      const { rows } = await db.query<{ id: number }>(
+        `INSERT INTO res_partner (name, complete_name, is_company, type, city, active, customer_rank,
+                                  create_uid, create_date, write_uid, write_date)
+         VALUES ($1, $1, true, 'contact', 'Liège', true, 1, 1, now() at time zone 'utc', 1, now() at time zone 'utc')
+         RETURNING id`,
+        [`Other Org ${run}`],
+      );
+      await db.query('UPDATE res_partner SET commercial_partner_id = id WHERE id = $1', [rows[0].id]);
+      await link(`salesforce_account_${elsewhere}`, 'res.partner', rows[0].id);
+      return rows[0].id;
+    });
+    const person = await insertPartnerOf(partner, `Other Org ${run}`);
+    const contact = await eventually(
+      async () =>
+        (
+          await sf.query<Row>(
+            `SELECT Account.Odoo_Id__c, Account.Name FROM Contact WHERE Odoo_Id__c = 'odoo-partner-${person}'`,
+          )
+        )[0],
+      60_000,
+      'the contact under an Account of its own',
+    );
+    expect(contact).toMatchObject({ Account: { Odoo_Id__c: `odoo-partner-${partner}`, Name: `Other Org ${run}` } });
+    expect(await count(`SELECT COUNT() FROM Account WHERE Name = 'Other Org ${run}'`)).toBe(1);
+    written.push(`odoo-partner-${partner}`, `odoo-partner-${person}`);
   });
 
   it('writes Odoo’s name and state onto the Order the rep activated, keeping its own products, and creates no second Order', async () => {

@@ -267,6 +267,35 @@ describe('ProjectionEngine against an in-memory target', () => {
     expect(env.target.records.size).toBe(2);
   });
 
+  it("writes a linked record by its key when the target never had the record its link names (another org's)", async () => {
+    env.target.refuse = (w) =>
+      w.linkedBy
+        ? {
+            ok: false,
+            error: new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'invalid cross reference id', {
+              vendorCode: 'INVALID_CROSS_REFERENCE_KEY',
+            }),
+            because: 'unknown-link',
+          }
+        : undefined;
+    const first = await env.engine
+      .apply(customer(3, { name: 'Other Org Co', salesforceId: 'T-elsewhere' }, { position: 10 }))
+      .catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(TransientError);
+    expect((first as TransientError).code).toBe('LINKED_RECORD_UNKNOWN');
+    // The runner's retry: the same event, now written by the hub's key.
+    await env.engine.apply(customer(3, { name: 'Other Org Co', salesforceId: 'T-elsewhere' }, { position: 10 }));
+    expect(env.target.calls.map((c) => [c.object, c.operation, c.keys])).toEqual([
+      ['Customer', 'update', ['odoo-c-3']],
+      ['Customer', 'upsert', ['odoo-c-3']],
+    ]);
+    expect(env.target.records.get('Customer/odoo-c-3')).toMatchObject({ name: 'Other Org Co' });
+    expect(env.writer.metrics.linksGone).toBe(1);
+    // Its children find it.
+    await env.engine.apply(contact(3, 'odoo-c-3'));
+    expect(env.target.records.has('Contact/odoo-p-3')).toBe(true);
+  });
+
   it('fails a linked write whose target record is not there, and creates nothing', async () => {
     const outcome = await env.engine
       .apply(customer(2, { name: 'Orphan', salesforceId: 'T-gone' }))

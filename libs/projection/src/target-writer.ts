@@ -65,6 +65,8 @@ export class TargetWriter {
     heldForParent: 0,
     /** Writes of a short call kept for a fuller one: sent back to Kafka, or (read back from the park) held here. */
     carriedOver: 0,
+    /** Linked writes whose record the target never had (another org's): written by their key instead. */
+    linksGone: 0,
   };
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
@@ -78,6 +80,8 @@ export class TargetWriter {
   private readonly arrivals = new Map<string, number[]>();
   /** Records carried over to a later fetch: since when each waits to be sent (a newer version inherits the wait). */
   private readonly carriedSince = new Map<string, number>();
+  /** Records whose link names nothing in the target: from then on they are written by their key, like unlinked ones. */
+  private readonly goneLinks = new Set<string>();
   private closing = false;
 
   constructor(
@@ -92,6 +96,9 @@ export class TargetWriter {
   /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
     const key = recordKey(request);
+    if (request.linkedBy && this.goneLinks.has(key)) {
+      request = { ...request, ...request.linkedBy.unlinked, linkedBy: undefined };
+    }
     const batcher = batcherKey(request);
     if (!this.carriedSince.has(key)) this.arrived(request);
     this.pending.set(key, (this.pending.get(key) ?? 0) + 1);
@@ -340,6 +347,20 @@ export class TargetWriter {
       // Flagging a record the target does not have would create it half-empty; removing it is already done.
       this.metrics.absent++;
       return 'absent';
+    }
+    if (because === 'unknown-link' && operationOf(w) === 'update') {
+      // The link names a record this target never had (made in another org, such as a sandbox connected before):
+      // here the source record has no counterpart yet, so it is written by its key as an unlinked one is, instead of
+      // failing, and failing its children after them. A record a person deleted (`not-found`) is not made again.
+      this.goneLinks.add(recordKey(w));
+      this.metrics.linksGone++;
+      this.log.warn(
+        { object: w.object, key: w.key, linkedBy: w.linkedBy, reason: error.message },
+        'linked record unknown to the target: written by its key instead',
+      );
+      return new TransientError('LINKED_RECORD_UNKNOWN', `${w.object} ${w.key}: ${error.message}`, {
+        retryAfterMs: 0,
+      });
     }
     this.metrics.recordFailures++;
     if (because === 'not-found' && w.kind === 'merge') {

@@ -35,9 +35,10 @@ export interface TargetWrite extends RecordRef {
    * created, which Odoo recorded against its partner): the target's own key of that record, e.g. `{ field: 'Id',
    * value: '001…' }`. Such a write updates that record and never creates one, sets `keyField` to `key` on it (so
    * later writes keyed by `key` find it), and never carries create-only fields. Stale guard, parents and locks still
-   * go by `key`.
+   * go by `key`. `unlinked` is the write as it would be without the link (all its fields, its create-only ones and
+   * their parents): what the engine sends by `key` instead when the target never had the linked record.
    */
-  linkedBy?: { field: string; value: string };
+  linkedBy?: { field: string; value: string; unlinked?: Pick<TargetWrite, 'fields' | 'createOnly' | 'parents'> };
 }
 
 /** What the target says about one write of a call. */
@@ -49,9 +50,10 @@ export type TargetResult =
       /**
        * Why, in the engine's terms, when the target can tell: `not-found` (the record does not exist: a flag for a
        * record never projected, or a merge before the write that creates it), `exists` (a create-only field was sent
-       * to a record that exists already).
+       * to a record that exists already), `unknown-link` (an update's `linkedBy` names a record this target never had,
+       * such as an Id of another org; a record that was there and was deleted is `not-found`).
        */
-      because?: 'not-found' | 'exists';
+      because?: 'not-found' | 'exists' | 'unknown-link';
     };
 
 /** One record of a call: the write and what is sent for it (its fields, plus the create-only ones for a new record). */
@@ -101,7 +103,8 @@ export abstract class ProjectionTarget {
   /**
    * Applies at most `limits.maxBatchSize` records of one object and key field: upserts them by key (`upsert`: the
    * `upsert`, `merge` and `flag` writes), updates existing records by their `write.linkedBy` and sets `keyField` to
-   * the key on each (`update`: never creates; a record that is not there fails, `because: 'not-found'`), or deletes
+   * the key on each (`update`: never creates; a record deleted fails `because: 'not-found'`, one never there
+   * `because: 'unknown-link'`), or deletes
    * them (`remove`). One result per record, in input order.
    */
   abstract apply(

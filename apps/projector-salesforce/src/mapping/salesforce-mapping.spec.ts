@@ -128,6 +128,13 @@ describe('SalesforceMapping', () => {
     }
     // Its products are the rep's OrderItems: none planned from Odoo's lines.
     expect(itemStep).toEqual([]);
+    // For an org that never had that Order, the write as an unlinked one: the whole header, create-only fields and
+    // the Account to wait for.
+    expect(orderWrite.linkedBy!.unlinked).toMatchObject({
+      fields: { Name: 'S00007', Status: 'Confirmed', Account: { Odoo_Id__c: 'odoo-partner-3' } },
+      createOnly: { Pricebook2Id: '01s000000000001' },
+      parents: [{ object: 'Account', externalIdField: 'Odoo_Id__c', externalId: 'odoo-partner-3' }],
+    });
   });
 
   it('links a customer by its Salesforce Id only when the event may speak about the link', () => {

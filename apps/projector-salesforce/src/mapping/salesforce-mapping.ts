@@ -69,8 +69,15 @@ export interface PlannedWrite {
   kind: 'upsert' | 'merge' | 'flag';
   /** Records this one references by external id (its Account, its Order…). */
   parents: ParentReference[];
-  /** The Salesforce record this one is, when the entity links one: updated by this field (`Id`), never created. */
-  linkedBy?: { field: string; value: string };
+  /**
+   * The Salesforce record this one is, when the entity links one: updated by this field (`Id`), never created.
+   * `unlinked`: the write as an unlinked one, for an org that never had that record (see TargetWrite.linkedBy).
+   */
+  linkedBy?: {
+    field: string;
+    value: string;
+    unlinked: Pick<PlannedWrite, 'fields' | 'createOnly' | 'parents'>;
+  };
 }
 
 /** A target field: its expression and the entity's top-level fields it reads (the unit of ownership). */
@@ -315,20 +322,24 @@ export class SalesforceMapping {
             throw new Error(`${entity} → ${w.spec.object}: external id evaluated to ${JSON.stringify(externalId)}`);
           }
           const parents: ParentReference[] = [];
+          const fields = evaluateFields(w.fields, scope, parents);
+          const createOnly = evaluateFields(w.createOnly, scope, parents);
+          const unlinked = { fields, createOnly, parents: parents.filter((p) => p.object !== w.spec.object) };
           const link = linkOf(w, scope, writable);
           if (link) {
             // The person's record: their own fields stay as they set them, and it exists, so nothing create-only.
-            const fields = w.fields.filter(([name]) => !w.linkedBy!.omit.has(name));
+            const linkedParents: ParentReference[] = [];
+            const linkedFields = w.fields.filter(([name]) => !w.linkedBy!.omit.has(name));
             return {
               entity,
               object: w.spec.object,
               externalIdField: w.spec.externalId.field,
               externalId,
-              fields: evaluateFields(fields, scope, parents),
+              fields: evaluateFields(linkedFields, scope, linkedParents),
               createOnly: {},
               kind: w.spec.mode,
-              parents: parents.filter((p) => p.object !== w.spec.object),
-              linkedBy: link,
+              parents: linkedParents.filter((p) => p.object !== w.spec.object),
+              linkedBy: { ...link, unlinked },
             };
           }
           return {
@@ -336,10 +347,8 @@ export class SalesforceMapping {
             object: w.spec.object,
             externalIdField: w.spec.externalId.field,
             externalId,
-            fields: evaluateFields(w.fields, scope, parents),
-            createOnly: evaluateFields(w.createOnly, scope, parents),
+            ...unlinked,
             kind: w.spec.mode,
-            parents: parents.filter((p) => p.object !== w.spec.object),
           };
         });
     });
@@ -384,7 +393,7 @@ function linkOf(
   w: Pick<CompiledWrite, 'linkedBy'>,
   scope: Scope,
   writable: ReadonlySet<string> | undefined,
-): PlannedWrite['linkedBy'] {
+): { field: string; value: string } | undefined {
   const link = w.linkedBy;
   if (!link || (writable && ![...link.reads].every((top) => writable.has(top)))) return undefined;
   const value = link.value(scope);

@@ -67,6 +67,8 @@ export class SalesforceTargetMapping implements TargetMapping {
 const scopeOf = (entity: string, object: string) => `${entity}:${object}`;
 
 function toTargetWrite(w: PlannedWrite): TargetWrite {
+  const refs = (parents: PlannedWrite['parents']) =>
+    parents.map((p) => ({ object: p.object, keyField: p.externalIdField, key: p.externalId }));
   return {
     scope: scopeOf(w.entity, w.object),
     object: w.object,
@@ -75,7 +77,15 @@ function toTargetWrite(w: PlannedWrite): TargetWrite {
     fields: w.fields,
     createOnly: w.createOnly,
     kind: w.kind,
-    parents: w.parents.map((p) => ({ object: p.object, keyField: p.externalIdField, key: p.externalId })),
-    ...(w.linkedBy ? { linkedBy: w.linkedBy } : {}),
+    parents: refs(w.parents),
+    ...(w.linkedBy
+      ? {
+          linkedBy: {
+            field: w.linkedBy.field,
+            value: w.linkedBy.value,
+            unlinked: { ...w.linkedBy.unlinked, parents: refs(w.linkedBy.unlinked.parents) },
+          },
+        }
+      : {}),
   };
 }

@@ -90,4 +90,15 @@ describe('becauseOf', () => {
     expect(becauseOf(mapRecordError([{ statusCode: 'STRING_TOO_LONG', message: 'too long' }]))).toBeUndefined();
     expect(becauseOf(mapRecordError([{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'locked' }]))).toBeUndefined();
   });
+
+  it('tells an update by Id naming a record the org never had from one a person deleted', () => {
+    const unknown = mapRecordError([
+      { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['Id'] },
+    ]);
+    expect(becauseOf(unknown, 'update')).toBe('unknown-link');
+    // On an upsert the same code is about a lookup field: nothing the engine can act on.
+    expect(becauseOf(unknown, 'upsert')).toBeUndefined();
+    const deleted = mapRecordError([{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted' }]);
+    expect(becauseOf(deleted, 'update')).toBe('not-found');
+  });
 });

@@ -1,3 +1,4 @@
+import type { TargetOperation } from '@hub/projection';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 
 /** Salesforce error codes that a later retry can fix. Everything else about a record is permanent. */
@@ -92,10 +93,16 @@ export function mapCallError(
  * What a refused record means to the projection engine, when Salesforce's code says it: REQUIRED_FIELD_MISSING on
  * an upsert by external id means the record does not exist (an update would have had its required fields);
  * INVALID_FIELD_FOR_INSERT_UPDATE means an insert-only field was sent to a record that exists;
- * ENTITY_IS_DELETED and NOT_FOUND on a delete mean it is gone already.
+ * ENTITY_IS_DELETED and NOT_FOUND on a delete mean it is gone already. On an update by Id (a linked record),
+ * INVALID_CROSS_REFERENCE_KEY is about the Id itself, a record this org never had (the payload's lookups go by
+ * external id, which Salesforce refuses with INVALID_FIELD instead), while ENTITY_IS_DELETED is one a person deleted.
  */
-export function becauseOf(error: TransientError | PermanentError): 'not-found' | 'exists' | undefined {
+export function becauseOf(
+  error: TransientError | PermanentError,
+  operation: TargetOperation = 'upsert',
+): 'not-found' | 'exists' | 'unknown-link' | undefined {
   const code = error instanceof PermanentError ? error.vendorCode : undefined;
+  if (operation === 'update' && code === 'INVALID_CROSS_REFERENCE_KEY') return 'unknown-link';
   if (code === 'REQUIRED_FIELD_MISSING' || code === 'ENTITY_IS_DELETED' || code === 'NOT_FOUND') return 'not-found';
   if (code === 'INVALID_FIELD_FOR_INSERT_UPDATE') return 'exists';
   return undefined;

@@ -37,7 +37,9 @@ export class SalesforceTarget implements ProjectionTarget {
               keyField,
               records.map((r) => ({ ...r.payload, [keyField]: r.write.key })),
             );
-    return outcomes.map((o) => (o.ok ? { ok: true } : { ok: false, error: o.error, because: becauseOf(o.error) }));
+    return outcomes.map((o) =>
+      o.ok ? { ok: true } : { ok: false, error: o.error, because: becauseOf(o.error, operation) },
+    );
   }
 
   /**
