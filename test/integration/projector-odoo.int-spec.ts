@@ -198,12 +198,8 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
     return skus;
   };
 
-  beforeAll(async () => {
-    hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
-    sandbox = new OdooSandboxClient(odooSandboxUrl());
-    await sandbox.clearFaults();
-    db = await odooDb();
-    key = await sandbox.createApiKey({ name: `it ${run}` });
+  /** projector-odoo on the run's consumer group: a restart resumes from the offsets it committed. */
+  const startProjector = async () => {
     app = await startApp(
       'projector-odoo',
       hubEnv(prefix, hubDb.url, {
@@ -217,6 +213,15 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
         ORDER_CUSTOMER_WAIT_MS: '3000',
       }),
     );
+  };
+
+  beforeAll(async () => {
+    hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
+    sandbox = new OdooSandboxClient(odooSandboxUrl());
+    await sandbox.clearFaults();
+    db = await odooDb();
+    key = await sandbox.createApiKey({ name: `it ${run}` });
+    await startProjector();
     const codec = CanonicalCodec.connect(stack().registry.url, prefix);
     await codec.registerProducerSchemas('ingress', ['customer', 'order-submission']);
     producer = kafka().producer({ idempotent: true });
@@ -403,6 +408,84 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
     expect(discarded.body).toMatchObject({ status: 'discarded' });
     expect((await api('POST', `/${shortage.id}/retry`)).status).toBe(409);
   });
+
+  it('leaves no duplicate partner or sale order and loses nothing when killed with SIGKILL mid-batch', async () => {
+    // Customers: killed while creating them, then restarted on the same consumer group.
+    const accounts = Array.from({ length: 120 }, (_, i) => sfId('001', `killed-${i}`));
+    const createdBefore = await metric(app, 'hub_odoo_partners', 'created');
+    await Promise.all(
+      accounts.map((accountId, i) => publish('customer', customerEvent(accountId, { name: `Killed ${i} ${run}` }))),
+    );
+    await eventually(
+      async () => ((await metric(app, 'hub_odoo_partners', 'created')) >= createdBefore + 10 ? true : undefined),
+      60_000,
+      'projector-odoo creating the partners',
+    );
+    await app.kill();
+    const linkedAtKill = (
+      await db.query(`SELECT count(*)::int AS n FROM ir_model_data WHERE module = 'hub' AND name = ANY($1)`, [
+        accounts.map((a) => `salesforce_account_${a}`),
+      ])
+    ).rows[0].n as number;
+    expect(linkedAtKill).toBeLessThan(accounts.length);
+    await startProjector();
+    const partnerIds = await eventually(
+      async () => {
+        const { rows } = await db.query<{ name: string; res_id: number }>(
+          `SELECT name, res_id FROM ir_model_data WHERE module = 'hub' AND name = ANY($1)`,
+          [accounts.map((a) => `salesforce_account_${a}`)],
+        );
+        return rows.length === accounts.length ? rows.map((r) => r.res_id) : undefined;
+      },
+      120_000,
+      'every account linked to its partner',
+    );
+    expect(new Set(partnerIds).size).toBe(accounts.length);
+    const { rows: partners } = await db.query<{ name: string }>(`SELECT name FROM res_partner WHERE name LIKE $1`, [
+      `Killed % ${run}`,
+    ]);
+    expect(partners).toHaveLength(accounts.length);
+
+    // Orders: killed while confirming them.
+    const [sku] = await products('killed', 1, '1000');
+    const orders = accounts
+      .slice(0, 40)
+      .map((accountId, i) =>
+        orderEvent(`Killed order ${i} ${run}`, accountId, [{ sku, quantity: '1', unitPrice: '10.00' }]),
+      );
+    const confirmedBefore = await metric(app, 'hub_odoo_orders', 'confirmed');
+    await Promise.all(orders.map((o) => publish('order-submission', o)));
+    await eventually(
+      async () => ((await metric(app, 'hub_odoo_orders', 'confirmed')) >= confirmedBefore + 3 ? true : undefined),
+      60_000,
+      'projector-odoo confirming the orders',
+    );
+    await app.kill();
+    await startProjector();
+    await eventually(
+      async () => {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM sale_order WHERE state = 'sale' AND origin = ANY($1)`,
+          [orders.map((o) => `Salesforce ${o.orderSubmission!.salesforceOrderId}`)],
+        );
+        return rows[0].n === orders.length ? true : undefined;
+      },
+      120_000,
+      'every order confirmed once',
+    );
+    const { rows: perOrder } = await db.query<{ origin: string; n: number; pickings: number }>(
+      `SELECT so.origin, count(*)::int AS n,
+              sum((SELECT count(*) FROM stock_picking p WHERE p.origin = so.name))::int AS pickings
+         FROM sale_order so WHERE so.origin = ANY($1) GROUP BY so.origin`,
+      [orders.map((o) => `Salesforce ${o.orderSubmission!.salesforceOrderId}`)],
+    );
+    expect(perOrder).toHaveLength(orders.length);
+    expect(perOrder.filter((o) => o.n !== 1 || o.pickings !== 1)).toEqual([]);
+    // None of them became an exception on the way.
+    const ids = new Set(orders.map((o) => o.orderSubmission!.salesforceOrderId));
+    const { body } = await api('GET', '');
+    expect((body.exceptions as Exception[]).filter((e) => ids.has(e.salesforceOrderId))).toEqual([]);
+  }, 300_000);
 
   it('refuses the work queue without a valid operator token', async () => {
     expect((await api('GET', '', undefined, '')).status).toBe(401);
