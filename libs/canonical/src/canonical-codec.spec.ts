@@ -1,5 +1,5 @@
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
-import { CanonicalCodec, registerWithRetry, SchemaRejectedError } from './canonical-codec';
+import { CanonicalCodec, registerSchema, registerWithRetry, SchemaRejectedError } from './canonical-codec';
 import { TopicProducerError } from './topics';
 
 describe('CanonicalCodec.registerProducerSchemas', () => {
@@ -48,5 +48,38 @@ describe('registerWithRetry', () => {
     await expect(registerWithRetry(() => new Promise(() => undefined), 's-value', 10)).rejects.toThrow(
       'registering s-value got no answer within 10 ms',
     );
+  });
+});
+
+describe('registerSchema', () => {
+  const refusing = (status: number, message: string) =>
+    ({
+      register: () => Promise.reject(Object.assign(new Error(message), { status })),
+    }) as unknown as SchemaRegistry;
+
+  it('takes a compatibility rule created at the same moment by another producer as worth trying again', async () => {
+    const error = await registerSchema(
+      refusing(409, "hub - A rule named 'COMPATIBILITY' already exists."),
+      'hub.contact.v1-value',
+      {},
+    ).catch((e: unknown) => e);
+    expect(error).not.toBeInstanceOf(SchemaRejectedError);
+    expect((error as Error).message).toContain(
+      'hub.contact.v1-value: its compatibility rule was created at the same moment',
+    );
+    // registerWithRetry therefore tries again, and the second attempt finds the rule.
+    let calls = 0;
+    const attempt = () =>
+      ++calls === 1
+        ? registerSchema(refusing(409, "A rule named 'COMPATIBILITY' already exists."), 's-value', {})
+        : Promise.resolve({ id: 3 });
+    await expect(registerWithRetry(attempt, 's-value', 50)).resolves.toEqual({ id: 3 });
+  });
+
+  it('refuses an incompatible schema for good', async () => {
+    const error = await registerSchema(refusing(409, 'Schema being registered is incompatible'), 's-value', {}).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(SchemaRejectedError);
   });
 });

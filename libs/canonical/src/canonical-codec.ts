@@ -142,6 +142,15 @@ export async function registerSchema(
     );
   } catch (error) {
     const status = (error as { status?: number }).status;
+    const message = (error as Error).message ?? '';
+    if (status === 409 && /rule named 'COMPATIBILITY' already exists/i.test(message)) {
+      // Two producers of one subject starting together on a new registry (odoo-cdc and ingress both publish
+      // customers) both see no rule and both create it; the second is told it exists. Not a refusal: the rule is
+      // the one asked for, so the registration is tried again and finds it.
+      throw new Error(`registering ${subject}: its compatibility rule was created at the same moment (${message})`, {
+        cause: error,
+      });
+    }
     if (status === 409 || status === 422) {
       throw new SchemaRejectedError(subject, (error as Error).message, { cause: error });
     }
