@@ -11,13 +11,13 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Connection } from 'jsforce';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
 import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../scripts/lib/odoo-commerce';
+import { repSession } from '../scripts/lib/salesforce-rep';
 
 const ROOT = join(__dirname, '..');
 const ORDERS = Number(process.argv[2] ?? 100);
@@ -48,22 +48,6 @@ const latencySummary = (latencies: number[]) => {
     p99Ms: Math.round(percentile(sorted, 0.99)),
   };
 };
-
-/** A rep's session: REST writes without the hub's client name, which ingress takes as a person's changes. */
-async function repSession(url: string): Promise<Connection> {
-  const res = await fetch(`${url}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: 'hub-client',
-      client_secret: 'hub-secret',
-    }),
-  });
-  if (!res.ok) throw new Error(`the Salesforce sandbox refused a session: HTTP ${res.status}`);
-  const { access_token } = (await res.json()) as { access_token: string };
-  return new Connection({ instanceUrl: url, accessToken: access_token, version: '62.0' });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;

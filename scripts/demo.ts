@@ -9,11 +9,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Connection } from 'jsforce';
 import { Client } from 'pg';
 import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
 import { SandboxClient, SandboxRequestError } from '../sandboxes/salesforce/sandbox.client';
 import { killStartedAppsNow, startApps, stopStartedApps } from './lib/app-process';
+import { repSession } from './lib/salesforce-rep';
 import {
   confirmOrder,
   insertDelivery,
@@ -378,22 +378,6 @@ main().then(
   (error: unknown) => fail(error),
 );
 
-/** A rep's session in Salesforce: REST writes without the hub's client name, so ingress takes them as a person's. */
-async function repConnection(url: string): Promise<Connection> {
-  const response = await fetch(`${url}/services/oauth2/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: 'hub-client',
-      client_secret: 'hub-secret',
-    }),
-  });
-  if (!response.ok) throw new Error(`Salesforce sandbox refused a session: HTTP ${response.status}`);
-  const { access_token } = (await response.json()) as { access_token: string };
-  return new Connection({ instanceUrl: url, accessToken: access_token, version: '62.0' });
-}
-
 /** The Odoo record the hub created for a Salesforce record: its external id hub.<name> (ir_model_data). */
 async function odooRecordOf(db: Client, name: string): Promise<number | undefined> {
   const { rows } = await db.query<{ res_id: number }>(
@@ -416,7 +400,7 @@ async function fromTheRep(
   desk: { url: string; token: string },
 ): Promise<void> {
   console.log('');
-  const rep = await repConnection(sfUrl);
+  const rep = await repSession(sfUrl);
   const tag = Date.now().toString(36);
   const products: number[] = [];
   for (const [name, price] of [
