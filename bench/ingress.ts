@@ -10,8 +10,8 @@ import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import PubSubApiClient from 'salesforce-pubsub-api-client';
+import { createHubDatabase } from '../scripts/lib/hub-database';
 import { startApp } from '../scripts/lib/app-process';
 
 const ROOT = join(__dirname, '..');
@@ -104,15 +104,8 @@ async function token(): Promise<{ accessToken: string; orgId: string }> {
 async function main() {
   const run = `bench-ingress-${Date.now().toString(36)}`;
   const prefix = `${run}.`;
-  const database = run.replace(/-/g, '_');
-  const admin = new Client({ connectionString: stack.postgres.hub });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const hubUrl = stack.postgres.hub.replace(/\/[^/]*$/, `/${database}`);
-  execFileSync('node', [join(ROOT, 'scripts/migrate-hub.mjs')], {
-    env: { ...process.env, HUB_DATABASE_URL: hubUrl },
-    stdio: 'ignore',
-  });
+  const hubDb = await createHubDatabase(stack.postgres.hub, run);
+  const hubUrl = hubDb.url;
   const kafka = new Kafka({ clientId: 'bench', brokers: stack.kafka.brokers.split(','), logLevel: logLevel.NOTHING });
   const ingress = await startApp('ingress', {
     KAFKA_BROKERS: stack.kafka.brokers,
@@ -273,8 +266,7 @@ async function main() {
     console.log(`bench: wrote ${file.slice(ROOT.length + 1)}`);
   } finally {
     await ingress.stop();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await hubDb.drop();
   }
 }
 

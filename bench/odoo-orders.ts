@@ -15,6 +15,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
 import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
+import { createHubDatabase } from '../scripts/lib/hub-database';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../scripts/lib/odoo-commerce';
 import { repSession } from '../scripts/lib/salesforce-rep';
@@ -62,15 +63,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 async function main() {
   const run = `bench-odoo-${Date.now().toString(36)}`;
   const prefix = `${run}.`;
-  const database = run.replace(/-/g, '_');
-  const admin = new Client({ connectionString: stack.postgres.hub });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const hubUrl = stack.postgres.hub.replace(/\/[^/]*$/, `/${database}`);
-  execFileSync('node', [join(ROOT, 'scripts/migrate-hub.mjs')], {
-    env: { ...process.env, HUB_DATABASE_URL: hubUrl },
-    stdio: 'ignore',
-  });
+  const hubDb = await createHubDatabase(stack.postgres.hub, run);
+  const hubUrl = hubDb.url;
   const odoo = new OdooSandboxClient(stack.odooSandbox.url);
   const key = await odoo.createApiKey({ name: run });
   const db = new Client({ connectionString: stack.postgres.odoo });
@@ -355,8 +349,7 @@ async function main() {
     await Promise.all(apps.map((a) => a.stop()));
     await odoo.revokeApiKey(key.id).catch(() => undefined);
     await db.end();
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    await hubDb.drop();
   }
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { createHubDatabase as createDatabase } from '../../../scripts/lib/hub-database';
 
 export const ROOT = join(__dirname, '../../..');
 
@@ -30,25 +31,6 @@ export function runId(label: string): string {
  * A fresh hub database for one test file, migrated like production: odoo-cdc's mirror belongs to its consumer
  * group's position in the stream, so a test that starts a new group from the beginning needs its own.
  */
-export async function createHubDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const { Client } = await import('pg');
-  const admin = new Client({ connectionString: stack().postgres.hub });
-  await admin.connect();
-  const db = name.replace(/[^a-z0-9_]/gi, '_').toLowerCase();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  const url = stack().postgres.hub.replace(/\/[^/]*$/, `/${db}`);
-  execFileSync('node', [join(ROOT, 'scripts/migrate-hub.mjs')], {
-    env: { ...process.env, HUB_DATABASE_URL: url },
-    stdio: 'ignore',
-  });
-  return {
-    url,
-    async drop() {
-      const c = new Client({ connectionString: stack().postgres.hub });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-    },
-  };
+export function createHubDatabase(name: string): Promise<{ url: string; drop(): Promise<void> }> {
+  return createDatabase(stack().postgres.hub, name);
 }
