@@ -44,6 +44,7 @@ export const projectorSalesforceConfigShape = {
    * leave with the records behind it in full calls of 200 (0: never). Commerce objects are never carried over.
    */
   SF_BATCH_CARRY_MS: z.coerce.number().int().min(0).default(3_000),
+  SF_BATCH_FLOW_GAP_MS: z.coerce.number().int().min(1).default(500),
   /** How long a record waits for a parent it references (its Account…) to be written first; then it is sent anyway. */
   SF_PARENT_WAIT_MS: env.positiveInt(30_000),
   /** Above this share of the daily API allowance the projector paces its calls. */

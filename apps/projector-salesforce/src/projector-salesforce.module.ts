@@ -134,6 +134,7 @@ export class ProjectorSalesforceModule {
                 priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_BATCH_LINGER_MS,
               parentWaitMs: config.SF_PARENT_WAIT_MS,
               carryMs: (object) => (priorityObjects.has(object) ? 0 : config.SF_BATCH_CARRY_MS),
+              flowGapMs: () => config.SF_BATCH_FLOW_GAP_MS,
             }),
         },
         {

@@ -373,6 +373,31 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(env.target.records.has('Customer/odoo-c-3')).toBe(true);
     });
 
+    it('stops carrying once the flow has gone quiet: the remainder leaves without waiting out the window', async () => {
+      env.breaker.shutdown();
+      env = setup({ ...carrying, flowGapMs: () => 100 });
+      await customers(0, 4);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3]);
+      // Fetched again 150 ms later with nothing new behind it: within the carry window, but the flow has ended.
+      await new Promise((r) => setTimeout(r, 150));
+      await env.engine.apply(customer(3));
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 1]);
+      expect(env.writer.metrics.carriedOver).toBe(1);
+    });
+
+    it('keeps carrying within the window while the flow still arrives', async () => {
+      env.breaker.shutdown();
+      env = setup({ ...carrying, flowGapMs: () => 100 });
+      await customers(0, 4);
+      await new Promise((r) => setTimeout(r, 150));
+      // Two new records arrive with the carried one: still a flow, and short of a full call, so all three go back.
+      const again = await customers(10, 2);
+      expect(again.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+      const carried = await Promise.allSettled([env.engine.apply(customer(3))]);
+      expect(carried[0].status).toBe('rejected');
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3]);
+    });
+
     it('never holds back a single change, nor objects without a carry window', async () => {
       env.breaker.shutdown();
       env = setup(carrying);

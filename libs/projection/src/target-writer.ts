@@ -306,8 +306,9 @@ export class TargetWriter {
   /**
    * Whether a short call is better not made now: a bulk flow of its object is arriving (a full call's worth of new
    * writes within the carry window, or enough others held here to fill it) and none of its writes has waited for the
-   * window already. Then the writes go back to Kafka unattempted and are fetched again with the records behind them
-   * (records read back from the park wait here, with the others held for their parents). kafkajs fetches again
+   * window already; a flow with nothing new for the flow gap has ended. Then the writes go back to Kafka unattempted
+   * and are fetched again with the records behind them (records read back from the park wait here, with the others
+   * held for their parents). kafkajs fetches again
    * only once a fetch's records are all handled, so the remainder of a fetch cannot wait in memory for the next one:
    * without this, every fetch of a slow bulk flow ends in a short call (a 10,000-partner snapshot published at about
    * 300 records/s cost 62 calls where 51 would do). A single change or a trickle never waits: it is not a flow.
@@ -318,12 +319,18 @@ export class TargetWriter {
     const { maxBatchSize } = this.target.limits;
     if (carryMs <= 0 || this.closing || first.kind === 'remove' || send.length >= maxBatchSize) return false;
     const key = batcherKey(first);
-    const recent = (this.arrivals.get(key) ?? []).filter((t) => now - t < carryMs).length;
+    const times = this.arrivals.get(key) ?? [];
+    const flowGapMs = this.target.limits.flowGapMs?.(first.object) ?? carryMs;
+    // A flow that has gone quiet (nothing new of its object within the gap) brings nothing more to fill the call.
+    const flowing =
+      times.length > 0 &&
+      now - times[times.length - 1] < flowGapMs &&
+      times.filter((t) => now - t < carryMs).length >= maxBatchSize;
     // Others of its object this process holds already (children held for their parents, read back from the park)
     // would fill the call as soon as they are ready.
     const others = (this.pendingIn.get(key) ?? 0) - send.length;
-    if (recent < maxBatchSize && others < maxBatchSize - send.length) {
-      this.log.debug({ object: first.object, records: send.length, recent, others }, 'short call: no bulk flow');
+    if (!flowing && others < maxBatchSize - send.length) {
+      this.log.debug({ object: first.object, records: send.length, others }, 'short call: no bulk flow');
       return false;
     }
     if (this.carriedSince.size > 100_000) this.forgetOldCarries(now, carryMs);

@@ -75,6 +75,11 @@ export interface TargetLimits {
    * arriving (0 or absent: never; objects somebody waits for should say 0).
    */
   carryMs?(object: string): number;
+  /**
+   * How long without a new record of its object a flow counts as ended, so its remainder leaves at once instead of
+   * waiting out the carry window (absent: the carry window itself).
+   */
+  flowGapMs?(object: string): number;
 }
 
 /** How a call applies its records: see {@link ProjectionTarget.apply}. */
