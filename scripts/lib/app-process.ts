@@ -80,7 +80,9 @@ export async function startApp(
   mkdirSync(logDir, { recursive: true });
   const logFile = join(logDir, `${name}-${Date.now()}.log`);
   const log = createWriteStream(logFile);
-  const child = spawn('node', [join(ROOT, `dist/apps/${name}/apps/${name}/src/main.js`)], {
+  // HUB_APP_NODE_ARGS passes flags to every app's node, e.g. "--cpu-prof --cpu-prof-dir=<dir>" to profile a bench run.
+  const nodeArgs = (process.env.HUB_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn('node', [...nodeArgs, join(ROOT, `dist/apps/${name}/apps/${name}/src/main.js`)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, HTTP_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

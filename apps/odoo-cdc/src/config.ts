@@ -19,6 +19,12 @@ export const odooCdcConfigShape = {
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-odoo-cdc'),
   DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.odoo-cdc'),
+  /**
+   * The mirror's writes of a fetch of the Odoo stream are flushed to disk together and its canonical events sent in one
+   * acknowledged request, at its end or once this many statements or events are pending; its offsets are committed
+   * only after that.
+   */
+  CDC_FLUSH_AT: env.positiveInt(2_000),
 };
 
 export type OdooCdcConfig = ReturnType<typeof loadOdooCdcConfig>;

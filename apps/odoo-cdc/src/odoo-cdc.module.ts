@@ -5,11 +5,13 @@ import {
   CanonicalCodec,
   CanonicalPublisher,
   canonicalTopicConfigs,
+  DeferredSender,
   fieldOwnership,
   topicsProducedBy,
 } from '@hub/canonical';
 import {
   AppLogger,
+  DeferredDurabilityDatabase,
   ensureTopics,
   HealthController,
   HubDatabase,
@@ -33,6 +35,7 @@ import { AggregateProjectionService } from './aggregates/aggregate-projection.se
 import type { OdooCdcConfig } from './config';
 import { DebeziumDecoder, OdooStreamEvent } from './debezium/debezium.decoder';
 import { CdcIngestService } from './ingest/cdc-ingest.service';
+import { CdcFetchEffects } from './ingest/fetch-effects';
 import { OdooChangeHandler, TransactionEndHandler } from './ingest/odoo-stream.handlers';
 import { CdcMirror } from './mirror/cdc-mirror.repository';
 import { PendingAggregates } from './mirror/pending-aggregates.repository';
@@ -87,11 +90,18 @@ export class OdooCdcModule {
           provide: CanonicalCodec,
           useFactory: () => CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX),
         },
+        // Events are held while a fetch is handled and sent in one acknowledged request (see CDC_FLUSH_AT):
+        // one round trip to Kafka per fetch instead of one per Odoo row.
+        {
+          provide: DeferredSender,
+          inject: [KafkaClient],
+          useFactory: (kafka: KafkaClient) => new DeferredSender(kafka.producer),
+        },
         {
           provide: CanonicalPublisher,
-          inject: [KafkaClient, CanonicalCodec],
-          useFactory: (kafka: KafkaClient, codec: CanonicalCodec) =>
-            new CanonicalPublisher(kafka.producer, codec, {
+          inject: [DeferredSender, CanonicalCodec],
+          useFactory: (sender: DeferredSender, codec: CanonicalCodec) =>
+            new CanonicalPublisher(sender, codec, {
               app: APP,
               traceHeaders: () => injectTraceHeaders({}),
               owner: { system: 'odoo', ownership: fieldOwnership() },
@@ -103,12 +113,22 @@ export class OdooCdcModule {
           useFactory: (kafka: KafkaClient, codec: CanonicalCodec, appLog: AppLogger) =>
             new CanonicalContractBootstrap(kafka, codec, config, appLog),
         },
-        { provide: CdcMirror, inject: [HubDatabase], useFactory: (db: HubDatabase) => new CdcMirror(db) },
+        // The mirror and the pending aggregates are flushed to disk once per fetch (CdcFetchEffects), not per row.
+        {
+          provide: DeferredDurabilityDatabase,
+          useFactory: () => new DeferredDurabilityDatabase(config.HUB_DATABASE_URL),
+        },
+        {
+          provide: CdcMirror,
+          inject: [DeferredDurabilityDatabase],
+          useFactory: (db: HubDatabase) => new CdcMirror(db),
+        },
         {
           provide: PendingAggregates,
-          inject: [HubDatabase],
+          inject: [DeferredDurabilityDatabase],
           useFactory: (db: HubDatabase) => new PendingAggregates(db),
         },
+        CdcFetchEffects,
         PartnerProjectionService,
         AggregateProjectionService,
         CdcIngestService,
@@ -117,17 +137,20 @@ export class OdooCdcModule {
         HandlerRegistry,
         {
           provide: ConsumerHostOptions,
-          useValue: {
-            groupId: config.CONSUMER_GROUP,
-            topics: [config.CDC_TOPIC],
-            eventTypes: Object.values(OdooStreamEvent),
-            ignoredEventTypes: [OdooStreamEvent.transactionBegin],
-            deadLetterTopic: config.DEAD_LETTER_TOPIC,
-            decoder: new DebeziumDecoder(),
-            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
-            // One partition, in order: there is nothing to parallelise across.
-            partitionsConsumedConcurrently: 1,
-          } satisfies ConsumerHostOptions,
+          inject: [CdcFetchEffects],
+          useFactory: (effects: CdcFetchEffects) =>
+            ({
+              groupId: config.CONSUMER_GROUP,
+              topics: [config.CDC_TOPIC],
+              eventTypes: Object.values(OdooStreamEvent),
+              ignoredEventTypes: [OdooStreamEvent.transactionBegin],
+              deadLetterTopic: config.DEAD_LETTER_TOPIC,
+              decoder: new DebeziumDecoder(),
+              replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+              // One partition, in order: there is nothing to parallelise across.
+              partitionsConsumedConcurrently: 1,
+              deferredEffects: { effects, flushAt: config.CDC_FLUSH_AT },
+            }) satisfies ConsumerHostOptions,
         },
         ConsumerHost,
         deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),

@@ -5,6 +5,7 @@ export * from './topics';
 export * from './canonical-ids';
 export * from './canonical-codec';
 export * from './canonical-publisher';
+export * from './deferred-sender';
 export * from './canonical-event';
 export * from './kafka-topics';
 export * from './decimal.type';

@@ -6,6 +6,7 @@ export * from './kafka-client';
 export * from './kafka-topics';
 export * from './read-topic';
 export * from './hub-database';
+export * from './deferred-durability';
 export * from './tracing/kafka-trace-context';
 export * from './nest/tokens';
 export * from './nest/bootstrap';

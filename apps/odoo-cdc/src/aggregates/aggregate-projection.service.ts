@@ -71,6 +71,9 @@ const AGGREGATES: Record<
   },
 };
 
+/** Partners whose rows one statement reads at a transaction's END. */
+const PARTNERS_READ_TOGETHER = 1_000;
+
 export interface PublishContext {
   transactionId: string | null;
   occurredAt: number;
@@ -156,7 +159,20 @@ export class AggregateProjectionService {
 
   async publish(items: PendingAggregate[], ctx: PublishContext): Promise<number> {
     const records: OutgoingRecord[] = [];
-    for (const item of items) records.push(...(await this.build(item, ctx)));
+    // Partners, the bulk of a large transaction or snapshot, are read together; every other aggregate one by one.
+    const partners = items.filter((i) => i.kind === 'partner');
+    for (let from = 0; from < partners.length; from += PARTNERS_READ_TOGETHER) {
+      const chunk = partners.slice(from, from + PARTNERS_READ_TOGETHER).map((item) => ({
+        id: item.id,
+        source: {
+          position: ctx.commitPosition ?? item.position,
+          transactionId: ctx.transactionId,
+          occurredAt: ctx.occurredAt,
+        },
+      }));
+      records.push(...(await this.partners.buildMany(chunk)));
+    }
+    for (const item of items) if (item.kind !== 'partner') records.push(...(await this.build(item, ctx)));
     await this.publisher.publish(records);
     return records.length;
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppLogger } from '@hub/runtime';
-import { CanonicalValidationError } from '@hub/canonical';
+import { CanonicalValidationError, DeferredSender } from '@hub/canonical';
 import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { checkRow } from '../aggregates/odoo-rows.rules';
@@ -84,6 +84,7 @@ export class CdcIngestService {
     private readonly pending: PendingAggregates,
     private readonly aggregates: AggregateProjectionService,
     private readonly partners: PartnerProjectionService,
+    private readonly sender: DeferredSender,
     private readonly log: AppLogger,
   ) {}
 
@@ -177,7 +178,9 @@ export class CdcIngestService {
         commitPosition,
       });
     }
-    await this.pending.clear(transactionId);
+    // What the transaction touched is forgotten only once its events are acknowledged: a crash before that publishes
+    // them again from the pending list when the END is read again.
+    this.sender.afterFlush(() => this.pending.clear(transactionId));
     this.metrics.transactionsCompleted++;
   }
 

@@ -143,6 +143,34 @@ export class CdcMirror {
     return rows[0].row;
   }
 
+  /** Several live rows of one table by id, in one statement: the rows it knows, by id. */
+  async getMany(table: string, ids: readonly number[]): Promise<Map<number, OdooRow>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.db.query<{ row_id: string; row: OdooRow }>(
+      'SELECT row_id, row FROM cdc_row WHERE table_name = $1 AND row_id = ANY($2::bigint[]) AND NOT deleted',
+      [table, [...new Set(ids)]],
+    );
+    return new Map(rows.map((r) => [Number(r.row_id), r.row]));
+  }
+
+  /** {@link hubExternalIds} of several records of one model in one statement, by record id. */
+  async hubExternalIdsOfMany(model: string, resIds: readonly number[]): Promise<Map<number, OdooRow[]>> {
+    const byRecord = new Map<number, OdooRow[]>();
+    if (resIds.length === 0) return byRecord;
+    const { rows } = await this.db.query<{ row: OdooRow }>(
+      `SELECT row FROM cdc_row
+        WHERE table_name = 'ir_model_data' AND row ->> 'model' = $1 AND (row ->> 'res_id')::bigint = ANY($2::bigint[])
+          AND NOT deleted
+        ORDER BY row_id`,
+      [model, [...new Set(resIds)]],
+    );
+    for (const { row } of rows) {
+      const id = Number(row.res_id);
+      byRecord.set(id, [...(byRecord.get(id) ?? []), row]);
+    }
+    return byRecord;
+  }
+
   /** Whether the row is known and was deleted (as opposed to never seen). */
   async isDeleted(table: string, id: number): Promise<boolean> {
     const { rows } = await this.db.query<{ deleted: boolean }>(

@@ -10,24 +10,62 @@ export interface PendingAggregate {
   position: number;
 }
 
+/** Rows one INSERT writes (three parameters each, far below PostgreSQL's 65,535). */
+const ROWS_PER_INSERT = 5_000;
+
 /**
  * Aggregates touched by a source transaction that has not ended: kept in the database, not in memory, so a
  * transaction larger than a fetch, or a restart in its middle, loses nothing. Published and cleared at its END.
+ * What the changes of a fetch add is held here and written in a few statements when the fetch's effects are made
+ * durable ({@link save}, before its offsets are committed) or when a transaction's list is read, not one per change.
  */
 export class PendingAggregates {
+  private unsaved = new Map<string, Map<string, PendingAggregate>>();
+  private unsavedItems = 0;
+
   constructor(private readonly db: HubDatabase) {}
 
-  async add(transactionId: string, items: PendingAggregate[]): Promise<void> {
-    if (items.length === 0) return;
-    const values = items.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`).join(', ');
-    await this.db.query(
-      `INSERT INTO cdc_pending (transaction_id, aggregate, aggregate_id, source_position) VALUES ${values}
-       ON CONFLICT (transaction_id, aggregate, aggregate_id) DO UPDATE SET source_position = GREATEST(cdc_pending.source_position, EXCLUDED.source_position)`,
-      [transactionId, ...items.flatMap((p) => [p.kind, p.id, p.position])],
-    );
+  /** Items added and not yet written. */
+  get unsavedCount(): number {
+    return this.unsavedItems;
+  }
+
+  add(transactionId: string, items: PendingAggregate[]): Promise<void> {
+    for (const item of items) {
+      const held = this.unsaved.get(transactionId) ?? new Map<string, PendingAggregate>();
+      this.unsaved.set(transactionId, held);
+      const key = `${item.kind}/${item.id}`;
+      const before = held.get(key);
+      if (!before) this.unsavedItems++;
+      // As the table keeps it: the newest position that touched the aggregate.
+      if (!before || before.position < item.position) held.set(key, item);
+    }
+    return Promise.resolve();
+  }
+
+  /** Writes what was added since the last save. */
+  async save(): Promise<void> {
+    const rows = [...this.unsaved.entries()].flatMap(([tx, held]) => [...held.values()].map((item) => ({ tx, item })));
+    for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+      const chunk = rows.slice(from, from + ROWS_PER_INSERT);
+      const values = chunk.map((_, i) => `($${i * 4 + 1}, $${i * 4 + 2}, $${i * 4 + 3}, $${i * 4 + 4})`).join(', ');
+      await this.db.query(
+        `INSERT INTO cdc_pending (transaction_id, aggregate, aggregate_id, source_position) VALUES ${values}
+         ON CONFLICT (transaction_id, aggregate, aggregate_id) DO UPDATE SET source_position = GREATEST(cdc_pending.source_position, EXCLUDED.source_position)`,
+        chunk.flatMap(({ tx, item }) => [tx, item.kind, item.id, item.position]),
+      );
+    }
+    this.discardUnsaved();
+  }
+
+  /** Drops what was added and not written (its changes will be read and applied again). */
+  discardUnsaved(): void {
+    this.unsaved = new Map();
+    this.unsavedItems = 0;
   }
 
   async list(transactionId: string): Promise<PendingAggregate[]> {
+    await this.save();
     const { rows } = await this.db.query<{
       aggregate: AggregateKind;
       aggregate_id: string;

@@ -65,6 +65,39 @@ export class PartnerProjectionService {
     return mapResPartnerRow(row, countryCode, await this.links(partnerId), source);
   }
 
+  /**
+   * {@link build} for many partners at once (a transaction's END, an initial snapshot's), with a statement per table
+   * instead of three per partner.
+   */
+  async buildMany(items: readonly { id: number; source: PartnerEventSource }[]): Promise<OutgoingRecord[]> {
+    const ids = items.map((i) => i.id);
+    const rows = await this.mirror.getMany('res_partner', ids);
+    const countryIds = [...rows.values()]
+      .filter((r) => r.is_company && typeof r.country_id === 'number')
+      .map((r) => r.country_id as number);
+    const countries = await this.mirror.getMany('res_country', countryIds);
+    const links = await this.mirror.hubExternalIdsOfMany('res.partner', ids);
+    const records: OutgoingRecord[] = [];
+    for (const { id, source } of items) {
+      const row = rows.get(id) as Partial<ResPartnerRow> | undefined;
+      if (!row) continue;
+      let countryCode: string | null = null;
+      if (row.is_company && row.country_id !== null && row.country_id !== undefined) {
+        const country = countries.get(row.country_id);
+        // As in countryCode: a country not known yet is retried until it is.
+        if (!country || typeof country.code !== 'string') countryCode = await this.countryCode(row.country_id);
+        else countryCode = country.code.toUpperCase();
+      }
+      const linked = links.get(id) ?? [];
+      const partnerLinks = {
+        account: linkedSalesforceId(linked, 'account'),
+        contact: linkedSalesforceId(linked, 'contact'),
+      };
+      records.push(...mapResPartnerRow(row, countryCode, partnerLinks, source));
+    }
+    return records;
+  }
+
   private async publish(records: OutgoingRecord[]): Promise<void> {
     try {
       await this.publisher.publish(records);

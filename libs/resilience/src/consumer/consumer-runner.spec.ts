@@ -459,4 +459,118 @@ describe('ConsumerRunner', () => {
       await runner.stop();
     });
   });
+
+  describe('with deferred effects', () => {
+    /** Effects a handler leaves pending: flushed (made durable) or dropped, as the runner decides. */
+    class HeldEffects {
+      held: number[] = [];
+      durable: number[] = [];
+      flushes = 0;
+      failNext = false;
+      get size() {
+        return this.held.length;
+      }
+      async flush() {
+        this.flushes++;
+        if (this.failNext) {
+          this.failNext = false;
+          throw new Error('broker unavailable');
+        }
+        this.durable.push(...this.held);
+        this.held = [];
+      }
+      discard() {
+        this.held = [];
+      }
+    }
+
+    function deferredSetup(flushAt: number, handler?: (n: number) => Promise<void>) {
+      const effects = new HeldEffects();
+      const consumer = new FakeConsumer();
+      const producer = new FakeProducer();
+      const runner = new ConsumerRunner(consumer as unknown as Consumer, {
+        groupId: 'g',
+        topics: ['t'],
+        decoder: jsonDecoder,
+        handlers: new Map([
+          [
+            'thing.happened',
+            async (e: DecodedEvent) => {
+              const n = (e.value as { n: number }).n;
+              await handler?.(n);
+              effects.held.push(n);
+            },
+          ],
+        ]),
+        deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+        retry: { inlineAttempts: 1, baseDelayMs: 7, maxDelayMs: 7, maxAttempts: 5 },
+        partitionsConsumedConcurrently: 1,
+        deferredEffects: { effects, flushAt },
+        log,
+      });
+      return { effects, consumer, runner };
+    }
+    const things = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => msg(from + i, `{"type":"thing.happened","n":${from + i}}`));
+
+    it('resolves offsets only after the effects of the records before them were flushed, once per fetch', async () => {
+      const { effects, consumer, runner } = deferredSetup(100);
+      await runner.start();
+      const { resolved } = await drive(consumer, things(0, 5));
+      expect(effects.flushes).toBe(1);
+      expect(effects.durable).toEqual([0, 1, 2, 3, 4]);
+      expect(resolved).toEqual(['4']);
+    });
+
+    it('flushes within a fetch once flushAt effects are held', async () => {
+      const { effects, consumer, runner } = deferredSetup(2);
+      await runner.start();
+      const { resolved } = await drive(consumer, things(0, 5));
+      expect(effects.flushes).toBe(3);
+      expect(resolved).toEqual(['1', '3', '4']);
+      expect(effects.durable).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('resolves nothing of a stretch whose flush failed: it is dropped and the partition paused to read it again', async () => {
+      const { effects, consumer, runner } = deferredSetup(100);
+      await runner.start();
+      effects.failNext = true;
+      const { resolved, paused } = await drive(consumer, things(0, 3));
+      expect(resolved).toEqual([]);
+      expect(paused).toBe(true);
+      expect(effects.durable).toEqual([]);
+      expect(effects.size).toBe(0);
+      const again = await drive(consumer, things(0, 3));
+      expect(again.resolved).toEqual(['2']);
+      expect(effects.durable).toEqual([0, 1, 2]);
+    });
+
+    it('flushes what was handled before a record that must wait, and resolves up to it', async () => {
+      const { effects, consumer, runner } = deferredSetup(100, async (n) => {
+        if (n === 2) throw new TransientError('TARGET_UNAVAILABLE', 'not yet');
+      });
+      await runner.start();
+      const { resolved, paused } = await drive(consumer, things(0, 4));
+      expect(paused).toBe(true);
+      expect(effects.durable).toEqual([0, 1]);
+      expect(resolved).toEqual(['1']);
+    });
+
+    it('refuses to run deferred effects with concurrent partitions', () => {
+      const consumer = new FakeConsumer();
+      const producer = new FakeProducer();
+      expect(
+        () =>
+          new ConsumerRunner(consumer as unknown as Consumer, {
+            groupId: 'g',
+            topics: ['t'],
+            decoder: jsonDecoder,
+            handlers: new Map(),
+            deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+            deferredEffects: { effects: new HeldEffects(), flushAt: 10 },
+            log,
+          }),
+      ).toThrow('g: deferred effects need one partition at a time and no pipeline');
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { DeferredEffects } from '@hub/canonical';
 import type { Logger } from 'pino';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import type { Parking } from './parking';
@@ -35,6 +36,13 @@ export interface ConsumerRunnerOptions {
   wrapHandlersInBreaker?: boolean;
   /** Where records a handler defers are parked (see {@link Parking}); shared by the lanes of one app. */
   parking?: Parking;
+  /**
+   * Effects the handlers leave pending until flushed (records published through a DeferredSender): the runner
+   * flushes them before it resolves the offsets of the records that made them, at the end of each fetch, when
+   * `flushAt` of them are held, and before pausing. One partition at a time and no pipeline: what one flush makes
+   * durable is exactly what the records handled before it did.
+   */
+  deferredEffects?: { effects: DeferredEffects; flushAt: number };
   /** Overrides kafkajs fetch sizing: a larger minBytes lets a batching handler see fuller batches. */
   fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
   log: Logger;
@@ -64,6 +72,9 @@ export class ConsumerRunner {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.processor = new RecordProcessor({ ...options, retry: this.retry });
     if (options.pipeline) this.pipelined = new PipelinedBatch(this.processor, options.pipeline, this.retry.baseDelayMs);
+    if (options.deferredEffects && (options.pipeline || (options.partitionsConsumedConcurrently ?? 3) !== 1)) {
+      throw new Error(`${options.groupId}: deferred effects need one partition at a time and no pipeline`);
+    }
     options.breaker?.onRecovery(() => this.resumeAll());
   }
 
@@ -107,14 +118,44 @@ export class ConsumerRunner {
   /** One record after another; the first that must wait stops the batch there. */
   private async sequential(payload: EachBatchPayload) {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const deferred = this.options.deferredEffects;
+    // The last record handled whose effects are not yet flushed: its offset is resolved only after the flush.
+    let unsettled: string | undefined;
+    const settle = async (): Promise<{ delayMs: number; reason: string } | undefined> => {
+      if (unsettled === undefined) return undefined;
+      const offset = unsettled;
+      unsettled = undefined;
+      try {
+        await deferred!.effects.flush();
+      } catch (error) {
+        // Nothing of this stretch is acknowledged: it is dropped and its records are handled again after a pause.
+        await Promise.resolve(deferred!.effects.discard()).catch(() => undefined);
+        this.processor.metrics.retried++;
+        this.options.log.warn({ err: error, topic: batch.topic }, 'flushing the effects of handled records failed');
+        return { delayMs: this.retry.baseDelayMs, reason: `flush failed: ${(error as Error).message}` };
+      }
+      resolveOffset(offset);
+      return undefined;
+    };
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
       const outcome = await this.processor.process(batch.topic, batch.partition, message);
-      if (outcome.kind === 'pause') return { pause: outcome };
-      resolveOffset(message.offset);
+      if (outcome.kind === 'pause') {
+        const failed = await settle();
+        return { pause: failed ?? outcome };
+      }
+      if (!deferred) resolveOffset(message.offset);
+      else {
+        unsettled = message.offset;
+        if (deferred.effects.size >= deferred.flushAt) {
+          const failed = await settle();
+          if (failed) return { pause: failed };
+        }
+      }
       await heartbeat();
     }
-    return {};
+    const failed = await settle();
+    return failed ? { pause: failed } : {};
   }
 
   private pausePartition(

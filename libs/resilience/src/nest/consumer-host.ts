@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { ConsumerRunner } from '../consumer/consumer-runner';
+import { ConsumerRunner, ConsumerRunnerOptions } from '../consumer/consumer-runner';
 import { Parking, parkTopicOf } from '../consumer/parking';
 import type { PipelineOptions } from '../consumer/pipelined-batch';
 import { emptyRunnerMetrics, MessageDecoder, RunnerMetrics } from '../consumer/record-processor';
@@ -47,6 +47,8 @@ export abstract class ConsumerHostOptions {
   /** See {@link ConsumerRunnerOptions.wrapHandlersInBreaker}. */
   abstract readonly wrapHandlersInBreaker?: boolean;
   abstract readonly pipeline?: PipelineOptions;
+  /** See {@link ConsumerRunnerOptions.deferredEffects}; with several lanes, each lane's runner flushes the same. */
+  abstract readonly deferredEffects?: ConsumerRunnerOptions['deferredEffects'];
   abstract readonly fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
   abstract readonly retry?: Partial<RetryPolicy>;
   abstract readonly partitionsConsumedConcurrently?: number;
@@ -129,6 +131,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
         breaker: o.breaker,
         wrapHandlersInBreaker: o.wrapHandlersInBreaker,
         pipeline: o.pipeline,
+        deferredEffects: o.deferredEffects,
         parking,
         retry: o.retry,
         partitionsConsumedConcurrently: lane.partitionsConsumedConcurrently ?? o.partitionsConsumedConcurrently,
