@@ -1,0 +1,263 @@
+#!/usr/bin/env node
+// npm run bench: every benchmark scenario on the local stack, one after another, each measured against its reference
+// in the same run on the same machine; then one table, also written to bench/results/bench.json.
+//   npm run bench                      capture, snapshot, projection, freshness
+//   npm run bench -- --only capture    some of them (comma-separated)
+//   npm run bench -- --large           the snapshot of 1,000,000 partners as well
+//   npm run bench -- --all             also the ingress and Odoo-orders benches of the other flows
+// The stack must be up (scripts/stack up); the apps must be built (npm run build).
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readStack } from './support/bench-stack';
+
+const ROOT = join(__dirname, '..');
+const TS = ['-r', 'ts-node/register/transpile-only'];
+
+interface Rate {
+  changes: number;
+  seconds: number;
+  perSecond: number;
+}
+interface CaptureFigures {
+  debezium: { partners: Rate; orders: Rate };
+  odooCdc: { partners: Rate; orders: Rate };
+  odooCdcFlushPerChange: { partners: Rate; orders: Rate };
+  ratios: Record<
+    | 'partnersOdooCdcToDebezium'
+    | 'ordersOdooCdcToDebezium'
+    | 'partnersPerFetchToPerChange'
+    | 'ordersPerFetchToPerChange',
+    number
+  >;
+}
+interface SnapshotFigures {
+  partners: number;
+  seconds: number;
+  recordsPerSecond: number;
+  odooCdcPeakRssMiB: number;
+}
+interface CallFigures {
+  seconds: number;
+  recordsPerSecond: number;
+  apiCallsPer1000Records: number;
+}
+interface ProjectionFigures {
+  snapshot: CallFigures;
+  projectorDrain: CallFigures;
+  priorityLanes: { orderSeconds: number; productsLoadedWhenOrderLanded: number; products: number };
+}
+
+interface LatencyFigures {
+  probes: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+interface FreshnessFigures {
+  achievedChangesPerSecond: number;
+  quiet: LatencyFigures;
+  underLoad: LatencyFigures;
+}
+
+interface Scenario<F = unknown> {
+  name: string;
+  what: string;
+  command: string[];
+  /** The JSON file the scenario writes, under bench/results. */
+  result: string;
+  /** Rows for the final table, from the scenario's figures. */
+  rows(figures: F): string[][];
+}
+
+const snapshot = (partners: number): Scenario<SnapshotFigures> => ({
+  name: partners > 100_000 ? 'snapshot-large' : 'snapshot',
+  what: `initial snapshot of ${partners.toLocaleString('en')} partners through Debezium and odoo-cdc`,
+  command: ['bench/initial-snapshot.mjs', String(partners)],
+  result: 'initial-snapshot.json',
+  rows: (f) => [
+    [
+      `snapshot ${f.partners.toLocaleString('en')} partners`,
+      `${f.seconds} s, ${f.recordsPerSecond}/s`,
+      `peak RSS ${f.odooCdcPeakRssMiB} MiB`,
+      'target < 30 s, < 256 MiB',
+    ],
+  ],
+});
+
+const SCENARIOS = [
+  {
+    name: 'capture',
+    what: 'Debezium alone vs odoo-cdc on the same stream (20,000 partners, 1,000 orders of 10 lines)',
+    command: [...TS, 'bench/capture.ts'],
+    result: 'capture.json',
+    rows: (f: CaptureFigures) => [
+      [
+        'capture: partners',
+        `Debezium ${f.debezium.partners.perSecond}/s, odoo-cdc ${f.odooCdc.partners.perSecond}/s`,
+        `ratio ${f.ratios.partnersOdooCdcToDebezium}`,
+        'target ≥ 0.8, ≥ 5,000/s',
+      ],
+      [
+        'capture: orders (changes)',
+        `Debezium ${f.debezium.orders.perSecond}/s, odoo-cdc ${f.odooCdc.orders.perSecond}/s`,
+        `ratio ${f.ratios.ordersOdooCdcToDebezium}`,
+        'target ≥ 0.8',
+      ],
+      [
+        'capture: flush per fetch vs per change',
+        `partners ${f.odooCdcFlushPerChange.partners.perSecond} → ${f.odooCdc.partners.perSecond}/s`,
+        `×${f.ratios.partnersPerFetchToPerChange} partners, ×${f.ratios.ordersPerFetchToPerChange} orders`,
+        '',
+      ],
+    ],
+  },
+  snapshot(100_000),
+  {
+    name: 'projection',
+    what: '10,000 partners end to end into the Salesforce sandbox, the projector draining alone, an order during a load',
+    command: ['bench/salesforce-bulk.mjs'],
+    result: 'salesforce-bulk.json',
+    rows: (f: ProjectionFigures) => [
+      [
+        'projection: 10,000 end to end',
+        `${f.snapshot.seconds} s, ${f.snapshot.recordsPerSecond}/s`,
+        `${f.snapshot.apiCallsPer1000Records} calls / 1,000`,
+        'target ≥ 3,000/s, ≤ 5.5 calls / 1,000',
+      ],
+      [
+        'projection: projector alone',
+        `${f.projectorDrain.seconds} s, ${f.projectorDrain.recordsPerSecond}/s`,
+        `ratio to end to end ${(f.projectorDrain.recordsPerSecond / f.snapshot.recordsPerSecond).toFixed(2)}`,
+        '',
+      ],
+      [
+        'projection: order during a load',
+        `${f.priorityLanes.orderSeconds} s`,
+        `${f.priorityLanes.productsLoadedWhenOrderLanded} of ${f.priorityLanes.products} products loaded`,
+        '',
+      ],
+    ],
+  },
+  {
+    name: 'freshness',
+    what: 'Odoo commit to Salesforce write of single changes, quiet and under 1,000 changes/s for 60 s',
+    command: [...TS, 'bench/freshness.ts'],
+    result: 'freshness.json',
+    rows: (f: FreshnessFigures) => [
+      [
+        'freshness: no load',
+        `p50 ${f.quiet.p50Ms} ms, p95 ${f.quiet.p95Ms} ms, p99 ${f.quiet.p99Ms} ms`,
+        `${f.quiet.probes} probes`,
+        '',
+      ],
+      [
+        `freshness: ${f.achievedChangesPerSecond} changes/s`,
+        `p50 ${f.underLoad.p50Ms} ms, p95 ${f.underLoad.p95Ms} ms, p99 ${f.underLoad.p99Ms} ms`,
+        `p50 ×${(f.underLoad.p50Ms / Math.max(1, f.quiet.p50Ms)).toFixed(1)} of no load`,
+        'target p50 < 300 ms, p99 < 1 s',
+      ],
+    ],
+  },
+] as Scenario<never>[];
+
+const EXTRA: Scenario<never>[] = [
+  {
+    name: 'ingress',
+    what: 'Salesforce CDC and webhooks into canonical events',
+    command: [...TS, 'bench/ingress.ts'],
+    result: 'ingress.json',
+    rows: (f: unknown) => [['ingress', JSON.stringify(f).slice(0, 60), '', '']],
+  },
+  {
+    name: 'odoo-orders',
+    what: 'Salesforce orders into Odoo, quiet and during a product import',
+    command: [...TS, 'bench/odoo-orders.ts'],
+    result: 'odoo-orders.json',
+    rows: (f: unknown) => [['odoo orders', JSON.stringify(f).slice(0, 60), '', '']],
+  },
+];
+
+function parseArgs(argv: string[]): Scenario<never>[] {
+  const only = argv.find((a) => a.startsWith('--only'))?.split('=')[1] ?? argv[argv.indexOf('--only') + 1];
+  let chosen = [...SCENARIOS];
+  if (argv.includes('--large')) chosen.push(snapshot(1_000_000) as Scenario<never>);
+  if (argv.includes('--all')) chosen.push(...EXTRA);
+  if (argv.includes('--only')) {
+    const names = (only ?? '').split(',').filter(Boolean);
+    const known = [...SCENARIOS, ...EXTRA, snapshot(1_000_000) as Scenario<never>];
+    const unknown = names.filter((n) => !known.some((s) => s.name === n));
+    if (names.length === 0 || unknown.length) {
+      throw new Error(
+        `--only takes scenario names (${known.map((s) => s.name).join(', ')}); got: ${only ?? 'nothing'}`,
+      );
+    }
+    chosen = known.filter((s) => names.includes(s.name));
+  }
+  return chosen;
+}
+
+/** Runs one scenario as a child process, showing its elapsed time; its output goes to bench/results/<name>.log. */
+function runScenario(s: Scenario<never>, index: number, total: number): Promise<{ ok: boolean; seconds: number }> {
+  const started = Date.now();
+  const log: Buffer[] = [];
+  const child = spawn('node', s.command, { cwd: ROOT, env: process.env });
+  child.stdout.on('data', (d: Buffer) => log.push(d));
+  child.stderr.on('data', (d: Buffer) => log.push(d));
+  const label = `[${index}/${total}] ${s.name}: ${s.what}`;
+  const tick = () => {
+    const seconds = Math.round((Date.now() - started) / 1000);
+    if (process.stdout.isTTY) process.stdout.write(`\r${label} … ${seconds} s`);
+  };
+  if (!process.stdout.isTTY) process.stdout.write(`${label} …\n`);
+  const timer = setInterval(tick, 1000);
+  return new Promise((resolve) => {
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      const seconds = Math.round((Date.now() - started) / 1000);
+      writeFileSync(join(ROOT, `bench/results/${s.name}.log`), Buffer.concat(log));
+      const verdict = code === 0 ? 'done' : `FAILED (exit ${code}; see bench/results/${s.name}.log)`;
+      process.stdout.write(`${process.stdout.isTTY ? '\r' : ''}${label} … ${verdict} in ${seconds} s\n`);
+      if (code !== 0) process.stdout.write(Buffer.concat(log).toString().split('\n').slice(-15).join('\n') + '\n');
+      resolve({ ok: code === 0, seconds });
+    });
+  });
+}
+
+function table(rows: string[][]): string {
+  const header = ['scenario', 'measured', 'side by side', 'target'];
+  const all = [header, ...rows];
+  const widths = header.map((_, c) => Math.max(...all.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => `| ${r.map((cell, c) => (cell ?? '').padEnd(widths[c])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const scenarios = parseArgs(process.argv.slice(2));
+  readStack(['postgres', 'kafka', 'registry', 'connect']);
+  if (!existsSync(join(ROOT, 'dist/apps/odoo-cdc'))) throw new Error('the apps are not built: run npm run build');
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const rows: string[][] = [];
+  const summary: Record<string, unknown> = { at: new Date().toISOString(), scenarios: {} };
+  let failed = 0;
+  for (const [i, s] of scenarios.entries()) {
+    const { ok, seconds } = await runScenario(s, i + 1, scenarios.length);
+    if (!ok) {
+      failed++;
+      rows.push([s.name, 'FAILED', `see bench/results/${s.name}.log`, '']);
+      continue;
+    }
+    const figures = JSON.parse(readFileSync(join(ROOT, 'bench/results', s.result), 'utf8')) as never;
+    (summary.scenarios as Record<string, unknown>)[s.name] = { seconds, figures };
+    rows.push(...s.rows(figures));
+  }
+  const text = table(rows);
+  process.stdout.write(`\n${text}\n`);
+  writeFileSync(join(ROOT, 'bench/results/bench.json'), JSON.stringify({ ...summary, table: text }, null, 2) + '\n');
+  if (failed) process.exit(1);
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`bench: ${error.message}\n`);
+  process.exit(1);
+});
