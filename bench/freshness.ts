@@ -9,7 +9,9 @@
 // Prints p50/p95/p99 and writes bench/results/freshness.json. The stack must be up (scripts/stack up).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'pg';
+import { readTopicToEnd } from '../libs/runtime/src/read-topic';
 import { startSalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
@@ -30,6 +32,47 @@ interface Latencies {
   p95Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** When the sandbox wrote each probe (epoch ms), by partner id. */
+  writtenAt: Map<number, number>;
+}
+
+const withoutWrites = ({ writtenAt: _, ...l }: Latencies) => l;
+const p50 = (values: number[]) => Math.round([...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN);
+
+/**
+ * Where a quiet probe's time goes, from the Kafka timestamps of its change record (set when Kafka Connect produced
+ * it) and of its canonical event (when odoo-cdc produced it): Debezium, odoo-cdc, then the projector and Salesforce.
+ */
+async function stagesOf(
+  brokers: string,
+  changesTopic: string,
+  customerTopic: string,
+  ids: number[],
+  committedAt: Map<number, number>,
+  writtenAt: Map<number, number>,
+): Promise<{ debeziumMs: number; odooCdcMs: number; projectorMs: number }> {
+  const kafka = new Kafka({ clientId: 'bench-freshness', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const wanted = new Set(ids);
+  const lastTimestamp = async (topic: string, idOf: (key: string) => number | undefined) => {
+    const at = new Map<number, number>();
+    for (const { message } of await readTopicToEnd(kafka, topic)) {
+      const id = idOf(message.key?.toString() ?? '');
+      if (id !== undefined && wanted.has(id)) at.set(id, Number(message.timestamp));
+    }
+    return at;
+  };
+  const changed = await lastTimestamp(changesTopic, (key) => {
+    const id = /"id":(\d+)/.exec(key)?.[1];
+    return id === undefined ? undefined : Number(id);
+  });
+  const published = await lastTimestamp(customerTopic, (key) => Number(key.replace('odoo-partner-', '')));
+  const of = (from: Map<number, number>, to: Map<number, number>) =>
+    p50(ids.filter((id) => from.has(id) && to.has(id)).map((id) => to.get(id)! - from.get(id)!));
+  return {
+    debeziumMs: of(committedAt, changed),
+    odooCdcMs: of(changed, published),
+    projectorMs: of(published, writtenAt),
+  };
 }
 
 async function main(): Promise<void> {
@@ -109,6 +152,14 @@ async function main(): Promise<void> {
     }
     const quietIds = probes.slice(0, QUIET_PROBES);
     const quiet = await latencies(sf, quietIds, committedAt);
+    const stages = await stagesOf(
+      stack.kafka.brokers,
+      changes,
+      `${prefix}customer.v1`,
+      quietIds,
+      committedAt,
+      quiet.writtenAt,
+    );
 
     process.stdout.write(`freshness: ${RATE} changes/s for ${SECONDS} s with a probe every 500 ms\n`);
     // The probes and the load share one connection: their statements run in the order they are issued.
@@ -143,8 +194,9 @@ async function main(): Promise<void> {
       targetChangesPerSecond: RATE,
       achievedChangesPerSecond: Math.round(sent / loadSeconds),
       seconds: SECONDS,
-      quiet,
-      underLoad: loaded,
+      quiet: withoutWrites(quiet),
+      quietStagesP50Ms: stages,
+      underLoad: withoutWrites(loaded),
       ratioP50UnderLoadToQuiet: Number((loaded.p50Ms / Math.max(1, quiet.p50Ms)).toFixed(2)),
     };
     process.stdout.write(
@@ -153,6 +205,8 @@ async function main(): Promise<void> {
         `${'probes'.padEnd(28)} ${'n'.padStart(4)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
         row('no load', quiet),
         row(`${figures.achievedChangesPerSecond} changes/s`, loaded),
+        '',
+        `no load, p50 per stage: Debezium ${stages.debeziumMs} ms, odoo-cdc ${stages.odooCdcMs} ms, projector and Salesforce ${stages.projectorMs} ms`,
         '',
       ].join('\n'),
     );
@@ -179,15 +233,22 @@ async function latencies(sf: SandboxClient, ids: number[], committedAt: Map<numb
       rows.length === ids.length && rows.every((r) => r.BillingCity === `P${r.Odoo_Id__c.replace('odoo-partner-', '')}`)
     );
   }, 'every probe in the sandbox');
-  const sorted = rows
-    .map(
-      (r) =>
-        Date.parse(r.LastModifiedDate.replace('+0000', 'Z')) -
-        committedAt.get(Number(r.Odoo_Id__c.replace('odoo-partner-', '')))!,
-    )
-    .sort((a, b) => a - b);
+  const writtenAt = new Map(
+    rows.map((r) => [
+      Number(r.Odoo_Id__c.replace('odoo-partner-', '')),
+      Date.parse(r.LastModifiedDate.replace('+0000', 'Z')),
+    ]),
+  );
+  const sorted = [...writtenAt.entries()].map(([id, at]) => at - committedAt.get(id)!).sort((a, b) => a - b);
   const at = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]);
-  return { probes: sorted.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] };
+  return {
+    probes: sorted.length,
+    p50Ms: at(0.5),
+    p95Ms: at(0.95),
+    p99Ms: at(0.99),
+    maxMs: sorted[sorted.length - 1],
+    writtenAt,
+  };
 }
 
 /** `count` companies named `<name> <n>`, in one statement; their ids. */

@@ -39,6 +39,8 @@ export const projectorSalesforceConfigShape = {
   SF_BATCH_LINGER_MS: env.positiveInt(1_000),
   /** The same for the commerce lane's objects (orders, invoices, payments, shipments): a person is waiting. */
   SF_PRIORITY_LINGER_MS: env.positiveInt(50),
+  /** The linger of a master-data write when nothing else of its object is arriving: a single change goes at once. */
+  SF_QUIET_LINGER_MS: env.positiveInt(20),
   /**
    * While a bulk flow of master data arrives, a fetch's short remainder goes back to Kafka for up to this long to
    * leave with the records behind it in full calls of 200 (0: never). Commerce objects are never carried over.

@@ -135,6 +135,8 @@ export class ProjectorSalesforceModule {
               parentWaitMs: config.SF_PARENT_WAIT_MS,
               carryMs: (object) => (priorityObjects.has(object) ? 0 : config.SF_BATCH_CARRY_MS),
               flowGapMs: () => config.SF_BATCH_FLOW_GAP_MS,
+              quietLingerMs: (object) =>
+                priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_QUIET_LINGER_MS,
             }),
         },
         {

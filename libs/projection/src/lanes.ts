@@ -17,8 +17,8 @@ export const isPriorityTopic = (topic: CanonicalTopicKey): boolean =>
 /**
  * One consumer per topic, grouped into the lanes above. Per topic because kafkajs fetches again only after every
  * batch of a fetch returned: a slow record of one topic must not stop another topic from being read. Per lane, the
- * fetch sizing: the bulk lane lets the broker gather a few hundred kilobytes so batches fill; the priority lane
- * answers at once. Replayed dead letters and parked records (children waiting for their parents) have lanes of
+ * fetch sizing: the bulk lane lets the broker gather up to a few hundred kilobytes for at most 100 ms so batches fill
+ * (a single change waits no longer than that); the priority lane answers at once. Replayed dead letters and parked records (children waiting for their parents) have lanes of
  * their own.
  */
 export function consumerLanes(
@@ -27,7 +27,7 @@ export function consumerLanes(
   /** Which topics a person waits for; a target that reads topics outside {@link LANES} says so for its own. */
   priority: (k: CanonicalTopicKey) => boolean = isPriorityTopic,
 ): ConsumerLane[] {
-  const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 1_000 };
+  const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 100 };
   const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
   return [
     ...topics.map((topic) => ({

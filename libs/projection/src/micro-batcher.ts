@@ -12,15 +12,21 @@ export class MicroBatcher<T, R> {
   constructor(
     /** One entry per item: its result, its error, or a promise of either (an item handed on, e.g. re-queued). */
     private readonly flush: (items: T[]) => Promise<(R | Error | Promise<R>)[]>,
-    private readonly options: { maxBatchSize: number; lingerMs: number },
+    /** `lingerMs` may be read anew for each batch (e.g. short while nothing else is arriving). */
+    private readonly options: { maxBatchSize: number; lingerMs: number | (() => number) },
   ) {}
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
       if (this.queue.length >= this.options.maxBatchSize) this.sendFullBatches();
-      else this.timer ??= setTimeout(() => this.sendAll(), this.options.lingerMs);
+      else this.timer ??= setTimeout(() => this.sendAll(), this.linger());
     });
+  }
+
+  private linger(): number {
+    const { lingerMs } = this.options;
+    return typeof lingerMs === 'number' ? lingerMs : lingerMs();
   }
 
   private sendFullBatches(): void {

@@ -398,6 +398,27 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(env.target.calls.map((c) => c.keys.length)).toEqual([3]);
     });
 
+    it('sends a write alone after the quiet linger, and lingers fully once others of its object arrive', async () => {
+      env.breaker.shutdown();
+      env = setup({
+        ...carrying,
+        lingerMs: () => 2_000,
+        quietLingerMs: () => 5,
+        flowGapMs: () => 1_000,
+        carryMs: () => 3_000,
+      });
+      const alone = env.engine.apply(customer(1));
+      await new Promise((r) => setTimeout(r, 500));
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1]);
+      await alone;
+      // Two more within the flow gap: a flow, so the second waits for company instead of leaving alone.
+      const flow = [env.engine.apply(customer(2)), env.engine.apply(customer(3))];
+      await new Promise((r) => setTimeout(r, 500));
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1]);
+      await Promise.all(flow);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1, 2]);
+    });
+
     it('never holds back a single change, nor objects without a carry window', async () => {
       env.breaker.shutdown();
       env = setup(carrying);

@@ -131,9 +131,14 @@ export class TargetWriter {
     const key = batcherKey(w);
     let batcher = this.batchers.get(key);
     if (!batcher) {
+      const { limits } = this.target;
+      const object = w.object;
       batcher = new MicroBatcher((batch) => this.flush(w.object, w.keyField, operation, batch), {
-        maxBatchSize: this.target.limits.maxBatchSize,
-        lingerMs: this.target.limits.lingerMs(w.object),
+        maxBatchSize: limits.maxBatchSize,
+        // A write alone goes almost at once; the full linger is for a flow, where it fills calls.
+        lingerMs: limits.quietLingerMs
+          ? () => (this.othersArrivedRecently(key, object) ? limits.lingerMs(object) : limits.quietLingerMs!(object))
+          : limits.lingerMs(object),
       });
       this.batchers.set(key, batcher);
     }
@@ -287,6 +292,14 @@ export class TargetWriter {
     this.metrics.applied += accepted.length;
     this.metrics.removed += removed.length;
     return results;
+  }
+
+  /** Whether another write of the batcher's object arrived within the flow gap before the newest one. */
+  private othersArrivedRecently(key: string, object: string): boolean {
+    const times = this.arrivals.get(key) ?? [];
+    if (times.length < 2) return false;
+    const gap = this.target.limits.flowGapMs?.(object) ?? this.target.limits.carryMs?.(object) ?? 0;
+    return times[times.length - 1] - times[times.length - 2] < gap;
   }
 
   /** Counts a write's first arrival in its batcher's carry window (only for objects that may be carried over). */

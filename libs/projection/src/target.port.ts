@@ -68,6 +68,12 @@ export interface TargetLimits {
   maxBatchSize: number;
   /** How long the first write of a batch waits for others to join it, per object (bulk objects wait longer). */
   lingerMs(object: string): number;
+  /**
+   * The linger of a write when nothing else of its object arrived within its object's flow gap (a single change, not
+   * a flow): it goes almost at once, where {@link lingerMs} only pays off while a flow fills calls (absent: lingerMs).
+   * Counted only for objects with a carry window, whose arrivals the engine follows.
+   */
+  quietLingerMs?(object: string): number;
   /** How long at most a write is held back while a parent it references has not been written by the hub. */
   parentWaitMs: number;
   /**
