@@ -83,3 +83,43 @@ describe('registerSchema', () => {
     expect(error).toBeInstanceOf(SchemaRejectedError);
   });
 });
+
+describe('CanonicalCodec.decode', () => {
+  const framed = (id: number) => {
+    const buffer = Buffer.alloc(6);
+    buffer[0] = 0;
+    buffer.writeUInt32BE(id, 1);
+    return buffer;
+  };
+
+  it('loads each writer schema once, however many decodes wait on it together', async () => {
+    const loads: number[] = [];
+    const fake = {
+      getSchema: async (id: number) => {
+        loads.push(id);
+        await new Promise((r) => setTimeout(r, 10));
+        return {};
+      },
+      decode: async (buffer: Buffer) => buffer.readUInt32BE(1),
+    };
+    const codec = new CanonicalCodec(fake as unknown as SchemaRegistry, 'hub.');
+    const decoded = await Promise.all([...Array(50)].map((_, i) => codec.decode(framed(i % 2 === 0 ? 7 : 8))));
+    expect(decoded.filter((d) => d === 7)).toHaveLength(25);
+    expect(loads.sort()).toEqual([7, 8]);
+  });
+
+  it('asks the registry again for a schema whose loading failed', async () => {
+    let attempts = 0;
+    const fake = {
+      getSchema: async () => {
+        if (++attempts === 1) throw new Error('registry unavailable');
+        return {};
+      },
+      decode: async () => 'ok',
+    };
+    const codec = new CanonicalCodec(fake as unknown as SchemaRegistry, 'hub.');
+    await expect(codec.decode(framed(3))).rejects.toThrow('cannot decode: registry unavailable');
+    await expect(codec.decode(framed(3))).resolves.toBe('ok');
+    expect(attempts).toBe(2);
+  });
+});

@@ -51,6 +51,8 @@ export interface CanonicalEnvelopeView {
 export class CanonicalCodec {
   private readonly types = new Map<CanonicalSchemaName, avro.Type>();
   private readonly ids = new Map<CanonicalTopicKey, number>();
+  /** Writer schemas being fetched, by id: see {@link writerSchemaLoaded}. */
+  private readonly loading = new Map<number, Promise<unknown>>();
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -119,10 +121,28 @@ export class CanonicalCodec {
       throw new CanonicalDecodeError('not Confluent wire format (magic byte 0 + 4-byte schema id expected)');
     }
     try {
+      await this.writerSchemaLoaded(buffer.readUInt32BE(1));
       return await this.registry.decode(buffer);
     } catch (error) {
       throw new CanonicalDecodeError(`cannot decode: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /**
+   * Loads a writer schema once, whoever asks first. The registry client shares the request of a schema it does not
+   * have yet, but every decode waiting on it then builds the avsc type on its own: a projector starting on a backlog
+   * decoded a fetch's thousands of records concurrently and spent seconds of CPU building the same types.
+   */
+  private writerSchemaLoaded(id: number): Promise<unknown> {
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.registry.getSchema(id).catch((error: unknown) => {
+        this.loading.delete(id);
+        throw error;
+      });
+      this.loading.set(id, loading);
+    }
+    return loading;
   }
 }
 
