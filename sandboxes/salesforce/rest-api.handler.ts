@@ -1,11 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
 
-import type { FaultInjector } from './fault.injector';
 import { jsonResponse, noContent, parseJsonBody, type SandboxResponse } from './http.helpers';
 import { toCaseSafeId } from './record-id';
-import type { CommitContext, FieldValue, RecordStore, StoredRecord, Transaction } from './record.store';
+import type { CommitContext, RecordStore, StoredRecord, Transaction } from './record.store';
 import { ApiErrors, ApiFailure, SaveErrors, type SaveError } from './salesforce.errors';
+import type { RecordOutcome, SObjectCollections, WriteScope } from './sobject-collection.service';
 import {
   coerceJsonValue,
   type ParsedRecord,
@@ -61,11 +61,15 @@ interface QueryCursor {
   batchSize: number;
 }
 
-type UpsertResult =
-  { id: string; success: true; errors: []; created: boolean } | { success: false; errors: SaveError[]; created: false };
+/** A per-record outcome as sObject Collections answer it (SaveResult; UpsertResult adds `created`). */
+function saveResult(outcome: RecordOutcome): { id?: string; success: boolean; errors: SaveError[] } {
+  return outcome.ok ? { id: outcome.id, success: true, errors: [] } : { success: false, errors: outcome.errors };
+}
 
-function failed(errors: SaveError[]): UpsertResult {
-  return { success: false, errors, created: false };
+function upsertResult(outcome: RecordOutcome) {
+  return outcome.ok
+    ? { id: outcome.id, success: true, errors: [], created: outcome.created }
+    : { success: false, errors: outcome.errors, created: false };
 }
 
 /**
@@ -80,7 +84,7 @@ export class RestApi {
     private readonly store: RecordStore,
     private readonly dml: SObjectDml,
     private readonly soql: SoqlExecutor,
-    private readonly faults: FaultInjector,
+    private readonly collections: SObjectCollections,
     private readonly usage: ApiUsage,
   ) {}
 
@@ -266,8 +270,31 @@ export class RestApi {
   }
 
   private lockCheck(object: SObjectDef): (id: string | undefined) => SaveError | undefined {
-    return (id) =>
-      this.faults.lockRow() ? SaveErrors.unableToLockRow(id ?? this.store.nextId(object.keyPrefix)) : undefined;
+    return this.collections.lockCheck(object);
+  }
+
+  /** One CDC transaction for the whole request; with allOrNone, one store transaction too. */
+  private scope(ctx: RestContext, allOrNone: boolean): WriteScope {
+    return { commit: () => ctx.commit, shared: allOrNone ? this.store.begin(ctx.commit) : undefined };
+  }
+
+  /** allOrNone: the first failure rolls every record back and each success reports the rollback instead. */
+  private settle<R extends { success: boolean; errors: SaveError[] }>(
+    scope: WriteScope,
+    results: R[],
+    rolledBack: (result: R) => unknown,
+  ): SandboxResponse {
+    if (scope.shared) {
+      if (results.some((r) => !r.success)) {
+        scope.shared.rollback();
+        return jsonResponse(
+          200,
+          results.map((r) => (r.success ? rolledBack(r) : r)),
+        );
+      }
+      scope.shared.commit();
+    }
+    return jsonResponse(200, results);
   }
 
   private parseBody(object: SObjectDef, ctx: RestContext): ParsedRecord {
@@ -336,31 +363,9 @@ export class RestApi {
       const object = this.object(type);
       return { object, parsed: this.dml.parse(object, record) };
     });
-    const shared = allOrNone === true ? this.store.begin(ctx.commit) : undefined;
-    const results = parsed.map(({ object, parsed: p }) => {
-      if (p.hasId) return { success: false, errors: [SaveErrors.notWritable(['Id'])] };
-      const lockError = this.lockCheck(object)(undefined);
-      if (lockError) return { success: false, errors: [lockError] };
-      const tx = shared ?? this.store.begin(ctx.commit);
-      const outcome = this.dml.create(tx, object, p);
-      if (!outcome.ok) {
-        if (!shared) tx.rollback();
-        return { success: false, errors: outcome.errors };
-      }
-      if (!shared) tx.commit();
-      return { id: outcome.id, success: true, errors: [] };
-    });
-    if (shared) {
-      if (results.some((r) => !r.success)) {
-        shared.rollback();
-        return jsonResponse(
-          200,
-          results.map((r) => ({ success: false, errors: r.success ? [SaveErrors.rolledBack()] : r.errors })),
-        );
-      }
-      shared.commit();
-    }
-    return jsonResponse(200, results);
+    const scope = this.scope(ctx, allOrNone === true);
+    const results = parsed.map(({ object, parsed: p }, i) => saveResult(this.collections.create(scope, i, object, p)));
+    return this.settle(scope, results, () => ({ success: false, errors: [SaveErrors.rolledBack()] }));
   }
 
   /**
@@ -395,43 +400,11 @@ export class RestApi {
       if (idKey !== undefined) delete fields[idKey];
       return { object, id, parsed: this.dml.parse(object, fields) };
     });
-    const shared = allOrNone === true ? this.store.begin(ctx.commit) : undefined;
-    const results = parsed.map(
-      ({ object, id: raw, parsed: p }): { id?: string; success: boolean; errors: SaveError[] } => {
-        if (raw === undefined || raw === null || raw === '') {
-          return { success: false, errors: [SaveErrors.idNotSpecifiedForUpdate()] };
-        }
-        const id = typeof raw === 'string' ? toCaseSafeId(raw) : undefined;
-        if (!id || !id.startsWith(object.keyPrefix)) {
-          return { success: false, errors: [SaveErrors.malformedId(`${object.label} ID`, 'Id', String(raw))] };
-        }
-        const existing = this.store.get(id);
-        if (!existing || existing.type !== object.name) {
-          return { success: false, errors: [SaveErrors.invalidCrossReference('Id')] };
-        }
-        const lockError = this.lockCheck(object)(id);
-        if (lockError) return { success: false, errors: [lockError] };
-        const tx = shared ?? this.store.begin(ctx.commit);
-        const outcome = this.dml.update(tx, object, existing, p);
-        if (!outcome.ok) {
-          if (!shared) tx.rollback();
-          return { success: false, errors: outcome.errors };
-        }
-        if (!shared) tx.commit();
-        return { id: outcome.id, success: true, errors: [] };
-      },
+    const scope = this.scope(ctx, allOrNone === true);
+    const results = parsed.map(({ object, id, parsed: p }, i) =>
+      saveResult(this.collections.update(scope, i, object, id, p)),
     );
-    if (shared) {
-      if (results.some((r) => !r.success)) {
-        shared.rollback();
-        return jsonResponse(
-          200,
-          results.map((r) => ({ success: false, errors: r.success ? [SaveErrors.rolledBack()] : r.errors })),
-        );
-      }
-      shared.commit();
-    }
-    return jsonResponse(200, results);
+    return this.settle(scope, results, () => ({ success: false, errors: [SaveErrors.rolledBack()] }));
   }
 
   /**
@@ -442,38 +415,14 @@ export class RestApi {
     const ids = (ctx.query.get('ids') ?? '').split(',').filter((id) => id !== '');
     if (ids.length === 0) throw ApiFailure.of(400, 'MALFORMED_QUERY', 'ids is required', ['ids']);
     if (ids.length > COLLECTION_LIMIT) throw ApiErrors.exceededIdLimit(COLLECTION_LIMIT);
-    const allOrNone = ctx.query.get('allOrNone') === 'true';
-    const shared = allOrNone ? this.store.begin(ctx.commit) : undefined;
-    const results = ids.map((raw) => {
-      const id = toCaseSafeId(raw);
-      const record = id ? this.store.get(id) : undefined;
-      if (!record || record.values['IsDeleted'] === true) {
-        const error = record ? SaveErrors.entityIsDeleted() : SaveErrors.invalidCrossReference('id');
-        return { id: raw, success: false, errors: [error] };
-      }
-      const object = this.object(record.type);
-      const lockError = this.lockCheck(object)(record.values['Id'] as string);
-      if (lockError) return { id: raw, success: false, errors: [lockError] };
-      const tx = shared ?? this.store.begin(ctx.commit);
-      const outcome = this.dml.delete(tx, record);
-      if (!outcome.ok) {
-        if (!shared) tx.rollback();
-        return { id: raw, success: false, errors: outcome.errors };
-      }
-      if (!shared) tx.commit();
-      return { id: record.values['Id'] as string, success: true, errors: [] };
+    const scope = this.scope(ctx, ctx.query.get('allOrNone') === 'true');
+    const results = ids.map((raw, i) => {
+      const outcome = this.collections.delete(scope, i, raw);
+      return outcome.ok
+        ? { id: outcome.id, success: true, errors: [] }
+        : { id: raw, success: false, errors: outcome.errors };
     });
-    if (shared) {
-      if (results.some((r) => !r.success)) {
-        shared.rollback();
-        return jsonResponse(
-          200,
-          results.map((r) => ({ id: r.id, success: false, errors: r.success ? [SaveErrors.rolledBack()] : r.errors })),
-        );
-      }
-      shared.commit();
-    }
-    return jsonResponse(200, results);
+    return this.settle(scope, results, (r) => ({ id: r.id, success: false, errors: [SaveErrors.rolledBack()] }));
   }
 
   private softDelete(ctx: RestContext, object: SObjectDef, existing: StoredRecord): SandboxResponse {
@@ -601,48 +550,13 @@ export class RestApi {
       return this.dml.parse(object, record);
     });
 
-    const keyOf = (value: FieldValue) =>
-      typeof value === 'string' && !field.caseSensitive ? value.toLowerCase() : JSON.stringify(value);
-    const seen = new Map<string, number>();
-    for (const p of parsed) {
-      const value = p.values.get(field.name);
-      if (value !== null && value !== undefined) seen.set(keyOf(value), (seen.get(keyOf(value)) ?? 0) + 1);
-    }
-
-    const shared = allOrNone === true ? this.store.begin(ctx.commit) : undefined;
-    const lock = this.lockCheck(object);
-    const results: UpsertResult[] = parsed.map((p) => {
-      const value = p.values.get(field.name);
-      if (p.hasId) return failed([SaveErrors.idInBody()]);
-      if (value === null || value === undefined) return failed([SaveErrors.missingExternalId(field.name)]);
-      if ((seen.get(keyOf(value)) ?? 0) > 1) return failed([SaveErrors.duplicateExternalIdInRequest(String(value))]);
-      const values = new Map(p.values);
-      values.delete(field.name);
-      const tx = shared ?? this.store.begin(ctx.commit);
-      const outcome = this.dml.upsert(tx, object, field, value, { ...p, values }, lock);
-      if ('multiple' in outcome) {
-        if (!shared) tx.rollback();
-        return failed([SaveErrors.externalIdMatchesMany(field.name, String(value))]);
-      }
-      if (!outcome.ok) {
-        if (!shared) tx.rollback();
-        return failed(outcome.errors);
-      }
-      if (!shared) tx.commit();
-      return { id: outcome.id, success: true, errors: [], created: outcome.created };
-    });
-
-    if (shared) {
-      if (results.some((r) => !r.success)) {
-        shared.rollback();
-        return jsonResponse(
-          200,
-          results.map((r) => (r.success ? failed([SaveErrors.rolledBack()]) : r)),
-        );
-      }
-      shared.commit();
-    }
-    return jsonResponse(200, results);
+    const scope = this.scope(ctx, allOrNone === true);
+    const results = this.collections.upsert(scope, object, field, parsed).map(upsertResult);
+    return this.settle(scope, results, () => ({
+      success: false,
+      errors: [SaveErrors.rolledBack()],
+      created: false,
+    }));
   }
 
   // ---- query ----------------------------------------------------------------------------------

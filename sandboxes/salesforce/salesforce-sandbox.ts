@@ -18,6 +18,7 @@ import { buildId } from './record-id';
 import { RecordStore, type CommitContext, type RecordIdSpace } from './record.store';
 import { ApiUsage, RestApi, type RestContext } from './rest-api.handler';
 import { ApiErrors, ApiFailure } from './salesforce.errors';
+import { SObjectCollections } from './sobject-collection.service';
 import { SObjectDml } from './sobject-dml.service';
 import { ORDER_MANAGEMENT_RULES } from './order-management.rules';
 import { DEFAULT_SOBJECTS, SObjectCatalogue, type SObjectDefinition } from './sobject.catalogue';
@@ -147,7 +148,8 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const usage = new ApiUsage(options.apiRequestLimit ?? 15000);
   const stats = emptyStats();
   const dml = new SObjectDml(catalogue, clock, options.rules ?? ORDER_MANAGEMENT_RULES);
-  const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), faults, usage);
+  const collections = new SObjectCollections(store, dml, faults);
+  const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), collections, usage);
   /** The rows a new org already holds (the standard price book), again after every reset. */
   const seedOrg = () => {
     const tx = store.begin(null);

@@ -120,6 +120,8 @@ export const SaveErrors = {
   missingExternalId: (field: string) => saveError('MISSING_ARGUMENT', `${field} not specified`),
   /** A record of a collections update without its id (sandbox wording). */
   idNotSpecifiedForUpdate: () => saveError('MISSING_ARGUMENT', 'Id not specified in an update call'),
+  /** A row of a Bulk API delete job without an Id (sandbox wording, after the update call's). */
+  idNotSpecifiedForDelete: () => saveError('MISSING_ARGUMENT', 'Id not specified in a delete call'),
   foreignKeyNotFound: (value: string, field: string, entity: string) =>
     saveError('INVALID_FIELD', `Foreign key external ID: ${value} not found for field ${field} in entity ${entity}`),
   foreignKeyMatchesMany: (value: string, field: string, entity: string) =>
