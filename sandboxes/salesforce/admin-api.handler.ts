@@ -1,3 +1,4 @@
+import type { BulkIngestService } from './bulk-ingest.service';
 import { parseFaultConfig, type FaultInjector } from './fault.injector';
 import { jsonResponse, noContent, type SandboxResponse } from './http.helpers';
 import type { CommitContext, RecordStore, StoredRecord } from './record.store';
@@ -14,7 +15,7 @@ export interface SandboxStats {
   restRequests: number;
   /** REST requests counted against the API allowance (authenticated and within the limit). */
   apiCalls: number;
-  /** Counted calls by resource, e.g. `PATCH /composite/sobjects/{sobject}/{field}`. */
+  /** Counted calls by resource, e.g. `PATCH /composite/sobjects/{sobject}/{field}`, `PUT /jobs/ingest/{jobId}/batches`. */
   callsByRoute: Record<string, number>;
 }
 
@@ -30,6 +31,7 @@ interface AdminDeps {
   tokens: TokenRegistry;
   usage: ApiUsage;
   stats: SandboxStats;
+  bulk: BulkIngestService;
   /** Who the admin API's writes are attributed to: a person working in the org, not through the API. */
   personCommit(): CommitContext;
   /** Wipes what `reset` wipes beyond the store (query cursors, change events), then seeds the rows every org holds. */
@@ -53,13 +55,16 @@ function parse(body: string): unknown {
  * The unauthenticated test-control API under `/__admin` (not part of Salesforce):
  *
  * - `GET|POST|DELETE /__admin/faults` read, replace, clear the fault configuration
+ * - `POST /__admin/faults/bulk-jobs` `{ "count", "errorMessage"? }` fail the next `count` Bulk API ingest jobs as a
+ *   whole, leaving the other faults (and the PRNG) as they are
  * - `GET /__admin/stats` counters and live rows per object; `POST /__admin/reset` wipe records,
  *   counters, faults and cursors, then seed the rows every org holds (the standard price book)
  * - `GET /__admin/records/{sobject}` dump rows (deleted ones included); `POST` seeds rows without
  *   counting API calls, answering per-record results like a collection
  * - `PATCH|DELETE /__admin/records/{sobject}/{id}` and `POST …/{id}/undelete`: a person's edit, delete or
  *   Recycle Bin restore, with the API's validation and rules, not counted as API calls
- * - `GET|POST /__admin/limits` read or set `{ "max", "used" }` of the daily API allowance
+ * - `GET|POST /__admin/limits` read or set `{ "max", "used" }` of the daily API allowance, and
+ *   `{ "bulkBatchesMax", "bulkBatchesUsed" }` of the daily Bulk API batch allocation
  *
  * Writes made here are changes made in the org by a person: their change events name the admin user as
  * `commitUser` and carry an empty `changeOrigin`.
@@ -81,6 +86,8 @@ export class AdminApi {
       case 'DELETE faults':
         this.deps.faults.clear();
         return noContent();
+      case 'POST faults *':
+        return arg === 'bulk-jobs' ? this.failBulkJobs(body) : jsonResponse(404, { error: 'not found' });
       case 'GET stats':
         return jsonResponse(200, this.stats());
       case 'POST reset':
@@ -91,7 +98,7 @@ export class AdminApi {
       case 'POST records *':
         return this.seed(arg as string, body);
       case 'GET limits':
-        return jsonResponse(200, { max: this.deps.usage.max, used: this.deps.usage.used });
+        return jsonResponse(200, this.limits());
       case 'POST limits':
         return this.setLimits(body);
       default:
@@ -107,6 +114,20 @@ export class AdminApi {
     return jsonResponse(200, { faults: this.deps.faults.config, expiredTokens });
   }
 
+  private failBulkJobs(body: string): SandboxResponse {
+    const input = parse(body) as { count?: unknown; errorMessage?: unknown } | undefined;
+    const { count, errorMessage } = input ?? {};
+    const errors = [
+      ...(typeof count === 'number' && Number.isInteger(count) && count >= 0 ? [] : ['count must be an integer ≥ 0']),
+      ...(errorMessage === undefined || (typeof errorMessage === 'string' && errorMessage.trim() !== '')
+        ? []
+        : ['errorMessage must be a non-empty string']),
+    ];
+    if (errors.length) return badRequest('invalid bulk job fault', errors);
+    this.deps.faults.failBulkJobs(count as number, errorMessage as string | undefined);
+    return jsonResponse(200, { faults: this.deps.faults.config });
+  }
+
   private stats() {
     const { stats, tokens, faults, usage, catalogue, store } = this.deps;
     const recordsByObject: Record<string, number> = {};
@@ -120,6 +141,8 @@ export class AdminApi {
       restRequests: stats.restRequests,
       faultsInjected: { ...faults.injected },
       apiUsage: { used: usage.used, max: usage.max },
+      bulkApiBatches: { used: usage.bulkBatchesUsed, max: usage.bulkBatchesMax },
+      bulkIngestJobs: this.deps.bulk.countByState(),
       recordsByObject,
     };
   }
@@ -130,6 +153,7 @@ export class AdminApi {
     faults.clear();
     faults.resetCounters();
     usage.used = 0;
+    usage.bulkBatchesUsed = 0;
     tokens.issued = 0;
     Object.assign(stats, emptyStats());
     this.deps.onReset();
@@ -210,14 +234,32 @@ export class AdminApi {
     return jsonResponse(200, { id, success: true, errors: [] });
   }
 
+  private limits() {
+    const { usage } = this.deps;
+    return {
+      max: usage.max,
+      used: usage.used,
+      bulkBatchesMax: usage.bulkBatchesMax,
+      bulkBatchesUsed: usage.bulkBatchesUsed,
+    };
+  }
+
   private setLimits(body: string): SandboxResponse {
-    const input = parse(body) as { max?: unknown; used?: unknown } | undefined;
+    const input = parse(body) as
+      { max?: unknown; used?: unknown; bulkBatchesMax?: unknown; bulkBatchesUsed?: unknown } | undefined;
     const ok = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0);
-    if (!input || typeof input !== 'object' || !ok(input.max) || !ok(input.used)) {
-      return badRequest('max and used must be non-negative integers');
+    if (
+      !input ||
+      typeof input !== 'object' ||
+      ![input.max, input.used, input.bulkBatchesMax, input.bulkBatchesUsed].every(ok)
+    ) {
+      return badRequest('max, used, bulkBatchesMax and bulkBatchesUsed must be non-negative integers');
     }
-    if (typeof input.max === 'number') this.deps.usage.max = input.max;
-    if (typeof input.used === 'number') this.deps.usage.used = input.used;
-    return jsonResponse(200, { max: this.deps.usage.max, used: this.deps.usage.used });
+    const { usage } = this.deps;
+    if (typeof input.max === 'number') usage.max = input.max;
+    if (typeof input.used === 'number') usage.used = input.used;
+    if (typeof input.bulkBatchesMax === 'number') usage.bulkBatchesMax = input.bulkBatchesMax;
+    if (typeof input.bulkBatchesUsed === 'number') usage.bulkBatchesUsed = input.bulkBatchesUsed;
+    return jsonResponse(200, this.limits());
   }
 }

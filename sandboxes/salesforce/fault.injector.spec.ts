@@ -10,6 +10,8 @@ describe('fault configuration', () => {
       requestLimitExceeded: true,
       commitThenTimeoutRate: 0,
       commitThenTimeoutMs: 50,
+      bulkJobFailures: 2,
+      bulkJobErrorMessage: 'InternalServerError : boom',
       seed: 42,
     });
     expect(parsed).toEqual({
@@ -21,6 +23,8 @@ describe('fault configuration', () => {
         requestLimitExceeded: true,
         commitThenTimeoutRate: 0,
         commitThenTimeoutMs: 50,
+        bulkJobFailures: 2,
+        bulkJobErrorMessage: 'InternalServerError : boom',
         seed: 42,
       },
     });
@@ -38,6 +42,9 @@ describe('fault configuration', () => {
       ],
     });
     expect(parseFaultConfig([])).toEqual({ errors: ['body must be a JSON object'] });
+    expect(parseFaultConfig({ bulkJobFailures: 1.5, bulkJobErrorMessage: ' ' })).toEqual({
+      errors: ['bulkJobFailures must be an integer ≥ 0', 'bulkJobErrorMessage must be a non-empty string'],
+    });
   });
 });
 
@@ -66,6 +73,22 @@ describe('FaultInjector', () => {
     expect(injector.injected).toMatchObject({ status503: 2, unableToLockRow: 0 });
     injector.clear();
     expect(injector.status503()).toBe(false);
+  });
+
+  it('fails the next N bulk jobs, counting down without drawing from the PRNG', () => {
+    const injector = new FaultInjector();
+    injector.set({ ...NO_FAULTS, bulkJobFailures: 2, unableToLockRowRate: 0.5, seed: 42 });
+    const expected = pattern(injector, 8);
+    injector.set({ ...NO_FAULTS, bulkJobFailures: 2, unableToLockRowRate: 0.5, seed: 42 });
+    expect([injector.bulkJobFailure(), injector.bulkJobFailure(), injector.bulkJobFailure()]).toEqual([
+      NO_FAULTS.bulkJobErrorMessage,
+      NO_FAULTS.bulkJobErrorMessage,
+      undefined,
+    ]);
+    expect(pattern(injector, 8)).toEqual(expected);
+    expect(injector.config.bulkJobFailures).toBe(0);
+    expect(injector.injected.bulkJobFailed).toBe(2);
+    expect(NO_FAULTS.bulkJobFailures).toBe(0);
   });
 
   it('treats expireTokens as one-shot: it is not kept in the configuration', () => {

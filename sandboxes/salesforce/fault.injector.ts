@@ -3,7 +3,8 @@
  *
  * Every probabilistic decision draws from one seeded PRNG (mulberry32), so a given seed and the
  * same sequence of requests always inject the same faults. Rates are probabilities in [0, 1];
- * a rate of 1 always fires, 0 never fires and draws nothing.
+ * a rate of 1 always fires, 0 never fires and draws nothing. Counts (`bulkJobFailures`) draw
+ * nothing: they fire for the next N occasions and count down.
  */
 
 export interface FaultConfig {
@@ -21,6 +22,13 @@ export interface FaultConfig {
   commitThenTimeoutRate: number;
   /** How long a commit-then-timeout response is held before the socket is destroyed. */
   commitThenTimeoutMs: number;
+  /**
+   * How many of the next Bulk API 2.0 ingest jobs to fail as a whole when their processing starts: state `Failed`
+   * with {@link bulkJobErrorMessage}, no row written, every row in `unprocessedrecords`. Counts down as jobs fail.
+   */
+  bulkJobFailures: number;
+  /** The `errorMessage` of those jobs (Salesforce's `<Code> : <message>` form). */
+  bulkJobErrorMessage: string;
   seed: number;
 }
 
@@ -32,6 +40,8 @@ export const NO_FAULTS: Readonly<FaultConfig> = Object.freeze({
   requestLimitExceeded: false,
   commitThenTimeoutRate: 0,
   commitThenTimeoutMs: 1000,
+  bulkJobFailures: 0,
+  bulkJobErrorMessage: 'InternalServerError : An internal server error occurred while processing the job',
   seed: 1,
 });
 
@@ -39,6 +49,8 @@ type FaultKey = keyof FaultConfig;
 const RATES: FaultKey[] = ['status503Rate', 'unableToLockRowRate', 'commitThenTimeoutRate'];
 const DURATIONS: FaultKey[] = ['latencyMs', 'commitThenTimeoutMs'];
 const FLAGS: FaultKey[] = ['expireTokens', 'requestLimitExceeded'];
+const COUNTS: FaultKey[] = ['bulkJobFailures'];
+const TEXTS: FaultKey[] = ['bulkJobErrorMessage'];
 
 /** Validates an admin request body; unspecified fields take their no-fault defaults. */
 export function parseFaultConfig(input: unknown): { config: FaultConfig } | { errors: string[] } {
@@ -58,6 +70,13 @@ export function parseFaultConfig(input: unknown): { config: FaultConfig } | { er
     } else if (FLAGS.includes(k)) {
       if (typeof value !== 'boolean') errors.push(`${key} must be a boolean`);
       else (config[k] as boolean) = value;
+    } else if (COUNTS.includes(k)) {
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+        errors.push(`${key} must be an integer ≥ 0`);
+      } else (config[k] as number) = value;
+    } else if (TEXTS.includes(k)) {
+      if (typeof value !== 'string' || value.trim() === '') errors.push(`${key} must be a non-empty string`);
+      else (config[k] as string) = value;
     } else if (k === 'seed') {
       if (typeof value !== 'number' || !Number.isInteger(value)) errors.push('seed must be an integer');
       else config.seed = value;
@@ -80,7 +99,8 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
-export type InjectedFault = 'status503' | 'unableToLockRow' | 'commitThenTimeout' | 'requestLimitExceeded';
+export type InjectedFault =
+  'status503' | 'unableToLockRow' | 'commitThenTimeout' | 'requestLimitExceeded' | 'bulkJobFailed';
 
 export class FaultInjector {
   private current: FaultConfig = { ...NO_FAULTS };
@@ -90,6 +110,7 @@ export class FaultInjector {
     unableToLockRow: 0,
     commitThenTimeout: 0,
     requestLimitExceeded: 0,
+    bulkJobFailed: 0,
   };
 
   get config(): Readonly<FaultConfig> {
@@ -132,5 +153,18 @@ export class FaultInjector {
   requestLimitExceeded(): boolean {
     if (this.current.requestLimitExceeded) this.injected.requestLimitExceeded++;
     return this.current.requestLimitExceeded;
+  }
+
+  /** Fails the next `count` ingest jobs (replacing any count left), without touching the rest or the PRNG. */
+  failBulkJobs(count: number, errorMessage = NO_FAULTS.bulkJobErrorMessage): void {
+    this.current = { ...this.current, bulkJobFailures: count, bulkJobErrorMessage: errorMessage };
+  }
+
+  /** Whether the ingest job starting now fails as a whole, and with what message; counts the fault down. */
+  bulkJobFailure(): string | undefined {
+    if (this.current.bulkJobFailures <= 0) return undefined;
+    this.current.bulkJobFailures--;
+    this.injected.bulkJobFailed++;
+    return this.current.bulkJobErrorMessage;
   }
 }

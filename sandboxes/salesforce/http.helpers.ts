@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 
 import { ApiErrors } from './salesforce.errors';
 
@@ -12,6 +13,11 @@ export interface SandboxResponse {
   body?: unknown;
   /** A plain-text body instead of JSON (Salesforce answers a few errors this way). */
   text?: string;
+  /**
+   * A body produced piece by piece as the client reads it (Bulk API result CSVs): never held whole in memory. The
+   * iterable is pulled lazily, so it must be one the sandbox can still read after the handler returned.
+   */
+  stream?: { contentType: string; chunks: Iterable<string> };
   headers?: Record<string, string>;
 }
 
@@ -23,18 +29,29 @@ export function noContent(): SandboxResponse {
   return { status: 204 };
 }
 
-const MAX_BODY_BYTES = 50 * 1024 * 1024;
+/** The largest request body read, but for Bulk API uploads (which have their own limit). */
+export const MAX_BODY_BYTES = 50 * 1024 * 1024;
 
 export async function readBody(req: IncomingMessage): Promise<string> {
+  const bytes = await readBodyBytes(req, MAX_BODY_BYTES);
+  if (!bytes) throw new Error('request body too large');
+  return bytes.toString('utf8');
+}
+
+/**
+ * The request body as bytes, or undefined when it is larger than `maxBytes`. A body too large is still read to its
+ * end (and dropped) so that the client, still sending, gets the answer instead of a reset connection.
+ */
+export async function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > MAX_BODY_BYTES) throw new Error('request body too large');
-    chunks.push(buf);
+    if (size <= maxBytes) chunks.push(buf);
+    else chunks.length = 0;
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return size > maxBytes ? undefined : Buffer.concat(chunks, size);
 }
 
 /** Parses a REST JSON body; malformed JSON fails the request with JSON_PARSER_ERROR, as Salesforce does. */
@@ -54,6 +71,14 @@ export function writeResponse(
   extra: Record<string, string> = {},
 ): void {
   const headers: Record<string, string> = { ...extra, ...(response.headers ?? {}) };
+  if (response.stream) {
+    res.writeHead(response.status, { ...headers, 'Content-Type': response.stream.contentType });
+    // pipe() waits for the socket to drain before pulling the next piece.
+    Readable.from(response.stream.chunks, { objectMode: false })
+      .on('error', () => res.destroy())
+      .pipe(res);
+    return;
+  }
   if (response.text !== undefined) {
     const payload = Buffer.from(response.text, 'utf8');
     res.writeHead(response.status, {

@@ -28,6 +28,8 @@ export interface RestContext {
   path: string[];
   query: URLSearchParams;
   body: string;
+  /** The body as received; undefined when larger than the route allows (a Bulk API upload has its own limit). */
+  bodyBytes: Buffer | undefined;
   headers: IncomingHttpHeaders;
   /** Who writes, and through which API: what Change Data Capture reports for the request's commits. */
   commit: CommitContext;
@@ -43,6 +45,10 @@ export interface RestRoute {
 /** The daily API request allowance reported in `Sforce-Limit-Info` and `/limits`. */
 export class ApiUsage {
   used = 0;
+
+  /** Bulk API batches (Bulk API 2.0 makes one per 10,000 records of a job) against the daily allocation. */
+  bulkBatchesUsed = 0;
+  bulkBatchesMax = 15_000;
 
   constructor(public max: number) {}
 
@@ -181,7 +187,10 @@ export class RestApi {
       ConcurrentSyncReportRuns: fixed(20),
       DailyApiRequests: { Max: this.usage.max, Remaining: Math.max(0, this.usage.max - this.usage.used) },
       DailyAsyncApexExecutions: fixed(250000),
-      DailyBulkApiBatches: fixed(15000),
+      DailyBulkApiBatches: {
+        Max: this.usage.bulkBatchesMax,
+        Remaining: Math.max(0, this.usage.bulkBatchesMax - this.usage.bulkBatchesUsed),
+      },
       DailyBulkV2QueryJobs: fixed(10000),
       DataStorageMB: { Max: 5, Remaining: 5 },
       FileStorageMB: { Max: 20, Remaining: 20 },

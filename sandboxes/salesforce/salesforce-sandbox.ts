@@ -6,13 +6,26 @@
  * → bearer token → API allowance (403 REQUEST_LIMIT_EXCEEDED) → count the call → resource
  * (per-record UNABLE_TO_LOCK_ROW may fire inside) → answer, or for an injected commit-then-timeout
  * hold the answer and destroy the socket. Every answer under a version carries `Sforce-Limit-Info`.
+ * Bulk API 2.0 ingest jobs (`jobs/ingest`) go through the same pipeline; their processing runs
+ * afterwards, between requests.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 import { AdminApi, emptyStats, type SandboxStats } from './admin-api.handler';
+import { BulkIngestApi, isBulkUpload } from './bulk-ingest.handler';
+import { BulkIngestService } from './bulk-ingest.service';
 import { FaultInjector } from './fault.injector';
-import { jsonResponse, pathSegments, readBody, sleep, writeResponse, type SandboxResponse } from './http.helpers';
+import {
+  jsonResponse,
+  MAX_BODY_BYTES,
+  pathSegments,
+  readBody,
+  readBodyBytes,
+  sleep,
+  writeResponse,
+  type SandboxResponse,
+} from './http.helpers';
 import { OAuthHandler, TokenRegistry, type SandboxIdentity } from './oauth.handler';
 import { buildId } from './record-id';
 import { RecordStore, type CommitContext, type RecordIdSpace } from './record.store';
@@ -80,6 +93,8 @@ export interface SalesforceSandboxState {
   readonly changeEvents: ChangeEventSchemas;
   readonly bus: EventBus;
   readonly pubSubFaults: StreamFaults;
+  /** Bulk API 2.0 ingest jobs. */
+  readonly bulk: BulkIngestService;
 }
 
 /** The Pub/Sub API as clients reach it. */
@@ -150,6 +165,8 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const dml = new SObjectDml(catalogue, clock, options.rules ?? ORDER_MANAGEMENT_RULES);
   const collections = new SObjectCollections(store, dml, faults);
   const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), collections, usage);
+  const bulk = new BulkIngestService({ catalogue, collections, faults, usage, clock, userId: identity.userId });
+  const bulkApi = new BulkIngestApi(bulk);
   /** The rows a new org already holds (the standard price book), again after every reset. */
   const seedOrg = () => {
     const tx = store.begin(null);
@@ -165,9 +182,11 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     tokens,
     usage,
     stats,
+    bulk,
     personCommit,
     onReset: () => {
       rest.clearCursors();
+      bulk.reset();
       bus.reset();
       pubSubFaults.clear();
       seedOrg();
@@ -205,7 +224,9 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   async function handleRest(req: IncomingMessage, res: ServerResponse, segments: string[], query: URLSearchParams) {
     stats.restRequests++;
     const limitHeader = () => ({ 'Sforce-Limit-Info': usage.header() });
-    const body = await readBody(req);
+    const upload = isBulkUpload(req.method ?? 'GET', segments.slice(1));
+    const bodyBytes = await readBodyBytes(req, upload ? bulk.maxUploadBytes : MAX_BODY_BYTES);
+    if (!bodyBytes && !upload) throw new Error('request body too large');
     try {
       if (faults.config.latencyMs > 0) await sleep(faults.config.latencyMs);
       const match = /^v(\d+)\.(\d)$/.exec(segments[0] ?? '');
@@ -221,7 +242,11 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
         version: `${match[1]}.${match[2]}`,
         path: segments.slice(1),
         query,
-        body,
+        // Decoded on demand: a Bulk API upload is only ever read as bytes.
+        get body() {
+          return bodyBytes?.toString('utf8') ?? '';
+        },
+        bodyBytes,
         headers: req.headers,
         // One object per request: the request's commits share one CDC transaction.
         commit: {
@@ -231,7 +256,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       };
       let routeName = `${ctx.method} (unknown)`;
       try {
-        const route = rest.route(ctx);
+        const route = ctx.path[0] === 'jobs' ? bulkApi.route(ctx) : rest.route(ctx);
         routeName = route.name;
         const hold = route.write && faults.commitThenTimeout();
         const response = route.run();
@@ -369,8 +394,9 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     url,
     port,
     pubSub: api && { endpoint: api.endpoint, port: api.port, certificatePem: api.certificatePem },
-    state: { catalogue, store, faults, tokens, usage, stats, identity, changeEvents, bus, pubSubFaults },
+    state: { catalogue, store, faults, tokens, usage, stats, identity, changeEvents, bus, pubSubFaults, bulk },
     close: async () => {
+      await bulk.stop();
       await api?.close();
       await closeHttp();
     },

@@ -87,8 +87,23 @@ export class SandboxClient {
     return (await this.admin('GET', '/__admin/stats')) as { apiCalls: number };
   }
 
-  async setLimits(limits: { max?: number; used?: number }): Promise<void> {
+  /** The daily API allowance (`max`, `used`) and the daily Bulk API batch allocation (`bulkBatchesMax`, `…Used`). */
+  async setLimits(limits: {
+    max?: number;
+    used?: number;
+    bulkBatchesMax?: number;
+    bulkBatchesUsed?: number;
+  }): Promise<void> {
     await this.admin('POST', '/__admin/limits', limits);
+  }
+
+  /**
+   * Fails the next `count` Bulk API 2.0 ingest jobs as a whole when their processing starts: state `Failed` with
+   * `errorMessage` (default `InternalServerError : …`), no row written, every row in `unprocessedrecords`. Other
+   * faults are left as they are; `count` replaces what was left of an earlier call, 0 cancels.
+   */
+  async failNextBulkJobs(count: number, options: { errorMessage?: string } = {}): Promise<void> {
+    await this.admin('POST', '/__admin/faults/bulk-jobs', { count, ...options });
   }
 
   /** Every row of an object, deleted ones included, without counting an API call (unlike {@link query}). */

@@ -29,7 +29,9 @@ export async function raw(
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     body = new URLSearchParams(options.form).toString();
   } else if (options.body !== undefined) {
-    headers['Content-Type'] = 'application/json';
+    // A content type given by the caller (a Bulk API upload's text/csv) is kept.
+    if (!Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['Content-Type'] = 'application/json';
     body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
   }
   const res = await fetch(`${sandbox.url}${path}`, { method, headers, body });

@@ -156,7 +156,19 @@ export class ChangeCapture {
  * request carried `Sforce-Call-Options: client=<id>` (optionally with `defaultNamespace=…` after a comma).
  */
 export function restChangeOrigin(version: string, callOptions: string | string[] | undefined): string {
+  return apiChangeOrigin('rest', version, callOptions);
+}
+
+/**
+ * `changeOrigin` for a write through one of Salesforce's APIs, `com/salesforce/api/<api>/<version>[;client=<id>]`:
+ * `rest`, or `bulkapi` for Bulk API jobs (whose client is the one named when the job was created).
+ */
+export function apiChangeOrigin(
+  api: 'rest' | 'bulkapi',
+  version: string,
+  callOptions: string | string[] | undefined,
+): string {
   const raw = Array.isArray(callOptions) ? callOptions.join(',') : (callOptions ?? '');
   const client = /(?:^|[,;])\s*client\s*=\s*([^,;]*)/i.exec(raw)?.[1]?.trim();
-  return `com/salesforce/api/rest/${version}${client ? `;client=${client}` : ''}`;
+  return `com/salesforce/api/${api}/${version}${client ? `;client=${client}` : ''}`;
 }
