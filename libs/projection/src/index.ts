@@ -8,5 +8,6 @@ export * from './keyed-lock';
 export * from './micro-batcher';
 export * from './parent-tracker';
 export * from './target-writer';
+export * from './bulk-writer';
 export * from './projection-engine';
 export * from './lanes';

@@ -432,4 +432,120 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(env.writer.metrics.carriedOver).toBe(0);
     });
   });
+
+  describe('bulk jobs for a large backlog of one object', () => {
+    // Customers and contacts go in bulk jobs from 10 held writes on, up to 25 a job; orders never do.
+    const bulkLimits: TargetLimits = {
+      maxBatchSize: 3,
+      lingerMs: () => 5,
+      parentWaitMs: 60_000,
+      bulk: (object) =>
+        object === 'SalesOrder' ? undefined : { threshold: 10, maxBatchSize: 25, lingerMs: 50, timeoutMs: 5_000 },
+    };
+    const shape = () => env.target.calls.map((c) => [c.object, c.bulk ? 'bulk' : 'call', c.keys.length]);
+    const customers = (from: number, n: number) =>
+      Promise.allSettled(Array.from({ length: n }, (_, i) => env.engine.apply(customer(from + i))));
+
+    beforeEach(() => {
+      env.breaker.shutdown();
+      env = setup(bulkLimits);
+    });
+
+    it('keeps calls of maxBatchSize below the threshold, and for objects without bulk limits', async () => {
+      await customers(0, 9);
+      await Promise.all(Array.from({ length: 12 }, (_, i) => env.engine.apply(order(i, []))));
+      expect(shape().filter(([, kind]) => kind === 'bulk')).toEqual([]);
+      expect(env.target.calls).toHaveLength(3 + 4);
+      expect(env.writer.metrics).toMatchObject({ calls: 7, bulkJobs: 0 });
+    });
+
+    it('sends a backlog at the threshold in one bulk job, leaving as soon as every held write is in it', async () => {
+      const started = Date.now();
+      const settled = await customers(0, 20);
+      expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+      expect(shape()).toEqual([['Customer', 'bulk', 20]]);
+      // Everything held was in the job: it did not wait out its linger.
+      expect(env.target.calls[0].startedAt - started).toBeLessThan(50);
+      expect(env.target.records.size).toBe(20);
+      expect(env.writer.metrics).toMatchObject({ bulkJobs: 1, bulkRecords: 20, calls: 0, applied: 20 });
+      // Positions are recorded as for a call: an older event of the same source is stale.
+      await env.engine.apply(customer(3, { name: 'replayed' }, { position: 50 }));
+      expect(env.writer.metrics.staleSkipped).toBe(1);
+    });
+
+    it('fills jobs up to their maxBatchSize; the rest leaves after the linger', async () => {
+      await customers(0, 30);
+      expect(shape()).toEqual([
+        ['Customer', 'bulk', 25],
+        ['Customer', 'bulk', 5],
+      ]);
+      expect(new Set(env.target.calls.flatMap((c) => c.keys)).size).toBe(30);
+    });
+
+    it("fails only a refused record of a job, with the target's reason; the others land", async () => {
+      env.target.refuse = (w) =>
+        w.key === 'odoo-c-7'
+          ? {
+              ok: false,
+              error: new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'BillingCity: data value too large', {
+                vendorCode: 'STRING_TOO_LONG',
+              }),
+            }
+          : w.key === 'odoo-c-8'
+            ? { ok: false, error: new TransientError('UNABLE_TO_LOCK_ROW', 'locked') }
+            : undefined;
+      const settled = await customers(0, 12);
+      expect(shape()).toEqual([['Customer', 'bulk', 12]]);
+      const rejected = settled.flatMap((s, i) => (s.status === 'rejected' ? [[i, s.reason as unknown]] : []));
+      expect(rejected).toEqual([
+        [7, expect.objectContaining({ name: 'PermanentError', vendorCode: 'STRING_TOO_LONG' })],
+        [8, expect.objectContaining({ name: 'TransientError', code: 'UNABLE_TO_LOCK_ROW' })],
+      ]);
+      expect(env.target.records.size).toBe(10);
+      expect(env.writer.metrics).toMatchObject({ bulkJobs: 1, recordFailures: 2, applied: 10 });
+    });
+
+    it('sends the records of a job that failed as a whole through calls, each exactly once, in the same write', async () => {
+      env.target.failBulkJobs = 1;
+      const settled = await customers(0, 20);
+      expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+      const [job, ...calls] = env.target.calls;
+      expect([job.bulk, job.keys.length]).toEqual([true, 20]);
+      expect(calls.every((c) => !c.bulk && c.operation === 'upsert' && c.keys.length <= 3)).toBe(true);
+      const sent = calls.flatMap((c) => c.keys).sort();
+      expect(sent).toEqual(job.keys.slice().sort());
+      expect(new Set(sent).size).toBe(20);
+      expect(env.target.records.size).toBe(20);
+      expect(env.writer.metrics).toMatchObject({ bulkJobs: 0, bulkJobsFailed: 1, calls: 7, recordsSent: 20 });
+    });
+
+    it('sends nothing through calls while the target asks to wait: an open breaker refuses the job and its records', async () => {
+      env.target.down = true;
+      await customers(100, 6);
+      expect(env.breaker.state).toBe('open');
+      env.target.down = false;
+      const callsBefore = env.target.calls.length;
+      const settled = await customers(0, 12);
+      expect(
+        settled.every((s) => s.status === 'rejected' && (s.reason as TransientError).code === 'BREAKER_OPEN'),
+      ).toBe(true);
+      expect(env.target.calls).toHaveLength(callsBefore);
+      expect(env.writer.metrics).toMatchObject({ bulkJobs: 0, bulkJobsFailed: 0 });
+    });
+
+    it('writes parents first: a job holds no child whose parent is not written yet', async () => {
+      const parkedAt = Date.now();
+      const children = Array.from({ length: 12 }, (_, i) => env.engine.apply(contact(i, `odoo-c-${i}`), { parkedAt }));
+      const parents = customers(0, 12);
+      await Promise.all([parents, ...children]);
+      expect(shape()).toEqual([
+        ['Customer', 'bulk', 12],
+        ['Contact', 'bulk', 12],
+      ]);
+      const [accounts, contacts] = env.target.calls;
+      expect(contacts.startedAt).toBeGreaterThanOrEqual(accounts.endedAt!);
+      expect(env.target.records.size).toBe(24);
+      expect(env.writer.metrics).toMatchObject({ recordFailures: 0, deferred: 0 });
+    });
+  });
 });

@@ -8,6 +8,7 @@ import {
   TransientError,
 } from '@hub/resilience';
 import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from './applied-positions.repository';
+import { BulkWriter } from './bulk-writer';
 import type { CallBudget } from './call-budget';
 import { KeyedLock } from './keyed-lock';
 import { MicroBatcher } from './micro-batcher';
@@ -51,6 +52,8 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  * - A write linked to a record created in the target (`linkedBy`) goes in an `update` call by the target's own key,
  *   never in an upsert, and without create-only fields: the record is there, and a second one must not be made.
  * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
+ * - A large backlog of one object goes in bulk jobs instead ({@link BulkWriter}), when the target has them: the
+ *   same guard, parents and per-record results, fewer calls.
  */
 export class TargetWriter {
   readonly metrics = {
@@ -67,7 +70,13 @@ export class TargetWriter {
     carriedOver: 0,
     /** Linked writes whose record the target never had (another org's): written by their key instead. */
     linksGone: 0,
+    /** Bulk jobs the target completed, and the records they carried. */
+    bulkJobs: 0,
+    bulkRecords: 0,
+    /** Bulk jobs that failed as a whole: their records went through calls instead (counted in calls). */
+    bulkJobsFailed: 0,
   };
+  private readonly bulk: BulkWriter;
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
   /** Writes accepted by `write` and not settled yet, per record: a held child whose parent is among them keeps waiting. */
@@ -91,7 +100,9 @@ export class TargetWriter {
     private readonly breaker: TargetBreaker,
     private readonly budget: CallBudget | undefined,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.bulk = new BulkWriter(target, breaker, budget, log, this.metrics);
+  }
 
   /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
@@ -124,6 +135,7 @@ export class TargetWriter {
    */
   close(): void {
     this.closing = true;
+    this.bulk.close();
   }
 
   private batcher(w: WriteRequest): MicroBatcher<WriteRequest, WriteOutcome> {
@@ -229,7 +241,10 @@ export class TargetWriter {
       send.splice(0, send.length, ...send.filter((i) => results[i] === undefined));
     }
     if (send.length === 0) return results;
-    if (this.carryOver(batch, send, now)) {
+    // A large backlog of the object goes in a bulk job: carrying a remainder over is for calls of maxBatchSize.
+    const backlog = () => this.pendingIn.get(batcherKey(batch[0])) ?? 0;
+    const bulk = this.bulk.takes(object, operation, backlog());
+    if (!bulk && this.carryOver(batch, send, now)) {
       for (const index of send) {
         this.metrics.carriedOver++;
         // Read back from the park, a write waits here instead: its park partition is fetched again only once every
@@ -245,7 +260,7 @@ export class TargetWriter {
     }
     for (const index of send) this.carriedSince.delete(recordKey(batch[index]));
 
-    let outcomes: TargetResult[];
+    let outcomes: (TargetResult | Error)[];
     try {
       const records = send.map((index) => {
         const w = batch[index];
@@ -254,11 +269,16 @@ export class TargetWriter {
           operation === 'update' || stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
         return { write: w, payload: { ...(exists ? {} : w.createOnly), ...w.fields } };
       });
-      const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
-      outcomes = await (this.budget ? this.budget.run(call) : call());
-      this.log.debug({ object, operation, records: send.length }, 'target call done');
-      this.metrics.calls++;
-      this.metrics.recordsSent += send.length;
+      if (bulk) {
+        // The job's own counters; an Error is a record whose call failed as a whole (a failed job sent again).
+        outcomes = await this.bulk.write(object, keyField, records, backlog);
+      } else {
+        const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
+        outcomes = await (this.budget ? this.budget.run(call) : call());
+        this.log.debug({ object, operation, records: send.length }, 'target call done');
+        this.metrics.calls++;
+        this.metrics.recordsSent += send.length;
+      }
     } catch (error) {
       const failure = classifyError(error);
       for (const index of send) results[index] = failure;
@@ -270,7 +290,9 @@ export class TargetWriter {
     outcomes.forEach((outcome, j) => {
       const index = send[j];
       const w = batch[index];
-      if (outcome.ok) {
+      if (outcome instanceof Error) {
+        results[index] = classifyError(outcome);
+      } else if (outcome.ok) {
         if (w.kind === 'remove') removed.push({ scope: w.scope, key: w.key });
         else
           accepted.push({ ...guardKeys[index], position: w.position, eventId: w.eventId, aggregateId: w.aggregateId });

@@ -86,6 +86,29 @@ export interface TargetLimits {
    * waiting out the carry window (absent: the carry window itself).
    */
   flowGapMs?(object: string): number;
+  /**
+   * When the upserts of an object go in bulk jobs ({@link ProjectionTarget.applyBulk}) instead of calls of
+   * `maxBatchSize`: absent, or undefined for an object, never (objects somebody waits for should say so).
+   */
+  bulk?(object: string): BulkLimits | undefined;
+}
+
+/** How an object's large backlogs are written: see {@link ProjectionTarget.applyBulk}. */
+export interface BulkLimits {
+  /**
+   * The backlog from which an object's upserts go in bulk jobs: its writes this process holds (fetched, and not
+   * applied yet: queued, held for parents, in flight). Below it they go in calls of `maxBatchSize`.
+   */
+  threshold: number;
+  /** Records per bulk job at most. */
+  maxBatchSize: number;
+  /**
+   * How long a job waits for more records after its first, unless every write of its object this process holds is
+   * in it already (then it leaves at once).
+   */
+  lingerMs: number;
+  /** The longest a job may take, its answers included: past it, it counts as failed (the breaker's timeout for it). */
+  timeoutMs: number;
 }
 
 /** How a call applies its records: see {@link ProjectionTarget.apply}. */
@@ -124,4 +147,15 @@ export abstract class ProjectionTarget {
     operation: TargetOperation,
     records: OutgoingRecord[],
   ): Promise<TargetResult[]>;
+
+  /**
+   * Upserts up to `limits.bulk(object).maxBatchSize` records of one object by key in one bulk job (e.g. Salesforce's
+   * Bulk API 2.0): the `upsert` writes of {@link apply} (kinds upsert, merge, flag), with the same meaning per
+   * record. One result per record, in input order; a refused record fails alone. Optional: a target without it is
+   * only ever called through `apply`.
+   *
+   * Errors: a job that fails as a whole throws TransientError or PermanentError; the engine then sends its records
+   * through `apply` (idempotent by key, so a record the failed job had applied is updated again, never duplicated).
+   */
+  applyBulk?(object: string, keyField: string, records: OutgoingRecord[]): Promise<TargetResult[]>;
 }

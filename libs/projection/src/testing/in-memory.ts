@@ -61,13 +61,17 @@ export interface RecordedCall {
   keys: string[];
   startedAt: number;
   endedAt?: number;
+  /** A bulk job ({@link InMemoryTarget.applyBulk}) rather than a call. */
+  bulk?: true;
 }
 
 /**
  * A target held in memory: records by `<object>/<key>`, every call recorded. `refuse` decides per record; `down`
  * fails whole calls; `parentsRequired` refuses a record whose parent it does not have, as a real target would. A
  * record made in the target itself (seeded under any key) is found by an `update` through its `linkedBy` field, and
- * from then on is kept under the hub's key, as a real target finds it by the external id the update set.
+ * from then on is kept under the hub's key, as a real target finds it by the external id the update set. Bulk jobs
+ * (`applyBulk`, used when the limits have `bulk`) apply their records as an upsert call does; `failBulkJobs` fails
+ * that many of the next jobs as a whole, with nothing applied.
  */
 export class InMemoryTarget implements ProjectionTarget {
   readonly name = 'memory';
@@ -75,6 +79,7 @@ export class InMemoryTarget implements ProjectionTarget {
   readonly records = new Map<string, Record<string, unknown>>();
   latencyMs = 2;
   down = false;
+  failBulkJobs = 0;
   refuse: (write: TargetWrite) => TargetResult | undefined = () => undefined;
 
   constructor(
@@ -93,33 +98,54 @@ export class InMemoryTarget implements ProjectionTarget {
     await new Promise((r) => setTimeout(r, this.latencyMs));
     call.endedAt = Date.now();
     if (this.down) throw new TransientError('HTTP_503', 'target unavailable');
-    return records.map(({ write, payload }) => {
-      const refused = this.refuse(write);
-      if (refused) return refused;
-      const id = `${object}/${write.key}`;
-      if (operation === 'remove') {
-        if (!this.records.delete(id)) return notFound(id);
-        return { ok: true };
-      }
-      const missingParent = write.parents.find((p) => !this.records.has(`${p.object}/${p.key}`));
-      if (missingParent) {
-        return {
-          ok: false,
-          error: new TransientError('PARENT_MISSING', `${missingParent.object} ${missingParent.key} not there`),
-        };
-      }
-      if (operation === 'update') {
-        const link = write.linkedBy!;
-        const found = [...this.records].find(([k, r]) => k.startsWith(`${object}/`) && r[link.field] === link.value);
-        if (!found) return notFound(`${object} ${link.field}=${link.value}`);
-        this.records.delete(found[0]);
-        this.records.set(id, { ...found[1], ...payload });
-        return { ok: true };
-      }
-      if (write.kind !== 'upsert' && !this.records.has(id)) return notFound(id);
-      this.records.set(id, { ...this.records.get(id), ...payload });
+    return records.map((record) => this.applyOne(object, operation, record));
+  }
+
+  async applyBulk(object: string, _keyField: string, records: OutgoingRecord[]): Promise<TargetResult[]> {
+    const call: RecordedCall = {
+      object,
+      operation: 'upsert',
+      keys: records.map((r) => r.write.key),
+      startedAt: Date.now(),
+      bulk: true,
+    };
+    this.calls.push(call);
+    await new Promise((r) => setTimeout(r, this.latencyMs));
+    call.endedAt = Date.now();
+    if (this.down) throw new TransientError('HTTP_503', 'target unavailable');
+    if (this.failBulkJobs > 0) {
+      this.failBulkJobs--;
+      throw new TransientError('BULK_JOB_FAILED', `bulk job of ${records.length} ${object} records failed`);
+    }
+    return records.map((record) => this.applyOne(object, 'upsert', record));
+  }
+
+  private applyOne(object: string, operation: TargetOperation, { write, payload }: OutgoingRecord): TargetResult {
+    const refused = this.refuse(write);
+    if (refused) return refused;
+    const id = `${object}/${write.key}`;
+    if (operation === 'remove') {
+      if (!this.records.delete(id)) return notFound(id);
       return { ok: true };
-    });
+    }
+    const missingParent = write.parents.find((p) => !this.records.has(`${p.object}/${p.key}`));
+    if (missingParent) {
+      return {
+        ok: false,
+        error: new TransientError('PARENT_MISSING', `${missingParent.object} ${missingParent.key} not there`),
+      };
+    }
+    if (operation === 'update') {
+      const link = write.linkedBy!;
+      const found = [...this.records].find(([k, r]) => k.startsWith(`${object}/`) && r[link.field] === link.value);
+      if (!found) return notFound(`${object} ${link.field}=${link.value}`);
+      this.records.delete(found[0]);
+      this.records.set(id, { ...found[1], ...payload });
+      return { ok: true };
+    }
+    if (write.kind !== 'upsert' && !this.records.has(id)) return notFound(id);
+    this.records.set(id, { ...this.records.get(id), ...payload });
+    return { ok: true };
   }
 }
 

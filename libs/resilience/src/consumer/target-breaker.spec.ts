@@ -56,4 +56,13 @@ describe('TargetBreaker', () => {
     expect((e as TransientError).code).toBe('TIMEOUT');
     b.shutdown();
   });
+
+  it('gives a call that says so longer than the breaker timeout, and times it out after that', async () => {
+    const b = make();
+    const slow = () => new Promise((r) => setTimeout(() => r('done'), 300));
+    await expect(b.fire(slow, { timeoutMs: 1_000 })).resolves.toBe('done');
+    const e = await b.fire(slow, { timeoutMs: 50 }).catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: 'TIMEOUT', message: 'test-target did not answer within 50 ms' });
+    b.shutdown();
+  });
 });

@@ -4,7 +4,7 @@ import { PermanentError, TransientError } from '../errors/hub-errors';
 export interface TargetBreakerOptions {
   /** Name of the target (e.g. the Salesforce org), used in errors and health output. */
   name: string;
-  /** A call slower than this fails as a transient TIMEOUT. */
+  /** A call slower than this fails as a transient TIMEOUT (a call may say otherwise: see {@link TargetBreaker.fire}). */
   timeoutMs: number;
   /** Failure percentage over the rolling window that opens the breaker. */
   errorThresholdPercentage: number;
@@ -38,7 +38,8 @@ export class TargetBreaker {
   constructor(readonly options: TargetBreakerOptions) {
     this.breaker = new CircuitBreaker((work: () => Promise<unknown>) => work(), {
       name: options.name,
-      timeout: options.timeoutMs,
+      // Timed here per call instead (see fire): opossum has one timeout for every call.
+      timeout: false,
       errorThresholdPercentage: options.errorThresholdPercentage,
       volumeThreshold: options.volumeThreshold,
       resetTimeout: options.resetTimeoutMs,
@@ -67,9 +68,15 @@ export class TargetBreaker {
     this.breaker.on('open', listener);
   }
 
-  async fire<T>(work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one call to the target through the breaker. A call slower than `timeoutMs` (default: the breaker's
+   * `timeoutMs`) fails as a transient TIMEOUT and counts against the target; a call known to take long (a Bulk API
+   * job: minutes) says how long it may take. Its work is not cancelled: a write may still land.
+   */
+  async fire<T>(work: () => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+    const timeoutMs = options.timeoutMs ?? this.options.timeoutMs;
     try {
-      return (await this.breaker.fire(work)) as T;
+      return (await this.breaker.fire(() => this.timed(work, timeoutMs))) as T;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === 'EOPENBREAKER') {
@@ -80,12 +87,22 @@ export class TargetBreaker {
           targetUnavailable: true,
         });
       }
-      if (code === 'ETIMEDOUT' && !(error instanceof TransientError)) {
-        throw new TransientError('TIMEOUT', `${this.options.name} did not answer within ${this.options.timeoutMs} ms`, {
-          cause: error,
-        });
-      }
       throw error;
+    }
+  }
+
+  private async timed<T>(work: () => Promise<T>, timeoutMs: number): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new TransientError('TIMEOUT', `${this.options.name} did not answer within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([work(), late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
