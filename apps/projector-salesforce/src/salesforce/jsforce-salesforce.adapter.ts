@@ -1,8 +1,11 @@
 import { Connection } from 'jsforce';
+import type { JobInfoV2 } from 'jsforce/lib/api/bulk2';
 import type { Logger } from 'pino';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
+import { BULK_UPLOAD_MAX_BYTES, parseBulkErrors, toBulkCsv } from './bulk-csv.mapper';
 import { mapCallError, mapRecordError, SalesforceRecordError } from './salesforce-error.mapper';
 import {
+  BulkUpsertOutcome,
   DeleteOutcome,
   SALESFORCE_BATCH_LIMIT,
   SalesforcePort,
@@ -19,7 +22,36 @@ export interface JsforceAdapterOptions {
   callClient: string;
   /** How long to wait after REQUEST_LIMIT_EXCEEDED before one call checks whether the allowance recovered. */
   limitBackoffMs?: number;
+  /** Bulk API jobs: see {@link BulkPolling}. */
+  bulk?: Partial<BulkPolling>;
   log: Logger;
+}
+
+/**
+ * How a Bulk API job is waited for. Each look at it is an API call, so the next one is timed by what the job showed:
+ * at the end it predicts from the rows processed so far (or, for a job's first look, from the last job's speed), or
+ * twice the last wait while nothing is processed yet; never sooner than `pollMs` nor later than `pollMaxMs` apart.
+ */
+export interface BulkPolling {
+  /** The shortest wait between two looks at a job (and the first one's, before any job was timed). */
+  pollMs: number;
+  /** The longest wait between two looks: how late a finished job may be noticed at most. */
+  pollMaxMs: number;
+  /** A job still running after this long is aborted and fails (BULK_JOB_TIMEOUT). */
+  timeoutMs: number;
+}
+
+const DEFAULT_BULK_POLLING: BulkPolling = { pollMs: 500, pollMaxMs: 10_000, timeoutMs: 600_000 };
+
+/** When to look at a job again: see {@link BulkPolling}. */
+export function nextBulkPollMs(
+  polling: BulkPolling,
+  job: { elapsedMs: number; processed: number; rows: number; lastWaitMs: number },
+): number {
+  const { elapsedMs, processed, rows, lastWaitMs } = job;
+  // Rows still to process at the pace so far, with a little to spare so that one more look finds the job done.
+  const wait = processed > 0 ? ((elapsedMs * (rows - processed)) / processed) * 1.1 : lastWaitMs * 2;
+  return Math.round(Math.min(polling.pollMaxMs, Math.max(polling.pollMs, wait)));
 }
 
 interface UpsertResultBody {
@@ -28,6 +60,8 @@ interface UpsertResultBody {
   created?: boolean;
   errors: SalesforceRecordError[];
 }
+
+type IngestJob = ReturnType<Connection['bulk2']['createJob']>;
 
 /** A session refreshed more often than this is being refused for another reason: stop re-authenticating in a loop. */
 const MIN_REFRESH_INTERVAL_MS = 1_000;
@@ -44,9 +78,20 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
   private usageRead?: { used: number; max: number; at: number };
   private lastHeader?: string;
   private lastHeaderAt = 0;
+  private readonly polling: BulkPolling;
+  /** How long the last bulk job took per row (ms): the next job is first looked at when it should be done. */
+  private bulkMsPerRow?: number;
+  /**
+   * Bulk API requests made, and how many when the usage reading last changed: jsforce reads `Sforce-Limit-Info` on
+   * REST calls only, so a job's calls are added to the reading until a newer one includes them.
+   */
+  private bulkRequests = 0;
+  private bulkRequestsAtReading = 0;
+  private lastReading?: string;
 
   constructor(private readonly options: JsforceAdapterOptions) {
     super();
+    this.polling = { ...DEFAULT_BULK_POLLING, ...options.bulk };
     this.conn = new Connection({
       loginUrl: options.loginUrl,
       version: options.apiVersion,
@@ -106,6 +151,163 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
         ? { ok: true, id: r.id, created: Boolean(r.created) }
         : { ok: false, error: mapRecordError(r.errors ?? [], this.options.limitBackoffMs) },
     );
+  }
+
+  async bulkUpsert(
+    objectName: string,
+    externalIdField: string,
+    records: SalesforceRecord[],
+  ): Promise<BulkUpsertOutcome[]> {
+    if (records.length === 0) return [];
+    const rowOf = new Map<string, number>();
+    records.forEach((r, i) => {
+      const key = String(r[externalIdField]);
+      if (r[externalIdField] === undefined || r[externalIdField] === null || rowOf.has(key)) {
+        throw new RangeError(`${objectName}: each record of a bulk upsert needs its own ${externalIdField}: ${key}`);
+      }
+      rowOf.set(key, i);
+    });
+    const csv = toBulkCsv(records);
+    if (Buffer.byteLength(csv) > BULK_UPLOAD_MAX_BYTES) {
+      throw new PermanentError(
+        PermanentErrorCode.REJECTED_BY_TARGET,
+        `${records.length} ${objectName} records make ${Buffer.byteLength(csv)} bytes of CSV, over the Bulk API's 100 MB`,
+        { vendorCode: 'BULK_UPLOAD_TOO_LARGE' },
+      );
+    }
+    let job: IngestJob | undefined;
+    try {
+      await this.ensureAuthorized();
+      job = this.conn.bulk2.createJob({
+        object: objectName,
+        operation: 'upsert',
+        externalIdFieldName: externalIdField,
+        contentType: 'CSV',
+        lineEnding: 'LF',
+      });
+      this.bulkRequests++;
+      await job.open();
+      this.bulkRequests++;
+      await job.uploadData(csv);
+      this.bulkRequests++;
+      await job.close();
+    } catch (error) {
+      // A job left open would wait a day before Salesforce drops it.
+      if (job?.id) await this.abandon(job);
+      throw mapCallError(error, this.options.limitBackoffMs);
+    }
+    const opened = job;
+    try {
+      const info = await this.waitForJob(opened, records.length);
+      return await this.bulkResults(opened, info, externalIdField, rowOf);
+    } catch (error) {
+      // A job that may still run must not write these versions later, over newer ones sent by other means.
+      const ended = error instanceof TransientError && ['BULK_JOB_FAILED', 'BULK_JOB_TIMEOUT'].includes(error.code);
+      if (!ended) await this.abandon(opened);
+      throw mapCallError(error, this.options.limitBackoffMs);
+    }
+  }
+
+  /** Polls the job until it ends (see {@link BulkPolling}); a job that did not complete throws. */
+  private async waitForJob(job: IngestJob, rows: number): Promise<JobInfoV2> {
+    const started = Date.now();
+    let wait = Math.min(
+      this.polling.pollMaxMs,
+      Math.max(this.polling.pollMs, Math.round((this.bulkMsPerRow ?? 0) * rows * 1.05)),
+    );
+    for (;;) {
+      if (Date.now() + wait - started > this.polling.timeoutMs) {
+        await this.abandon(job);
+        throw new TransientError(
+          'BULK_JOB_TIMEOUT',
+          `Bulk API job ${job.id} of ${rows} rows still running after ${Date.now() - started} ms: aborted`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      this.bulkRequests++;
+      const info = await job.check();
+      const elapsedMs = Date.now() - started;
+      if (info.state === 'JobComplete') {
+        const msPerRow = elapsedMs / rows;
+        this.bulkMsPerRow = this.bulkMsPerRow === undefined ? msPerRow : (this.bulkMsPerRow + msPerRow) / 2;
+        this.options.log.debug({ jobId: job.id, rows, elapsedMs }, 'bulk job complete');
+        return info;
+      }
+      if (info.state === 'Failed' || info.state === 'Aborted') {
+        throw new TransientError(
+          'BULK_JOB_FAILED',
+          `Bulk API job ${job.id} ${info.state}: ${info.errorMessage ?? 'no reason given'}`,
+        );
+      }
+      wait = nextBulkPollMs(this.polling, {
+        elapsedMs,
+        processed: info.numberRecordsProcessed,
+        rows,
+        lastWaitMs: wait,
+      });
+    }
+  }
+
+  /**
+   * Each row's outcome, matched by external id: the failed rows and the unprocessed ones are read when the job's
+   * counts say there are some; every other row succeeded. Should the lists not add up with the counts, the successful
+   * rows are read too, and a row found in none of them is transient.
+   */
+  private async bulkResults(
+    job: IngestJob,
+    info: JobInfoV2,
+    externalIdField: string,
+    rowOf: ReadonlyMap<string, number>,
+  ): Promise<BulkUpsertOutcome[]> {
+    const rows = rowOf.size;
+    const outcomes: (BulkUpsertOutcome | undefined)[] = Array.from({ length: rows }, () => undefined);
+    const found = (row: object) => rowOf.get((row as Record<string, string>)[externalIdField]);
+    let failed = 0;
+    if (info.numberRecordsFailed > 0) {
+      this.bulkRequests++;
+      for (const row of await job.getFailedResults()) {
+        const i = found(row);
+        if (i === undefined) continue;
+        outcomes[i] = { ok: false, error: mapRecordError(parseBulkErrors(row.sf__Error), this.options.limitBackoffMs) };
+        failed++;
+      }
+    }
+    let unprocessed = 0;
+    if (info.numberRecordsProcessed < rows) {
+      this.bulkRequests++;
+      const left = await job.getUnprocessedRecords();
+      for (const row of typeof left === 'string' ? [] : left) {
+        const i = found(row);
+        if (i === undefined) continue;
+        const error = new TransientError('BULK_ROW_UNPROCESSED', `not processed by Bulk API job ${job.id}`);
+        outcomes[i] = { ok: false, error };
+        unprocessed++;
+      }
+    }
+    if (failed === info.numberRecordsFailed && info.numberRecordsProcessed + unprocessed === rows) {
+      return outcomes.map((o) => o ?? { ok: true });
+    }
+    this.options.log.warn(
+      { jobId: job.id, info, failed, unprocessed },
+      'bulk job results do not add up: reading them all',
+    );
+    this.bulkRequests++;
+    for (const row of await job.getSuccessfulResults()) {
+      const i = found(row);
+      if (i !== undefined && outcomes[i] === undefined) outcomes[i] = { ok: true };
+    }
+    return outcomes.map(
+      (o) =>
+        o ?? { ok: false, error: new TransientError('BULK_ROW_WITHOUT_RESULT', `no result in Bulk API job ${job.id}`) },
+    );
+  }
+
+  /** Aborts a job that must not run on (best effort: a job that already ended cannot be aborted). */
+  private async abandon(job: IngestJob): Promise<void> {
+    this.bulkRequests++;
+    await job
+      .abort()
+      .catch((error: unknown) => this.options.log.warn({ jobId: job.id, err: error }, 'could not abort a bulk job'));
   }
 
   async update(objectName: string, records: (SalesforceRecord & { Id: string })[]): Promise<UpsertOutcome[]> {
@@ -214,10 +416,18 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     // The newest of the last response's header and the last /limits read.
     const usage = this.conn.limitInfo?.apiUsage;
     const header = usage ? { used: usage.used, max: usage.limit } : undefined;
-    if (this.usageRead && (!header || this.usageRead.at > this.headerSeenAt(header))) {
-      return { used: this.usageRead.used, max: this.usageRead.max };
+    const reading =
+      this.usageRead && (!header || this.usageRead.at > this.headerSeenAt(header))
+        ? { used: this.usageRead.used, max: this.usageRead.max }
+        : header;
+    if (!reading) return undefined;
+    // Bulk API requests since the reading changed are not in it yet.
+    const key = `${reading.used}/${reading.max}`;
+    if (key !== this.lastReading) {
+      this.lastReading = key;
+      this.bulkRequestsAtReading = this.bulkRequests;
     }
-    return header;
+    return { used: reading.used + this.bulkRequests - this.bulkRequestsAtReading, max: reading.max };
   }
 
   /** When the header reading last changed: a /limits read older than that is superseded by it. */

@@ -8,6 +8,9 @@ export type UpsertOutcome =
 
 export type DeleteOutcome = { ok: true } | { ok: false; error: TransientError | PermanentError };
 
+/** A record's outcome in a bulk job: its Id is not read back (that would cost a call per job, and nothing needs it). */
+export type BulkUpsertOutcome = { ok: true } | { ok: false; error: TransientError | PermanentError };
+
 /** Salesforce's sObject Collections limit: records per call. */
 export const SALESFORCE_BATCH_LIMIT = 200;
 
@@ -24,6 +27,26 @@ export const SALESFORCE_BATCH_LIMIT = 200;
  */
 export abstract class SalesforcePort {
   abstract upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]>;
+
+  /**
+   * Upserts records of one object by external id in one Bulk API 2.0 ingest job (CSV): create, upload, close, poll
+   * until it ends, then read the failed rows (and the unprocessed ones, if any). Each request is one API call: a job
+   * costs about five (create, upload, close, two polls, one more when a row failed) whatever its size, where sObject
+   * Collections take one per 200 records; it takes longer (seconds to minutes). A record's fields become columns, a
+   * parent by external id (`{ Account: { Odoo_Id__c: 'x' } }`) the column `Account.Odoo_Id__c`; null (or '') sets a
+   * field to null (`#N/A`), a field a record lacks is left as it is. At most 100 MB of CSV; external ids unique.
+   *
+   * Results in input order, matched by external id (Salesforce does not keep the order): a failed row's error is
+   * mapped as a collections record's (its `sf__Error` `CODE:message:fields --`), a row left unprocessed is transient.
+   * Errors: a job that ends Failed or Aborted throws TransientError BULK_JOB_FAILED (the job's id and Salesforce's
+   * errorMessage); one still running after the poll timeout is aborted and throws TransientError BULK_JOB_TIMEOUT; a
+   * refused request throws as any call does. A job that failed may have applied some rows (idempotent by external id).
+   */
+  abstract bulkUpsert(
+    objectName: string,
+    externalIdField: string,
+    records: SalesforceRecord[],
+  ): Promise<BulkUpsertOutcome[]>;
 
   /**
    * Updates existing records by their Salesforce Id (sObject Collections update, `PATCH /composite/sobjects`,

@@ -1,12 +1,13 @@
 import type { OutgoingRecord, ProjectionTarget, TargetLimits, TargetOperation, TargetResult } from '@hub/projection';
 import { becauseOf } from './salesforce-error.mapper';
-import { SalesforcePort, UpsertOutcome } from './salesforce.port';
+import { BulkUpsertOutcome, SalesforcePort, UpsertOutcome } from './salesforce.port';
 
 /**
- * The projection engine's view of one Salesforce org: upserts go through sObject Collections by external id,
- * records a person created and Odoo linked are updated by their Id (collections update) and given the external id,
- * removals find the records' ids by external id and delete them in one collections call. What a refused record means
- * to the engine (does not exist, exists already) is read from Salesforce's codes.
+ * The projection engine's view of one Salesforce org: upserts go through sObject Collections by external id (a large
+ * backlog of one object through Bulk API 2.0 jobs, when the engine's limits say so), records a person created and
+ * Odoo linked are updated by their Id (collections update) and given the external id, removals find the records' ids
+ * by external id and delete them in one collections call. What a refused record means to the engine (does not exist,
+ * exists already) is read from Salesforce's codes.
  */
 export class SalesforceTarget implements ProjectionTarget {
   readonly name = 'salesforce';
@@ -32,14 +33,16 @@ export class SalesforceTarget implements ProjectionTarget {
           )
         : operation === 'update'
           ? await this.update(object, keyField, records)
-          : await this.salesforce.upsert(
-              object,
-              keyField,
-              records.map((r) => ({ ...r.payload, [keyField]: r.write.key })),
-            );
-    return outcomes.map((o) =>
-      o.ok ? { ok: true } : { ok: false, error: o.error, because: becauseOf(o.error, operation) },
-    );
+          : await this.salesforce.upsert(object, keyField, byKey(keyField, records));
+    return results(outcomes, operation);
+  }
+
+  /**
+   * Upserts in one Bulk API 2.0 job, the same records as `apply` would send: a large backlog in a handful of calls
+   * instead of one per 200 records. A refused row means to the engine what it means in a collections call.
+   */
+  async applyBulk(object: string, keyField: string, records: OutgoingRecord[]): Promise<TargetResult[]> {
+    return results(await this.salesforce.bulkUpsert(object, keyField, byKey(keyField, records)), 'upsert');
   }
 
   /**
@@ -58,3 +61,11 @@ export class SalesforceTarget implements ProjectionTarget {
     );
   }
 }
+
+/** The records of an upsert by external id: their fields and their key. */
+const byKey = (keyField: string, records: OutgoingRecord[]) =>
+  records.map((r) => ({ ...r.payload, [keyField]: r.write.key }));
+
+/** Salesforce's outcomes in the engine's terms: what a refused record means is read from its code. */
+const results = (outcomes: BulkUpsertOutcome[], operation: TargetOperation): TargetResult[] =>
+  outcomes.map((o) => (o.ok ? { ok: true } : { ok: false, error: o.error, because: becauseOf(o.error, operation) }));
