@@ -49,6 +49,42 @@ export const projectorSalesforceConfigShape = {
   SF_BATCH_FLOW_GAP_MS: z.coerce.number().int().min(1).default(500),
   /** How long a record waits for a parent it references (its Account…) to be written first; then it is sent anyway. */
   SF_PARENT_WAIT_MS: env.positiveInt(30_000),
+  /**
+   * From this many records of one object held by the projector at once (fetched, not written yet), its upserts go
+   * through Bulk API 2.0 jobs (about five API calls a job, whatever its size) instead of sObject Collections (one
+   * call per 200). 0: never. Order, invoice, payment and shipment objects never do: a person waits for them.
+   */
+  SF_BULK_THRESHOLD: z.coerce.number().int().min(0).default(10_000),
+  /**
+   * Records per Bulk API job at most. As large as what the projector holds of one object at once (see
+   * SF_PIPELINE_MAX_IN_FLIGHT), so a backlog leaves in one job, not a full one and a remainder: a job's calls do not
+   * grow with its size (Salesforce splits it into batches of 10,000 itself, each one of the org's daily 15,000).
+   */
+  SF_BULK_BATCH_SIZE: env
+    .positiveInt(25_000)
+    .pipe(z.number().max(150_000, 'at most 150000 records per job (a Bulk API upload holds at most 100 MB of CSV)')),
+  /** How long a bulk job waits for more records after its first, unless every record held of its object is in it. */
+  SF_BULK_LINGER_MS: env.positiveInt(2_000),
+  /**
+   * The first look at a running bulk job, and the shortest wait between two (each look is an API call): later looks
+   * are timed by the job's progress, at most SF_BULK_POLL_MAX_MS apart.
+   */
+  SF_BULK_POLL_MS: env.positiveInt(500),
+  SF_BULK_POLL_MAX_MS: env.positiveInt(10_000),
+  /** A bulk job still running after this long is aborted, and its records go through sObject Collections. */
+  SF_BULK_TIMEOUT_MS: env.positiveInt(600_000),
+  /**
+   * Records of one partition handled at once (a topic has 6 partitions, read together). Bulk API jobs need a
+   * backlog held in memory: 4,000 × 6 = 24,000 records of one object can be held at once, past SF_BULK_THRESHOLD and
+   * within one SF_BULK_BATCH_SIZE job; a small flow never has that many in one fetch, so nothing changes for it.
+   */
+  SF_PIPELINE_MAX_IN_FLIGHT: env.positiveInt(4_000),
+  /**
+   * How much one fetch of a master-data topic (and of the park topic) brings per partition, in bytes: kafkajs's
+   * default of 1 MiB is about 3,000 canonical records (≈350 bytes each), 2 MiB leaves room for
+   * SF_PIPELINE_MAX_IN_FLIGHT records of larger ones. A fetch only brings what is there: a small flow is unchanged.
+   */
+  SF_FETCH_MAX_BYTES_PER_PARTITION: env.positiveInt(2 * 1024 * 1024),
   /** Above this share of the daily API allowance the projector paces its calls. */
   SF_API_SOFT_LIMIT_PERCENT: env.positiveInt(80).pipe(z.number().max(100)),
   /** This share of the allowance is left to the org's people and other integrations: the projector pauses there. */

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { CanonicalCodec, canonicalTopicConfigs, entityOfTopic, fieldOwnership } from '@hub/canonical';
+import { CANONICAL_TOPICS, CanonicalCodec, canonicalTopicConfigs, entityOfTopic, fieldOwnership } from '@hub/canonical';
 import {
   AppliedPositions,
   CallBudget,
@@ -70,6 +70,25 @@ export class ProjectorSalesforceModule {
       volumeThreshold: config.SF_BREAKER_VOLUME,
     });
     breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
+    // A backlog is what the projector holds of one object: at most SF_PIPELINE_MAX_IN_FLIGHT per partition of a topic.
+    const held = Math.max(
+      ...PROJECTED_TOPICS.filter((k) => !isPriorityTopic(k)).map(
+        (k) => CANONICAL_TOPICS[k].partitions * config.SF_PIPELINE_MAX_IN_FLIGHT,
+      ),
+    );
+    if (config.SF_BULK_THRESHOLD > held) {
+      log.warn(
+        { SF_BULK_THRESHOLD: config.SF_BULK_THRESHOLD, held },
+        'SF_BULK_THRESHOLD is more records than the projector holds of one topic at once: Bulk API jobs never start',
+      );
+    }
+    const bulk = {
+      threshold: config.SF_BULK_THRESHOLD,
+      maxBatchSize: config.SF_BULK_BATCH_SIZE,
+      lingerMs: config.SF_BULK_LINGER_MS,
+      // The adapter aborts a job still running at SF_BULK_TIMEOUT_MS: the breaker allows one call more for that.
+      timeoutMs: config.SF_BULK_TIMEOUT_MS + config.SF_REQUEST_TIMEOUT_MS,
+    };
     return {
       module: ProjectorSalesforceModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
@@ -100,6 +119,11 @@ export class ProjectorSalesforceModule {
               apiVersion: config.SF_API_VERSION,
               callClient: config.SF_CALL_CLIENT,
               limitBackoffMs: config.SF_API_PROBE_INTERVAL_MS,
+              bulk: {
+                pollMs: config.SF_BULK_POLL_MS,
+                pollMaxMs: config.SF_BULK_POLL_MAX_MS,
+                timeoutMs: config.SF_BULK_TIMEOUT_MS,
+              },
               log: log.child({ component: 'salesforce' }),
             }),
         },
@@ -137,6 +161,8 @@ export class ProjectorSalesforceModule {
               flowGapMs: () => config.SF_BATCH_FLOW_GAP_MS,
               quietLingerMs: (object) =>
                 priorityObjects.has(object) ? config.SF_PRIORITY_LINGER_MS : config.SF_QUIET_LINGER_MS,
+              // Commerce objects never wait for a job: a person waits for them.
+              bulk: (object) => (priorityObjects.has(object) || config.SF_BULK_THRESHOLD === 0 ? undefined : bulk),
             }),
         },
         {
@@ -178,7 +204,11 @@ export class ProjectorSalesforceModule {
           useValue: {
             groupId: config.CONSUMER_GROUP,
             topics: [],
-            lanes: consumerLanes(PROJECTED_TOPICS, (k) => codec.topic(k)),
+            // Fetches large enough for a Bulk API job's backlog (SF_FETCH_MAX_BYTES_PER_PARTITION): a fetch brings
+            // only what is there, so a small flow reads as before.
+            lanes: consumerLanes(PROJECTED_TOPICS, (k) => codec.topic(k), isPriorityTopic, {
+              maxBytesPerPartition: config.SF_FETCH_MAX_BYTES_PER_PARTITION,
+            }),
             eventTypes: PROJECTED_EVENT_TYPES,
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
             decoder: new CanonicalMessageDecoder(codec),
@@ -186,7 +216,10 @@ export class ProjectorSalesforceModule {
             // The target writer fires the breaker once per Salesforce call, not once per record.
             wrapHandlersInBreaker: false,
             // Canonical topics carry each record's full state: only a key's last record in a fetch needs applying.
-            pipeline: { maxInFlight: 2_000, coalesceByKey: true },
+            // Up to SF_PIPELINE_MAX_IN_FLIGHT records of a partition at once (was 2,000): what the writer holds of an
+            // object is its backlog, which must reach SF_BULK_THRESHOLD for a Bulk API job to start. A fetch of a
+            // small flow holds fewer records than that, so it is handled as before.
+            pipeline: { maxInFlight: config.SF_PIPELINE_MAX_IN_FLIGHT, coalesceByKey: true },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,
           } satisfies ConsumerHostOptions,
@@ -229,6 +262,16 @@ export class ProjectorSalesforceModule {
               (set) => {
                 set({ kind: 'calls' }, writer.metrics.calls);
                 set({ kind: 'records' }, writer.metrics.recordsSent);
+              },
+            );
+            metrics.gauge(
+              'hub_salesforce_bulk',
+              'Bulk API 2.0 jobs completed and the records they carried, and jobs that failed as a whole (their records then went through sObject Collections, counted in hub_salesforce_calls).',
+              ['kind'],
+              (set) => {
+                set({ kind: 'jobs' }, writer.metrics.bulkJobs);
+                set({ kind: 'records' }, writer.metrics.bulkRecords);
+                set({ kind: 'jobsFailed' }, writer.metrics.bulkJobsFailed);
               },
             );
             metrics.gauge(

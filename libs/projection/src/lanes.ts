@@ -14,6 +14,16 @@ export const LANES: { name: string; topics: CanonicalTopicKey[]; priority: boole
 export const isPriorityTopic = (topic: CanonicalTopicKey): boolean =>
   LANES.some((l) => l.priority && l.topics.includes(topic));
 
+/** How much one fetch of a bulk lane may bring. */
+export interface LaneSizing {
+  /**
+   * Bytes per partition a fetch of a master-data lane and of the park lane brings at most (kafkajs's default: 1 MiB,
+   * about 2,000 canonical records); a fetch brings at most this times the topic's partitions. A target that writes
+   * a large backlog in one call (a Bulk API job) raises it, so that enough records of one object are held at once.
+   */
+  maxBytesPerPartition?: number;
+}
+
 /**
  * One consumer per topic, grouped into the lanes above. Per topic because kafkajs fetches again only after every
  * batch of a fetch returned: a slow record of one topic must not stop another topic from being read. Per lane, the
@@ -26,7 +36,13 @@ export function consumerLanes(
   physical: (k: CanonicalTopicKey) => string,
   /** Which topics a person waits for; a target that reads topics outside {@link LANES} says so for its own. */
   priority: (k: CanonicalTopicKey) => boolean = isPriorityTopic,
+  sizing: LaneSizing = {},
 ): ConsumerLane[] {
+  // A backlog's size: per partition, and for all of a lane's partitions (kafkajs caps a whole fetch too).
+  const capped = (partitions: number) =>
+    sizing.maxBytesPerPartition
+      ? { maxBytesPerPartition: sizing.maxBytesPerPartition, maxBytes: sizing.maxBytesPerPartition * partitions }
+      : {};
   const bulk = { minBytes: 256 * 1024, maxWaitTimeInMs: 100 };
   const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
   return [
@@ -35,11 +51,18 @@ export function consumerLanes(
       topics: [physical(topic)],
       // Every partition at once: each one's records wait in the batcher, not behind each other.
       partitionsConsumedConcurrently: CANONICAL_TOPICS[topic].partitions,
-      fetch: priority(topic) ? prompt : bulk,
+      fetch: priority(topic) ? prompt : { ...bulk, ...capped(CANONICAL_TOPICS[topic].partitions) },
     })),
     // Replayed dead letters are few and someone who just fixed something is watching.
     { name: 'replay', topics: [], replay: true, fetch: prompt },
-    { name: 'parked', topics: [], parked: true, partitionsConsumedConcurrently: PARK_PARTITIONS, fetch: prompt },
+    // Children of a bulk load wait here for their parents, as many as the master-data lanes hold.
+    {
+      name: 'parked',
+      topics: [],
+      parked: true,
+      partitionsConsumedConcurrently: PARK_PARTITIONS,
+      fetch: { ...prompt, ...capped(PARK_PARTITIONS) },
+    },
   ];
 }
 

@@ -3,6 +3,18 @@ import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkaLogCreator } from './logger';
 
+/**
+ * A consumer's fetch sizing (kafkajs's own options): how long and how much the broker gathers before it answers
+ * (`minBytes`, `maxWaitTimeInMs`), and how much one fetch brings at most, per partition and in all (kafkajs
+ * defaults: 1 MiB and 10 MiB). The caps bound how many records a consumer holds at once.
+ */
+export interface ConsumerFetchOptions {
+  minBytes?: number;
+  maxWaitTimeInMs?: number;
+  maxBytesPerPartition?: number;
+  maxBytes?: number;
+}
+
 export interface KafkaClientOptions {
   clientId: string;
   brokers: string[];
@@ -30,7 +42,7 @@ export class KafkaClient {
     this.admin = this.kafka.admin();
   }
 
-  consumer(groupId: string, fetch: { minBytes?: number; maxWaitTimeInMs?: number } = {}): Consumer {
+  consumer(groupId: string, fetch: ConsumerFetchOptions = {}): Consumer {
     return this.kafka.consumer({
       groupId,
       allowAutoTopicCreation: false,

@@ -1,3 +1,4 @@
+import type { ConsumerFetchOptions } from '@hub/runtime';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { DeferredEffects } from '@hub/canonical';
 import type { Logger } from 'pino';
@@ -44,7 +45,7 @@ export interface ConsumerRunnerOptions {
    */
   deferredEffects?: { effects: DeferredEffects; flushAt: number };
   /** Overrides kafkajs fetch sizing: a larger minBytes lets a batching handler see fuller batches. */
-  fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
+  fetch?: ConsumerFetchOptions;
   log: Logger;
 }
 

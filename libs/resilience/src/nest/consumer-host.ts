@@ -7,7 +7,7 @@ import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { replayTopicOf } from '../dead-letter/dead-letter.store';
-import { KafkaClient } from '@hub/runtime';
+import { ConsumerFetchOptions, KafkaClient } from '@hub/runtime';
 import { ensureTopics } from '@hub/runtime';
 import { HandlerRegistry } from './handler-registry';
 import { AppLogger } from '@hub/runtime';
@@ -29,7 +29,7 @@ export interface ConsumerLane {
   parked?: boolean;
   partitionsConsumedConcurrently?: number;
   /** Overrides the host's fetch sizing for this lane. */
-  fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
+  fetch?: ConsumerFetchOptions;
 }
 
 /** DI token: what the app's consumer subscribes to and how it treats failures. */
@@ -49,7 +49,7 @@ export abstract class ConsumerHostOptions {
   abstract readonly pipeline?: PipelineOptions;
   /** See {@link ConsumerRunnerOptions.deferredEffects}; with several lanes, each lane's runner flushes the same. */
   abstract readonly deferredEffects?: ConsumerRunnerOptions['deferredEffects'];
-  abstract readonly fetch?: { minBytes?: number; maxWaitTimeInMs?: number };
+  abstract readonly fetch?: ConsumerFetchOptions;
   abstract readonly retry?: Partial<RetryPolicy>;
   abstract readonly partitionsConsumedConcurrently?: number;
   /** Creates the dead-letter topic if missing, with this replication factor. */

@@ -1,0 +1,55 @@
+import { ConfigError } from '@hub/runtime';
+import { loadProjectorSalesforceConfig } from './config';
+
+const required = {
+  KAFKA_BROKERS: 'localhost:9092',
+  SCHEMA_REGISTRY_URL: 'http://localhost:8080/apis/ccompat/v7',
+  HUB_DATABASE_URL: 'postgres://hub@localhost/hub',
+  SF_LOGIN_URL: 'https://example.my.salesforce.com',
+  SF_CLIENT_ID: 'client',
+  SF_CLIENT_SECRET: 'secret',
+};
+
+describe('projector-salesforce configuration', () => {
+  it('sends backlogs of 10,000 records of one object through Bulk API jobs by default, with fetches to hold them', () => {
+    expect(loadProjectorSalesforceConfig(required)).toMatchObject({
+      SF_BULK_THRESHOLD: 10_000,
+      SF_BULK_BATCH_SIZE: 25_000,
+      SF_BULK_LINGER_MS: 2_000,
+      SF_BULK_POLL_MS: 500,
+      SF_BULK_POLL_MAX_MS: 10_000,
+      SF_BULK_TIMEOUT_MS: 600_000,
+      SF_PIPELINE_MAX_IN_FLIGHT: 4_000,
+      SF_FETCH_MAX_BYTES_PER_PARTITION: 2 * 1024 * 1024,
+    });
+  });
+
+  it('takes SF_BULK_THRESHOLD=0 as never', () => {
+    expect(loadProjectorSalesforceConfig({ ...required, SF_BULK_THRESHOLD: '0' }).SF_BULK_THRESHOLD).toBe(0);
+  });
+
+  it('names every bad bulk variable', () => {
+    const error = (() => {
+      try {
+        loadProjectorSalesforceConfig({
+          ...required,
+          SF_BULK_THRESHOLD: '-1',
+          SF_BULK_BATCH_SIZE: '200000',
+          SF_BULK_POLL_MS: '0',
+          SF_BULK_LINGER_MS: 'soon',
+          SF_PIPELINE_MAX_IN_FLIGHT: '1.5',
+        });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^SF_BULK_THRESHOLD="-1": /),
+      'SF_BULK_BATCH_SIZE="200000": at most 150000 records per job (a Bulk API upload holds at most 100 MB of CSV)',
+      expect.stringMatching(/^SF_BULK_LINGER_MS="soon": /),
+      expect.stringMatching(/^SF_BULK_POLL_MS="0": /),
+      expect.stringMatching(/^SF_PIPELINE_MAX_IN_FLIGHT="1.5": /),
+    ]);
+  });
+});
