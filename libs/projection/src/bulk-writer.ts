@@ -19,6 +19,14 @@ export interface BulkMetrics {
 interface Entry {
   record: OutgoingRecord;
   settle: (result: TargetResult | Error) => void;
+  /** Counted in its job's records under way (from when the job leaves until the writer is done with its result). */
+  inJob?: boolean;
+}
+
+/** A call's results from its job, and how to say the writer is done with them (its records then leave the count). */
+export interface BulkAnswer {
+  results: (TargetResult | Error)[];
+  release(): void;
 }
 
 interface Collecting {
@@ -26,6 +34,8 @@ interface Collecting {
   keyField: string;
   entries: Entry[];
   timer?: NodeJS.Timeout;
+  /** Reads how many writes of the object the writer holds (the last caller's reader). */
+  held: () => number;
 }
 
 /**
@@ -34,9 +44,12 @@ interface Collecting {
  * written, and gets one result per record, as from `apply`.
  *
  * - Whether: the target has `applyBulk`, the object has bulk limits, the call is an upsert, and the object's
- *   backlog (the writes of it the writer holds) is at the threshold.
- * - Gathering: per object and key field, records join the next job until it is full (leaves at once), every write
- *   of the object the writer holds is in it (nothing more would come: leaves at once), or `lingerMs` passed.
+ *   backlog is at the threshold: the writes of it the writer holds (queued, held for parents, in flight) that are
+ *   not in a job under way already. So a few records retried while a job runs go through a call, not a job of their
+ *   own.
+ * - Gathering: per object and key field, records join the next job until it is full (leaves at once), the whole
+ *   backlog is in it (nothing more would come: leaves at once), or `lingerMs` passed. Should neither they nor the
+ *   backlog reach the threshold by then (the remainder of a backlog larger than a job), they go through calls.
  * - Each job is one `breaker.fire` (with the job's own timeout) within the call budget.
  * - A job that fails as a whole is counted, and its records go through `apply` in calls of `maxBatchSize`, in the
  *   same write, so none is lost; a record the failed job had applied is updated again (idempotent by key), never
@@ -45,6 +58,11 @@ interface Collecting {
  */
 export class BulkWriter {
   private readonly collecting = new Map<string, Collecting>();
+  /**
+   * Records in jobs under way (or in the calls that replace a failed one), per object and key field, until the writer
+   * is done with their results: the writer still holds them until then, but they are no backlog for a next job.
+   */
+  private readonly inJobs = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -55,40 +73,50 @@ export class BulkWriter {
     private readonly metrics: BulkMetrics,
   ) {}
 
-  /** Whether a call of `operation` on `object` goes in a bulk job, with `backlog` writes of it held. */
-  takes(object: string, operation: TargetOperation, backlog: number): boolean {
+  /** Whether a call of `operation` on `object` goes in a bulk job, with `held` writes of it held by the writer. */
+  takes(object: string, keyField: string, operation: TargetOperation, held: number): boolean {
     if (operation !== 'upsert' || !this.target.applyBulk || this.closed) return false;
     const limits = this.target.limits.bulk?.(object);
-    return limits !== undefined && limits.threshold > 0 && backlog >= limits.threshold;
+    return limits !== undefined && limits.threshold > 0 && this.backlog(object, keyField, held) >= limits.threshold;
   }
 
   /**
    * Adds the records to their object's next job; resolves with one result per record, in order, once its job (or
-   * the calls that replaced it) answered. `backlog` reads how many writes of the object the writer holds now.
+   * the calls that replaced it) answered. `held` reads how many writes of the object the writer holds now. The
+   * writer calls `release` once it has recorded the results (whatever happened).
    */
-  write(
-    object: string,
-    keyField: string,
-    records: OutgoingRecord[],
-    backlog: () => number,
-  ): Promise<(TargetResult | Error)[]> {
+  async write(object: string, keyField: string, records: OutgoingRecord[], held: () => number): Promise<BulkAnswer> {
     const limits = this.target.limits.bulk!(object)!;
-    const key = `${object}\u0000${keyField}`;
+    const key = jobKey(object, keyField);
     let collecting = this.collecting.get(key);
     if (!collecting) {
-      collecting = { object, keyField, entries: [] };
+      collecting = { object, keyField, entries: [], held };
       this.collecting.set(key, collecting);
     }
+    collecting.held = held;
     const { entries } = collecting;
+    const mine: Entry[] = [];
     const results = records.map(
-      (record) => new Promise<TargetResult | Error>((settle) => entries.push({ record, settle })),
+      (record) =>
+        new Promise<TargetResult | Error>((settle) => {
+          const entry: Entry = { record, settle };
+          mine.push(entry);
+          entries.push(entry);
+        }),
     );
     while (entries.length >= limits.maxBatchSize) this.send(collecting, limits, entries.splice(0, limits.maxBatchSize));
-    if (entries.length > 0 && entries.length >= backlog()) this.sendAll(collecting, limits);
-    else if (entries.length > 0)
+    if (entries.length > 0 && entries.length >= this.backlog(object, keyField, held())) {
+      this.sendAll(collecting, limits);
+    } else if (entries.length > 0)
       collecting.timer ??= setTimeout(() => this.sendAll(collecting, limits), limits.lingerMs);
     else this.stopTimer(collecting);
-    return Promise.all(results);
+    return {
+      results: await Promise.all(results),
+      release: () => {
+        const done = mine.filter((e) => e.inJob).length;
+        if (done > 0) this.inJobs.set(key, (this.inJobs.get(key) ?? done) - done);
+      },
+    };
   }
 
   /**
@@ -104,9 +132,27 @@ export class BulkWriter {
     }
   }
 
+  /** The writes of the object held and not in a job under way. */
+  private backlog(object: string, keyField: string, held: number): number {
+    return held - (this.inJobs.get(jobKey(object, keyField)) ?? 0);
+  }
+
   private sendAll(collecting: Collecting, limits: BulkLimits): void {
     this.stopTimer(collecting);
-    if (collecting.entries.length > 0) this.send(collecting, limits, collecting.entries.splice(0));
+    const { entries, object, keyField } = collecting;
+    if (entries.length === 0) return;
+    const small = entries.length < limits.threshold;
+    if (small && this.backlog(object, keyField, collecting.held()) < limits.threshold) {
+      // What is left of a backlog once a full job left: below the threshold, so calls, as for any such backlog.
+      const left = entries.splice(0);
+      void this.viaCalls(
+        object,
+        keyField,
+        left.map((e) => e.record),
+      ).then((results) => left.forEach((entry, i) => entry.settle(results[i])));
+      return;
+    }
+    this.send(collecting, limits, entries.splice(0));
   }
 
   private stopTimer(collecting: Collecting): void {
@@ -115,6 +161,9 @@ export class BulkWriter {
   }
 
   private send({ object, keyField }: Collecting, limits: BulkLimits, entries: Entry[]): void {
+    const key = jobKey(object, keyField);
+    for (const entry of entries) entry.inJob = true;
+    this.inJobs.set(key, (this.inJobs.get(key) ?? 0) + entries.length);
     void this.job(
       object,
       keyField,
@@ -164,7 +213,10 @@ export class BulkWriter {
     }
   }
 
-  /** A failed job's records through `apply`, in calls of `maxBatchSize`, each within the breaker and the budget. */
+  /**
+   * Records through `apply` (a failed job's, or a remainder below the threshold), in calls of `maxBatchSize`, each
+   * within the breaker and the budget.
+   */
   private async viaCalls(
     object: string,
     keyField: string,
@@ -190,3 +242,5 @@ export class BulkWriter {
     return answers.flat();
   }
 }
+
+const jobKey = (object: string, keyField: string) => `${object}\u0000${keyField}`;

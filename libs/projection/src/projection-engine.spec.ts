@@ -473,13 +473,41 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(env.writer.metrics.staleSkipped).toBe(1);
     });
 
-    it('fills jobs up to their maxBatchSize; the rest leaves after the linger', async () => {
+    it('fills jobs up to their maxBatchSize; a rest below the threshold goes in calls', async () => {
       await customers(0, 30);
       expect(shape()).toEqual([
         ['Customer', 'bulk', 25],
-        ['Customer', 'bulk', 5],
+        ['Customer', 'call', 3],
+        ['Customer', 'call', 2],
       ]);
       expect(new Set(env.target.calls.flatMap((c) => c.keys)).size).toBe(30);
+      expect(env.writer.metrics).toMatchObject({ bulkJobs: 1, bulkJobsFailed: 0, calls: 2 });
+    });
+
+    it('sends the rest in a job of its own while it is still at the threshold', async () => {
+      // 40 held, 25 a job: 15 left, above the threshold of 10.
+      env.breaker.shutdown();
+      env = setup({
+        ...bulkLimits,
+        bulk: () => ({ threshold: 10, maxBatchSize: 25, lingerMs: 50, timeoutMs: 5_000 }),
+      });
+      await customers(0, 40);
+      expect(shape()).toEqual([
+        ['Customer', 'bulk', 25],
+        ['Customer', 'bulk', 15],
+      ]);
+    });
+
+    it('counts no record of a job under way as backlog: a few records arriving meanwhile go in a call', async () => {
+      env.target.latencyMs = 100;
+      const job = customers(0, 20);
+      await new Promise((r) => setTimeout(r, 30));
+      await customers(100, 3);
+      await job;
+      expect(shape()).toEqual([
+        ['Customer', 'bulk', 20],
+        ['Customer', 'call', 3],
+      ]);
     });
 
     it("fails only a refused record of a job, with the target's reason; the others land", async () => {

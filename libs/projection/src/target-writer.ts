@@ -242,8 +242,8 @@ export class TargetWriter {
     }
     if (send.length === 0) return results;
     // A large backlog of the object goes in a bulk job: carrying a remainder over is for calls of maxBatchSize.
-    const backlog = () => this.pendingIn.get(batcherKey(batch[0])) ?? 0;
-    const bulk = this.bulk.takes(object, operation, backlog());
+    const heldOfObject = () => this.pendingIn.get(batcherKey(batch[0])) ?? 0;
+    const bulk = this.bulk.takes(object, keyField, operation, heldOfObject());
     if (!bulk && this.carryOver(batch, send, now)) {
       for (const index of send) {
         this.metrics.carriedOver++;
@@ -261,6 +261,7 @@ export class TargetWriter {
     for (const index of send) this.carriedSince.delete(recordKey(batch[index]));
 
     let outcomes: (TargetResult | Error)[];
+    let release = () => {};
     try {
       const records = send.map((index) => {
         const w = batch[index];
@@ -271,7 +272,7 @@ export class TargetWriter {
       });
       if (bulk) {
         // The job's own counters; an Error is a record whose call failed as a whole (a failed job sent again).
-        outcomes = await this.bulk.write(object, keyField, records, backlog);
+        ({ results: outcomes, release } = await this.bulk.write(object, keyField, records, heldOfObject));
       } else {
         const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
         outcomes = await (this.budget ? this.budget.run(call) : call());
@@ -284,7 +285,22 @@ export class TargetWriter {
       for (const index of send) results[index] = failure;
       return results;
     }
+    try {
+      return await this.land(batch, send, guardKeys, outcomes, results);
+    } finally {
+      // A job's records leave its count once their results are recorded: until then the writer still holds them.
+      release();
+    }
+  }
 
+  /** Each sent write's result from its record's outcome; the positions of the accepted ones stored. */
+  private async land(
+    batch: readonly WriteRequest[],
+    send: readonly number[],
+    guardKeys: readonly PositionKey[],
+    outcomes: readonly (TargetResult | Error)[],
+    results: Slot[],
+  ): Promise<Slot[]> {
     const accepted: AppliedPosition[] = [];
     const removed: { scope: string; key: string }[] = [];
     outcomes.forEach((outcome, j) => {
