@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { startApp } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
-import { createIsolatedOdoo } from '../scripts/lib/isolated-odoo';
+import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
 import { insertProduct } from '../scripts/lib/odoo-commerce';
 import { readStack, waitFor } from './support/bench-stack';
 
@@ -55,26 +55,15 @@ async function main(): Promise<void> {
     process.stdout.write(`capture: Debezium alone, ${PARTNERS} partners in one transaction\n`);
     const partnersFrom = await settle(high);
     let t0 = Date.now();
-    await odoo.db.query(
-      `WITH ids AS (SELECT nextval('res_partner_id_seq') AS id FROM generate_series(1, $1))
-       INSERT INTO res_partner (id, name, complete_name, is_company, type, active, email, city, country_id, customer_rank,
-                                commercial_partner_id, create_date, write_date)
-       SELECT id, 'Bench Co ' || id, 'Bench Co ' || id, true, 'contact', true, 'co' || id || '@example.com', 'Brussels', 20, 1,
-              id, now() at time zone 'utc', now() at time zone 'utc'
-       FROM ids`,
-      [PARTNERS],
-    );
+    const partners = await insertCompanies(odoo.db, `Bench Co ${run}`, PARTNERS);
     // BEGIN and END markers come with the rows.
     await waitFor(async () => (await high()) >= partnersFrom + PARTNERS + 2, 'the partners in the changes topic');
     const debeziumPartners = stage(PARTNERS, t0);
 
     process.stdout.write(`capture: Debezium alone, ${ORDERS} orders of ${LINES} lines, a transaction each\n`);
     const ordersFrom = await settle(high);
-    const { rows } = await odoo.db.query<{ id: number }>(
-      "SELECT id FROM res_partner WHERE name LIKE 'Bench Co %' ORDER BY id LIMIT 1",
-    );
     t0 = Date.now();
-    for (let i = 0; i < ORDERS; i++) await insertBenchOrder(odoo.db, `B${i}`, rows[0].id, product);
+    for (let i = 0; i < ORDERS; i++) await insertBenchOrder(odoo.db, `B${i}`, partners[0], product);
     const orderChanges = ORDERS * (1 + LINES);
     await waitFor(
       async () => (await high()) >= ordersFrom + orderChanges + 2 * ORDERS,
@@ -177,6 +166,8 @@ async function main(): Promise<void> {
 
 function stage(changes: number, since: number): Stage {
   const seconds = (Date.now() - since) / 1000;
+  // odoo-cdc commits its offsets once per fetch: a stage shorter than that cannot be told apart from the one before.
+  if (seconds < 0.2) throw new Error(`a stage of ${changes} changes ended within one fetch: too few to time, use more`);
   return { changes, seconds: Number(seconds.toFixed(2)), perSecond: Math.round(changes / seconds) };
 }
 

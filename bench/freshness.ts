@@ -10,13 +10,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Client } from 'pg';
 import { readTopicToEnd } from '../libs/runtime/src/read-topic';
 import { startSalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
-import { createIsolatedOdoo } from '../scripts/lib/isolated-odoo';
+import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
 import { readStack, waitFor } from './support/bench-stack';
 
 const RATE = Number(process.argv[2] ?? 1_000);
@@ -249,20 +248,6 @@ async function latencies(sf: SandboxClient, ids: number[], committedAt: Map<numb
     maxMs: sorted[sorted.length - 1],
     writtenAt,
   };
-}
-
-/** `count` companies named `<name> <n>`, in one statement; their ids. */
-async function insertCompanies(db: Client, name: string, count: number): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(
-    `WITH ids AS (SELECT nextval('res_partner_id_seq') AS id FROM generate_series(1, $1))
-     INSERT INTO res_partner (id, name, complete_name, is_company, type, active, email, city, country_id, customer_rank,
-                              commercial_partner_id, create_date, write_date)
-     SELECT id, $2 || ' ' || id, $2 || ' ' || id, true, 'contact', true, 'co' || id || '@example.com', 'Brussels', 20, 1,
-            id, now() at time zone 'utc', now() at time zone 'utc'
-     FROM ids RETURNING id`,
-    [count, name],
-  );
-  return rows.map((r) => r.id).sort((a, b) => a - b);
 }
 
 main().catch((error: Error) => {

@@ -105,14 +105,30 @@ export async function createIsolatedOdoo(
   };
 }
 
-/** `count` companies named `<prefix> <n>`, inserted in one statement as Odoo stores them. */
-export async function insertCompanies(db: Client, prefix: string, count: number): Promise<void> {
-  await db.query(
-    `INSERT INTO res_partner (name, complete_name, is_company, type, active, email, city, country_id, customer_rank, create_date, write_date)
-     SELECT $2 || ' ' || g, $2 || ' ' || g, true, 'contact', true, 'co' || g || '@example.com', 'Brussels', 20, 1,
-            now() at time zone 'utc', now() at time zone 'utc'
-     FROM generate_series(1, $1) g`,
+/**
+ * `count` companies named `<prefix> <n>` (n from 1), inserted in one statement (one transaction) as Odoo stores them,
+ * each its own commercial partner; their ids, in the order of n.
+ */
+export async function insertCompanies(db: Client, prefix: string, count: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `WITH ids AS (SELECT nextval('res_partner_id_seq') AS id, g FROM generate_series(1, $1) g)
+     INSERT INTO res_partner (id, name, complete_name, is_company, type, active, email, city, country_id, customer_rank,
+                              commercial_partner_id, create_date, write_date)
+     SELECT id, $2 || ' ' || g, $2 || ' ' || g, true, 'contact', true, 'co' || g || '@example.com', 'Brussels', 20, 1,
+            id, now() at time zone 'utc', now() at time zone 'utc'
+     FROM ids ORDER BY g RETURNING id`,
     [count, prefix],
   );
-  await db.query('UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL');
+  return rows.map((r) => r.id);
+}
+
+/** A contact `Buyer of <company>` for every company named `<prefix> …`, in one statement. */
+export async function insertBuyers(db: Client, companyPrefix: string): Promise<void> {
+  await db.query(
+    `INSERT INTO res_partner (name, complete_name, is_company, parent_id, commercial_partner_id, type, active, email, function, create_date, write_date)
+     SELECT 'Buyer of ' || c.name, c.name || ', Buyer', false, c.id, c.id, 'contact', true, 'buyer' || c.id || '@example.com', 'Buyer',
+            now() at time zone 'utc', now() at time zone 'utc'
+     FROM res_partner c WHERE c.is_company AND c.name LIKE $1`,
+    [`${companyPrefix} %`],
+  );
 }

@@ -3,7 +3,7 @@ import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/a
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
-import { createIsolatedOdoo, IsolatedOdoo } from './support/isolated-odoo';
+import { createIsolatedOdoo, insertBuyers, insertCompanies, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka, readTopic } from './support/kafka';
 import { createHubDatabase, runId } from './support/stack';
 
@@ -106,19 +106,8 @@ describe('Salesforce projector through the Bulk API 2.0', () => {
 
   beforeAll(async () => {
     odoo = await createIsolatedOdoo(run, changes);
-    await odoo.db.query(
-      `INSERT INTO res_partner (name, complete_name, is_company, type, active, email, city, country_id, customer_rank, create_date, write_date)
-       SELECT 'Bulk API Co ' || g, 'Bulk API Co ' || g, true, 'contact', true, 'co' || g || '@example.com', 'Brussels', 20, 1,
-              now() at time zone 'utc', now() at time zone 'utc'
-       FROM generate_series(1, $1) g`,
-      [half],
-    );
-    await odoo.db.query(
-      `INSERT INTO res_partner (name, complete_name, is_company, parent_id, commercial_partner_id, type, active, email, function, create_date, write_date)
-       SELECT 'Buyer of ' || c.name, c.name || ', Buyer', false, c.id, c.id, 'contact', true, 'buyer' || c.id || '@example.com', 'Buyer',
-              now() at time zone 'utc', now() at time zone 'utc'
-       FROM res_partner c WHERE c.is_company AND c.name LIKE 'Bulk API Co %'`,
-    );
+    await insertCompanies(odoo.db, 'Bulk API Co', half);
+    await insertBuyers(odoo.db, 'Bulk API Co');
     // Salesforce refuses these Accounts: BillingCity holds 40 characters.
     await odoo.db.query(
       `INSERT INTO res_partner (name, complete_name, is_company, type, active, city, customer_rank, create_date, write_date)

@@ -2,7 +2,7 @@ import { CanonicalCodec, ProductEvent } from '@hub/canonical';
 import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/app-process';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
-import { createIsolatedOdoo, IsolatedOdoo } from './support/isolated-odoo';
+import { createIsolatedOdoo, insertBuyers, insertCompanies, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka } from './support/kafka';
 import { confirmOrder, insertOrder, insertProduct } from '../../scripts/lib/odoo-commerce';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
@@ -33,19 +33,8 @@ describe('Salesforce projector under bulk loads', () => {
   beforeAll(async () => {
     odoo = await createIsolatedOdoo(run, changes);
     const half = Math.floor(PARTNERS / 2);
-    await odoo.db.query(
-      `INSERT INTO res_partner (name, complete_name, is_company, type, active, email, city, country_id, customer_rank, create_date, write_date)
-       SELECT 'Bulk Co ' || g, 'Bulk Co ' || g, true, 'contact', true, 'co' || g || '@example.com', 'Brussels', 20, 1,
-              now() at time zone 'utc', now() at time zone 'utc'
-       FROM generate_series(1, $1) g`,
-      [half],
-    );
-    await odoo.db.query(
-      `INSERT INTO res_partner (name, complete_name, is_company, parent_id, commercial_partner_id, type, active, email, function, create_date, write_date)
-       SELECT 'Buyer of ' || c.name, c.name || ', Buyer', false, c.id, c.id, 'contact', true, 'buyer' || c.id || '@example.com', 'Buyer',
-              now() at time zone 'utc', now() at time zone 'utc'
-       FROM res_partner c WHERE c.is_company AND c.name LIKE 'Bulk Co %'`,
-    );
+    await insertCompanies(odoo.db, 'Bulk Co', half);
+    await insertBuyers(odoo.db, 'Bulk Co');
     await odoo.db.query('UPDATE res_partner SET commercial_partner_id = id WHERE commercial_partner_id IS NULL');
     hubDb = await createHubDatabase(`hub_${run}`);
     sandbox = await startSalesforceSandbox({ port: 0, apiRequestLimit: 1_000_000 });

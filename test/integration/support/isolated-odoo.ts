@@ -1,7 +1,12 @@
-import { createIsolatedOdoo as createOdoo, insertCompanies, IsolatedOdoo } from '../../../scripts/lib/isolated-odoo';
+import {
+  createIsolatedOdoo as createOdoo,
+  insertBuyers,
+  insertCompanies,
+  IsolatedOdoo,
+} from '../../../scripts/lib/isolated-odoo';
 import { stack } from './stack';
 
-export { insertCompanies, IsolatedOdoo };
+export { insertBuyers, insertCompanies, IsolatedOdoo };
 
 /** An Odoo database and connector of a test's own, beside the running stack's (see scripts/lib/isolated-odoo.ts). */
 export function createIsolatedOdoo(name: string, changesTopic: string): Promise<IsolatedOdoo> {
