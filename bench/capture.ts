@@ -8,19 +8,16 @@
 //      interleaved, the better run kept.
 // Usage: node -r ts-node/register/transpile-only bench/capture.ts [partners=20000] [orders=1000]
 // Prints a table and writes bench/results/capture.json. The stack must be up (scripts/stack up).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { startApp } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
 import { insertProduct } from '../scripts/lib/odoo-commerce';
-import { readStack, waitFor } from './support/bench-stack';
+import { readStack, waitFor, writeResults } from './support/bench-stack';
 
 const PARTNERS = Number(process.argv[2] ?? 20_000);
 const ORDERS = Number(process.argv[3] ?? 1_000);
 const LINES = 10;
-const ROOT = join(__dirname, '..');
 
 interface Stage {
   changes: number;
@@ -157,8 +154,7 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/capture.json'), JSON.stringify(figures, null, 2) + '\n');
+    writeResults('capture', figures);
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
   }

@@ -7,8 +7,6 @@
 // no load, side by side.
 // Usage: node -r ts-node/register/transpile-only bench/freshness.ts [rate=1000] [seconds=60]
 // Prints p50/p95/p99 and writes bench/results/freshness.json. The stack must be up (scripts/stack up).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { readTopicToEnd } from '../libs/runtime/src/read-topic';
 import { startSalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandbox';
@@ -16,13 +14,12 @@ import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
-import { readStack, waitFor } from './support/bench-stack';
+import { readStack, waitFor, writeResults } from './support/bench-stack';
 
 const RATE = Number(process.argv[2] ?? 1_000);
 const SECONDS = Number(process.argv[3] ?? 60);
 const QUIET_PROBES = 20;
 const LOAD_PARTNERS = 2_000;
-const ROOT = join(__dirname, '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Latencies {
@@ -209,8 +206,7 @@ async function main(): Promise<void> {
         '',
       ].join('\n'),
     );
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/freshness.json'), JSON.stringify(figures, null, 2) + '\n');
+    writeResults('freshness', figures);
   } finally {
     for (const step of cleanup) await step().catch(() => undefined);
   }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '../..');
@@ -38,4 +39,10 @@ export async function waitFor(done: () => Promise<boolean>, what: string, timeou
     if (Date.now() > deadline) throw new Error(`${what}: not done within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Writes a bench's figures to bench/results/<name>.json (git-ignored), where `npm run bench` reads them. */
+export function writeResults(name: string, figures: object): void {
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, `bench/results/${name}.json`), JSON.stringify(figures, null, 2) + '\n');
 }
