@@ -509,6 +509,19 @@ async function fromTheRep(
     ((await api('GET', '?status=open')).exceptions as Exception[]).find((e) => e.salesforceOrderId === second),
   );
   say(`  ✔ work queue: ${held.kind}: ${held.reason}`);
+  const onOrder = await waitFor('the exception on the rep’s Order', async () => {
+    const [o] = await sf.query<{ Hub_Exception_Status__c: string | null; OwnerId: string }>(
+      `SELECT Hub_Exception_Status__c, OwnerId FROM Order WHERE Id = '${second}'`,
+    );
+    const [task] = await sf.query<{ Subject: string; Status: string }>(
+      `SELECT Subject, Status FROM Task WHERE WhatId = '${second}'`,
+    );
+    return o?.Hub_Exception_Status__c === 'open' && task ? { ...o, task } : undefined;
+  });
+  say(
+    `  ✔ the rep's Order ${second} shows Hub_Exception_Status__c open with the reason, and its owner ` +
+      `${onOrder.OwnerId} has a Task "${onOrder.task.Subject}" (${onOrder.task.Status})`,
+  );
   say('the order desk asks Odoo to raise the limit to 10,000, then retries the order through the work queue');
   await db.query(`UPDATE ir_property SET value_float = 10000 WHERE name = 'credit_limit' AND res_id = $1`, [
     `res.partner,${partner}`,
@@ -516,6 +529,14 @@ async function fromTheRep(
   const retried = (await api('POST', `/${held.id}/retry`)).outcome as { status: string } | undefined;
   const again = await confirmed(second);
   say(`  ✔ retry ${retried?.status ?? 'done'}: sale_order ${again.name} confirmed with its delivery ${again.delivery}`);
+  await waitFor('the resolved exception on the rep’s Order', async () => {
+    const [task] = await sf.query<{ Status: string }>(`SELECT Status FROM Task WHERE WhatId = '${second}'`);
+    const [o] = await sf.query<{ Id: string }>(
+      `SELECT Id FROM Order WHERE Id = '${second}' AND Hub_Exception_Status__c = 'resolved'`,
+    );
+    return o && task?.Status === 'Completed' ? o : undefined;
+  });
+  say(`  ✔ the rep's Order ${second} shows Hub_Exception_Status__c resolved; the Task is Completed`);
 }
 
 /** An order's life in Odoo (products, quotation, confirmation, delivery, invoice, payment), each step shown in Salesforce. */

@@ -121,6 +121,8 @@ describe('Salesforce sandbox: products, price books and orders', () => {
         Account: '001',
         Contact: '003',
         Product2: '01t',
+        Task: '00T',
+        User: '005',
         Pricebook2: '01s',
         PricebookEntry: '01u',
         Order: '801',
@@ -337,6 +339,46 @@ describe('Salesforce sandbox: products, price books and orders', () => {
         failure('FAILED_ACTIVATION'),
         expect.objectContaining({ success: true, created: true }),
       ]);
+    });
+  });
+
+  describe('owners and tasks', () => {
+    it("gives a new order its creator as owner, and a Task on it upserts by the hub's exception id", async () => {
+      const standard = await seedCatalogue(conn);
+      const [created] = await upsertAll(conn, 'Order', [order('S00077', standard)]);
+      const identity = await conn.identity();
+      const [owned] = (await conn.query(`SELECT OwnerId, Owner.Username FROM Order WHERE Id = '${created!.id}'`))
+        .records as Record<string, unknown>[];
+      expect(owned).toMatchObject({
+        OwnerId: identity.user_id,
+        Owner: expect.objectContaining({ Username: identity.username }),
+      });
+
+      const task = (status: string) => ({
+        Hub_Exception_Id__c: 'exc-1',
+        Subject: 'Odoo did not take the order (credit-hold)',
+        Status: status,
+        Priority: 'High',
+        WhatId: created!.id,
+        OwnerId: identity.user_id,
+      });
+      const [first] = await upsert(conn, 'Task', [task('Not Started')], 'Hub_Exception_Id__c');
+      expect(first).toMatchObject({ success: true, created: true });
+      const { WhatId: _what, OwnerId: _owner, ...update } = task('Completed');
+      const [again] = await upsert(conn, 'Task', [update], 'Hub_Exception_Id__c');
+      expect(again).toMatchObject({ success: true, created: false, id: first!.id });
+      const tasks = (await conn.query(`SELECT Status, WhatId, OwnerId FROM Task`)).records;
+      expect(tasks).toEqual([expect.objectContaining({ Status: 'Completed', WhatId: created!.id })]);
+
+      const [refused] = await upsert(
+        conn,
+        'Task',
+        [{ ...task('Not Started'), Hub_Exception_Id__c: 'exc-2', Status: 'Done' }],
+        'Hub_Exception_Id__c',
+      );
+      expect(refused).toEqual(
+        failure('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', 'Status: bad value for restricted picklist field: Done'),
+      );
     });
   });
 

@@ -217,6 +217,11 @@ export class Transaction implements RecordReader {
     return this.store.nextId(keyPrefix);
   }
 
+  /** The user this transaction writes as; null for rows the platform writes itself. */
+  get userId(): string | null {
+    return this.context?.userId ?? null;
+  }
+
   put(record: StoredRecord): void {
     if (this.done) throw new Error('transaction already finished');
     this.staged.set(record.values['Id'] as string, record);

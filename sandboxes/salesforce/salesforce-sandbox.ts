@@ -171,6 +171,13 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const seedOrg = () => {
     const tx = store.begin(null);
     for (const object of catalogue.list()) for (const row of object.seedRecords) dml.insertSeed(tx, object, row);
+    const users = catalogue.get('User');
+    if (users) {
+      const user = (Id: string, Username: string, LastName: string) =>
+        dml.insertSeed(tx, users, { Id, Username, LastName, Email: Username, IsActive: true });
+      user(identity.userId, options.username ?? 'integration@hub.example', 'Integration');
+      user(identity.adminUserId, 'admin@hub.example', 'Admin');
+    }
     tx.commit();
   };
   seedOrg();

@@ -161,6 +161,10 @@ export class SObjectDml {
   }
 
   create(tx: Transaction, object: SObjectDef, parsed: ParsedRecord): WriteOutcome {
+    // A record without an owner belongs to the user who creates it (Salesforce's default for OwnerId).
+    if (findField(object, 'OwnerId') && !parsed.values.has('OwnerId') && tx.userId) {
+      parsed = { ...parsed, values: new Map(parsed.values).set('OwnerId', tx.userId) };
+    }
     const prepared = this.prepare(tx, object, parsed, undefined);
     if ('errors' in prepared) return { ok: false, errors: prepared.errors };
     const id = tx.nextId(object.keyPrefix);
@@ -168,9 +172,12 @@ export class SObjectDml {
     return { ok: true, id, created: true };
   }
 
-  /** Writes a row the platform itself creates (`seedRecords`), with no validation and no rules. */
+  /**
+   * Writes a row the platform itself creates (`seedRecords`, the org's users), with no validation and no rules; with
+   * the `Id` given when the row is one the sandbox's identity names (its users).
+   */
   insertSeed(tx: Transaction, object: SObjectDef, values: Readonly<Record<string, FieldValue>>): string {
-    const id = tx.nextId(object.keyPrefix);
+    const id = typeof values['Id'] === 'string' ? values['Id'] : tx.nextId(object.keyPrefix);
     this.insertRow(tx, object, id, values);
     return id;
   }

@@ -305,6 +305,8 @@ export const ORDER: SObjectDefinition = {
   fields: [
     lookup('AccountId', 'Account ID', 'Account', 'Account', 'Orders', { required: true }),
     lookup('Pricebook2Id', 'Price Book ID', 'Pricebook2', 'Pricebook2', 'Orders'),
+    // Defaults to the user who creates the order (sobject-dml.service.ts), as in Salesforce.
+    lookup('OwnerId', 'Owner ID', 'User', 'Owner', 'Orders', { required: true }),
     { name: 'EffectiveDate', label: 'Order Start Date', type: 'date', required: true },
     { name: 'EndDate', label: 'Order End Date', type: 'date' },
     {
@@ -353,6 +355,9 @@ export const ORDER: SObjectDefinition = {
     number('Odoo_Amount_Tax__c', 'Odoo Tax Amount', 'currency'),
     number('Odoo_Amount_Total__c', 'Odoo Total Amount', 'currency'),
     { name: 'Odoo_Commitment_Date__c', label: 'Odoo Commitment Date', type: 'datetime' },
+    // Why Odoo has not taken the order (the hub's work queue): open, resolved or discarded, and the reason.
+    text('Hub_Exception_Status__c', 'ERP Exception Status', 20),
+    { name: 'Hub_Exception_Reason__c', label: 'ERP Exception Reason', type: 'textarea', length: 1000 },
     deletedInOdoo,
   ],
 };
@@ -467,6 +472,71 @@ export const ODOO_SHIPMENT: SObjectDefinition = {
   ],
 };
 
+/**
+ * The org's users. The sandbox's own users (the integration user and the admin a person's edits run as) are its
+ * rows, inserted with the sandbox's identity Ids (salesforce-sandbox.ts); API clients only read them.
+ */
+export const USER: SObjectDefinition = {
+  name: 'User',
+  label: 'User',
+  labelPlural: 'Users',
+  keyPrefix: '005',
+  fields: [
+    { name: 'Username', label: 'Username', type: 'string', length: 80, required: true, unique: true },
+    { ...personName('FirstName'), name: 'FirstName', label: 'First Name', type: 'string', length: 40 },
+    { ...personName('LastName'), name: 'LastName', label: 'Last Name', type: 'string', length: 80, required: true },
+    {
+      name: 'Name',
+      label: 'Full Name',
+      type: 'string',
+      length: 121,
+      derivedFrom: { join: ['FirstName', 'LastName'], separator: ' ' },
+    },
+    { name: 'Email', label: 'Email', type: 'email', length: 128, required: true },
+    { name: 'IsActive', label: 'Active', type: 'boolean' },
+  ],
+};
+
+/**
+ * A to-do for a user about a record: how the hub tells an order's owner that Odoo did not take the order. WhatId is
+ * polymorphic in Salesforce (any object that allows activities); the sandbox models the one the hub uses, Order.
+ * Hub_Exception_Id__c is the external id the org setup adds (docs/salesforce-org-setup.md), so a redelivered
+ * exception updates its Task instead of creating a second one.
+ */
+export const TASK: SObjectDefinition = {
+  name: 'Task',
+  label: 'Task',
+  labelPlural: 'Tasks',
+  keyPrefix: '00T',
+  fields: [
+    // Defaults to the user who creates the task, as in Salesforce.
+    lookup('OwnerId', 'Assigned To ID', 'User', 'Owner', 'Tasks', { required: true }),
+    lookup('WhatId', 'Related To ID', 'Order', 'What', 'Tasks'),
+    { name: 'Subject', label: 'Subject', type: 'string', length: 255 },
+    { name: 'Description', label: 'Description', type: 'textarea', length: 32000 },
+    { name: 'ActivityDate', label: 'Due Date Only', type: 'date' },
+    {
+      name: 'Status',
+      label: 'Status',
+      type: 'picklist',
+      length: 40,
+      required: true,
+      restrictedPicklist: true,
+      picklistValues: ['Not Started', 'In Progress', 'Completed', 'Waiting on someone else', 'Deferred'],
+    },
+    {
+      name: 'Priority',
+      label: 'Priority',
+      type: 'picklist',
+      length: 40,
+      required: true,
+      restrictedPicklist: true,
+      picklistValues: ['High', 'Normal', 'Low'],
+    },
+    { ...text('Hub_Exception_Id__c', 'Hub Exception Id', 36), externalId: true, unique: true, caseSensitive: true },
+  ],
+};
+
 /** What the running sandbox serves: the objects the hub writes. */
 export const DEFAULT_SOBJECTS: readonly SObjectDefinition[] = [
   ACCOUNT,
@@ -479,6 +549,8 @@ export const DEFAULT_SOBJECTS: readonly SObjectDefinition[] = [
   ODOO_INVOICE,
   ODOO_PAYMENT,
   ODOO_SHIPMENT,
+  USER,
+  TASK,
 ];
 
 function normalise(def: SObjectDefinition): SObjectDef {

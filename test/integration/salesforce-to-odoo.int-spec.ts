@@ -257,6 +257,128 @@ describe('Salesforce → Odoo → Salesforce: the reference workflow with every 
     );
   });
 
+  it('shows a credit hold, an unknown SKU and a stock shortage on the rep’s Order with a Task for its owner; raising the limit in Odoo and retrying through the API confirms the order', async () => {
+    const account = await rep.sobject('Account').create({ Name: `Careful Buyer ${run}`, BillingCountry: 'BE' });
+    const buyerId = String(account.id);
+    const buyer = await eventually(() => linkOf(`salesforce_account_${buyerId}`), 60_000, 'the buyer in Odoo');
+    await db.query(
+      `INSERT INTO ir_property (name, res_id, company_id, fields_id, value_float, type) VALUES ('credit_limit', $1, 1, 0, 100, 'float')`,
+      [`res.partner,${buyer}`],
+    );
+    // Odoo's products: one in stock, one with 3 left. And one a rep made in Salesforce that Odoo does not sell.
+    const plenty = await insertProduct(db, `Plenty ${run}`, '10.00', `${run}-PLENTY`);
+    await insertStock(db, plenty, '100');
+    const scarce = await insertProduct(db, `Scarce ${run}`, '1.00', `${run}-SCARCE`);
+    await insertStock(db, scarce, '3');
+    const [pricebook] = (await rep.query<{ Id: string }>('SELECT Id FROM Pricebook2 WHERE IsStandard = true')).records;
+    const stranger = await rep.sobject('Product2').create({ Name: `Stranger ${run}`, ProductCode: `${run}-NOPE` });
+    await rep
+      .sobject('PricebookEntry')
+      .create({ Pricebook2Id: pricebook.Id, Product2Id: String(stranger.id), UnitPrice: 5, IsActive: true });
+    const entryOf = (code: string) =>
+      eventually(
+        async () => {
+          const [product] = await sf.query<{ Id: string }>(`SELECT Id FROM Product2 WHERE ProductCode = '${code}'`);
+          if (!product) return undefined;
+          return (
+            await sf.query<{ Id: string; UnitPrice: number }>(
+              `SELECT Id, UnitPrice FROM PricebookEntry WHERE Product2Id = '${product.Id}'`,
+            )
+          )[0];
+        },
+        120_000,
+        `the price-book entry of ${code}`,
+      );
+    const activate = async (name: string, code: string, quantity: number) => {
+      const entry = await entryOf(code);
+      const created = await rep.sobject('Order').create({
+        AccountId: buyerId,
+        Pricebook2Id: pricebook.Id,
+        EffectiveDate: '2026-12-06',
+        Status: 'Draft',
+        Name: `${name} ${run}`,
+      });
+      const id = String(created.id);
+      await rep
+        .sobject('OrderItem')
+        .create({ OrderId: id, PricebookEntryId: entry.Id, Quantity: quantity, UnitPrice: entry.UnitPrice });
+      await rep.sobject('Order').update({ Id: id, Status: 'Activated' });
+      return id;
+    };
+    const orders = {
+      'credit-hold': await activate('Over Limit', `${run}-PLENTY`, 20),
+      'unknown-sku': await activate('Stranger', `${run}-NOPE`, 1),
+      'stock-short': await activate('Too Many', `${run}-SCARCE`, 5),
+    };
+    const shown = {
+      'credit-hold': /credit limit/i,
+      'unknown-sku': new RegExp(`${run}-NOPE`),
+      'stock-short': new RegExp(`${run}-SCARCE: 5 ordered, 3 free`),
+    };
+    const workQueue = apps.find((a) => a.name === 'projector-odoo')!;
+    const api = async (method: 'GET' | 'POST', path: string) => {
+      const response = await fetch(`${workQueue.url}/work-queue/exceptions${path}`, {
+        method,
+        headers: { authorization: `Bearer ${run}-work-queue-token-0123456789`, 'content-type': 'application/json' },
+      });
+      return (await response.json()) as Record<string, unknown>;
+    };
+
+    for (const [kind, orderId] of Object.entries(orders) as [keyof typeof orders, string][]) {
+      const order = await eventually(
+        async () => {
+          const o = await byId('Order', orderId, 'OwnerId, Hub_Exception_Status__c, Hub_Exception_Reason__c');
+          return o?.Hub_Exception_Status__c === 'open' ? o : undefined;
+        },
+        90_000,
+        `the ${kind} exception on the rep’s Order`,
+      );
+      expect(String(order.Hub_Exception_Reason__c)).toMatch(shown[kind]);
+      const tasks = await sf.query<Row>(
+        `SELECT Subject, Status, Priority, OwnerId, Hub_Exception_Id__c FROM Task WHERE WhatId = '${orderId}'`,
+      );
+      expect(tasks).toEqual([
+        expect.objectContaining({
+          Subject: `Odoo did not take the order (${kind})`,
+          Status: 'Not Started',
+          Priority: 'High',
+          OwnerId: order.OwnerId,
+        }),
+      ]);
+      // The exception behind it, with its context, in the work queue.
+      const queued = (await api('GET', `?status=open&kind=${kind}`)).exceptions as Row[];
+      const exception = queued.find((e) => e.salesforceOrderId === orderId)!;
+      expect(exception.id).toBe(tasks[0].Hub_Exception_Id__c);
+      expect(exception.context).toMatchObject({ received: expect.objectContaining({ salesforceOrderId: orderId }) });
+    }
+
+    // The order desk raises the limit in Odoo and retries: confirmed, and the rep sees it resolved.
+    await db.query(`UPDATE ir_property SET value_float = 10000 WHERE name = 'credit_limit' AND res_id = $1`, [
+      `res.partner,${buyer}`,
+    ]);
+    const [held] = ((await api('GET', '?status=open&kind=credit-hold')).exceptions as Row[]).filter(
+      (e) => e.salesforceOrderId === orders['credit-hold'],
+    );
+    expect(await api('POST', `/${String(held.id)}/retry`)).toMatchObject({ outcome: { status: 'confirmed' } });
+    const resolved = await eventually(
+      async () => {
+        const o = await byId('Order', orders['credit-hold'], 'Hub_Exception_Status__c, Odoo_State__c, Odoo_Name__c');
+        return o?.Hub_Exception_Status__c === 'resolved' && o.Odoo_State__c === 'sale' ? o : undefined;
+      },
+      90_000,
+      'the resolved exception and Odoo’s state on the rep’s Order',
+    );
+    expect(resolved.Odoo_Name__c).toEqual(expect.any(String));
+    const [task] = await sf.query<Row>(`SELECT Status FROM Task WHERE WhatId = '${orders['credit-hold']}'`);
+    expect(task).toMatchObject({ Status: 'Completed' });
+    // The other two stay open, on their orders and in the queue.
+    for (const kind of ['unknown-sku', 'stock-short'] as const) {
+      expect(await byId('Order', orders[kind], 'Hub_Exception_Status__c')).toMatchObject({
+        Hub_Exception_Status__c: 'open',
+      });
+    }
+  });
+
   it('writes nothing again for 30 s once the flow has settled, in either system', async () => {
     // Settled: five quiet seconds. A loop never settles, and the 30 s window below would show its writes.
     let last = await hubWrites();

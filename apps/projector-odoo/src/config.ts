@@ -64,6 +64,11 @@ export const projectorOdooConfigShape = {
   ORDER_CUSTOMER_WAIT_MS: env.positiveInt(600_000),
   /** How long a contact waits for its company to reach Odoo before it is created without one. */
   CONTACT_PARENT_WAIT_MS: env.positiveInt(60_000),
+  /**
+   * How often the work queue's outbox looks for exception changes not yet on the order-exception topic (each change
+   * is published at once; this catches a publish that failed or an instance that crashed before it).
+   */
+  EXCEPTION_OUTBOX_POLL_MS: env.positiveInt(2_000),
   /** The work queue's operators: `name=token,…`; each action is recorded with the operator's name. */
   WORK_QUEUE_TOKENS: secret(operatorTokens()),
 };

@@ -1,7 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { CanonicalCodec, canonicalTopicConfigs, CanonicalTopicKey, eventTypesOf } from '@hub/canonical';
+import {
+  CanonicalCodec,
+  CanonicalPublisher,
+  canonicalTopicConfigs,
+  CanonicalTopicKey,
+  eventTypesOf,
+  fieldOwnership,
+} from '@hub/canonical';
 import { AppliedPositions, consumerLanes, PARK_PARTITIONS, PgAppliedPositions } from '@hub/projection';
 import {
   CanonicalMessageDecoder,
@@ -21,12 +28,14 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
+  KafkaClient,
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorOdooConfig } from './config';
+import { ExceptionOutbox } from './exceptions/exception-outbox';
 import { OperatorTokenGuard, OperatorTokens } from './exceptions/operator-token.guard';
 import { OrderExceptionRepository } from './exceptions/order-exception.repository';
 import { WorkQueueController } from './exceptions/work-queue.controller';
@@ -41,6 +50,9 @@ import { SalesforcePartnersHandler } from './partners/salesforce-partners.handle
 
 /** What projector-odoo reads: Salesforce's customers and contacts, and the orders its reps activate. */
 export const ODOO_PROJECTED_TOPICS: CanonicalTopicKey[] = ['customer', 'contact', 'order-submission'];
+
+/** What projector-odoo publishes: every change of its work queue's exceptions. */
+export const ODOO_PRODUCED_TOPICS: CanonicalTopicKey[] = ['order-exception'];
 
 /**
  * Wiring only: the Odoo client behind its breaker, partner sync, order intake and the work queue, on the shared
@@ -84,7 +96,7 @@ export class ProjectorOdooModule {
           prepare: (kafka) =>
             ensureTopics(
               kafka.admin,
-              canonicalTopicConfigs(ODOO_PROJECTED_TOPICS, {
+              canonicalTopicConfigs([...ODOO_PROJECTED_TOPICS, ...ODOO_PRODUCED_TOPICS], {
                 prefix: config.HUB_TOPIC_PREFIX,
                 replicationFactor: config.KAFKA_REPLICATION_FACTOR,
               }),
@@ -112,6 +124,21 @@ export class ProjectorOdooModule {
           provide: OrderExceptionRepository,
           inject: [HubDatabase],
           useFactory: (db: HubDatabase) => new OrderExceptionRepository(db),
+        },
+        {
+          provide: ExceptionOutbox,
+          inject: [OrderExceptionRepository, KafkaClient],
+          useFactory: (exceptions: OrderExceptionRepository, kafka: KafkaClient) =>
+            new ExceptionOutbox(
+              exceptions,
+              new CanonicalPublisher(kafka.producer, codec, {
+                app: 'projector-odoo',
+                owner: { system: 'hub', ownership: fieldOwnership() },
+              }),
+              { pollMs: config.EXCEPTION_OUTBOX_POLL_MS, batchSize: 500 },
+              log.child({ component: 'exception-outbox' }),
+              () => codec.registerProducerSchemas('projector-odoo', ODOO_PRODUCED_TOPICS),
+            ),
         },
         {
           provide: OrderIntakeService,
@@ -165,12 +192,13 @@ export class ProjectorOdooModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, PartnerSyncService, OrderIntakeService, OrderExceptionRepository],
+          inject: [ConsumerHost, PartnerSyncService, OrderIntakeService, OrderExceptionRepository, ExceptionOutbox],
           useFactory: (
             host: ConsumerHost,
             partners: PartnerSyncService,
             intake: OrderIntakeService,
             exceptions: OrderExceptionRepository,
+            outbox: ExceptionOutbox,
           ) => {
             const metrics = new HubMetrics('projector-odoo');
             registerConsumerMetrics(metrics, () => host.metrics);
@@ -192,6 +220,18 @@ export class ProjectorOdooModule {
               async (set) => {
                 for (const [kind, n] of await exceptions.openCounts()) set({ kind }, n);
               },
+            );
+            metrics.gauge(
+              'hub_work_queue_unpublished',
+              'Work-queue exception changes stored but not yet on the order-exception topic: the outbox backlog.',
+              [],
+              async (set) => set({}, await exceptions.unpublishedCount()),
+            );
+            metrics.gauge(
+              'hub_work_queue_publish_failures',
+              'Outbox passes that failed to publish (retried on the next pass).',
+              [],
+              (set) => set({}, outbox.metrics.publishFailures),
             );
             return metrics;
           },

@@ -7,9 +7,10 @@ import type { CanonicalTopicKey } from './topics';
  * Version of the canonical contract (schemas/avro) this build writes into every envelope (`Envelope.schemaVersion`),
  * whichever app produces the event. Raised when the contract changes: 2 added `Envelope.sourceEventId`, positions
  * ordered per source system, and `Invoice.orderIds` with `orderId`; 3 added producers beside Odoo (Salesforce-owned
- * Customer and Contact fields, fields owned by a record's origin, order submissions and service cases).
+ * Customer and Contact fields, fields owned by a record's origin, order submissions and service cases); 4 added the
+ * hub as a source (`HUB`) and its order exceptions.
  */
-export const CONTRACT_VERSION = 3;
+export const CONTRACT_VERSION = 4;
 
 /** The entity record a topic's events carry next to their envelope, e.g. `invoice` → `Invoice`. */
 export type CanonicalEntityOf<K extends CanonicalTopicKey> = NonNullable<

@@ -88,7 +88,7 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
   });
 
   it('allows the systems of the envelope enum', () => {
-    expect(systemsOfRecord()).toEqual(['odoo', 'salesforce', 'support']);
+    expect(systemsOfRecord()).toEqual(['odoo', 'salesforce', 'support', 'hub']);
   });
 });
 

@@ -5,7 +5,7 @@ import { avroSchemas } from './generated/avro-schemas';
 import type { SourceSystem } from './generated/avro-types';
 import { originOfCanonicalId } from './canonical-ids';
 
-/** A system of record: the envelope's `sourceSystem` symbols in lower case (odoo, salesforce, support). */
+/** A system of record: the envelope's `sourceSystem` symbols in lower case (odoo, salesforce, support, hub). */
 export type SystemOfRecord = Lowercase<SourceSystem>;
 
 /**

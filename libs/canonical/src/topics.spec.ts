@@ -8,12 +8,14 @@ import {
 } from './topics';
 
 describe('topic producers', () => {
-  it('lets odoo-cdc produce every canonical topic of Odoo records, and ingress customers, contacts, service cases and order submissions', () => {
+  it('lets odoo-cdc produce every canonical topic of Odoo records, ingress customers, contacts, service cases and order submissions, and projector-odoo its order exceptions', () => {
     const fromIngressOnly = ['service-case', 'order-submission'];
+    const fromProjectorOdoo = ['order-exception'];
     expect(topicsProducedBy('odoo-cdc')).toEqual(
-      Object.keys(CANONICAL_TOPICS).filter((key) => !fromIngressOnly.includes(key)),
+      Object.keys(CANONICAL_TOPICS).filter((key) => ![...fromIngressOnly, ...fromProjectorOdoo].includes(key)),
     );
     expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact', ...fromIngressOnly]);
+    expect(topicsProducedBy('projector-odoo')).toEqual(fromProjectorOdoo);
     expect(topicsProducedBy('projector-salesforce')).toEqual([]);
   });
 

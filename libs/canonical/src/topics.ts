@@ -83,6 +83,16 @@ export const CANONICAL_TOPICS = {
     // ingress reads an order whole from Salesforce when a rep activates it.
     producers: ['ingress'],
   },
+  'order-exception': {
+    schema: 'OrderExceptionEvent',
+    partitions: 6,
+    // Compacted: the current exception state of every order that had one; keyed by the order, so one order's changes
+    // (raised, failed again, resolved, discarded) are read in order.
+    compacted: true,
+    eventTypes: ['order-exception.changed'],
+    // projector-odoo's work queue publishes it (an outbox in the hub database, so no change is lost).
+    producers: ['projector-odoo'],
+  },
 } as const satisfies Record<string, CanonicalTopicSpec>;
 
 export interface CanonicalTopicSpec {

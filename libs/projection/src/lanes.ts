@@ -8,7 +8,7 @@ import type { ConsumerLane } from '@hub/resilience';
  */
 export const LANES: { name: string; topics: CanonicalTopicKey[]; priority: boolean }[] = [
   { name: 'master-data', topics: ['customer', 'contact', 'product', 'inventory-level'], priority: false },
-  { name: 'commerce', topics: ['sales-order', 'invoice', 'payment', 'shipment'], priority: true },
+  { name: 'commerce', topics: ['sales-order', 'invoice', 'payment', 'shipment', 'order-exception'], priority: true },
 ];
 
 export const isPriorityTopic = (topic: CanonicalTopicKey): boolean =>

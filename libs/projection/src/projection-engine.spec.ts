@@ -90,7 +90,7 @@ function setup(limits: TargetLimits = { maxBatchSize: 3, lingerMs: () => 5, pare
     silentLog,
   );
   const engine = new ProjectionEngine(target, mapping, writer, positions, ownership);
-  return { target, positions, breaker, writer, engine };
+  return { target, positions, breaker, writer, engine, mapping };
 }
 
 describe('ProjectionEngine against an in-memory target', () => {
@@ -294,6 +294,31 @@ describe('ProjectionEngine against an in-memory target', () => {
     // Its children find it.
     await env.engine.apply(contact(3, 'odoo-c-3'));
     expect(env.target.records.has('Contact/odoo-p-3')).toBe(true);
+  });
+
+  it('fails a write that must find its record (mustExist) when the target never had it, instead of writing it by key', async () => {
+    const plan = env.mapping.plan.bind(env.mapping);
+    env.mapping.plan = async (...args) =>
+      (await plan(...args)).map((step) =>
+        step.map((w) => (w.linkedBy ? { ...w, linkedBy: { ...w.linkedBy, mustExist: true } } : w)),
+      );
+    env.target.refuse = (w) =>
+      w.linkedBy
+        ? {
+            ok: false,
+            error: new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'invalid cross reference id', {
+              vendorCode: 'INVALID_CROSS_REFERENCE_KEY',
+            }),
+            because: 'unknown-link',
+          }
+        : undefined;
+    const event3 = () => customer(3, { name: 'Annotated only', salesforceId: 'T-elsewhere' }, { position: 10 });
+    expect(await env.engine.apply(event3()).catch((e: unknown) => e)).toBeInstanceOf(PermanentError);
+    // A redelivery fails the same way: never an upsert by the hub's key.
+    expect(await env.engine.apply(event3()).catch((e: unknown) => e)).toBeInstanceOf(PermanentError);
+    expect(env.target.calls.map((c) => c.operation)).toEqual(['update', 'update']);
+    expect(env.target.records.size).toBe(0);
+    expect(env.writer.metrics.linksGone).toBe(0);
   });
 
   it('fails a linked write whose target record is not there, and creates nothing', async () => {

@@ -406,7 +406,8 @@ export class TargetWriter {
       this.metrics.absent++;
       return 'absent';
     }
-    if (because === 'unknown-link' && operationOf(w) === 'update') {
+    // A record the target must already hold (`mustExist`) is not written by the hub's key instead: it is a failure.
+    if (because === 'unknown-link' && operationOf(w) === 'update' && !w.linkedBy?.mustExist) {
       // The link names a record this target never had (made in another org, such as a sandbox connected before):
       // here the source record has no counterpart yet, so it is written by its key as an unlinked one is, instead of
       // failing, and failing its children after them. A record a person deleted (`not-found`) is not made again.

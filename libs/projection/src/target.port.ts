@@ -36,9 +36,16 @@ export interface TargetWrite extends RecordRef {
    * value: '001…' }`. Such a write updates that record and never creates one, sets `keyField` to `key` on it (so
    * later writes keyed by `key` find it), and never carries create-only fields. Stale guard, parents and locks still
    * go by `key`. `unlinked` is the write as it would be without the link (all its fields, its create-only ones and
-   * their parents): what the engine sends by `key` instead when the target never had the linked record.
+   * their parents): what the engine sends by `key` instead when the target never had the linked record; with
+   * `mustExist` (a record the target created and the hub only annotates, such as a rep's order) it sends nothing
+   * instead: the write fails.
    */
-  linkedBy?: { field: string; value: string; unlinked?: Pick<TargetWrite, 'fields' | 'createOnly' | 'parents'> };
+  linkedBy?: {
+    field: string;
+    value: string;
+    unlinked?: Pick<TargetWrite, 'fields' | 'createOnly' | 'parents'>;
+    mustExist?: boolean;
+  };
 }
 
 /** What the target says about one write of a call. */

@@ -36,6 +36,8 @@ const ORDER_FIELDS = [
   'ShippingCity',
   'ShippingPostalCode',
   'ShippingCountry',
+  // Who is told when Odoo cannot take the order (a Task from the hub's work queue).
+  'OwnerId',
   'Odoo_Id__c',
 ];
 const ORDER_ITEM_FIELDS = [

@@ -66,7 +66,18 @@ const toRecord = (r: Row): OrderExceptionRecord => ({
  * decoded record, with Avro decimals as their strings and timestamps as numbers: JSON keeps both exactly.
  */
 export class OrderExceptionRepository {
+  private readonly listeners: (() => void)[] = [];
+
   constructor(private readonly db: HubDatabase) {}
+
+  /** Called after every committed change of an exception (raised, updated, closed): the outbox publishes it. */
+  onChange(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.listeners) listener();
+  }
 
   /** Opens the order's exception, or updates the open one (a new reason, context, one more attempt). */
   async raise(
@@ -83,7 +94,8 @@ export class OrderExceptionRepository {
          ON CONFLICT (order_id) WHERE status = 'open' DO UPDATE
            SET kind = EXCLUDED.kind, reason = EXCLUDED.reason, submission = EXCLUDED.submission,
                context = EXCLUDED.context, owner_id = EXCLUDED.owner_id,
-               attempts = odoo_order_exception.attempts + 1, updated_at = now()
+               attempts = odoo_order_exception.attempts + 1, updated_at = now(),
+               version = nextval('odoo_order_exception_version')
          RETURNING *, (xmax = 0) AS inserted
        ), logged AS (
          INSERT INTO odoo_order_exception_action (exception_id, action, actor, note)
@@ -102,6 +114,7 @@ export class OrderExceptionRepository {
         actor,
       ],
     );
+    this.changed();
     return toRecord(rows[0]);
   }
 
@@ -114,7 +127,8 @@ export class OrderExceptionRepository {
   ): Promise<OrderExceptionRecord | null> {
     const { rows } = await this.db.query<Row>(
       `WITH closed AS (
-         UPDATE odoo_order_exception SET status = $2, updated_at = now(), closed_at = now()
+         UPDATE odoo_order_exception
+            SET status = $2, updated_at = now(), closed_at = now(), version = nextval('odoo_order_exception_version')
           WHERE order_id = $1 AND status = 'open'
          RETURNING *
        ), logged AS (
@@ -124,6 +138,7 @@ export class OrderExceptionRepository {
        SELECT * FROM closed`,
       [orderId, status, actor, note],
     );
+    if (rows[0]) this.changed();
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -163,6 +178,50 @@ export class OrderExceptionRepository {
       [exceptionId],
     );
     return rows.map((r) => ({ ...r, at: r.at.toISOString() }));
+  }
+
+  /**
+   * Changes not published yet (the outbox), oldest version first, each with its closing action's actor and note.
+   * Rows changed again while being published are simply read again at their new version.
+   */
+  async unpublished(
+    limit: number,
+  ): Promise<(OrderExceptionRecord & { version: string; closedBy: string | null; closeNote: string | null })[]> {
+    const { rows } = await this.db.query<
+      Row & { version: string; closed_by: string | null; close_note: string | null }
+    >(
+      `SELECT e.*, closing.actor AS closed_by, closing.note AS close_note
+         FROM odoo_order_exception e
+         LEFT JOIN LATERAL (
+           SELECT a.actor, a.note FROM odoo_order_exception_action a
+            WHERE a.exception_id = e.id AND e.status <> 'open' AND a.action = e.status
+            ORDER BY a.id DESC LIMIT 1
+         ) closing ON true
+        WHERE e.version > e.published_version
+        ORDER BY e.version
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => ({ ...toRecord(r), version: r.version, closedBy: r.closed_by, closeNote: r.close_note }));
+  }
+
+  /** Marks these versions published; a row changed since keeps its newer version unpublished. */
+  async markPublished(published: { id: string; version: string }[]): Promise<void> {
+    if (!published.length) return;
+    await this.db.query(
+      `UPDATE odoo_order_exception e SET published_version = p.version
+         FROM unnest($1::uuid[], $2::bigint[]) AS p(id, version)
+        WHERE e.id = p.id AND e.published_version < p.version`,
+      [published.map((p) => p.id), published.map((p) => p.version)],
+    );
+  }
+
+  /** How many changes wait to be published: the outbox's backlog. */
+  async unpublishedCount(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM odoo_order_exception WHERE version > published_version`,
+    );
+    return Number(rows[0].n);
   }
 
   /** Open exceptions by kind: the business-health gauge. */

@@ -250,7 +250,7 @@ entities:
         expect.stringContaining('Customer → writes[0] Account.fields.Name: nmae is not a field of Customer'),
         expect.stringContaining('address.town is not a field of Customer'),
         expect.stringContaining('unknown expression'),
-        expect.stringContaining('Customer.industry is not owned by Odoo'),
+        expect.stringContaining('Customer.industry is owned by Salesforce alone'),
         expect.stringContaining('Widget: not a canonical entity'),
       ]),
     );
@@ -299,12 +299,76 @@ entities:
         expect.stringContaining('writes[0] Account.linkedBy.omit: Nmae is not a field of this write'),
         expect.stringContaining('writes[0] Account.linkedBy.omit: Pricebook2Id is create-only'),
         expect.stringContaining('writes[1] Account.linkedBy: a merge write does not own its record'),
-        expect.stringContaining('Customer.industry is not owned by Odoo'),
+        expect.stringContaining('Customer.industry is owned by Salesforce alone'),
         expect.stringContaining(
           "SalesOrder → writes[0] OrderItem.linkedBy: the elements of a list are the hub's own records",
         ),
         expect.stringContaining('$parent.salesforceOrderIdd is not a field of SalesOrder'),
       ]),
+    );
+  });
+
+  it("plans an order exception as an update of the rep's Order by its Id (never created) and a Task for its owner", () => {
+    const exception = {
+      id: 'salesforce-order-801Hb0000000001AAA',
+      exceptionId: '0b9f3c1e-7d4a-4e2b-9c51-2f7e8a6b1d30',
+      salesforceOrderId: '801Hb0000000001AAA',
+      ownerId: '005Hb0000000001AAA',
+      kind: 'credit-hold',
+      reason: 'credit limit 1000.00 exceeded: 900.00 open + 300.00 this order',
+      status: 'OPEN',
+      attempts: 1,
+      contextJson: '{}',
+      raisedAt: Date.UTC(2026, 11, 6, 8, 0),
+      updatedAt: Date.UTC(2026, 11, 6, 8, 0),
+      closedAt: null,
+      closedBy: null,
+      closeNote: null,
+    };
+    const [[onOrder], [task]] = mapping.plan('OrderException', exception, {
+      writable: new Set(ownership.fieldsOwnedBy('OrderException', 'hub')),
+    });
+    expect(onOrder).toMatchObject({
+      object: 'Order',
+      externalIdField: 'Id',
+      externalId: '801Hb0000000001AAA',
+      kind: 'upsert',
+      fields: { Hub_Exception_Status__c: 'open', Hub_Exception_Reason__c: exception.reason },
+      createOnly: {},
+      linkedBy: { field: 'Id', value: '801Hb0000000001AAA', mustExist: true },
+    });
+    expect(onOrder.linkedBy?.unlinked).toBeUndefined();
+    expect(task).toMatchObject({
+      object: 'Task',
+      externalIdField: 'Hub_Exception_Id__c',
+      externalId: exception.exceptionId,
+      fields: { Subject: 'Odoo did not take the order (credit-hold)', Status: 'Not Started', Priority: 'High' },
+      createOnly: { WhatId: '801Hb0000000001AAA', OwnerId: '005Hb0000000001AAA', ActivityDate: '2026-12-06' },
+    });
+    const [[resolved], [done]] = mapping.plan('OrderException', { ...exception, status: 'RESOLVED' });
+    expect(resolved.fields).toMatchObject({ Hub_Exception_Status__c: 'resolved' });
+    expect(done.fields).toMatchObject({ Status: 'Completed' });
+    // Nobody to tell: the order is still marked, no Task.
+    const withoutOwner = mapping.plan('OrderException', { ...exception, ownerId: null });
+    expect(withoutOwner.map((step) => step.length)).toEqual([1, 0]);
+  });
+
+  it('refuses an update write keyed by anything but Id, or one that could create a record', () => {
+    expect(
+      parse(`
+version: 1
+entities:
+  OrderException:
+    writes:
+      - object: Order
+        mode: update
+        externalId: { field: Odoo_Id__c, value: salesforceOrderId }
+        createOnly: { Status: { const: Draft } }
+        fields: { Hub_Exception_Reason__c: reason }
+        onDelete: { set: { Odoo_Deleted__c: true } }
+`),
+    ).toThrow(
+      /update write names its record by Id, not by Odoo_Id__c[\s\S]*never creates a record[\s\S]*an update write does not own its record/,
     );
   });
 

@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import avro from 'avsc';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { avroSchemas, canonicalAvroOptions, canonicalEntities, FieldOwnership } from '@hub/canonical';
+import { avroSchemas, canonicalAvroOptions, canonicalEntities, FieldOwnership, systemsOfRecord } from '@hub/canonical';
 import type { SalesforceRecord } from '../salesforce/salesforce.port';
 import {
   clearedLookup,
@@ -37,7 +37,7 @@ const writeSchema = z
       .object({ field: sObjectName, value: z.unknown(), omit: z.array(sObjectName).default([]) })
       .strict()
       .optional(),
-    mode: z.enum(['upsert', 'merge']).default('upsert'),
+    mode: z.enum(['upsert', 'merge', 'update']).default('upsert'),
     createOnly: z.record(sObjectName, z.unknown()).default({}),
     fields: z.record(sObjectName, z.unknown()),
     onDelete: z.union([z.literal('ignore'), z.object({ set: z.record(sObjectName, z.unknown()) }).strict()]),
@@ -76,7 +76,9 @@ export interface PlannedWrite {
   linkedBy?: {
     field: string;
     value: string;
-    unlinked: Pick<PlannedWrite, 'fields' | 'createOnly' | 'parents'>;
+    /** Absent for an `update` write (`mustExist`): a record Salesforce must hold, never written by another key. */
+    unlinked?: Pick<PlannedWrite, 'fields' | 'createOnly' | 'parents'>;
+    mustExist?: boolean;
   };
 }
 
@@ -147,7 +149,12 @@ export class SalesforceMapping {
         continue;
       }
       const recordType = entityRecordType(entity.eventSchema, entity.eventField);
-      const owned = new Set(ownership.fieldsOwnedBy(entityName, 'odoo'));
+      // What the hub may write into Salesforce: every field another system owns (Odoo's data, the hub's own records).
+      const owned = new Set(
+        systemsOfRecord()
+          .filter((system) => system !== 'salesforce')
+          .flatMap((system) => ownership.fieldsOwnedBy(entityName, system)),
+      );
       const list: CompiledWrite[] = [];
       writes.forEach((spec, index) => {
         const at = `${entityName} → writes[${index}] ${spec.object}`;
@@ -173,7 +180,7 @@ export class SalesforceMapping {
             reads?.add(top);
             if (!owned.has(top)) {
               throw new Error(
-                `${where}: ${entityName}.${top} is not owned by Odoo (config/ownership.yaml), so the hub must not write it to Salesforce`,
+                `${where}: ${entityName}.${top} is owned by Salesforce alone (config/ownership.yaml), so the hub must not write it to Salesforce`,
               );
             }
           };
@@ -229,6 +236,15 @@ export class SalesforceMapping {
             problems.push((error as Error).message);
           }
         }
+        if (spec.mode === 'update') {
+          // A record Salesforce created (a rep's Order), updated by its Id: there is no external id to key it by.
+          if (spec.externalId.field !== 'Id') {
+            problems.push(`${at}.externalId: an update write names its record by Id, not by ${spec.externalId.field}`);
+          }
+          if (spec.forEach || spec.linkedBy || Object.keys(spec.createOnly).length) {
+            problems.push(`${at}: an update write has no forEach, linkedBy or createOnly (it never creates a record)`);
+          }
+        }
         const overlap = Object.keys(spec.createOnly).filter((f) => f in spec.fields);
         if (overlap.length) problems.push(`${at}: ${overlap.join(', ')} both in fields and createOnly`);
         if (spec.onDelete !== 'ignore' && (spec.forEach || spec.externalId.value !== 'id')) {
@@ -236,8 +252,9 @@ export class SalesforceMapping {
             `${at}.onDelete: a deletion carries only the entity's id, so only a write keyed by \`value: id\` without forEach can flag it; use onDelete: ignore`,
           );
         }
-        if (spec.onDelete !== 'ignore' && spec.mode === 'merge') {
-          problems.push(`${at}.onDelete: a merge write does not own its record; use onDelete: ignore`);
+        if (spec.onDelete !== 'ignore' && spec.mode !== 'upsert') {
+          const write = spec.mode === 'merge' ? 'a merge' : 'an update';
+          problems.push(`${at}.onDelete: ${write} write does not own its record; use onDelete: ignore`);
         }
         list.push({
           spec,
@@ -325,6 +342,18 @@ export class SalesforceMapping {
           const fields = evaluateFields(w.fields, scope, parents);
           const createOnly = evaluateFields(w.createOnly, scope, parents);
           const unlinked = { fields, createOnly, parents: parents.filter((p) => p.object !== w.spec.object) };
+          if (w.spec.mode === 'update') {
+            // Updated by its Id and never created: a link without an unlinked fallback (a missing record fails).
+            return {
+              entity,
+              object: w.spec.object,
+              externalIdField: 'Id',
+              externalId,
+              ...unlinked,
+              kind: 'upsert',
+              linkedBy: { field: 'Id', value: externalId, mustExist: true },
+            };
+          }
           const link = linkOf(w, scope, writable);
           if (link) {
             // The person's record: their own fields stay as they set them, and it exists, so nothing create-only.

@@ -83,7 +83,10 @@ function toTargetWrite(w: PlannedWrite): TargetWrite {
           linkedBy: {
             field: w.linkedBy.field,
             value: w.linkedBy.value,
-            unlinked: { ...w.linkedBy.unlinked, parents: refs(w.linkedBy.unlinked.parents) },
+            ...(w.linkedBy.unlinked
+              ? { unlinked: { ...w.linkedBy.unlinked, parents: refs(w.linkedBy.unlinked.parents) } }
+              : {}),
+            ...(w.linkedBy.mustExist ? { mustExist: true } : {}),
           },
         }
       : {}),

@@ -46,10 +46,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -65,7 +65,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -203,10 +203,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -222,7 +222,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -407,10 +407,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -426,7 +426,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -547,10 +547,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -566,7 +566,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -728,6 +728,200 @@ export const avroSchemas = {
       },
     ],
   },
+  OrderExceptionEvent: {
+    type: 'record',
+    name: 'OrderExceptionEvent',
+    namespace: 'hub.canonical',
+    doc: "Value of the order-exception topic: one event per change of an order's work-queue exception (raised, failed again, resolved, discarded).",
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'orderException',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'OrderException',
+            namespace: 'hub.canonical',
+            doc: "Why Odoo has not taken a Salesforce order: the hub's work-queue exception for it (credit hold, unknown SKU, stock short, an invalid line, an unknown customer, Odoo refusing it), as the order desk sees it. One record per order: the latest exception, open until an operator's retry confirms the order (resolved) or an operator discards it. The hub (projector-odoo) is its system of record.",
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: "Canonical id of the order submission it is about (salesforce-order-801…): also the Kafka key, so every change of one order's exceptions is read in order.",
+              },
+              {
+                name: 'exceptionId',
+                type: {
+                  type: 'string',
+                  logicalType: 'uuid',
+                },
+                doc: "The work-queue record's id; a later exception of the same order has another.",
+              },
+              {
+                name: 'salesforceOrderId',
+                type: 'string',
+                doc: "The Salesforce Order's Id.",
+              },
+              {
+                name: 'ownerId',
+                type: ['null', 'string'],
+                default: null,
+                doc: 'The Salesforce user who owns the order: the person told of the exception.',
+              },
+              {
+                name: 'kind',
+                type: 'string',
+                doc: 'What went wrong: credit-hold, unknown-sku, stock-short, invalid-line, unknown-customer or odoo-refused. A string, not an enum, so a new kind does not break readers.',
+              },
+              {
+                name: 'reason',
+                type: 'string',
+                doc: 'The reason in words, naming the line, SKU or limit at fault.',
+              },
+              {
+                name: 'status',
+                type: {
+                  type: 'enum',
+                  name: 'OrderExceptionStatus',
+                  symbols: ['OPEN', 'RESOLVED', 'DISCARDED'],
+                  namespace: 'hub.canonical',
+                },
+                doc: 'OPEN until the order is confirmed in Odoo (RESOLVED) or an operator discards it (DISCARDED).',
+              },
+              {
+                name: 'attempts',
+                type: 'int',
+                doc: 'How many times the order failed with this exception open.',
+              },
+              {
+                name: 'contextJson',
+                type: 'string',
+                doc: "The whole transaction context as JSON text: the order as received, the enrichment (customer, lines, prices, credit, stock) and Odoo's answer.",
+              },
+              {
+                name: 'raisedAt',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+              },
+              {
+                name: 'updatedAt',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+              },
+              {
+                name: 'closedAt',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+              },
+              {
+                name: 'closedBy',
+                type: ['null', 'string'],
+                default: null,
+                doc: "Who closed it: an operator's name, or projector-odoo when a redelivery found the order confirmed.",
+              },
+              {
+                name: 'closeNote',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The operator's reason for a discard, or how it was resolved.",
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
   OrderSubmissionEvent: {
     type: 'record',
     name: 'OrderSubmissionEvent',
@@ -773,10 +967,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -792,7 +986,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1075,10 +1269,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -1094,7 +1288,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1237,10 +1431,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -1256,7 +1450,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1401,10 +1595,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -1420,7 +1614,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1729,10 +1923,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -1748,7 +1942,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1965,10 +2159,10 @@ export const avroSchemas = {
               type: {
                 type: 'enum',
                 name: 'SourceSystem',
-                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT'],
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
                 namespace: 'hub.canonical',
               },
-              doc: 'The system the change came from: the source that orders sourcePosition.',
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
             },
             {
               name: 'sourceTable',
@@ -1984,7 +2178,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',

@@ -3,7 +3,7 @@
 /* eslint-disable @typescript-eslint/no-namespace */
 
 export namespace HubCanonical {
-  export type SourceSystem = 'ODOO' | 'SALESFORCE' | 'SUPPORT';
+  export type SourceSystem = 'ODOO' | 'SALESFORCE' | 'SUPPORT' | 'HUB';
   /**
    * Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.
    */
@@ -25,7 +25,7 @@ export namespace HubCanonical {
      */
     occurredAt: number;
     /**
-     * The system the change came from: the source that orders sourcePosition.
+     * The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).
      */
     sourceSystem: HubCanonical.SourceSystem;
     /**
@@ -39,7 +39,7 @@ export namespace HubCanonical {
      */
     sourcePrimaryKey: string;
     /**
-     * Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.
+     * Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.
      */
     sourcePosition: number;
     /**
@@ -324,6 +324,78 @@ export namespace HubCanonical {
      * Default: null
      */
     invoice: null | HubCanonical.Invoice;
+  }
+  export type OrderExceptionStatus = 'OPEN' | 'RESOLVED' | 'DISCARDED';
+  /**
+   * Why Odoo has not taken a Salesforce order: the hub's work-queue exception for it (credit hold, unknown SKU, stock short, an invalid line, an unknown customer, Odoo refusing it), as the order desk sees it. One record per order: the latest exception, open until an operator's retry confirms the order (resolved) or an operator discards it. The hub (projector-odoo) is its system of record.
+   */
+  export interface OrderException {
+    /**
+     * Canonical id of the order submission it is about (salesforce-order-801…): also the Kafka key, so every change of one order's exceptions is read in order.
+     */
+    id: string;
+    /**
+     * The work-queue record's id; a later exception of the same order has another.
+     */
+    exceptionId: string;
+    /**
+     * The Salesforce Order's Id.
+     */
+    salesforceOrderId: string;
+    /**
+     * The Salesforce user who owns the order: the person told of the exception.
+     *
+     * Default: null
+     */
+    ownerId: null | string;
+    /**
+     * What went wrong: credit-hold, unknown-sku, stock-short, invalid-line, unknown-customer or odoo-refused. A string, not an enum, so a new kind does not break readers.
+     */
+    kind: string;
+    /**
+     * The reason in words, naming the line, SKU or limit at fault.
+     */
+    reason: string;
+    /**
+     * OPEN until the order is confirmed in Odoo (RESOLVED) or an operator discards it (DISCARDED).
+     */
+    status: HubCanonical.OrderExceptionStatus;
+    /**
+     * How many times the order failed with this exception open.
+     */
+    attempts: number;
+    /**
+     * The whole transaction context as JSON text: the order as received, the enrichment (customer, lines, prices, credit, stock) and Odoo's answer.
+     */
+    contextJson: string;
+    raisedAt: number;
+    updatedAt: number;
+    /**
+     * Default: null
+     */
+    closedAt: null | number;
+    /**
+     * Who closed it: an operator's name, or projector-odoo when a redelivery found the order confirmed.
+     *
+     * Default: null
+     */
+    closedBy: null | string;
+    /**
+     * The operator's reason for a discard, or how it was resolved.
+     *
+     * Default: null
+     */
+    closeNote: null | string;
+  }
+  /**
+   * Value of the order-exception topic: one event per change of an order's work-queue exception (raised, failed again, resolved, discarded).
+   */
+  export interface OrderExceptionEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    orderException: null | HubCanonical.OrderException;
   }
   export interface OrderSubmissionLine {
     /**
@@ -867,6 +939,7 @@ export type ContactEvent = HubCanonical.ContactEvent;
 export type CustomerEvent = HubCanonical.CustomerEvent;
 export type InventoryLevelEvent = HubCanonical.InventoryLevelEvent;
 export type InvoiceEvent = HubCanonical.InvoiceEvent;
+export type OrderExceptionEvent = HubCanonical.OrderExceptionEvent;
 export type OrderSubmissionEvent = HubCanonical.OrderSubmissionEvent;
 export type PaymentEvent = HubCanonical.PaymentEvent;
 export type ProductEvent = HubCanonical.ProductEvent;
@@ -880,6 +953,8 @@ export type Envelope = HubCanonical.Envelope;
 export type SourceSystem = HubCanonical.SourceSystem;
 export type InventoryLevel = HubCanonical.InventoryLevel;
 export type Invoice = HubCanonical.Invoice;
+export type OrderException = HubCanonical.OrderException;
+export type OrderExceptionStatus = HubCanonical.OrderExceptionStatus;
 export type OrderSubmission = HubCanonical.OrderSubmission;
 export type OrderSubmissionLine = HubCanonical.OrderSubmissionLine;
 export type Payment = HubCanonical.Payment;
@@ -899,6 +974,7 @@ export interface CanonicalEventMap {
   CustomerEvent: CustomerEvent;
   InventoryLevelEvent: InventoryLevelEvent;
   InvoiceEvent: InvoiceEvent;
+  OrderExceptionEvent: OrderExceptionEvent;
   OrderSubmissionEvent: OrderSubmissionEvent;
   PaymentEvent: PaymentEvent;
   ProductEvent: ProductEvent;
