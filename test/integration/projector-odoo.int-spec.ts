@@ -4,9 +4,10 @@
  * through its HTTP API.
  */
 import { createHash } from 'node:crypto';
-import type { Producer } from 'kafkajs';
+import { AssignerProtocol, Partitioners, type Producer } from 'kafkajs';
 import type { Client } from 'pg';
 import {
+  CANONICAL_TOPICS,
   CanonicalCodec,
   CanonicalPublisher,
   CanonicalValue,
@@ -198,21 +199,22 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
     return skus;
   };
 
+  /** projector-odoo's environment on the run's consumer group: every instance started with it shares the work. */
+  const projectorEnv = () =>
+    hubEnv(prefix, hubDb.url, {
+      CONSUMER_GROUP: `${prefix}projector-odoo`,
+      DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
+      ODOO_URL: sandbox.url,
+      ODOO_DATABASE: 'odoo',
+      ODOO_LOGIN: key.login,
+      ODOO_API_KEY: key.key,
+      WORK_QUEUE_TOKENS: `${operator}=${token}`,
+      ORDER_CUSTOMER_WAIT_MS: '3000',
+    });
+
   /** projector-odoo on the run's consumer group: a restart resumes from the offsets it committed. */
   const startProjector = async () => {
-    app = await startApp(
-      'projector-odoo',
-      hubEnv(prefix, hubDb.url, {
-        CONSUMER_GROUP: `${prefix}projector-odoo`,
-        DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
-        ODOO_URL: sandbox.url,
-        ODOO_DATABASE: 'odoo',
-        ODOO_LOGIN: key.login,
-        ODOO_API_KEY: key.key,
-        WORK_QUEUE_TOKENS: `${operator}=${token}`,
-        ORDER_CUSTOMER_WAIT_MS: '3000',
-      }),
-    );
+    app = await startApp('projector-odoo', projectorEnv());
   };
 
   beforeAll(async () => {
@@ -384,6 +386,107 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
     const retried = await api('POST', `/${exception.id}/retry`);
     expect(retried.body).toMatchObject({ outcome: { status: 'confirmed' } });
     expect(await saleOrdersOf(salesforceOrderId)).toEqual([expect.objectContaining({ state: 'sale', pickings: '1' })]);
+  });
+
+  it('confirms one of six orders that fit the credit limit only one at a time, arriving at once on every partition of two instances', async () => {
+    const { accountId, partnerId } = await customerInOdoo('Credit Race');
+    const [sku] = await products('race', 1);
+    await db.query(
+      `INSERT INTO ir_property (name, res_id, company_id, fields_id, value_float, type) VALUES ('credit_limit', $1, 1, 0, 100, 'float')`,
+      [`res.partner,${partnerId}`],
+    );
+    // One order on each partition of the topic (a key's partition as the publisher's producer picks it): 60.00 each,
+    // within the limit of 100 alone, over it with any other.
+    const partitions = CANONICAL_TOPICS['order-submission'].partitions;
+    const partitionOf = Partitioners.DefaultPartitioner();
+    const metadata = Array.from({ length: partitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    const names = new Map<number, string>();
+    for (let i = 0; names.size < partitions; i++) {
+      const name = `Race ${i} ${run}`;
+      const key = `salesforce-order-${sfId('801', name)}`;
+      const partition = partitionOf({
+        topic: 'order-submission',
+        partitionMetadata: metadata,
+        message: { key, value: null },
+      });
+      if (!names.has(partition)) names.set(partition, name);
+    }
+    const orders = [...names.values()].map((name) =>
+      orderEvent(name, accountId, [{ sku, quantity: '6', unitPrice: '10.00' }]),
+    );
+    const origins = orders.map((o) => `Salesforce ${o.orderSubmission!.salesforceOrderId}`);
+
+    const second = await startApp('projector-odoo', projectorEnv());
+    try {
+      // Both instances hold partitions of the order topic before the orders arrive.
+      const admin = kafka().admin();
+      await admin.connect();
+      try {
+        await eventually(
+          async () => {
+            const {
+              groups: [group],
+            } = await admin.describeGroups([`${prefix}projector-odoo.commerce.order-submission`]);
+            const held = group.members.map(
+              (m) =>
+                Object.values(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {}).flat()
+                  .length,
+            );
+            return group.state === 'Stable' && held.length === 2 && held.every((n) => n > 0) ? true : undefined;
+          },
+          60_000,
+          'the order topic shared by the two instances',
+        );
+      } finally {
+        await admin.disconnect();
+      }
+      const handled = async (instance: RunningApp) =>
+        (await metric(instance, 'hub_odoo_orders', 'confirmed')) +
+        (await metric(instance, 'hub_odoo_orders', 'exceptions'));
+      const handledBefore = await handled(app);
+      // One send: the six orders reach their partitions at the same moment.
+      await publisher.publish(
+        orders.map((value) => ({ topic: 'order-submission', key: value.envelope.aggregateId, value })),
+      );
+
+      const ids = new Set(orders.map((o) => o.orderSubmission!.salesforceOrderId));
+      const { confirmed, held } = await eventually(
+        async () => {
+          const { rows } = await db.query<{ name: string; amount_total: string }>(
+            `SELECT name, amount_total::text FROM sale_order WHERE state = 'sale' AND origin = ANY($1)`,
+            [origins],
+          );
+          const { body } = await api('GET', '?status=open');
+          const open = (body.exceptions as Exception[]).filter((e) => ids.has(e.salesforceOrderId));
+          return rows.length + open.length === orders.length ? { confirmed: rows, held: open } : undefined;
+        },
+        90_000,
+        'every order confirmed or held',
+      );
+      expect(confirmed).toHaveLength(1);
+      expect(held).toHaveLength(orders.length - 1);
+      for (const exception of held) {
+        expect(exception.kind).toBe('credit-hold');
+        // Each held order saw the confirmed one among the customer's open orders.
+        expect(exception.context).toMatchObject({
+          credit: { limit: 100, openOrders: Number(confirmed[0].amount_total), thisOrder: 60 },
+        });
+      }
+      // No quotation was left behind by a held order.
+      const { rows: all } = await db.query(`SELECT id FROM sale_order WHERE origin = ANY($1)`, [origins]);
+      expect(all).toHaveLength(1);
+      // Both instances took orders: the check held across processes, not only between partitions of one.
+      expect(await handled(second)).toBeGreaterThan(0);
+      expect((await handled(app)) - handledBefore).toBeGreaterThan(0);
+    } finally {
+      await second.stop();
+    }
   });
 
   it('puts a stock shortage and a negative quantity in the work queue, each naming what is wrong; an operator discards one with a reason', async () => {

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
+  CANONICAL_TOPICS,
   CanonicalCodec,
   CanonicalPublisher,
   canonicalTopicConfigs,
@@ -43,6 +44,7 @@ import { WorkQueueService } from './exceptions/work-queue.service';
 import { BreakerGuardedOdoo } from './odoo/breaker-guarded-odoo';
 import { OdooRpcAdapter } from './odoo/odoo-rpc.adapter';
 import { OdooPort } from './odoo/odoo.port';
+import { CustomerCreditLock, PgCustomerCreditLock } from './orders/customer-credit.lock';
 import { OrderIntakeService } from './orders/order-intake.service';
 import { OrderSubmissionsHandler } from './orders/order-submissions.handler';
 import { PartnerSyncService } from './partners/partner-sync.service';
@@ -141,13 +143,27 @@ export class ProjectorOdooModule {
             ),
         },
         {
+          provide: CustomerCreditLock,
+          useFactory: () =>
+            new PgCustomerCreditLock(config.HUB_DATABASE_URL, {
+              waitMs: 30_000,
+              // Intake calls at once: one per order-submission and park partition, plus replays and operators' retries.
+              connections: CANONICAL_TOPICS['order-submission'].partitions + PARK_PARTITIONS + 2,
+            }),
+        },
+        {
           provide: OrderIntakeService,
-          inject: [PartnerSyncService, OrderExceptionRepository],
-          useFactory: (partners: PartnerSyncService, exceptions: OrderExceptionRepository) =>
+          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock],
+          useFactory: (
+            partners: PartnerSyncService,
+            exceptions: OrderExceptionRepository,
+            credit: CustomerCreditLock,
+          ) =>
             new OrderIntakeService(
               odoo,
               partners,
               exceptions,
+              credit,
               {
                 priceSource: config.ORDER_PRICE_SOURCE,
                 stockShortage: config.ORDER_STOCK_SHORTAGE,

@@ -6,6 +6,7 @@ import { OrderExceptionRecord, OrderExceptionRepository } from '../exceptions/or
 import { HUB_MODULE, hubExternalIds, odooIdOf, orderOrigin } from '../odoo/external-ids';
 import { OdooPort, OdooRecord } from '../odoo/odoo.port';
 import { PartnerSyncService } from '../partners/partner-sync.service';
+import { CustomerCreditLock } from './customer-credit.lock';
 import {
   BusinessException,
   checkCredit,
@@ -48,6 +49,10 @@ export const PROJECTOR_ACTOR = 'projector-odoo';
  * written in one call that replaces them, and confirmed only while still a quotation. A business rule that fails is a
  * work-queue exception with the whole context, never a dead letter; Odoo being down or busy is a TransientError the
  * runner retries behind the breaker.
+ *
+ * Per order id, one intake at a time in this process; per customer with a credit limit, one credit check and the
+ * confirmation it allows at a time across every instance ({@link CustomerCreditLock}), so that concurrent orders of
+ * one customer cannot together exceed its limit.
  */
 export class OrderIntakeService {
   readonly metrics: OrderIntakeMetrics = { confirmed: 0, alreadyConfirmed: 0, exceptions: 0, waitingForCustomer: 0 };
@@ -57,6 +62,7 @@ export class OrderIntakeService {
     private readonly odoo: OdooPort,
     private readonly partners: PartnerSyncService,
     private readonly exceptions: OrderExceptionRepository,
+    private readonly creditLock: CustomerCreditLock,
     private readonly options: OrderIntakeOptions,
     private readonly log: Logger,
   ) {}
@@ -101,26 +107,35 @@ export class OrderIntakeService {
         priceFrom: l.priceUnit === null ? 'odoo' : 'order',
       }));
       const value = orderValue(lines);
-      const openOrders = await this.openOrdersValue(partner.commercialId);
-      context.credit = { limit: partner.creditLimit, openOrders, thisOrder: value };
-      checkCredit(partner.creditLimit, openOrders, value);
-      const short = stockShortages(lines);
-      context.stock = short;
-      if (short.length && this.options.stockShortage === 'reject') {
-        throw new BusinessException(
-          'stock-short',
-          short.map((s) => `${s.sku ?? `product ${s.productId}`}: ${s.ordered} ordered, ${s.free} free`).join('; '),
-          { shortages: short },
-        );
-      }
-      const saleOrderId = existing?.id ?? (await this.createSaleOrder(order, partnerId));
-      await this.writeLines(saleOrderId, lines);
-      await this.odoo.callMethod('sale.order', 'action_confirm', [saleOrderId]);
-      const [confirmed] = await this.odoo.searchRead('sale.order', [['id', '=', saleOrderId]], ['name', 'state']);
+      // From the read of the open orders to the confirmation, one order of the customer at a time (any partition, any
+      // instance); without a credit limit there is nothing to check, and its orders need not wait for each other.
+      const checkAndConfirm = async () => {
+        const openOrders = await this.openOrdersValue(partner.commercialId);
+        context.credit = { limit: partner.creditLimit, openOrders, thisOrder: value };
+        checkCredit(partner.creditLimit, openOrders, value);
+        const short = stockShortages(lines);
+        context.stock = short;
+        if (short.length && this.options.stockShortage === 'reject') {
+          throw new BusinessException(
+            'stock-short',
+            short.map((s) => `${s.sku ?? `product ${s.productId}`}: ${s.ordered} ordered, ${s.free} free`).join('; '),
+            { shortages: short },
+          );
+        }
+        const saleOrderId = existing?.id ?? (await this.createSaleOrder(order, partnerId));
+        await this.writeLines(saleOrderId, lines);
+        await this.odoo.callMethod('sale.order', 'action_confirm', [saleOrderId]);
+        const [confirmed] = await this.odoo.searchRead('sale.order', [['id', '=', saleOrderId]], ['name', 'state']);
+        return { saleOrderId, name: String(confirmed?.name) };
+      };
+      const { saleOrderId, name } =
+        partner.creditLimit > 0
+          ? await this.creditLock.run(partner.commercialId, checkAndConfirm)
+          : await checkAndConfirm();
       this.metrics.confirmed++;
-      await this.resolved(order, run.actor, `confirmed as ${String(confirmed?.name)}`);
-      this.log.info({ order: order.id, saleOrder: confirmed?.name }, 'order confirmed in Odoo');
-      return { status: 'confirmed', saleOrderId, name: String(confirmed?.name), created: !existing };
+      await this.resolved(order, run.actor, `confirmed as ${name}`);
+      this.log.info({ order: order.id, saleOrder: name }, 'order confirmed in Odoo');
+      return { status: 'confirmed', saleOrderId, name, created: !existing };
     } catch (error) {
       const business =
         error instanceof BusinessException
