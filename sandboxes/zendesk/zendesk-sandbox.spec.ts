@@ -152,11 +152,16 @@ describe('Zendesk sandbox: organizations and users', () => {
   });
 
   it('counts calls by route and logs writes for the admin API', async () => {
-    const stats = await fetch(`${sandbox.url}/__admin/stats`).then((r) => r.json());
+    const stats = (await fetch(`${sandbox.url}/__admin/stats`).then((r) => r.json())) as {
+      callsByRoute: Record<string, number>;
+      writes: Record<string, number>;
+    };
     expect(stats.callsByRoute['POST /api/v2/users/create_or_update_many']).toBe(3);
     expect(stats.callsByRoute['GET /api/v2/job_statuses/{id}']).toBe(4);
     expect(stats.writes.user).toBe(2);
-    const log = await fetch(`${sandbox.url}/__admin/writes`).then((r) => r.json());
+    const log = (await fetch(`${sandbox.url}/__admin/writes`).then((r) => r.json())) as {
+      writes: Array<{ kind: string }>;
+    };
     expect(log.writes.filter((w: { kind: string }) => w.kind === 'organization')).toHaveLength(2);
   });
 });
