@@ -347,7 +347,8 @@ function organizationPayload(record: DeskOrganization): Record<string, unknown> 
 }
 
 function personPayload(record: DeskPerson, organizationId: number | null): Record<string, unknown> {
-  const payload: Record<string, unknown> = { external_id: record.externalId, name: record.name, role: 'end-user' };
+  // No `role`: a new user is an end user by default (saas-apis B1 [V]), and one matched by email may be an agent.
+  const payload: Record<string, unknown> = { external_id: record.externalId, name: record.name };
   // `email` is write-on-create and, on update, adds an identity (saas-apis B1 [V]): never sent as null.
   if (record.email) payload['email'] = record.email;
   if (record.phone !== undefined) payload['phone'] = record.phone;
