@@ -1,7 +1,7 @@
 /**
  * Freshdesk's per-account, per-minute API limit (support.freshdesk.com article 225439: Growth 200/min, Pro 400,
- * Enterprise 700, trial 50). Every answered call counts, invalid ones too (the article says so); a call refused with
- * 429 does not. Each answer carries `X-RateLimit-Total`, `X-RateLimit-Remaining` and
+ * Enterprise 700, trial 50). Every authenticated call counts, invalid ones too (the article says so); a 401 (no account
+ * known) and a call refused with 429 do not. Each answer carries `X-RateLimit-Total`, `X-RateLimit-Remaining` and
  * `X-RateLimit-Used-CurrentRequest`; over the limit the answer is 429 with `Retry-After` in seconds, until the
  * minute's window ends. The window is fixed, starting with its first call (Freshdesk does not document the window's
  * alignment).
