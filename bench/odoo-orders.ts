@@ -215,6 +215,7 @@ async function main() {
     const activateAndTime = async (orders: string[], perSecond: number) => {
       const activatedAt = new Map<string, number>();
       const latencies: number[] = [];
+      const stages: { ingress: number[]; projector: number[] } = { ingress: [], projector: [] };
       let lastConfirmed = 0;
       const started = Date.now();
       const activating = (async () => {
@@ -249,19 +250,40 @@ async function main() {
           const at = activatedAt.get(id);
           if (at === undefined || !pending.delete(id)) continue;
           latencies.push(now - at);
+          const submitted = submittedAt.get(id);
+          if (submitted !== undefined) {
+            stages.ingress.push(submitted - at);
+            stages.projector.push(now - submitted);
+          }
           lastConfirmed = now;
         }
         await sleep(POLL_MS);
       }
       await activating;
-      return { latencies, seconds: (lastConfirmed - started) / 1000 };
+      return { latencies, stages, seconds: (lastConfirmed - started) / 1000 };
     };
+
+    // When each order's submission reached Kafka (the broker's timestamp): splits activation → confirmed into ingress
+    // (Pub/Sub, the REST read, the publish) and projector-odoo (the Odoo calls).
+    const submittedAt = new Map<string, number>();
+    const submissions = kafka.consumer({ groupId: `${run}-submissions` });
+    await submissions.connect();
+    await submissions.subscribe({ topics: [`${prefix}order-submission.v1`], fromBeginning: true });
+    await submissions.run({
+      eachMessage: async ({ message }) => {
+        const key = message.key?.toString() ?? '';
+        if (key.startsWith('salesforce-order-') && !submittedAt.has(key)) {
+          submittedAt.set(key.slice('salesforce-order-'.length), Number(message.timestamp));
+        }
+      },
+    });
 
     // A first order through every hop, so that no measured order pays for connections and schema lookups.
     await activateAndTime(await drafts(1), RATE);
 
     console.log(`bench: quiet, ${ORDERS} orders at ${RATE}/s`);
-    const quiet = latencySummary((await activateAndTime(await drafts(ORDERS), RATE)).latencies);
+    const quietRun = await activateAndTime(await drafts(ORDERS), RATE);
+    const quiet = latencySummary(quietRun.latencies);
 
     console.log(`bench: burst, ${BURST} orders activated at once`);
     const burstRun = await activateAndTime(await drafts(BURST), Infinity);
@@ -298,6 +320,11 @@ async function main() {
     await importing;
     const importSeconds = (Date.now() - loadStarted) / 1000;
     const underLoad = latencySummary(underLoadRun.latencies);
+    await submissions.disconnect();
+    const stagesOf = (run: { stages: { ingress: number[]; projector: number[] } }) => ({
+      ingress: latencySummary(run.stages.ingress),
+      projectorOdoo: latencySummary(run.stages.projector),
+    });
     // How far the catalogue had got to Salesforce when the last order was confirmed, and when it was all there.
     const inSalesforce = async () =>
       (await rep.query(`SELECT COUNT() FROM Product2 WHERE ProductCode LIKE 'CAT-${tag}-%'`)).totalSize;
@@ -312,10 +339,11 @@ async function main() {
       at: new Date().toISOString(),
       rate: RATE,
       linesPerOrder: SKUS,
-      quiet,
-      burst,
+      quiet: { ...quiet, stages: stagesOf(quietRun) },
+      burst: { ...burst, stages: stagesOf(burstRun) },
       underLoad: {
         ...underLoad,
+        stages: stagesOf(underLoadRun),
         catalogue: CATALOGUE,
         importedIntoOdooWhenOrdersDone: importedWhenOrdersDone,
         inSalesforceWhenOrdersDone: catalogueInSalesforceWhenOrdersDone,
@@ -335,6 +363,21 @@ async function main() {
         'p99 ms': underLoad.p99Ms,
       },
       'burst (activated at once)': { orders: burst.orders, 'orders/s': burst.ordersPerSecond, seconds: burst.seconds },
+    });
+    const stageRow = (name: string, run: { stages: { ingress: number[]; projector: number[] } }) => {
+      const { ingress, projectorOdoo } = stagesOf(run);
+      return {
+        [`${name}: activation → submission on Kafka (ingress)`]: { 'p50 ms': ingress.p50Ms, 'p99 ms': ingress.p99Ms },
+        [`${name}: submission → confirmed (projector-odoo)`]: {
+          'p50 ms': projectorOdoo.p50Ms,
+          'p99 ms': projectorOdoo.p99Ms,
+        },
+      };
+    };
+    console.table({
+      ...stageRow('quiet', quietRun),
+      ...stageRow('under load', underLoadRun),
+      ...stageRow('burst', burstRun),
     });
     console.log(
       `ratios: under load / quiet p50 ${figures.ratio.p50UnderLoadToQuiet}, p99 ${figures.ratio.p99UnderLoadToQuiet}; ` +

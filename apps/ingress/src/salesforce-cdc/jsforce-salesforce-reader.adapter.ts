@@ -112,14 +112,22 @@ export class JsforceSalesforceReader extends SalesforceReader {
     );
   }
 
-  async readOrder(orderId: string): Promise<OrderRead | undefined> {
-    if (!SALESFORCE_ID.test(orderId)) return undefined;
-    const [order] = await this.query(`SELECT ${ORDER_FIELDS.join(', ')} FROM Order WHERE Id = '${orderId}'`);
-    if (!order) return undefined;
-    const items = await this.query(
-      `SELECT ${ORDER_ITEM_FIELDS.join(', ')} FROM OrderItem WHERE OrderId = '${orderId}' ORDER BY Id ASC`,
-    );
-    return { order, items };
+  async readOrders(orderIds: readonly string[]): Promise<Map<string, OrderRead>> {
+    const safe = [...new Set(orderIds)].filter((id) => SALESFORCE_ID.test(id));
+    const out = new Map<string, OrderRead>();
+    for (let i = 0; i < safe.length; i += IDS_PER_QUERY) {
+      const list = safe.slice(i, i + IDS_PER_QUERY).map((id) => `'${id}'`);
+      const orders = await this.query(`SELECT ${ORDER_FIELDS.join(', ')} FROM Order WHERE Id IN (${list.join(', ')})`);
+      if (!orders.length) continue;
+      for (const order of orders) out.set(String(order.Id), { order, items: [] });
+      // Ordered by Id: each order's products keep the order the rep added them in.
+      const items = await this.query(
+        `SELECT OrderId, ${ORDER_ITEM_FIELDS.join(', ')} FROM OrderItem ` +
+          `WHERE OrderId IN (${orders.map((o) => `'${String(o.Id)}'`).join(', ')}) ORDER BY Id ASC`,
+      );
+      for (const { OrderId, ...item } of items) out.get(String(OrderId))?.items.push(item);
+    }
+    return out;
   }
 
   private async query(soql: string): Promise<RestRecord[]> {

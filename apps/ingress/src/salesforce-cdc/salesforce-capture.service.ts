@@ -2,6 +2,7 @@ import type { IHeaders, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import {
   canonicalEnvelope,
+  Envelope,
   canonicalEvent,
   CanonicalPublisher,
   deterministicEventId,
@@ -66,6 +67,8 @@ interface BatchOutput {
   records: OutgoingRecord[];
   deadLetters: { key: string; value: Buffer | null; headers: IHeaders }[];
   mirror: Map<string, Map<string, RecordState & { replayId: string }>>;
+  /** Orders this batch activated, read whole at its end in a few queries (the order submissions they become). */
+  activated: { recordId: string; activatedAt: number; envelope: (submissionId: string) => Envelope }[];
 }
 
 /** Transaction ids of Kafka allow one open transaction per producer: batches of all channels take turns. */
@@ -328,13 +331,10 @@ export class SalesforceCaptureService {
       if (deleted || !activates(change.changeType, change.changedFields, fields)) return;
       // An order that came from Odoo is already in the ERP: activating it in Salesforce submits nothing.
       if (typeof fields.Odoo_Id__c === 'string' && fields.Odoo_Id__c) return void this.metrics.notOwned++;
-      const read = await this.reader.readOrder(recordId);
-      if (!read) return;
-      const submission = toOrderSubmission(read, change.commitTimestamp);
-      out.records.push({
-        topic: 'order-submission',
-        key: submission.id,
-        value: canonicalEvent('order-submission', envelopeOf('order-submission.submitted', submission.id), submission),
+      out.activated.push({
+        recordId,
+        activatedAt: change.commitTimestamp,
+        envelope: (submissionId) => envelopeOf('order-submission.submitted', submissionId),
       });
       return;
     }
@@ -405,7 +405,25 @@ export class SalesforceCaptureService {
    * Mirror first (replaying a batch re-applies it in order), then one Kafka transaction: the canonical events, the
    * dead letters and the channel's checkpoint become visible together or not at all.
    */
+  /** The batch's activated orders, read whole in a few queries, as order submissions (a deleted one submits nothing). */
+  private async submitActivated(out: BatchOutput) {
+    if (!out.activated.length) return;
+    const reads = await this.reader.readOrders(out.activated.map((a) => a.recordId));
+    for (const { recordId, activatedAt, envelope } of out.activated) {
+      const read = reads.get(recordId);
+      if (!read) continue;
+      const submission = toOrderSubmission(read, activatedAt);
+      out.records.push({
+        topic: 'order-submission',
+        key: submission.id,
+        value: canonicalEvent('order-submission', envelope(submission.id), submission),
+      });
+    }
+    out.activated = [];
+  }
+
   private async commit(channel: string, out: BatchOutput, checkpoint: ReplayCheckpoint | undefined) {
+    await this.submitActivated(out);
     for (const [entity, rows] of out.mirror) {
       await this.mirror.put(
         entity,
@@ -449,7 +467,7 @@ export class SalesforceCaptureService {
 const MAX_TRANSACTION_ATTEMPTS = 8;
 
 function emptyOutput(): BatchOutput {
-  return { records: [], deadLetters: [], mirror: new Map() };
+  return { records: [], deadLetters: [], mirror: new Map(), activated: [] };
 }
 
 /** `/data/AccountChangeEvent` → Account; `/data/Foo__ChangeEvent` → Foo__c. */

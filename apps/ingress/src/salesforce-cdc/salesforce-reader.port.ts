@@ -18,8 +18,11 @@ export abstract class SalesforceReader {
   abstract byIds(entity: string, ids: string[], fields: readonly string[]): Promise<RestRecord[]>;
   /** Records of `entity` changed at or after `since` (SystemModstamp), with `fields`, oldest first. */
   abstract changedSince(entity: string, since: Date, fields: readonly string[]): Promise<RestRecord[]>;
-  /** An order with its account, price book and products, or undefined when it no longer exists. */
-  abstract readOrder(orderId: string): Promise<OrderRead | undefined>;
+  /**
+   * Orders with their account, price book and products, by Id; an order that no longer exists is absent. Read a
+   * batch's activated orders at once: two queries per 200 orders, not two per order.
+   */
+  abstract readOrders(orderIds: readonly string[]): Promise<Map<string, OrderRead>>;
   /** The session the Pub/Sub API authenticates with. */
   abstract session(): Promise<PubSubSession>;
 }
