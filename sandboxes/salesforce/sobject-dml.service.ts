@@ -379,7 +379,9 @@ export class SObjectDml {
     if (missing.length) return { errors: [SaveErrors.requiredMissing(missing)] };
 
     const selfId = existing?.values['Id'];
-    for (const f of object.fields.filter((x) => x.unique && values[x.name] !== undefined)) {
+    // A blank value is never a duplicate: Salesforce's unique fields hold any number of records without a value.
+    const blank = (v: unknown) => v === undefined || v === null || v === '';
+    for (const f of object.fields.filter((x) => x.unique && !blank(values[x.name]))) {
       const clash = reader
         .findBy(object.name, f.name, values[f.name] ?? null, f.caseSensitive)
         .find((r) => isLive(r) && r.values['Id'] !== selfId && sameValue(f, r.values[f.name], values[f.name]));

@@ -169,6 +169,8 @@ export const ACCOUNT: SObjectDefinition = {
     { name: 'Description', label: 'Account Description', type: 'textarea', length: 32000 },
     odooId,
     ...hubFlags,
+    // Salesforce has no standard VAT field on Account: the org setup adds this one (docs/salesforce-org-setup.md).
+    { name: 'VAT_Number__c', label: 'VAT Number', type: 'string', length: 20 },
   ],
 };
 

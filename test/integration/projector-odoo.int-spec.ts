@@ -299,6 +299,28 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
     expect(rows).toHaveLength(1);
   });
 
+  it('links an account to the Odoo partner that already has its VAT number, as the rep typed it, and leaves the VAT Odoo’s', async () => {
+    const digits = String(Date.now()).slice(-10);
+    const vat = `BE${digits}`;
+    const { rows: existing } = await db.query<{ id: number }>(
+      `INSERT INTO res_partner (name, complete_name, is_company, type, active, vat, customer_rank, create_date, write_date)
+       VALUES ($1, $1, true, 'contact', true, $2, 1, now() at time zone 'utc', now() at time zone 'utc')
+       RETURNING id`,
+      [`Registered Co ${run}`, vat],
+    );
+    await db.query('UPDATE res_partner SET commercial_partner_id = id WHERE id = $1', [existing[0].id]);
+    // Another name and the VAT with spaces and dots: only the VAT says it is the same company.
+    const { partnerId } = await customerInOdoo('Trading Name', {
+      vat: `be ${digits.slice(0, 4)}.${digits.slice(4, 7)}.${digits.slice(7)}`,
+    });
+    expect(partnerId).toBe(existing[0].id);
+    const { rows } = await db.query(`SELECT id, vat FROM res_partner WHERE vat = $1 OR name = $2`, [
+      vat,
+      `Trading Name ${run}`,
+    ]);
+    expect(rows).toEqual([{ id: existing[0].id, vat }]);
+  });
+
   it('confirms an activated order of 20 lines once, with its delivery, also when it is delivered twice', async () => {
     const { accountId } = await customerInOdoo('Twenty Lines');
     const skus = await products('twenty', 20);

@@ -79,6 +79,19 @@ describe('the hub ownership table (config/ownership.yaml)', () => {
     expect(fieldsOwnedBy('SalesOrder', 'salesforce')).toEqual([]);
   });
 
+  it("lets Salesforce state a customer's VAT to be matched by, never as a value", () => {
+    const id = 'salesforce-account-001000000000001AAA';
+    expect(ownership.matchKeysOf('Customer', 'salesforce')).toEqual(['vat']);
+    expect(ownership.matchKeysOf('Customer', 'odoo')).toEqual([]);
+    // An Odoo customer is known to Odoo by its id: Salesforce's events about it carry no key.
+    expect(ownership.matchKeysOf('Customer', 'salesforce', 'odoo-partner-42')).toEqual([]);
+    expect(fieldsOwnedBy('Customer', 'salesforce', id)).not.toContain('vat');
+    expect(pickOwnedFields('Customer', 'salesforce', { ...customer, id })).toMatchObject({ vat: 'BE0477472701' });
+    expect(pickOwnedFields('Contact', 'salesforce', { id: 'salesforce-contact-003000000000001AAA' })).toEqual({
+      id: 'salesforce-contact-003000000000001AAA',
+    });
+  });
+
   it('picks a copy of the owned fields, nested records whole', () => {
     const picked = pickOwnedFields('Customer', 'odoo', customer);
     expect(picked).toEqual(customer);

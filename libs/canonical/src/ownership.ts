@@ -131,7 +131,11 @@ export interface OwnershipParseOptions {
  * owned as a whole by their top-level field; dotted paths are refused.
  */
 export class FieldOwnership {
-  private constructor(private readonly owners: ReadonlyMap<string, ReadonlyMap<string, FieldOwner>>) {}
+  private constructor(
+    private readonly owners: ReadonlyMap<string, ReadonlyMap<string, FieldOwner>>,
+    /** Entity → field → systems that state it only to recognise a record by (`matchKeys` in the file). */
+    private readonly matchKeys: ReadonlyMap<string, ReadonlyMap<string, readonly SystemOfRecord[]>> = new Map(),
+  ) {}
 
   /** Parses YAML text. Throws {@link OwnershipError} listing every problem (not just the first). */
   static parse(text: string, options: OwnershipParseOptions = {}): FieldOwnership {
@@ -145,7 +149,10 @@ export class FieldOwnership {
     return FieldOwnership.fromData(data, options);
   }
 
-  /** Validates an already parsed document (`{ entities: { Entity: { field: system } } }`). */
+  /**
+   * Validates an already parsed document (`{ entities: { Entity: { field: system } }, matchKeys?: { Entity: { field:
+   * [system, …] } } }`).
+   */
   static fromData(data: unknown, options: OwnershipParseOptions = {}): FieldOwnership {
     const source = options.source ?? 'ownership';
     const entities = canonicalEntities(options.schemas);
@@ -155,7 +162,9 @@ export class FieldOwnership {
     const owners = new Map<string, Map<string, FieldOwner>>();
 
     if (!isObject(data)) throw new OwnershipError(source, ['expected a mapping with an `entities` key']);
-    for (const key of Object.keys(data)) if (key !== 'entities') problems.push(`${key}: unknown top-level key`);
+    for (const key of Object.keys(data)) {
+      if (key !== 'entities' && key !== 'matchKeys') problems.push(`${key}: unknown top-level key`);
+    }
     if (!isObject(data.entities)) {
       throw new OwnershipError(source, [...problems, 'entities: expected a mapping of entity → field → system']);
     }
@@ -207,8 +216,9 @@ export class FieldOwnership {
         problems.push(`${entity.name}: no ownership declared (carried by ${entity.eventSchema})`);
       }
     }
+    const matchKeys = parseMatchKeys(data.matchKeys, byName, systems, owners, problems);
     if (problems.length) throw new OwnershipError(source, problems);
-    return new FieldOwnership(owners);
+    return new FieldOwnership(owners, matchKeys);
   }
 
   /** Entity names, in file order. */
@@ -243,22 +253,99 @@ export class FieldOwnership {
   }
 
   /**
+   * Fields of `entity` that `system` states without owning them, only so a receiver can recognise the record (a VAT
+   * number a rep typed in Salesforce, matched against Odoo's partners but never written over Odoo's): in schema order.
+   * They travel in `system`'s events ({@link pickOwnedFields}) and are never among {@link fieldsOwnedBy}, so no
+   * receiver writes them as values. With `recordId`, only for a record created in `system`: one created elsewhere is
+   * known to its receiver by its own id already, and needs no key.
+   */
+  matchKeysOf(entity: string, system: SystemOfRecord, recordId?: string): string[] {
+    const keys = this.matchKeys.get(entity);
+    if (!keys) return [];
+    if (recordId !== undefined && originOfCanonicalId(recordId) !== system) return [];
+    return [...this.ownersOf(entity).keys()].filter((f) => keys.get(f)?.includes(system));
+  }
+
+  /**
    * A deep copy of `record` with only the top-level fields `system` owns for this record (its `origin` fields when
-   * the record's canonical id says it was created in `system`), plus the canonical id, which every event carries.
-   * Fields absent from `record` stay absent; keys the schema does not know are dropped. Use it before publishing or
-   * writing a record for `system`, so a system never overwrites what another one owns.
+   * the record's canonical id says it was created in `system`) and, for a record created there, its match keys
+   * ({@link matchKeysOf}), plus the
+   * canonical id, which every event carries. Fields absent from `record` stay absent; keys the schema does not know are
+   * dropped. Use it before publishing or writing a record for `system`, so a system never overwrites what another one
+   * owns.
    */
   pickOwnedFields<T extends object>(entity: string, system: SystemOfRecord, record: T): Partial<T> {
     const out: Record<string, unknown> = {};
     const id = (record as Record<string, unknown>)[CANONICAL_ID_FIELD];
-    const owned = this.fieldsOwnedBy(entity, system, typeof id === 'string' ? id : undefined);
-    for (const field of [CANONICAL_ID_FIELD, ...owned.filter((f) => f !== CANONICAL_ID_FIELD)]) {
+    const recordId = typeof id === 'string' ? id : undefined;
+    const owned = new Set([
+      ...this.fieldsOwnedBy(entity, system, recordId),
+      ...this.matchKeysOf(entity, system, recordId),
+    ]);
+    for (const field of [CANONICAL_ID_FIELD, ...[...owned].filter((f) => f !== CANONICAL_ID_FIELD)]) {
       if (Object.prototype.hasOwnProperty.call(record, field)) {
         out[field] = structuredClone((record as Record<string, unknown>)[field]);
       }
     }
     return out as Partial<T>;
   }
+}
+
+/**
+ * The `matchKeys` section: entity → field → the systems (a list) that state the field to be recognised by. A field
+ * must exist, and a system listed must not own it already (it would be a value, not only a key).
+ */
+function parseMatchKeys(
+  data: unknown,
+  byName: ReadonlyMap<string, CanonicalEntity>,
+  systems: readonly SystemOfRecord[],
+  owners: ReadonlyMap<string, ReadonlyMap<string, FieldOwner>>,
+  problems: string[],
+): Map<string, Map<string, SystemOfRecord[]>> {
+  const out = new Map<string, Map<string, SystemOfRecord[]>>();
+  if (data === undefined || data === null) return out;
+  if (!isObject(data)) {
+    problems.push('matchKeys: expected a mapping of entity → field → [system, …]');
+    return out;
+  }
+  for (const [entityName, declared] of Object.entries(data)) {
+    const entity = byName.get(entityName);
+    if (!entity) {
+      problems.push(`matchKeys.${entityName}: unknown entity`);
+      continue;
+    }
+    if (!isObject(declared)) {
+      problems.push(`matchKeys.${entityName}: expected a mapping of field → [system, …]`);
+      continue;
+    }
+    const fields = new Map<string, SystemOfRecord[]>();
+    for (const [field, listed] of Object.entries(declared)) {
+      const path = `matchKeys.${entityName}.${field}`;
+      if (!entity.fields.includes(field)) {
+        problems.push(`${path}: unknown field (${entityName} has ${entity.fields.join(', ')})`);
+        continue;
+      }
+      const list = Array.isArray(listed) ? listed : [listed];
+      const bad = list.filter((s) => typeof s !== 'string' || !(systems as string[]).includes(s));
+      if (list.length === 0 || bad.length) {
+        problems.push(`${path}: expected a list of systems of ${systems.join(', ')} (got ${JSON.stringify(listed)})`);
+        continue;
+      }
+      const owner = owners.get(entityName)?.get(field);
+      const owning = list.filter(
+        (s) => owner !== undefined && ownedBy(owner, s as SystemOfRecord, s as SystemOfRecord),
+      );
+      if (owning.length) {
+        problems.push(
+          `${path}: ${owning.join(', ')} already owns ${entityName}.${field}; a match key is for the others`,
+        );
+        continue;
+      }
+      fields.set(field, list as SystemOfRecord[]);
+    }
+    out.set(entityName, fields);
+  }
+  return out;
 }
 
 /** Where the hub keeps the table, relative to the repository (or deployment) root. */

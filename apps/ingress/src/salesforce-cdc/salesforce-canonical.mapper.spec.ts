@@ -71,6 +71,7 @@ describe('toCustomer', () => {
         BillingPostalCode: '9000',
         BillingCountry: 'Belgium',
         Industry: 'Food & Beverage',
+        VAT_Number__c: 'BE 0477.472.701',
         Odoo_Id__c: null,
       }),
     ).toEqual({
@@ -79,7 +80,8 @@ describe('toCustomer', () => {
       salesforceId: ACCOUNT_ID,
       name: 'Brasserie Lupulus',
       reference: null,
-      vat: null,
+      // As the rep typed it: the ERP normalises it to match (Odoo owns the value).
+      vat: 'BE 0477.472.701',
       email: null,
       phone: '+32 9 123 45 67',
       website: 'https://lupulus.example',

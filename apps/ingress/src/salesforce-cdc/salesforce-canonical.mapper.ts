@@ -26,6 +26,8 @@ export const CAPTURED_FIELDS = {
     BillingPostalCode: 'address',
     BillingCountry: 'address',
     Industry: 'industry',
+    // Odoo owns the VAT; a rep's Account states it only so the ERP finds a partner that has it (matchKeys).
+    VAT_Number__c: 'vat',
     Odoo_Id__c: 'id',
   },
   Contact: {
@@ -112,7 +114,7 @@ export function toCustomer(recordId: string, fields: RecordFields): Customer {
     salesforceId: recordId,
     name: str(fields.Name),
     reference: null,
-    vat: null,
+    vat: str(fields.VAT_Number__c),
     email: null,
     phone: str(fields.Phone),
     website: str(fields.Website),

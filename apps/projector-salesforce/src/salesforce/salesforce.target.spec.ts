@@ -11,6 +11,7 @@ import { ParentTracker, ProjectionEngine, TargetLimits, TargetWriter } from '@hu
 import { InMemoryPositions } from '@hub/projection/testing/in-memory';
 import { DEFAULT_BREAKER_OPTIONS, PermanentError, TargetBreaker } from '@hub/resilience';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../../../sandboxes/salesforce/salesforce-sandbox';
+import { connectAs } from '../../../../sandboxes/salesforce/pubsub/pubsub.test-client';
 import { SandboxClient } from '../../../../sandboxes/salesforce/sandbox.client';
 import { defaultMappingPath, SalesforceMapping } from '../mapping/salesforce-mapping';
 import { SalesforceTargetMapping } from '../mapping/salesforce-target.mapping';
@@ -198,5 +199,72 @@ describe('SalesforceTarget under the projection engine: a backlog through Bulk A
     // The Accounts' job failed: 25 collections calls of 200 instead; the Contacts' job went through.
     expect(callsByRoute['PATCH /composite/sobjects/{sobject}/{field}']).toBe(COMPANIES / 200);
     expect(writer.metrics).toMatchObject({ bulkJobs: 1, bulkJobsFailed: 1, calls: COMPANIES / 200 });
+  });
+});
+
+describe('SalesforceTarget updating a linked record', () => {
+  let sandbox: SalesforceSandbox;
+  let sf: SandboxClient;
+  let target: SalesforceTarget;
+
+  beforeAll(async () => {
+    sandbox = await startSalesforceSandbox({ port: 0 });
+    sf = new SandboxClient(sandbox.url);
+    const adapter = new JsforceSalesforceAdapter({
+      loginUrl: sandbox.url,
+      clientId: 'hub-client',
+      clientSecret: 'hub-secret',
+      apiVersion: '62.0',
+      callClient: 'odoo-hub',
+      bulk: { pollMs: 500, pollMaxMs: 10_000, timeoutMs: 60_000 },
+      log: pino({ level: 'silent' }),
+    });
+    target = new SalesforceTarget(adapter, { maxBatchSize: 200, lingerMs: () => 0, parentWaitMs: 0 });
+  });
+  afterAll(() => sandbox.close());
+
+  const create = async (fields: Record<string, unknown>) =>
+    String(((await (await connectAs(sandbox)).sobject('Account').create(fields)) as { id: string }).id);
+
+  const linked = (key: string, id: string, fields: Record<string, unknown>) => ({
+    write: {
+      object: 'Account',
+      keyField: 'Odoo_Id__c',
+      key,
+      scope: 'Customer:Account',
+      fields,
+      createOnly: {},
+      kind: 'upsert' as const,
+      parents: [],
+      linkedBy: { field: 'Id', value: id },
+    },
+    payload: fields,
+  });
+
+  it('moves the key from the Account the hub had created to the one Odoo linked its partner to', async () => {
+    const hubs = await create({ Name: 'Lupulus (from Odoo)', Odoo_Id__c: 'odoo-partner-77' });
+    const reps = await create({ Name: 'Lupulus' });
+    const other = await create({ Name: 'Other', Odoo_Id__c: 'odoo-partner-78' });
+
+    const results = await target.apply('Account', 'Odoo_Id__c', 'update', [
+      linked('odoo-partner-77', reps, { Phone: '+32 9 555 01 01' }),
+    ]);
+
+    expect(results).toEqual([{ ok: true }]);
+    const rows = await sf.query<Record<string, unknown>>(
+      `SELECT Id, Odoo_Id__c, Phone FROM Account WHERE Id IN ('${hubs}', '${reps}', '${other}')`,
+    );
+    const byId = new Map(rows.map((r) => [r.Id, r]));
+    expect(byId.get(reps)).toMatchObject({ Odoo_Id__c: 'odoo-partner-77', Phone: '+32 9 555 01 01' });
+    expect(byId.get(hubs)).toMatchObject({ Odoo_Id__c: null });
+    expect(byId.get(other)).toMatchObject({ Odoo_Id__c: 'odoo-partner-78' });
+  });
+
+  it('leaves any other refusal as the record’s failure', async () => {
+    const reps = await create({ Name: 'Too long a city' });
+    const [result] = await target.apply('Account', 'Odoo_Id__c', 'update', [
+      linked('odoo-partner-79', reps, { BillingCity: 'x'.repeat(41) }),
+    ]);
+    expect(result).toMatchObject({ ok: false, error: expect.any(PermanentError) });
   });
 });

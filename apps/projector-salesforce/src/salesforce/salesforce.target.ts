@@ -1,4 +1,5 @@
 import type { OutgoingRecord, ProjectionTarget, TargetLimits, TargetOperation, TargetResult } from '@hub/projection';
+import { PermanentError } from '@hub/resilience';
 import { becauseOf } from './salesforce-error.mapper';
 import { BulkUpsertOutcome, SalesforcePort, UpsertOutcome } from './salesforce.port';
 
@@ -48,18 +49,49 @@ export class SalesforceTarget implements ProjectionTarget {
   /**
    * The linked records by their Salesforce Id, each given its external id in the same update, so later writes keyed
    * by it (a contact's Account, an invoice's Order) find the record the person created.
+   *
+   * When another record holds that external id already (an Account the hub created from the Odoo partner before a
+   * rep made a second one, which Odoo then matched, by VAT for example, and linked to the rep's), the key follows
+   * Odoo's link: it is cleared on the other record, which the hub no longer feeds (it stays in Salesforce for sales
+   * operations to merge), and the linked record is updated again. Only the record Salesforce names as holding that
+   * very key is touched, and only once per call.
    */
-  private update(object: string, keyField: string, records: OutgoingRecord[]): Promise<UpsertOutcome[]> {
-    return this.salesforce.update(
+  private async update(object: string, keyField: string, records: OutgoingRecord[]): Promise<UpsertOutcome[]> {
+    const rows = records.map((r) => {
+      const link = r.write.linkedBy;
+      // The mapping links by Id only (validated at start): anything else is a programmer error, not the record's.
+      if (link?.field !== 'Id') throw new TypeError(`${object} ${r.write.key}: not linked by its Salesforce Id`);
+      return { ...r.payload, [keyField]: r.write.key, Id: link.value };
+    });
+    const outcomes = await this.salesforce.update(object, rows);
+    const holders = new Map<number, string>();
+    outcomes.forEach((o, i) => {
+      const holder = o.ok ? undefined : keyHolderOf(o.error, keyField);
+      if (holder && holder !== rows[i].Id) holders.set(i, holder);
+    });
+    if (holders.size === 0) return outcomes;
+    const released = await this.salesforce.update(
       object,
-      records.map((r) => {
-        const link = r.write.linkedBy;
-        // The mapping links by Id only (validated at start): anything else is a programmer error, not the record's.
-        if (link?.field !== 'Id') throw new TypeError(`${object} ${r.write.key}: not linked by its Salesforce Id`);
-        return { ...r.payload, [keyField]: r.write.key, Id: link.value };
-      }),
+      [...new Set(holders.values())].map((Id) => ({ Id, [keyField]: null })),
     );
+    if (released.some((r) => !r.ok)) return outcomes;
+    const again = await this.salesforce.update(
+      object,
+      [...holders.keys()].map((i) => rows[i]),
+    );
+    [...holders.keys()].forEach((i, n) => (outcomes[i] = again[n]));
+    return outcomes;
   }
+}
+
+/**
+ * The record that holds `keyField`'s value already, from Salesforce's DUPLICATE_VALUE on that field ("duplicate value
+ * found: Odoo_Id__c duplicates value on record with id: 001…"), or undefined for any other failure.
+ */
+export function keyHolderOf(error: Error, keyField: string): string | undefined {
+  if (!(error instanceof PermanentError) || error.vendorCode !== 'DUPLICATE_VALUE') return undefined;
+  const m = new RegExp(`\\b${keyField} duplicates value on record with id: ([a-zA-Z0-9]{15,18})`).exec(error.message);
+  return m?.[1];
 }
 
 /** The records of an upsert by external id: their fields and their key. */
