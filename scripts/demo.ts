@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
 import { SandboxClient, SandboxRequestError } from '../sandboxes/salesforce/sandbox.client';
+import { startZendeskSandbox } from '../sandboxes/zendesk/zendesk-sandbox';
 import { killStartedAppsNow, startApps, stopStartedApps } from './lib/app-process';
 import { repSession } from './lib/salesforce-rep';
 import {
@@ -235,6 +236,9 @@ async function main() {
   };
   // The hub's Odoo user logs in by API key, as an Odoo admin would issue one in the user's preferences.
   const odooKey = await new OdooSandboxClient(status.odooSandbox.url).createApiKey({ name: `demo ${Date.now()}` });
+  // The support desk: a Zendesk sandbox in this process (its state lives as long as the demo), fed by projector-support.
+  const zendesk = await startZendeskSandbox({ port: Number(process.env.HUB_ZENDESK_SANDBOX_PORT ?? 4520) });
+  say(`Zendesk sandbox on ${zendesk.url} (organizations and users from Odoo's customers and contacts)`);
   // The order desk's token for the work queue of projector-odoo: new for each demo, printed below.
   const deskToken = randomBytes(18).toString('base64url');
   // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
@@ -260,7 +264,19 @@ async function main() {
       port: 3100,
       ...own,
     },
-    { name: 'projector-support', env: common, port: 3103, ...own },
+    {
+      name: 'projector-support',
+      env: {
+        ...common,
+        HUB_DATABASE_URL: status.postgres.hub,
+        SUPPORT_PLATFORM: 'zendesk',
+        ZENDESK_URL: zendesk.url,
+        ZENDESK_EMAIL: 'integration@hub.example',
+        ZENDESK_API_TOKEN: 'hub-zendesk-token',
+      },
+      port: 3103,
+      ...own,
+    },
     {
       name: 'projector-odoo',
       env: {

@@ -11,8 +11,14 @@ describe('app lifecycle', () => {
       const app: RunningApp = await startApp(name, {
         KAFKA_BROKERS: stack().kafka.brokers,
         SCHEMA_REGISTRY_URL: stack().registry.url,
-        // ingress keeps its dedupe ledger and Salesforce mirror there; projector-support ignores it.
+        // ingress keeps its dedupe ledger and Salesforce mirror there, projector-support its applied positions.
         HUB_DATABASE_URL: stack().postgres.hub,
+        // projector-support's desk (ingress ignores these): readiness is Kafka's and the registry's, the desk is
+        // reached only when a record is written.
+        SUPPORT_PLATFORM: 'zendesk',
+        ZENDESK_URL: 'http://127.0.0.1:4520',
+        ZENDESK_EMAIL: 'integration@hub.example',
+        ZENDESK_API_TOKEN: 'hub-zendesk-token',
       });
       const live = await fetch(`${app.url}/health/live`);
       expect(live.status).toBe(200);

@@ -1,14 +1,50 @@
-import { env, parseConfig } from '@hub/runtime';
+import { ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { z } from 'zod';
 
-/** Every environment variable projector-support reads; the only file that touches process.env. */
+/**
+ * Every environment variable projector-support reads; the only file that touches process.env. One desk per
+ * installation: SUPPORT_PLATFORM picks the adapter, and only that platform's variables are required.
+ */
 export const projectorSupportConfigShape = {
   HTTP_PORT: env.port(3103),
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
+  /** The hub's database: the last source position applied to each desk record. */
+  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_TOPIC_PREFIX: z.string().default('hub.'),
+  KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
+  CONSUMER_GROUP: z.string().min(1).default('hub-projector-support'),
+  DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.projector-support'),
+  SUPPORT_PLATFORM: z.enum(['zendesk', 'freshdesk']),
+  /** Zendesk: `https://{subdomain}.zendesk.com` (or the sandbox), without `/api/v2`. */
+  ZENDESK_URL: env.url().optional(),
+  /** Zendesk: the API token's owner, for Basic `{email}/token:{api_token}`. */
+  ZENDESK_EMAIL: z.string().email().optional(),
+  ZENDESK_API_TOKEN: secret(z.string().min(1).optional()),
+  /** Freshdesk: `https://{domain}.freshdesk.com` (or the sandbox), without `/api/v2`. */
+  FRESHDESK_URL: env.url().optional(),
+  FRESHDESK_API_KEY: secret(z.string().min(1).optional()),
+  /** Per HTTP request to the desk; past it the call is retried. */
+  SUPPORT_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  /** How long a batch of organizations or people waits for more records before it is sent (a full batch at once). */
+  SUPPORT_BATCH_LINGER_MS: env.positiveInt(500),
+  /** How long at most a person waits for their organization to be on the desk. */
+  SUPPORT_PARENT_WAIT_MS: env.positiveInt(60_000),
+  SUPPORT_BREAKER_RESET_MS: env.positiveInt(30_000),
 };
 
 export type ProjectorSupportConfig = ReturnType<typeof loadProjectorSupportConfig>;
 
+/** Parses the environment; a platform without its own variables fails naming them. */
 export function loadProjectorSupportConfig(source: NodeJS.ProcessEnv = process.env) {
-  return parseConfig(projectorSupportConfigShape, source);
+  const config = parseConfig(projectorSupportConfigShape, source);
+  const required =
+    config.SUPPORT_PLATFORM === 'zendesk'
+      ? (['ZENDESK_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN'] as const)
+      : (['FRESHDESK_URL', 'FRESHDESK_API_KEY'] as const);
+  const missing = required.filter((k) => config[k] === undefined);
+  if (missing.length) {
+    throw new ConfigError(missing.map((k) => `${k} is required with SUPPORT_PLATFORM=${config.SUPPORT_PLATFORM}`));
+  }
+  return config;
 }

@@ -1,21 +1,175 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { AppLogger, HealthController, kafkaClientProvider, readinessChecksProvider } from '@hub/runtime';
+import { CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/canonical';
+import {
+  AppliedPositions,
+  consumerLanes,
+  PARK_PARTITIONS,
+  ParentTracker,
+  PgAppliedPositions,
+  ProjectionEngine,
+  TargetWriter,
+} from '@hub/projection';
+import {
+  CanonicalMessageDecoder,
+  ConsumerHost,
+  ConsumerHostOptions,
+  consumerReadinessProvider,
+  DeadLetterController,
+  deadLetterStoreProvider,
+  DEFAULT_BREAKER_OPTIONS,
+  HandlerRegistry,
+  registerConsumerMetrics,
+  TargetBreaker,
+} from '@hub/resilience';
+import {
+  AppLogger,
+  ensureTopics,
+  HealthController,
+  HubDatabase,
+  HubMetrics,
+  kafkaClientProvider,
+  MetricsController,
+  PgHubDatabase,
+} from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorSupportConfig } from './config';
+import { supportDeskOf } from './desk/support-desk.factory';
+import { SupportDesk } from './desk/support-desk.port';
+import { SupportDeskTarget } from './desk/support-desk.target';
+import { DeskEventsHandler, SUPPORT_EVENT_TYPES, SUPPORT_TOPICS } from './projection/desk-events.handler';
+import { SupportTargetMapping } from './projection/support-target.mapping';
 
-/** Health and wiring only for now; its flows arrive with their issues. */
+/**
+ * Wiring only: the projection engine (libs/projection) with the installation's desk adapter (Zendesk or Freshdesk)
+ * and the support mapping: the same ordering, stale guard, parents first, breaker, retries, dead letters and replay
+ * as projector-salesforce, none of it copied.
+ */
 @Module({})
 export class ProjectorSupportModule {
   static forRoot(config: ProjectorSupportConfig, log: Logger): DynamicModule {
+    const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
+    const desk = supportDeskOf(config);
+    const mapping = new SupportTargetMapping();
+    // One breaker per desk account: open, it pauses consumption (a 429 storm or an outage), never dead-letters.
+    const breaker = new TargetBreaker({
+      ...DEFAULT_BREAKER_OPTIONS,
+      name: `${desk.platform} ${new URL(config.ZENDESK_URL ?? config.FRESHDESK_URL!).host}`,
+      // A Zendesk bulk job is polled to its end within one call.
+      timeoutMs: config.SUPPORT_REQUEST_TIMEOUT_MS * 3,
+      resetTimeoutMs: config.SUPPORT_BREAKER_RESET_MS,
+    });
+    breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
+    const target = new SupportDeskTarget(desk, {
+      maxBatchSize: desk.limits.maxBatchSize,
+      lingerMs: () => config.SUPPORT_BATCH_LINGER_MS,
+      parentWaitMs: config.SUPPORT_PARENT_WAIT_MS,
+    });
     return {
       module: ProjectorSupportModule,
-      imports: [TerminusModule.forRoot({ logger: false })],
-      controllers: [HealthController],
+      imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
+      controllers: [HealthController, MetricsController, DeadLetterController],
       providers: [
         { provide: AppLogger, useValue: log },
-        kafkaClientProvider({ clientId: 'projector-support', brokers: config.KAFKA_BROKERS, log }),
-        readinessChecksProvider({ registryUrl: config.SCHEMA_REGISTRY_URL }),
+        kafkaClientProvider({
+          clientId: 'projector-support',
+          brokers: config.KAFKA_BROKERS,
+          log,
+          prepare: (kafka) =>
+            ensureTopics(
+              kafka.admin,
+              canonicalTopicConfigs(SUPPORT_TOPICS, {
+                prefix: config.HUB_TOPIC_PREFIX,
+                replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+              }),
+            ),
+        }),
+        { provide: SupportDesk, useValue: desk },
+        { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
+        {
+          provide: AppliedPositions,
+          inject: [HubDatabase],
+          useFactory: (db: HubDatabase) => new PgAppliedPositions(db, desk.platform),
+        },
+        {
+          provide: TargetWriter,
+          inject: [AppliedPositions],
+          useFactory: (positions: AppliedPositions) =>
+            new TargetWriter(
+              target,
+              positions,
+              new ParentTracker(
+                positions,
+                (object, field) => mapping.writesKeyedBy(object, field),
+                config.SUPPORT_PARENT_WAIT_MS,
+              ),
+              breaker,
+              undefined,
+              log.child({ component: 'target-writer' }),
+            ),
+        },
+        {
+          provide: ProjectionEngine,
+          inject: [TargetWriter, AppliedPositions],
+          useFactory: (writer: TargetWriter, positions: AppliedPositions) =>
+            new ProjectionEngine(target, mapping, writer, positions, fieldOwnership()),
+        },
+        DeskEventsHandler,
+        HandlerRegistry,
+        {
+          provide: ConsumerHostOptions,
+          useValue: {
+            groupId: config.CONSUMER_GROUP,
+            topics: [],
+            lanes: consumerLanes(SUPPORT_TOPICS, (k) => codec.topic(k)),
+            eventTypes: SUPPORT_EVENT_TYPES,
+            deadLetterTopic: config.DEAD_LETTER_TOPIC,
+            decoder: new CanonicalMessageDecoder(codec),
+            breaker,
+            // The target writer fires the breaker once per desk call, not once per record.
+            wrapHandlersInBreaker: false,
+            // Canonical topics carry each record's full state: only a key's last record in a fetch needs applying.
+            pipeline: { maxInFlight: 500, coalesceByKey: true },
+            replicationFactor: config.KAFKA_REPLICATION_FACTOR,
+            parkPartitions: PARK_PARTITIONS,
+          } satisfies ConsumerHostOptions,
+        },
+        ConsumerHost,
+        deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
+        consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
+        {
+          provide: HubMetrics,
+          inject: [ConsumerHost, ProjectionEngine, TargetWriter],
+          useFactory: (host: ConsumerHost, engine: ProjectionEngine, writer: TargetWriter) => {
+            const metrics = new HubMetrics('projector-support');
+            registerConsumerMetrics(metrics, () => host.metrics);
+            metrics.gauge(
+              'hub_projection_records',
+              'Desk record writes by outcome: applied, skipped as stale, refused, deferred until the organization is written.',
+              ['outcome'],
+              (set) => {
+                set({ outcome: 'applied' }, writer.metrics.applied);
+                set({ outcome: 'staleSkipped' }, writer.metrics.staleSkipped);
+                set({ outcome: 'refused' }, writer.metrics.recordFailures);
+                set({ outcome: 'deferred' }, writer.metrics.deferred);
+              },
+            );
+            metrics.gauge('hub_projection_events', 'Canonical events fully applied to the desk.', [], (set) =>
+              set({}, engine.metrics.events),
+            );
+            metrics.gauge(
+              'hub_support_calls',
+              'Desk write calls made, and the records they carried.',
+              ['kind'],
+              (set) => {
+                set({ kind: 'calls' }, writer.metrics.calls);
+                set({ kind: 'records' }, writer.metrics.recordsSent);
+              },
+            );
+            return metrics;
+          },
+        },
       ],
     };
   }

@@ -26,7 +26,7 @@ export abstract class SupportDesk {
   /**
    * Adds a private (agent-only) note to a ticket. The body is plain text; the adapter cuts one longer than
    * `limits.maxNoteLength` by {@link cutNote}, never rejects it. A ticket that does not exist is a PermanentError
-   * with code `NOT_FOUND`.
+   * (REJECTED_BY_TARGET) with vendor code `NOT_FOUND`.
    */
   abstract addPrivateNote(ticketId: string, body: string): Promise<DeskNoteResult>;
 

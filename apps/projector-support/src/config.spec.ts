@@ -1,0 +1,33 @@
+import { loadProjectorSupportConfig } from './config';
+
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8080/apis/ccompat/v7',
+  HUB_DATABASE_URL: 'postgres://hub:hub@127.0.0.1:5432/hub',
+};
+
+describe('projector-support configuration', () => {
+  it('takes the chosen platform’s variables', () => {
+    const config = loadProjectorSupportConfig({
+      ...base,
+      SUPPORT_PLATFORM: 'freshdesk',
+      FRESHDESK_URL: 'http://127.0.0.1:4530',
+      FRESHDESK_API_KEY: 'k',
+    });
+    expect(config).toMatchObject({
+      SUPPORT_PLATFORM: 'freshdesk',
+      FRESHDESK_API_KEY: 'k',
+      SUPPORT_BATCH_LINGER_MS: 500,
+    });
+  });
+
+  it('names every variable the chosen platform lacks', () => {
+    expect(() =>
+      loadProjectorSupportConfig({ ...base, SUPPORT_PLATFORM: 'zendesk', ZENDESK_URL: 'http://127.0.0.1:4520' }),
+    ).toThrow(/ZENDESK_EMAIL is required with SUPPORT_PLATFORM=zendesk[\s\S]*ZENDESK_API_TOKEN is required/);
+  });
+
+  it('refuses an unknown platform, naming the variable', () => {
+    expect(() => loadProjectorSupportConfig({ ...base, SUPPORT_PLATFORM: 'servicenow' })).toThrow(/SUPPORT_PLATFORM/);
+  });
+});

@@ -1,0 +1,24 @@
+import type { ProjectorSupportConfig } from '../config';
+import { FreshdeskSupportDeskAdapter } from './freshdesk/freshdesk-support-desk.adapter';
+import { FreshdeskApiClient } from './freshdesk/freshdesk.client';
+import type { SupportDesk } from './support-desk.port';
+import { ZendeskSupportDeskAdapter } from './zendesk/zendesk-support-desk.adapter';
+
+/** The installation's desk, by SUPPORT_PLATFORM (the config has checked that platform's variables are there). */
+export function supportDeskOf(config: ProjectorSupportConfig): SupportDesk {
+  if (config.SUPPORT_PLATFORM === 'zendesk') {
+    return new ZendeskSupportDeskAdapter({
+      endpointUri: `${config.ZENDESK_URL!.replace(/\/+$/, '')}/api/v2`,
+      email: config.ZENDESK_EMAIL!,
+      apiToken: config.ZENDESK_API_TOKEN!,
+      requestTimeoutMs: config.SUPPORT_REQUEST_TIMEOUT_MS,
+    });
+  }
+  return new FreshdeskSupportDeskAdapter(
+    new FreshdeskApiClient({
+      baseUrl: config.FRESHDESK_URL!.replace(/\/+$/, ''),
+      apiKey: config.FRESHDESK_API_KEY!,
+      timeoutMs: config.SUPPORT_REQUEST_TIMEOUT_MS,
+    }),
+  );
+}
