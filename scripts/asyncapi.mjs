@@ -95,6 +95,7 @@ for (const key of keys) {
     bySystem.set(system, [...(bySystem.get(system) ?? []), field]);
   }
   const shared = Object.values(owners).some((owner) => Array.isArray(owner));
+  const matchKeys = Object.fromEntries(ownership.matchKeysTable(entity.name));
 
   const retention = compacted
     ? `Compacted (\`cleanup.policy: compact\`): the latest event of every key is kept, so a new consumer group ` +
@@ -129,6 +130,16 @@ for (const key of keys) {
           (shared
             ? ' A field of several systems (`a and b`) is an identifier each of them states when it knows it, and ' +
               'they name the same record: take it from whichever event carries it.'
+            : '') +
+          (Object.keys(matchKeys).length
+            ? ' Match keys (`matchKeys`, listed under `x-hub-match-keys`): ' +
+              Object.entries(matchKeys)
+                .map(
+                  ([field, systems]) => `${systems.join(' and ')} also state${systems.length > 1 ? '' : 's'} ${field}`,
+                )
+                .join('; ') +
+              ' for the records created there, only so a receiver can recognise the record (e.g. find the Odoo ' +
+              'partner with that VAT number); it is not a value: never write it over its owner’s.'
             : ''),
       ].join('\n\n'),
       contentType: 'avro/binary',
@@ -150,6 +161,7 @@ for (const key of keys) {
         wireFormat: 'confluent',
       },
       'x-hub-field-ownership': { entity: entity.name, fields: owners },
+      ...(Object.keys(matchKeys).length ? { 'x-hub-match-keys': matchKeys } : {}),
     },
   };
   if (compacted) messages.tombstone = { $ref: '#/components/messages/tombstone' };

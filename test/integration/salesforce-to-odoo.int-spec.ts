@@ -144,6 +144,56 @@ describe('Salesforce → Odoo → Salesforce: the reference workflow with every 
     expect(await count(`SELECT COUNT() FROM Account WHERE Name = 'Rep Account ${run}'`)).toBe(1);
   });
 
+  it('makes a rep’s Account for a company Odoo has already (same VAT) no second partner: the Odoo id moves onto the rep’s Account', async () => {
+    const digits = String(Date.now()).slice(-10);
+    const vat = `BE${digits}`;
+    const { rows: inserted } = await db.query<{ id: number }>(
+      `INSERT INTO res_partner (name, complete_name, is_company, type, active, vat, zip, customer_rank, create_date, write_date)
+       VALUES ($1, $1, true, 'contact', true, $2, '1000', 1, now() at time zone 'utc', now() at time zone 'utc')
+       RETURNING id`,
+      [`Registered Co ${run}`, vat],
+    );
+    const existing = inserted[0].id;
+    await db.query('UPDATE res_partner SET commercial_partner_id = id WHERE id = $1', [existing]);
+    // The hub has projected the Odoo company already: it is an Account in Salesforce.
+    const projected = await eventually(
+      async () => (await sf.query<Row>(`SELECT Id FROM Account WHERE Odoo_Id__c = 'odoo-partner-${existing}'`))[0],
+      90_000,
+      'the Account of the Odoo company',
+    );
+
+    // A rep, not finding it under the name they know, creates it again with its VAT number as printed on a letter.
+    const created = await rep.sobject('Account').create({
+      Name: `Trading Name ${run}`,
+      BillingCity: 'Brussels',
+      BillingPostalCode: '1000',
+      BillingCountry: 'BE',
+      VAT_Number__c: `be ${digits.slice(0, 4)}.${digits.slice(4, 7)}.${digits.slice(7)}`,
+    });
+    const repsAccount = String(created.id);
+    expect(await eventually(() => linkOf(`salesforce_account_${repsAccount}`), 60_000, 'the link')).toBe(existing);
+    const { rows } = await db.query(`SELECT id, vat FROM res_partner WHERE vat = $1 OR name = $2`, [
+      vat,
+      `Trading Name ${run}`,
+    ]);
+    expect(rows).toEqual([{ id: existing, vat }]);
+
+    // Odoo's partner is the rep's Account now: its Odoo id is there, and the Account the hub had made keeps none.
+    await eventually(
+      async () => {
+        const a = await byId('Account', repsAccount, 'Odoo_Id__c');
+        return a?.Odoo_Id__c === `odoo-partner-${existing}` ? a : undefined;
+      },
+      90_000,
+      'the Odoo id on the rep’s Account',
+    );
+    expect(await byId('Account', String(projected.Id), 'Name, Odoo_Id__c')).toMatchObject({
+      Name: `Registered Co ${run}`,
+      Odoo_Id__c: null,
+    });
+    expect(await count(`SELECT COUNT() FROM Account WHERE Odoo_Id__c = 'odoo-partner-${existing}'`)).toBe(1);
+  });
+
   it('confirms the rep’s activated order of 20 lines in Odoo with its delivery, and Odoo’s name, state, delivery, invoice and payment reach the Salesforce order', async () => {
     // The catalogue is Odoo's: its products reach Salesforce with their standard price-book entries.
     const skus = Array.from({ length: LINES }, (_, i) => `${run}-P${i}`);
@@ -334,8 +384,16 @@ describe('Salesforce → Odoo → Salesforce: the reference workflow with every 
         `the ${kind} exception on the rep’s Order`,
       );
       expect(String(order.Hub_Exception_Reason__c)).toMatch(shown[kind]);
-      const tasks = await sf.query<Row>(
-        `SELECT Subject, Status, Priority, OwnerId, Hub_Exception_Id__c FROM Task WHERE WhatId = '${orderId}'`,
+      // The Task is another record of the same change: written in its own call, it may land a moment later.
+      const tasks = await eventually(
+        async () => {
+          const found = await sf.query<Row>(
+            `SELECT Subject, Status, Priority, OwnerId, Hub_Exception_Id__c FROM Task WHERE WhatId = '${orderId}'`,
+          );
+          return found.length ? found : undefined;
+        },
+        30_000,
+        `the ${kind} Task`,
       );
       expect(tasks).toEqual([
         expect.objectContaining({

@@ -252,6 +252,11 @@ export class FieldOwnership {
     return owners.filter(([, owner]) => ownedBy(owner, system, origin)).map(([f]) => f);
   }
 
+  /** Field → the systems that state it as a match key only, for one entity (empty when it has none). */
+  matchKeysTable(entity: string): ReadonlyMap<string, readonly SystemOfRecord[]> {
+    return this.matchKeys.get(entity) ?? new Map();
+  }
+
   /**
    * Fields of `entity` that `system` states without owning them, only so a receiver can recognise the record (a VAT
    * number a rep typed in Salesforce, matched against Odoo's partners but never written over Odoo's): in schema order.
