@@ -83,8 +83,8 @@ export class SandboxClient {
     await this.admin('DELETE', '/__admin/faults');
   }
 
-  async stats(): Promise<{ apiCalls: number; [k: string]: unknown }> {
-    return (await this.admin('GET', '/__admin/stats')) as { apiCalls: number };
+  async stats(): Promise<{ apiCalls: number; callsByRoute: Record<string, number>; [k: string]: unknown }> {
+    return (await this.admin('GET', '/__admin/stats')) as { apiCalls: number; callsByRoute: Record<string, number> };
   }
 
   /** The daily API allowance (`max`, `used`) and the daily Bulk API batch allocation (`bulkBatchesMax`, `…Used`). */

@@ -69,6 +69,13 @@ export const projectorOdooConfigShape = {
    * is published at once; this catches a publish that failed or an instance that crashed before it).
    */
   EXCEPTION_OUTBOX_POLL_MS: env.positiveInt(2_000),
+  /**
+   * Records of one partition handled at once, different keys in parallel (one key's records stay in order): an order
+   * spends most of its time waiting on Odoo's answers, so one at a time caps the intake at a few orders per second.
+   */
+  ODOO_RECORDS_IN_FLIGHT: env.positiveInt(8),
+  /** Partitions of a topic handled at once (order-submission has 6). */
+  ODOO_PARTITIONS_IN_FLIGHT: env.positiveInt(6),
   /** The work queue's operators: `name=token,…`; each action is recorded with the operator's name. */
   WORK_QUEUE_TOKENS: secret(operatorTokens()),
 };

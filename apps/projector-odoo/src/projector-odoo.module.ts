@@ -199,6 +199,9 @@ export class ProjectorOdooModule {
             breaker,
             // Each Odoo call fires the breaker (BreakerGuardedOdoo): a record waiting for its customer is not a failure.
             wrapHandlersInBreaker: false,
+            // Orders of different Salesforce ids at once; every record is applied (the intake is idempotent by key).
+            pipeline: { maxInFlight: config.ODOO_RECORDS_IN_FLIGHT, coalesceByKey: false },
+            partitionsConsumedConcurrently: config.ODOO_PARTITIONS_IN_FLIGHT,
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,
           } satisfies ConsumerHostOptions,

@@ -100,12 +100,7 @@ describe('ExceptionOutbox', () => {
     };
     // Stored before the outbox starts (a change left over from a crash): found by its first pass.
     rows.store(row('1'));
-    const outbox = new ExceptionOutbox(
-      rows as unknown as OrderExceptionRepository,
-      publisher,
-      { pollMs: 60_000, batchSize: 2 },
-      pino({ level: 'silent' }),
-    );
+    const outbox = new ExceptionOutbox(rows, publisher, { pollMs: 60_000, batchSize: 2 }, pino({ level: 'silent' }));
     await outbox.poke();
     expect(sent).toHaveLength(0);
     expect(outbox.metrics.publishFailures).toBe(1);

@@ -34,7 +34,8 @@ export class ExceptionOutbox implements OnModuleInit, OnApplicationShutdown {
   private closed = false;
 
   constructor(
-    private readonly exceptions: OrderExceptionRepository,
+    /** What the outbox uses of the work queue's rows: their changes, and which are not published yet. */
+    private readonly exceptions: Pick<OrderExceptionRepository, 'onChange' | 'unpublished' | 'markPublished'>,
     private readonly publisher: Pick<CanonicalPublisher, 'publish'>,
     private readonly options: ExceptionOutboxOptions,
     private readonly log: Logger,

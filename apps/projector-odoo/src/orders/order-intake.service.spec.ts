@@ -115,14 +115,29 @@ const submission = (n: number, quantity: string): OrderSubmission => ({
 
 function intake(odoo: OdooPort, lock: CustomerCreditLock) {
   const raised: { orderId: string; kind: string }[] = [];
-  const exceptions = {
-    raise: async (order: OrderSubmission, kind: string) => {
+  const exceptions: Pick<OrderExceptionRepository, 'raise' | 'close'> = {
+    raise: async (order, kind, reason, context) => {
       raised.push({ orderId: order.id, kind });
-      return { id: order.id, kind };
+      const at = new Date(0).toISOString();
+      return {
+        id: order.id,
+        orderId: order.id,
+        salesforceOrderId: order.salesforceOrderId,
+        kind,
+        reason,
+        status: 'open',
+        submission: order,
+        context,
+        ownerId: null,
+        attempts: 1,
+        createdAt: at,
+        updatedAt: at,
+        closedAt: null,
+      };
     },
     close: async () => null,
-  } as unknown as OrderExceptionRepository;
-  const partners = { partnerOf: async () => 7 } as unknown as PartnerSyncService;
+  };
+  const partners: Pick<PartnerSyncService, 'partnerOf'> = { partnerOf: async () => 7 };
   const service = new OrderIntakeService(
     odoo,
     partners,

@@ -60,8 +60,9 @@ export class OrderIntakeService {
 
   constructor(
     private readonly odoo: OdooPort,
-    private readonly partners: PartnerSyncService,
-    private readonly exceptions: OrderExceptionRepository,
+    /** Only what the intake uses of them: the customer's partner, and raising and closing exceptions. */
+    private readonly partners: Pick<PartnerSyncService, 'partnerOf'>,
+    private readonly exceptions: Pick<OrderExceptionRepository, 'raise' | 'close'>,
     private readonly creditLock: CustomerCreditLock,
     private readonly options: OrderIntakeOptions,
     private readonly log: Logger,

@@ -5,7 +5,7 @@
  * (parking, dead letters) is the engine's outcome per event.
  */
 import pino from 'pino';
-import type { CanonicalEventOf } from '@hub/canonical';
+import type { CanonicalEventOf, Contact, Customer, Envelope } from '@hub/canonical';
 import { fieldOwnership } from '@hub/canonical';
 import { ParentTracker, ProjectionEngine, TargetLimits, TargetWriter } from '@hub/projection';
 import { InMemoryPositions } from '@hub/projection/testing/in-memory';
@@ -24,32 +24,33 @@ const REFUSED = new Set([7, 2_007, 4_007]);
 const mapping = SalesforceMapping.load(defaultMappingPath(), fieldOwnership());
 
 let seq = 0;
-function event(eventType: string, field: string, entity: { id: string } & Record<string, unknown>): CanonicalEventOf {
+function envelopeOf(eventType: string, id: string): Envelope {
   const eventId = `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
   return {
-    eventType,
     eventId,
-    value: {
-      envelope: {
-        eventId,
-        eventType,
-        aggregateId: entity.id,
-        occurredAt: 0,
-        sourceSystem: 'ODOO',
-        sourceTable: 'res_partner',
-        sourcePrimaryKey: entity.id,
-        sourcePosition: 1_000 + seq,
-        sourceTransactionId: null,
-        sourceEventId: null,
-        schemaVersion: 1,
-      },
-      [field]: entity,
-    },
-  } as unknown as CanonicalEventOf;
+    eventType,
+    aggregateId: id,
+    occurredAt: 0,
+    sourceSystem: 'ODOO',
+    sourceTable: 'res_partner',
+    sourcePrimaryKey: id,
+    sourcePosition: 1_000 + seq,
+    sourceTransactionId: null,
+    sourceEventId: null,
+    schemaVersion: 1,
+  };
 }
+const customerEvent = (customer: Customer): CanonicalEventOf<'customer.upserted'> => {
+  const envelope = envelopeOf('customer.upserted', customer.id);
+  return { eventType: 'customer.upserted', eventId: envelope.eventId, value: { envelope, customer } };
+};
+const contactEvent = (contact: Contact): CanonicalEventOf<'contact.upserted'> => {
+  const envelope = envelopeOf('contact.upserted', contact.id);
+  return { eventType: 'contact.upserted', eventId: envelope.eventId, value: { envelope, contact } };
+};
 
 const company = (i: number) =>
-  event('customer.upserted', 'customer', {
+  customerEvent({
     id: `odoo-partner-${i}`,
     odooId: i,
     salesforceId: null,
@@ -64,14 +65,13 @@ const company = (i: number) =>
       street2: null,
       zip: '1000',
       city: REFUSED.has(i) ? 'x'.repeat(41) : 'Brussels',
-      state: null,
       countryCode: 'BE',
     },
     industry: null,
     active: true,
   });
 const buyer = (i: number) =>
-  event('contact.upserted', 'contact', {
+  contactEvent({
     id: `odoo-partner-${COMPANIES + i}`,
     odooId: COMPANIES + i,
     salesforceId: null,
@@ -180,10 +180,7 @@ describe('SalesforceTarget under the projection engine: a backlog through Bulk A
       ]),
     ]);
     await landedOnce();
-    const { apiCalls, callsByRoute } = (await sf.stats()) as unknown as {
-      apiCalls: number;
-      callsByRoute: Record<string, number>;
-    };
+    const { apiCalls, callsByRoute } = await sf.stats();
     expect(callsByRoute['POST /jobs/ingest']).toBe(2);
     expect(apiCalls).toBeLessThanOrEqual(12);
     expect(writer.metrics).toMatchObject({ bulkJobs: 2, bulkJobsFailed: 0, calls: 0 });
@@ -195,7 +192,7 @@ describe('SalesforceTarget under the projection engine: a backlog through Bulk A
     const failed = await load(engine);
     expect(failed).toHaveLength(2 * REFUSED.size);
     await landedOnce();
-    const { callsByRoute } = (await sf.stats()) as unknown as { callsByRoute: Record<string, number> };
+    const { callsByRoute } = await sf.stats();
     // The Accounts' job failed: 25 collections calls of 200 instead; the Contacts' job went through.
     expect(callsByRoute['PATCH /composite/sobjects/{sobject}/{field}']).toBe(COMPANIES / 200);
     expect(writer.metrics).toMatchObject({ bulkJobs: 1, bulkJobsFailed: 1, calls: COMPANIES / 200 });
