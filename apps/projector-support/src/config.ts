@@ -31,6 +31,10 @@ export const projectorSupportConfigShape = {
   /** How long at most a person waits for their organization to be on the desk. */
   SUPPORT_PARENT_WAIT_MS: env.positiveInt(60_000),
   SUPPORT_BREAKER_RESET_MS: env.positiveInt(30_000),
+  /** The entitlement rule: a product is under warranty for this many months after its delivery. */
+  SUPPORT_WARRANTY_MONTHS: env.positiveInt(12),
+  /** How many of the customer's recent orders a ticket that names none is told about. */
+  SUPPORT_RECENT_ORDERS: env.positiveInt(3),
 };
 
 export type ProjectorSupportConfig = ReturnType<typeof loadProjectorSupportConfig>;

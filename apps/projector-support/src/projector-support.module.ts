@@ -5,6 +5,7 @@ import { CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/cano
 import {
   AppliedPositions,
   consumerLanes,
+  isPriorityTopic,
   PARK_PARTITIONS,
   ParentTracker,
   PgAppliedPositions,
@@ -38,6 +39,10 @@ import type { ProjectorSupportConfig } from './config';
 import { supportDeskOf } from './desk/support-desk.factory';
 import { SupportDesk } from './desk/support-desk.port';
 import { SupportDeskTarget } from './desk/support-desk.target';
+import { CaseNotesService } from './cases/case-notes.service';
+import { ServiceCasesHandler } from './cases/service-cases.handler';
+import { ErpContextHandler } from './context/erp-context.handler';
+import { ErpContextRepository } from './context/erp-context.repository';
 import { DeskEventsHandler, SUPPORT_EVENT_TYPES, SUPPORT_TOPICS } from './projection/desk-events.handler';
 import { SupportTargetMapping } from './projection/support-target.mapping';
 
@@ -61,11 +66,17 @@ export class ProjectorSupportModule {
       resetTimeoutMs: config.SUPPORT_BREAKER_RESET_MS,
     });
     breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
-    const target = new SupportDeskTarget(desk, {
-      maxBatchSize: desk.limits.maxBatchSize,
-      lingerMs: () => config.SUPPORT_BATCH_LINGER_MS,
-      parentWaitMs: config.SUPPORT_PARENT_WAIT_MS,
-    });
+    const db = new PgHubDatabase(config.HUB_DATABASE_URL);
+    const context = new ErpContextRepository(db);
+    const target = new SupportDeskTarget(
+      desk,
+      {
+        maxBatchSize: desk.limits.maxBatchSize,
+        lingerMs: () => config.SUPPORT_BATCH_LINGER_MS,
+        parentWaitMs: config.SUPPORT_PARENT_WAIT_MS,
+      },
+      (object, written) => context.rememberDeskRecords(desk.platform, object, written),
+    );
     return {
       module: ProjectorSupportModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
@@ -86,7 +97,20 @@ export class ProjectorSupportModule {
             ),
         }),
         { provide: SupportDesk, useValue: desk },
-        { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
+        { provide: HubDatabase, useValue: db },
+        { provide: ErpContextRepository, useValue: context },
+        {
+          provide: CaseNotesService,
+          useFactory: () =>
+            new CaseNotesService(
+              desk,
+              context,
+              { warrantyMonths: config.SUPPORT_WARRANTY_MONTHS, recentOrders: config.SUPPORT_RECENT_ORDERS },
+              log.child({ component: 'case-notes' }),
+            ),
+        },
+        ErpContextHandler,
+        ServiceCasesHandler,
         {
           provide: AppliedPositions,
           inject: [HubDatabase],
@@ -122,7 +146,12 @@ export class ProjectorSupportModule {
           useValue: {
             groupId: config.CONSUMER_GROUP,
             topics: [],
-            lanes: consumerLanes(SUPPORT_TOPICS, (k) => codec.topic(k)),
+            // A new ticket is somebody waiting: its topic never queues behind a customer load.
+            lanes: consumerLanes(
+              SUPPORT_TOPICS,
+              (k) => codec.topic(k),
+              (k) => k === 'service-case' || isPriorityTopic(k),
+            ),
             eventTypes: SUPPORT_EVENT_TYPES,
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
             decoder: new CanonicalMessageDecoder(codec),
@@ -140,8 +169,8 @@ export class ProjectorSupportModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, ProjectionEngine, TargetWriter],
-          useFactory: (host: ConsumerHost, engine: ProjectionEngine, writer: TargetWriter) => {
+          inject: [ConsumerHost, ProjectionEngine, TargetWriter, CaseNotesService],
+          useFactory: (host: ConsumerHost, engine: ProjectionEngine, writer: TargetWriter, notes: CaseNotesService) => {
             const metrics = new HubMetrics('projector-support');
             registerConsumerMetrics(metrics, () => host.metrics);
             metrics.gauge(
@@ -153,6 +182,16 @@ export class ProjectorSupportModule {
                 set({ outcome: 'staleSkipped' }, writer.metrics.staleSkipped);
                 set({ outcome: 'refused' }, writer.metrics.recordFailures);
                 set({ outcome: 'deferred' }, writer.metrics.deferred);
+              },
+            );
+            metrics.gauge(
+              'hub_support_case_notes',
+              'New tickets answered with their ERP context, tickets already answered, tickets of another desk.',
+              ['outcome'],
+              (set) => {
+                set({ outcome: 'noted' }, notes.metrics.noted);
+                set({ outcome: 'alreadyNoted' }, notes.metrics.alreadyNoted);
+                set({ outcome: 'otherDesk' }, notes.metrics.otherDesk);
               },
             );
             metrics.gauge('hub_projection_events', 'Canonical events fully applied to the desk.', [], (set) =>

@@ -15,6 +15,8 @@ export class SupportDeskTarget implements ProjectionTarget {
   constructor(
     private readonly desk: SupportDesk,
     readonly limits: TargetLimits,
+    /** Told the desk's own id of each record written (a ticket names its organization by it). */
+    private readonly onWritten: (object: string, written: DeskWritten[]) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** The vendor: the applied positions' target and the breaker's name. */
@@ -32,18 +34,31 @@ export class SupportDeskTarget implements ProjectionTarget {
       // The mapping plans upserts by the hub's key only: anything else is a programmer error, not the records'.
       throw new TypeError(`support desk: cannot ${operation} ${object} by ${keyField}`);
     }
+    let results: DeskResult[];
     switch (object) {
       case DESK_OBJECTS.organization:
-        return (await this.desk.upsertOrganizations(records.map(toOrganization))).map(toResult);
+        results = await this.desk.upsertOrganizations(records.map(toOrganization));
+        break;
       case DESK_OBJECTS.person:
-        return (await this.desk.upsertPeople(records.map(toPerson))).map(toResult);
+        results = await this.desk.upsertPeople(records.map(toPerson));
+        break;
       default:
         return records.map(() => ({
           ok: false,
           error: new PermanentError(PermanentErrorCode.INVALID_RECORD, `support desk: unknown object ${object}`),
         }));
     }
+    await this.onWritten(
+      object,
+      results.flatMap((r, i) => (r.ok ? [{ externalId: records[i].write.key, deskId: r.deskId }] : [])),
+    );
+    return results.map(toResult);
   }
+}
+
+export interface DeskWritten {
+  externalId: string;
+  deskId: string;
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);

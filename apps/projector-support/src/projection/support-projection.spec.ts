@@ -3,7 +3,7 @@
  * it is sent by external id: customers and contacts become organizations and people, a person after its organization,
  * and only the allow-listed fields leave the hub.
  */
-import type { CanonicalEventOf } from '@hub/canonical';
+import type { CanonicalEventOf, Contact, Customer, Envelope } from '@hub/canonical';
 import { fieldOwnership } from '@hub/canonical';
 import { ParentTracker, ProjectionEngine, TargetWriter } from '@hub/projection';
 import { InMemoryPositions, silentLog } from '@hub/projection/testing/in-memory';
@@ -74,29 +74,30 @@ class MemoryDesk extends SupportDesk {
 }
 
 let seq = 0;
-function event(entity: 'customer' | 'contact', record: { id: string } & Record<string, unknown>): CanonicalEventOf {
+function envelopeOf(eventType: string, id: string): Envelope {
   const eventId = `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
-  const eventType = `${entity}.upserted`;
   return {
-    eventType,
     eventId,
-    value: {
-      envelope: {
-        eventId,
-        eventType,
-        aggregateId: record.id,
-        occurredAt: 0,
-        sourceSystem: 'ODOO',
-        sourceTable: 'res_partner',
-        sourcePrimaryKey: record.id,
-        sourcePosition: 1_000 + seq,
-        sourceTransactionId: null,
-        sourceEventId: null,
-        schemaVersion: 1,
-      },
-      [entity]: record,
-    },
-  } as unknown as CanonicalEventOf;
+    eventType,
+    aggregateId: id,
+    occurredAt: 0,
+    sourceSystem: 'ODOO',
+    sourceTable: 'res_partner',
+    sourcePrimaryKey: id,
+    sourcePosition: 1_000 + seq,
+    sourceTransactionId: null,
+    sourceEventId: null,
+    schemaVersion: 1,
+  };
+}
+
+function event(entity: 'customer', record: Customer): CanonicalEventOf<'customer.upserted'>;
+function event(entity: 'contact', record: Contact): CanonicalEventOf<'contact.upserted'>;
+function event(entity: 'customer' | 'contact', record: Customer | Contact): CanonicalEventOf {
+  const envelope = envelopeOf(`${entity}.upserted`, record.id);
+  return entity === 'customer'
+    ? { eventType: 'customer.upserted', eventId: envelope.eventId, value: { envelope, customer: record as Customer } }
+    : { eventType: 'contact.upserted', eventId: envelope.eventId, value: { envelope, contact: record as Contact } };
 }
 
 const customer = (i: number) =>
@@ -110,7 +111,7 @@ const customer = (i: number) =>
     email: `orders@brasserie${i}.example`,
     phone: '+32 9 555 01 01',
     website: 'https://www.brasserie.example',
-    address: { street: 'Korenmarkt 1', street2: null, zip: '9000', city: 'Gent', state: null, countryCode: 'BE' },
+    address: { street: 'Korenmarkt 1', street2: null, zip: '9000', city: 'Gent', countryCode: 'BE' },
     industry: null,
     active: true,
   });

@@ -2,6 +2,7 @@ import { DeferredError, PermanentError, TransientError } from '@hub/resilience';
 // The sandbox is a separate program; specs may start it in-process (never the adapter's own code).
 import { startZendeskSandbox, type ZendeskSandbox } from '../../../../../sandboxes/zendesk/zendesk-sandbox';
 import { NOTE_CUT_MARKER } from '../support-desk.port';
+import type { DeskContextFields } from '../support-desk.port';
 import { ZENDESK_MAX_NOTE_LENGTH, ZendeskSupportDeskAdapter } from './zendesk-support-desk.adapter';
 
 const EMAIL = 'agent@hub.example';
@@ -67,7 +68,11 @@ describe('ZendeskSupportDeskAdapter against the Zendesk sandbox', () => {
   });
 
   it('sends nothing outside the allow-list of context fields', async () => {
-    const context = { openOrders: 1, entitlement: 'Gold', price: 99, margin: '40%' } as never;
+    // Extra keys at run time, as a careless caller could pass them: the type does not have them, the adapter drops them.
+    const context: DeskContextFields = Object.assign(
+      { openOrders: 1, entitlement: 'Gold' },
+      { price: 99, margin: '40%' },
+    );
     await desk.upsertOrganizations([{ externalId: 'odoo-partner-1', name: 'A', context }]);
     const write = sandbox.writeLog.find((w) => w.kind === 'organization')!;
     const org = sandbox.store.organizations.get(write.id)!;

@@ -1,4 +1,5 @@
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
+import { z } from 'zod';
 import { createClient, type ZendeskClient } from 'node-zendesk';
 import {
   cutNote,
@@ -64,13 +65,36 @@ interface ZendeskOrganization {
   id: number;
   external_id: string | null;
 }
-interface ZendeskTicket {
-  id: number;
-  subject: string | null;
-  status: string;
-  priority: string | null;
-  requester_id: number | null;
-}
+/** node-zendesk types its answers loosely: the fields the adapter reads are checked, not cast. */
+const zendeskTicket = z.object({
+  id: z.number(),
+  subject: z.string().nullable().default(null),
+  status: z.string(),
+  priority: z.string().nullable().default(null),
+  requester_id: z.number().nullable().default(null),
+});
+type ZendeskTicket = z.infer<typeof zendeskTicket>;
+const zendeskUserExternalId = z.object({ external_id: z.string().nullable().default(null) });
+const jobStatusAnswer = z.object({
+  job_status: z.object({
+    id: z.string(),
+    status: z.enum(['queued', 'working', 'completed', 'failed', 'killed']),
+    message: z.string().nullable().optional(),
+    results: z
+      .array(
+        z.object({
+          index: z.number().optional(),
+          id: z.number().optional(),
+          action: z.string().optional(),
+          status: z.string().optional(),
+          error: z.string().optional(),
+          details: z.unknown().optional(),
+        }),
+      )
+      .nullable()
+      .optional(),
+  }),
+});
 interface ZendeskComment {
   id: number;
   body: string;
@@ -233,7 +257,7 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
     const id = ticketNumber(ticketId);
     let ticket: ZendeskTicket;
     try {
-      ticket = (await this.call(() => this.client.tickets.show(id))).result as unknown as ZendeskTicket;
+      ticket = zendeskTicket.parse((await this.call(() => this.client.tickets.show(id))).result);
     } catch (error) {
       if (error instanceof PermanentError && error.vendorCode === 'NOT_FOUND') return undefined;
       throw error;
@@ -243,9 +267,7 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
         this.client.tickets.getComments(id) as Promise<ZendeskComment[]>,
         ticket.requester_id === null
           ? Promise.resolve(undefined)
-          : this.client.users
-              .show(ticket.requester_id)
-              .then((r) => r.result as unknown as { external_id: string | null }),
+          : this.client.users.show(ticket.requester_id).then((r) => zendeskUserExternalId.parse(r.result)),
       ]),
     );
     return {
@@ -286,9 +308,7 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
       }
       await sleep(this.pollIntervalMs);
       const jobId = job.id;
-      job = (
-        (await this.call(() => this.client.jobstatuses.show(jobId))).result as unknown as { job_status: JobStatus }
-      ).job_status;
+      job = jobStatusAnswer.parse((await this.call(() => this.client.jobstatuses.show(jobId))).result).job_status;
     }
     if (job.status !== 'completed') {
       throw new TransientError(

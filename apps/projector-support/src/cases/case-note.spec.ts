@@ -1,0 +1,62 @@
+import type { OrderContext } from '../context/erp-context.repository';
+import { addMonths, composeCaseNote, entitlementOf } from './case-note';
+
+const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
+const options = { warrantyMonths: 12, now: NOW };
+const order = (over: Partial<OrderContext> = {}): OrderContext => ({
+  id: 'odoo-order-42',
+  customerId: 'odoo-partner-7',
+  name: 'S00042',
+  state: 'sale',
+  orderDate: Date.UTC(2026, 2, 1),
+  shipments: [
+    { name: 'WH/OUT/00042', state: 'done', doneDate: Date.UTC(2026, 2, 3, 9), trackingReference: '1Z999AA10123456784' },
+  ],
+  invoices: [{ number: 'INV/2026/00042', state: 'posted', paymentState: 'paid', dueDate: 20_544 }],
+  ...over,
+});
+
+describe('the note on a new ticket', () => {
+  it('summarises the referenced order: state, delivery with tracking, invoice and payment, warranty', () => {
+    expect(composeCaseNote({ kind: 'order', reference: 'S00042', order: order() }, options)).toBe(
+      [
+        'ERP context from the integration hub (read-only):',
+        'Order S00042: sale, ordered 2026-03-01.',
+        'Delivery WH/OUT/00042: done on 2026-03-03, tracking 1Z999AA10123456784.',
+        'Invoice INV/2026/00042: posted, payment paid, due 2026-04-01.',
+        'Warranty: under warranty until 2027-03-03 (12 months from delivery).',
+      ].join('\n'),
+    );
+  });
+
+  it('says plainly when the referenced order does not exist, and when the customer is unknown', () => {
+    expect(composeCaseNote({ kind: 'order', reference: 'S99999', order: undefined }, options)).toContain(
+      'The ERP has no order named S99999',
+    );
+    expect(composeCaseNote({ kind: 'unknown-customer' }, options)).toContain('no ERP data to show');
+    expect(composeCaseNote({ kind: 'customer', orders: [] }, options)).toContain('no orders for this customer');
+  });
+
+  it('lists the customer’s recent orders when the ticket names none', () => {
+    const note = composeCaseNote(
+      { kind: 'customer', orders: [order(), order({ name: 'S00041', shipments: [], invoices: [] })] },
+      options,
+    );
+    expect(note).toContain("the customer's 2 most recent:");
+    expect(note).toContain('Order S00041: sale');
+    expect(note).toContain('Delivery: none yet.');
+    expect(note).toContain('Warranty: not delivered yet, so no warranty is running.');
+  });
+
+  it('counts the warranty from the last done delivery, in calendar months', () => {
+    expect(new Date(addMonths(Date.UTC(2026, 0, 31), 1)).toISOString().slice(0, 10)).toBe('2026-02-28');
+    const old = order({
+      shipments: [{ name: 'WH/OUT/1', state: 'done', doneDate: Date.UTC(2025, 0, 10), trackingReference: null }],
+    });
+    expect(entitlementOf(old, options)).toBe('Warranty: expired on 2026-01-10 (12 months from delivery).');
+    const pending = order({
+      shipments: [{ name: 'WH/OUT/2', state: 'assigned', doneDate: null, trackingReference: null }],
+    });
+    expect(entitlementOf(pending, options)).toContain('not delivered yet');
+  });
+});

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import type { CanonicalEventOf } from '@hub/canonical';
+import { OnEvent } from '@hub/resilience';
+import { ErpContextRepository } from './erp-context.repository';
+
+/** Keeps the read model of orders, deliveries and invoices an agent may be told about (no amounts). */
+@Injectable()
+export class ErpContextHandler {
+  constructor(private readonly context: ErpContextRepository) {}
+
+  @OnEvent('sales-order.upserted', 'sales-order.deleted')
+  async order(event: CanonicalEventOf<'sales-order.upserted' | 'sales-order.deleted'>): Promise<void> {
+    const { envelope, salesOrder } = event.value;
+    if (salesOrder) await this.context.saveOrder(salesOrder, envelope.sourcePosition);
+    else await this.context.remove('support_order', envelope.aggregateId);
+  }
+
+  @OnEvent('shipment.upserted', 'shipment.deleted')
+  async shipment(event: CanonicalEventOf<'shipment.upserted' | 'shipment.deleted'>): Promise<void> {
+    const { envelope, shipment } = event.value;
+    if (shipment) await this.context.saveShipment(shipment, envelope.sourcePosition);
+    else await this.context.remove('support_shipment', envelope.aggregateId);
+  }
+
+  @OnEvent('invoice.upserted', 'invoice.deleted')
+  async invoice(event: CanonicalEventOf<'invoice.upserted' | 'invoice.deleted'>): Promise<void> {
+    const { envelope, invoice } = event.value;
+    if (invoice) await this.context.saveInvoice(invoice, envelope.sourcePosition);
+    else await this.context.remove('support_invoice', envelope.aggregateId);
+  }
+}
