@@ -345,6 +345,22 @@ async function main() {
   }
 
   console.log('');
+  say('and on the support desk (projector-support → the Zendesk sandbox: organizations and users by external id)');
+  for (const p of inserted) {
+    const org = await waitFor(`Zendesk record for res_partner ${p.id}`, async () => {
+      const kind = p.company ? 'users' : 'organizations';
+      const response = await fetch(`${zendesk.url}/api/v2/${kind}/search.json?external_id=odoo-partner-${p.id}`, {
+        headers: {
+          authorization: `Basic ${Buffer.from('integration@hub.example/token:hub-zendesk-token').toString('base64')}`,
+        },
+      });
+      const body = (await response.json()) as Record<string, Array<{ id: number; name: string }>>;
+      return body[kind]?.[0];
+    });
+    say(`  ✔ Zendesk ${p.company ? 'user        ' : 'organization'} ${org.id}  "${org.name}"`);
+  }
+
+  console.log('');
   const first = inserted[0];
   say(`renaming res_partner ${first.id} in Odoo`);
   await db.query(

@@ -206,19 +206,16 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
     );
     await apps[index].kill();
     apps[index] = await startApp('projector-support', projectorEnv('zendesk'));
-    await eventually(
-      async () => {
-        const last = await zdOrganization(`odoo-partner-${rows[rows.length - 1].id}`);
-        return last.length ? true : undefined;
-      },
-      120_000,
-      'the last organization of the load',
-    );
-    const loaded = [...zendesk.store.organizations.values()].filter((o) =>
-      String(o.name).startsWith(`Kill Co ${run} `),
-    );
+    // Nothing lost: every company of the load arrives (batches of different partitions land in any order).
+    const loadedNow = () =>
+      [...zendesk.store.organizations.values()].filter((o) => String(o.name).startsWith(`Kill Co ${run} `));
+    await eventually(async () => (loadedNow().length >= COUNT ? true : undefined), 120_000, 'every organization');
+    // Nothing duplicated, also once the restarted projector has settled.
+    await new Promise((r) => setTimeout(r, 3_000));
+    const loaded = loadedNow();
     expect(loaded).toHaveLength(COUNT);
     expect(new Set(loaded.map((o) => o.external_id)).size).toBe(COUNT);
+    expect(new Set(loaded.map((o) => o.external_id))).toEqual(new Set(ids.map((id) => `odoo-partner-${id}`)));
   });
 
   it('answers a new Zendesk ticket about a delivered, invoiced and paid order with a private note of its context within seconds', async () => {
@@ -252,7 +249,47 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
       'the order’s context in the hub',
     );
 
-    const [org] = await zdOrganization(`odoo-partner-${company}`);
+    // The organization on each desk shows the customer's context: nothing open or overdue, the delivery with its
+    // tracking reference, the warranty running from it.
+    const today = new Date().toISOString().slice(0, 10);
+    const [org] = await eventually(
+      async () => {
+        const found = await zdOrganization(`odoo-partner-${company}`);
+        const fields = (found[0]?.organization_fields ?? {}) as Row;
+        return fields.hub_last_delivery_tracking === `TRACK-${run}` && fields.hub_overdue_invoices === 0
+          ? found
+          : undefined;
+      },
+      60_000,
+      'the context on the Zendesk organization',
+    );
+    expect(org.organization_fields).toMatchObject({
+      hub_open_orders: 0,
+      hub_overdue_invoices: 0,
+      hub_overdue_amount: null,
+      hub_last_delivery: `WH/OUT/${run} on ${today}`,
+      hub_last_delivery_tracking: `TRACK-${run}`,
+      hub_entitlement: expect.stringMatching(/^under warranty until \d{4}-\d{2}-\d{2}$/),
+    });
+    const [fdCo] = await eventually(
+      async () => {
+        const found = await fdCompany(`odoo-partner-${company}`);
+        const fields = (found[0]?.custom_fields ?? {}) as Row;
+        return fields.hub_last_delivery_tracking === `TRACK-${run}` && fields.hub_overdue_invoices === 0
+          ? found
+          : undefined;
+      },
+      60_000,
+      'the context on the Freshdesk company',
+    );
+    expect(fdCo.custom_fields).toMatchObject({
+      hub_open_orders: 0,
+      hub_last_delivery: `WH/OUT/${run} on ${today}`,
+      hub_entitlement: expect.stringMatching(/^under warranty until /),
+    });
+    // Neither desk holds the order's prices or amounts.
+    expect(JSON.stringify([org, fdCo])).not.toMatch(/49[.,]90|99[.,]80/);
+
     const created = await fetch(`${zendesk.url}/api/v2/tickets.json`, {
       method: 'POST',
       headers: { authorization: ZD_AUTH, 'content-type': 'application/json' },

@@ -199,8 +199,10 @@ export class ProjectorOdooModule {
             breaker,
             // Each Odoo call fires the breaker (BreakerGuardedOdoo): a record waiting for its customer is not a failure.
             wrapHandlersInBreaker: false,
-            // Orders of different Salesforce ids at once; every record is applied (the intake is idempotent by key).
-            pipeline: { maxInFlight: config.ODOO_RECORDS_IN_FLIGHT, coalesceByKey: false },
+            // Orders of different Salesforce ids at once when asked; every record is applied (idempotent by key).
+            ...(config.ODOO_RECORDS_IN_FLIGHT > 1
+              ? { pipeline: { maxInFlight: config.ODOO_RECORDS_IN_FLIGHT, coalesceByKey: false } }
+              : {}),
             partitionsConsumedConcurrently: config.ODOO_PARTITIONS_IN_FLIGHT,
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,

@@ -56,7 +56,7 @@ export class ProjectorSupportModule {
   static forRoot(config: ProjectorSupportConfig, log: Logger): DynamicModule {
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const desk = supportDeskOf(config);
-    const mapping = new SupportTargetMapping();
+
     // One breaker per desk account: open, it pauses consumption (a 429 storm or an outage), never dead-letters.
     const breaker = new TargetBreaker({
       ...DEFAULT_BREAKER_OPTIONS,
@@ -68,6 +68,9 @@ export class ProjectorSupportModule {
     breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
     const db = new PgHubDatabase(config.HUB_DATABASE_URL);
     const context = new ErpContextRepository(db);
+    const mapping = new SupportTargetMapping((customerId) =>
+      context.contextOf(customerId, config.SUPPORT_WARRANTY_MONTHS, Date.now()),
+    );
     const target = new SupportDeskTarget(
       desk,
       {

@@ -1,5 +1,13 @@
 import type { Invoice, SalesOrder, Shipment } from '@hub/canonical';
 import { HubDatabase } from '@hub/runtime';
+import { addMonths } from '../cases/case-note';
+import type { DeskContextFields } from '../desk/support-desk.port';
+
+/** The entitlement field: the warranty rule applied to the last delivery. */
+function entitlementText(deliveredAt: number, months: number, now: number): string {
+  const until = new Date(addMonths(deliveredAt, months)).toISOString().slice(0, 10);
+  return addMonths(deliveredAt, months) >= now ? `under warranty until ${until}` : `warranty expired on ${until}`;
+}
 
 /** One order as an agent may see it, with its deliveries and invoices (no amounts, prices or costs). */
 export interface OrderContext {
@@ -56,10 +64,11 @@ export class ErpContextRepository {
 
   async saveInvoice(invoice: Invoice, position: number): Promise<void> {
     await this.db.query(
-      `INSERT INTO support_invoice (id, customer_id, number, state, payment_state, due_date, order_ids, position)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+      `INSERT INTO support_invoice (id, customer_id, number, state, payment_state, due_date, order_ids, position,
+                                    amount_residual, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (id) DO UPDATE SET customer_id = $2, number = $3, state = $4, payment_state = $5, due_date = $6,
-         order_ids = $7, position = $8
+         order_ids = $7, position = $8, amount_residual = $9, currency = $10
        WHERE support_invoice.position < $8`,
       [
         invoice.id,
@@ -70,6 +79,8 @@ export class ErpContextRepository {
         invoice.dueDate,
         invoice.orderIds,
         position,
+        invoice.amountResidual,
+        invoice.currencyCode,
       ],
     );
   }
@@ -92,6 +103,56 @@ export class ErpContextRepository {
       [customerId, limit],
     );
     return this.withDocuments(rows);
+  }
+
+  /**
+   * The organization fields of a customer from the read model: open orders (confirmed, not fully delivered), overdue
+   * invoices (posted, not paid, due before today) and what they still owe per currency, the last done delivery with
+   * its tracking reference, and the warranty entitlement from it. Carrier: the canonical Shipment has none, so it is
+   * left empty rather than guessed.
+   */
+  async contextOf(customerId: string, warrantyMonths: number, now: number): Promise<DeskContextFields> {
+    const today = Math.floor(now / 86_400_000);
+    const [open, overdue, last] = await Promise.all([
+      this.db.query<{ n: string }>(
+        // Confirmed and not delivered yet: nothing done, or something still to ship.
+        `SELECT count(*) AS n FROM support_order o WHERE o.customer_id = $1 AND o.state = 'sale'
+           AND (NOT EXISTS (SELECT 1 FROM support_shipment s WHERE s.order_id = o.id AND s.state = 'done')
+                OR EXISTS (SELECT 1 FROM support_shipment s WHERE s.order_id = o.id AND s.state NOT IN ('done', 'cancel')))`,
+        [customerId],
+      ),
+      this.db.query<{ n: string; currency: string | null; due: string | null }>(
+        `SELECT count(*) AS n, currency, sum(amount_residual)::text AS due FROM support_invoice
+         WHERE customer_id = $1 AND state = 'posted' AND coalesce(payment_state, 'not_paid') IN ('not_paid', 'partial')
+           AND due_date < $2
+         GROUP BY currency ORDER BY currency`,
+        [customerId, today],
+      ),
+      this.db.query<{ name: string | null; done_date: string; tracking_reference: string | null }>(
+        `SELECT s.name, s.done_date, s.tracking_reference FROM support_shipment s
+           JOIN support_order o ON o.id = s.order_id
+         WHERE o.customer_id = $1 AND s.state = 'done' AND s.done_date IS NOT NULL
+         ORDER BY s.done_date DESC LIMIT 1`,
+        [customerId],
+      ),
+    ]);
+    const delivered = last.rows[0];
+    const amounts = overdue.rows
+      .filter((r) => r.due !== null)
+      .map((r) => `${Number(r.due).toFixed(2)}${r.currency ? ` ${r.currency}` : ''}`);
+    return {
+      openOrders: Number(open.rows[0]?.n ?? 0),
+      overdueInvoices: overdue.rows.reduce((n, r) => n + Number(r.n), 0),
+      overdueAmount: amounts.length ? amounts.join(', ') : null,
+      lastDelivery: delivered
+        ? `${delivered.name ?? 'delivery'} on ${new Date(Number(delivered.done_date)).toISOString().slice(0, 10)}`
+        : null,
+      lastDeliveryCarrier: null,
+      lastDeliveryTracking: delivered?.tracking_reference ?? null,
+      entitlement: delivered
+        ? entitlementText(Number(delivered.done_date), warrantyMonths, now)
+        : 'no delivery yet: no warranty running',
+    };
   }
 
   /** Remembers the desk's id of a record the hub wrote (a ticket names its organization by it). */

@@ -61,7 +61,11 @@ export interface DeskContextFields {
 export interface DeskOrganization {
   /** The hub's key, e.g. `odoo-partner-7`: the vendor's external id (Zendesk `external_id`, Freshdesk a custom field). */
   externalId: string;
-  name: string;
+  /**
+   * Absent on an update of its context only: such a record must exist on the desk already; one that does not fails
+   * with vendor code `NOT_FOUND` (the write that creates it has not landed).
+   */
+  name?: string;
   /** Email domains of the organization, when known. */
   domains?: string[];
   context?: DeskContextFields;

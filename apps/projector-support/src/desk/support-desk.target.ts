@@ -67,7 +67,8 @@ function toOrganization(r: OutgoingRecord): DeskOrganization {
   const p = r.payload;
   return {
     externalId: r.write.key,
-    name: text(p.name) ?? r.write.key,
+    // A merge carries the context only: the organization's own write names it.
+    ...(r.write.kind === 'merge' ? {} : { name: text(p.name) ?? r.write.key }),
     ...(Array.isArray(p.domains) ? { domains: p.domains.filter((d): d is string => typeof d === 'string') } : {}),
     ...(p.context ? { context: p.context as DeskContextFields } : {}),
   };
@@ -84,4 +85,9 @@ function toPerson(r: OutgoingRecord): DeskPerson {
   };
 }
 
-const toResult = (r: DeskResult): TargetResult => (r.ok ? { ok: true } : { ok: false, error: r.error });
+/** The desk's answer in the engine's terms: a record the desk does not have is `not-found` (a merge waits for it). */
+const toResult = (r: DeskResult): TargetResult => {
+  if (r.ok) return { ok: true };
+  const missing = r.error instanceof PermanentError && r.error.vendorCode === 'NOT_FOUND';
+  return { ok: false, error: r.error, ...(missing ? { because: 'not-found' as const } : {}) };
+};

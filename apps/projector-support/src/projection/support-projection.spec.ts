@@ -16,6 +16,7 @@ import {
 } from '@hub/resilience';
 import { SupportDeskTarget } from '../desk/support-desk.target';
 import {
+  DeskContextFields,
   DeskNoteResult,
   DeskOrganization,
   DeskPerson,
@@ -36,8 +37,14 @@ class MemoryDesk extends SupportDesk {
   upsertOrganizations(records: DeskOrganization[]): Promise<DeskResult[]> {
     this.calls++;
     return Promise.resolve(
-      records.map((r) => {
+      records.map((r): DeskResult => {
         const created = !this.organizations.has(r.externalId);
+        if (created && r.name === undefined) {
+          const error = new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, `no ${r.externalId}`, {
+            vendorCode: 'NOT_FOUND',
+          });
+          return { ok: false, error };
+        }
         this.organizations.set(r.externalId, { ...this.organizations.get(r.externalId), ...r });
         return { ok: true, deskId: r.externalId, created };
       }),
@@ -129,11 +136,52 @@ const contact = (i: number, customerId: string) =>
     active: true,
   });
 
+const CONTEXT: DeskContextFields = {
+  openOrders: 1,
+  overdueInvoices: 0,
+  overdueAmount: null,
+  lastDelivery: null,
+  lastDeliveryCarrier: null,
+  lastDeliveryTracking: null,
+  entitlement: 'no delivery yet: no warranty running',
+};
+
+const invoiceEvent = (customerId: string): CanonicalEventOf<'invoice.upserted'> => {
+  const envelope = envelopeOf('invoice.upserted', 'odoo-invoice-5');
+  return {
+    eventType: 'invoice.upserted',
+    eventId: envelope.eventId,
+    value: {
+      envelope,
+      invoice: {
+        id: 'odoo-invoice-5',
+        odooId: 5,
+        number: 'INV/2026/00005',
+        moveType: 'out_invoice',
+        state: 'posted',
+        paymentState: 'not_paid',
+        customerId,
+        invoiceDate: null,
+        dueDate: null,
+        currencyCode: 'EUR',
+        amountUntaxed: '100.0000',
+        amountTax: '21.0000',
+        amountTotal: '121.0000',
+        amountResidual: '121.0000',
+        originOrder: null,
+        paymentReference: 'RF18 5390 0754 7034',
+        orderIds: [],
+        orderId: null,
+      },
+    },
+  };
+};
+
 function engineOn(desk: MemoryDesk) {
   const limits = { maxBatchSize: desk.limits.maxBatchSize, lingerMs: () => 20, parentWaitMs: 5_000 };
   const target = new SupportDeskTarget(desk, limits);
   const positions = new InMemoryPositions();
-  const mapping = new SupportTargetMapping();
+  const mapping = new SupportTargetMapping(() => Promise.resolve(CONTEXT));
   const breaker = new TargetBreaker({ ...DEFAULT_BREAKER_OPTIONS, name: 'desk' });
   const parents = new ParentTracker(positions, (o, f) => mapping.writesKeyedBy(o, f), limits.parentWaitMs);
   const writer = new TargetWriter(target, positions, parents, breaker, undefined, silentLog);
@@ -176,6 +224,24 @@ describe('projector-support: customers and contacts onto a desk through the proj
       name: 'Brasserie 3',
       domains: ['brasserie.example', 'brasserie3.example'],
     });
+  });
+
+  it('merges an invoice’s recomputed context onto its customer’s organization, once the organization is there', async () => {
+    const desk = new MemoryDesk();
+    const engine = engineOn(desk);
+    // Before the customer: the desk has no organization, the context waits (the consumer parks it and comes back).
+    await expect(engine.apply(invoiceEvent('odoo-partner-9'))).rejects.toThrow();
+    expect(desk.organizations.size).toBe(0);
+    await engine.apply(customer(9));
+    await engine.apply(invoiceEvent('odoo-partner-9'), { parkedAt: Date.now() });
+    expect(desk.organizations.get('odoo-partner-9')).toEqual({
+      externalId: 'odoo-partner-9',
+      name: 'Brasserie 9',
+      domains: ['brasserie.example', 'brasserie9.example'],
+      context: CONTEXT,
+    });
+    // Nothing of the invoice itself (amounts, payment reference) reached the desk: only the computed context.
+    expect(JSON.stringify([...desk.organizations.values()])).not.toMatch(/121|RF18/);
   });
 
   it('turns a website or an email into domains, and ignores what is neither', () => {

@@ -1,4 +1,8 @@
 import type { ChildScope, TargetMapping, TargetWrite } from '@hub/projection';
+import type { DeskContextFields } from '../desk/support-desk.port';
+
+/** The documents whose changes change a customer's context on the desk. */
+const CONTEXT_ENTITIES = new Set(['SalesOrder', 'Shipment', 'Invoice']);
 
 /** The desk's kinds of record in the hub's terms; each adapter names them as its vendor does. */
 export const DESK_OBJECTS = { organization: 'Organization', person: 'Person' } as const;
@@ -11,20 +15,29 @@ export const DESK_KEY_FIELD = 'externalId';
  * a field not written here never reaches a desk (prices, costs, margins, bank details, VAT, credit limits, addresses).
  */
 export class SupportTargetMapping implements TargetMapping {
+  /**
+   * `contextOf`: the organization's ERP context fields from the read model (already holding the event being planned),
+   * for an order, delivery or invoice of that customer. Without it, only customers and contacts are mapped.
+   */
+  constructor(private readonly contextOf?: (customerId: string) => Promise<DeskContextFields>) {}
+
   handles(entity: string): boolean {
-    return entity === 'Customer' || entity === 'Contact';
+    return (
+      entity === 'Customer' || entity === 'Contact' || (this.contextOf !== undefined && CONTEXT_ENTITIES.has(entity))
+    );
   }
 
   writesKeyedBy(object: string, keyField: string): boolean {
     return keyField === DESK_KEY_FIELD && (object === DESK_OBJECTS.organization || object === DESK_OBJECTS.person);
   }
 
-  plan(entity: string, record: Record<string, unknown>, writable: ReadonlySet<string>): Promise<TargetWrite[][]> {
+  async plan(entity: string, record: Record<string, unknown>, writable: ReadonlySet<string>): Promise<TargetWrite[][]> {
+    if (CONTEXT_ENTITIES.has(entity)) return this.planContext(record);
     const id = String(record.id);
     const pick = (field: string) => (writable.has(field) ? (record[field] ?? null) : undefined);
     if (entity === 'Customer') {
       const fields = defined({ name: pick('name'), domains: domainsOf(pick('website'), pick('email')) });
-      return Promise.resolve([[write('Customer', DESK_OBJECTS.organization, id, fields, [])]]);
+      return [[write('Customer', DESK_OBJECTS.organization, id, fields, [])]];
     }
     const customerId = pick('customerId');
     const organization = typeof customerId === 'string' ? customerId : null;
@@ -37,7 +50,22 @@ export class SupportTargetMapping implements TargetMapping {
     const parents = organization
       ? [{ object: DESK_OBJECTS.organization, keyField: DESK_KEY_FIELD, key: organization }]
       : [];
-    return Promise.resolve([[write('Contact', DESK_OBJECTS.person, id, fields, parents)]]);
+    return [[write('Contact', DESK_OBJECTS.person, id, fields, parents)]];
+  }
+
+  /**
+   * An order, delivery or invoice changes its customer's context on the desk: the whole context, recomputed, merged
+   * onto the organization the customer's own write creates (it waits for it, bounded by the parent wait). Its stale
+   * guard is the organization's context, so a later change of any of the customer's documents wins.
+   */
+  private async planContext(record: Record<string, unknown>): Promise<TargetWrite[][]> {
+    const customerId = record.customerId;
+    if (typeof customerId !== 'string' || !this.contextOf) return [];
+    const context = await this.contextOf(customerId);
+    const organization = { object: DESK_OBJECTS.organization, keyField: DESK_KEY_FIELD, key: customerId };
+    return [
+      [{ ...write('Context', DESK_OBJECTS.organization, customerId, { context }, [organization]), kind: 'merge' }],
+    ];
   }
 
   /**

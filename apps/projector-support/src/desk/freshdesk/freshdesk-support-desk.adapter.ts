@@ -147,12 +147,26 @@ export class FreshdeskSupportDeskAdapter extends SupportDesk {
     const input = companyInput(record);
     const existing = await this.findCompany(record.externalId);
     if (existing) return updated((await this.api.updateCompany(existing.id, input)).id);
+    const name = record.name;
+    if (name === undefined) {
+      // A context-only update of a company Freshdesk does not have: its creation has not landed yet.
+      return {
+        ok: false,
+        error: new PermanentError(
+          PermanentErrorCode.REJECTED_BY_TARGET,
+          `no Freshdesk company ${record.externalId} yet`,
+          {
+            vendorCode: 'NOT_FOUND',
+          },
+        ),
+      };
+    }
     try {
       return created((await this.api.createCompany(input)).id);
     } catch (error) {
       if (!isDuplicate(error, 'name')) throw error;
       // The search index may not show a company created moments ago: the name tells who holds it.
-      const holder = (await this.findCompany(record.externalId)) ?? (await this.companyNamed(record.name));
+      const holder = (await this.findCompany(record.externalId)) ?? (await this.companyNamed(name));
       if (holder?.custom_fields?.[COMPANY_EXTERNAL_ID_FIELD] === record.externalId) {
         return updated((await this.api.updateCompany(holder.id, input)).id);
       }
@@ -251,7 +265,7 @@ function companyInput(record: DeskOrganization): FreshdeskCompanyInput {
     else custom[field] = value.length > MAX_TEXT_FIELD ? value.slice(0, MAX_TEXT_FIELD - 1) + '…' : value;
   }
   return {
-    name: record.name,
+    ...(record.name !== undefined ? { name: record.name } : {}),
     ...(record.domains ? { domains: record.domains } : {}),
     custom_fields: custom,
   };

@@ -164,8 +164,13 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
     const known = await this.call(() => this.organizationIds(records.map((r) => r.externalId)));
     const creates: number[] = [];
     const updates: number[] = [];
-    records.forEach((r, i) => (known.has(lower(r.externalId)) ? updates : creates).push(i));
     const outcomes: Outcome[] = new Array(records.length).fill(undefined);
+    records.forEach((r, i) => {
+      if (known.has(lower(r.externalId))) updates.push(i);
+      // A context-only update of an organization Zendesk does not have: its creation has not landed yet.
+      else if (r.name === undefined) outcomes[i] = { ok: false, error: notOnDesk(r.externalId) };
+      else creates.push(i);
+    });
     const jobs: Array<Promise<void>> = [];
     if (creates.length) {
       const body = { organizations: creates.map((i) => organizationPayload(records[i]!)) };
@@ -350,9 +355,16 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
   }
 }
 
+function notOnDesk(externalId: string): PermanentError {
+  return new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, `no Zendesk organization ${externalId} yet`, {
+    vendorCode: 'NOT_FOUND',
+  });
+}
+
 /** An organization as Zendesk takes it: only external id, name, domains and the allow-listed context fields. */
 function organizationPayload(record: DeskOrganization): Record<string, unknown> {
-  const payload: Record<string, unknown> = { external_id: record.externalId, name: record.name };
+  const payload: Record<string, unknown> = { external_id: record.externalId };
+  if (record.name !== undefined) payload['name'] = record.name;
   // Zendesk overwrites domain_names on update (saas-apis B1 [V]): sent only when the hub knows them.
   if (record.domains) payload['domain_names'] = record.domains;
   if (record.context) {
