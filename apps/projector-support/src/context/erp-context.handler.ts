@@ -10,6 +10,8 @@ import { ErpContextRepository } from './erp-context.repository';
  */
 @Injectable()
 export class ErpContextHandler {
+  private lastVersion = 0;
+
   constructor(
     private readonly context: ErpContextRepository,
     private readonly engine: ProjectionEngine,
@@ -23,7 +25,7 @@ export class ErpContextHandler {
     const { envelope, salesOrder } = event.value;
     if (salesOrder) await this.context.saveOrder(salesOrder, envelope.sourcePosition);
     else await this.context.remove('support_order', envelope.aggregateId);
-    await this.engine.apply(event, { parkedAt: ctx.parkedAt });
+    await this.engine.apply(this.asOfNow(event), { parkedAt: ctx.parkedAt });
   }
 
   @OnEvent('shipment.upserted', 'shipment.deleted')
@@ -34,7 +36,7 @@ export class ErpContextHandler {
     const { envelope, shipment } = event.value;
     if (shipment) await this.context.saveShipment(shipment, envelope.sourcePosition);
     else await this.context.remove('support_shipment', envelope.aggregateId);
-    await this.engine.apply(event, { parkedAt: ctx.parkedAt });
+    await this.engine.apply(this.asOfNow(event), { parkedAt: ctx.parkedAt });
   }
 
   @OnEvent('invoice.upserted', 'invoice.deleted')
@@ -42,6 +44,30 @@ export class ErpContextHandler {
     const { envelope, invoice } = event.value;
     if (invoice) await this.context.saveInvoice(invoice, envelope.sourcePosition);
     else await this.context.remove('support_invoice', envelope.aggregateId);
-    await this.engine.apply(event, { parkedAt: ctx.parkedAt });
+    await this.engine.apply(this.asOfNow(event), { parkedAt: ctx.parkedAt });
+  }
+
+  /**
+   * The event with a read-model version as its position. The context written is recomputed from the read model when
+   * it is planned, and orders, deliveries and invoices arrive on separate topics in any order: the stale guard must
+   * keep the latest computation, not the one of the highest Odoo position (an invoice's context computed before its
+   * delivery reached the read model would otherwise hide the delivery for good). Versions only grow (milliseconds,
+   * then one more), also across restarts.
+   */
+  private asOfNow<E extends ContextEvent>(event: E): E {
+    this.lastVersion = Math.max(Date.now(), this.lastVersion + 1);
+    return {
+      ...event,
+      value: { ...event.value, envelope: { ...event.value.envelope, sourcePosition: this.lastVersion } },
+    };
   }
 }
+
+type ContextEvent = CanonicalEventOf<
+  | 'sales-order.upserted'
+  | 'sales-order.deleted'
+  | 'shipment.upserted'
+  | 'shipment.deleted'
+  | 'invoice.upserted'
+  | 'invoice.deleted'
+>;
