@@ -5,9 +5,10 @@
  * (parking, dead letters) is the engine's outcome per event.
  */
 import pino from 'pino';
-import type { CanonicalEventOf, Contact, Customer, Envelope } from '@hub/canonical';
+import type { CanonicalEventOf, Contact, Customer } from '@hub/canonical';
 import { fieldOwnership } from '@hub/canonical';
 import { ParentTracker, ProjectionEngine, TargetLimits, TargetWriter } from '@hub/projection';
+import { odooEnvelope } from '@hub/projection/testing/events';
 import { InMemoryPositions } from '@hub/projection/testing/in-memory';
 import { DEFAULT_BREAKER_OPTIONS, PermanentError, TargetBreaker } from '@hub/resilience';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../../../sandboxes/salesforce/salesforce-sandbox';
@@ -23,29 +24,12 @@ const COMPANIES = 5_000;
 const REFUSED = new Set([7, 2_007, 4_007]);
 const mapping = SalesforceMapping.load(defaultMappingPath(), fieldOwnership());
 
-let seq = 0;
-function envelopeOf(eventType: string, id: string): Envelope {
-  const eventId = `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
-  return {
-    eventId,
-    eventType,
-    aggregateId: id,
-    occurredAt: 0,
-    sourceSystem: 'ODOO',
-    sourceTable: 'res_partner',
-    sourcePrimaryKey: id,
-    sourcePosition: 1_000 + seq,
-    sourceTransactionId: null,
-    sourceEventId: null,
-    schemaVersion: 1,
-  };
-}
 const customerEvent = (customer: Customer): CanonicalEventOf<'customer.upserted'> => {
-  const envelope = envelopeOf('customer.upserted', customer.id);
+  const envelope = odooEnvelope('customer.upserted', customer.id);
   return { eventType: 'customer.upserted', eventId: envelope.eventId, value: { envelope, customer } };
 };
 const contactEvent = (contact: Contact): CanonicalEventOf<'contact.upserted'> => {
-  const envelope = envelopeOf('contact.upserted', contact.id);
+  const envelope = odooEnvelope('contact.upserted', contact.id);
   return { eventType: 'contact.upserted', eventId: envelope.eventId, value: { envelope, contact } };
 };
 

@@ -3,9 +3,10 @@
  * it is sent by external id: customers and contacts become organizations and people, a person after its organization,
  * and only the allow-listed fields leave the hub.
  */
-import type { CanonicalEventOf, Contact, Customer, Envelope } from '@hub/canonical';
+import type { CanonicalEventOf, Contact, Customer } from '@hub/canonical';
 import { fieldOwnership } from '@hub/canonical';
 import { ParentTracker, ProjectionEngine, TargetWriter } from '@hub/projection';
+import { odooEnvelope } from '@hub/projection/testing/events';
 import { InMemoryPositions, silentLog } from '@hub/projection/testing/in-memory';
 import {
   DEFAULT_BREAKER_OPTIONS,
@@ -80,28 +81,10 @@ class MemoryDesk extends SupportDesk {
   }
 }
 
-let seq = 0;
-function envelopeOf(eventType: string, id: string): Envelope {
-  const eventId = `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}`;
-  return {
-    eventId,
-    eventType,
-    aggregateId: id,
-    occurredAt: 0,
-    sourceSystem: 'ODOO',
-    sourceTable: 'res_partner',
-    sourcePrimaryKey: id,
-    sourcePosition: 1_000 + seq,
-    sourceTransactionId: null,
-    sourceEventId: null,
-    schemaVersion: 1,
-  };
-}
-
 function event(entity: 'customer', record: Customer): CanonicalEventOf<'customer.upserted'>;
 function event(entity: 'contact', record: Contact): CanonicalEventOf<'contact.upserted'>;
 function event(entity: 'customer' | 'contact', record: Customer | Contact): CanonicalEventOf {
-  const envelope = envelopeOf(`${entity}.upserted`, record.id);
+  const envelope = odooEnvelope(`${entity}.upserted`, record.id);
   return entity === 'customer'
     ? { eventType: 'customer.upserted', eventId: envelope.eventId, value: { envelope, customer: record as Customer } }
     : { eventType: 'contact.upserted', eventId: envelope.eventId, value: { envelope, contact: record as Contact } };
@@ -147,7 +130,7 @@ const CONTEXT: DeskContextFields = {
 };
 
 const invoiceEvent = (customerId: string): CanonicalEventOf<'invoice.upserted'> => {
-  const envelope = envelopeOf('invoice.upserted', 'odoo-invoice-5');
+  const envelope = odooEnvelope('invoice.upserted', 'odoo-invoice-5', 'account_move');
   return {
     eventType: 'invoice.upserted',
     eventId: envelope.eventId,
