@@ -58,6 +58,20 @@ export interface DeskContextFields {
   entitlement?: string | null;
 }
 
+/**
+ * The desk field that holds each context value: the same `hub_*` names on every desk (Zendesk organization fields,
+ * Freshdesk company fields), which the desk's admin creates once. Only these keys are ever sent.
+ */
+export const DESK_CONTEXT_FIELD_KEYS: Readonly<{ [K in keyof Required<DeskContextFields>]: string }> = Object.freeze({
+  openOrders: 'hub_open_orders',
+  overdueInvoices: 'hub_overdue_invoices',
+  overdueAmount: 'hub_overdue_amount',
+  lastDelivery: 'hub_last_delivery',
+  lastDeliveryCarrier: 'hub_last_delivery_carrier',
+  lastDeliveryTracking: 'hub_last_delivery_tracking',
+  entitlement: 'hub_entitlement',
+});
+
 export interface DeskOrganization {
   /** The hub's key, e.g. `odoo-partner-7`: the vendor's external id (Zendesk `external_id`, Freshdesk a custom field). */
   externalId: string;

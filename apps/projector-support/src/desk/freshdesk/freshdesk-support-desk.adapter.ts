@@ -1,5 +1,6 @@
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import {
+  DESK_CONTEXT_FIELD_KEYS,
   cutNote,
   SupportDesk,
   type DeskContextFields,
@@ -22,20 +23,11 @@ import {
 import { isRecordError, mapFreshdeskError } from './freshdesk-error.mapper';
 
 /**
- * The company custom fields the hub writes (an admin creates them under Admin, Company fields, with these names:
- * `hub_external_id` single-line text, the counts as numbers, the rest single-line text). Nothing else of
- * {@link DeskContextFields} exists, and nothing outside it is ever sent: the port's allow-list is the only source.
+ * The company custom fields the hub writes (an admin creates them under Admin, Company fields): `hub_external_id`
+ * single-line text, and the context fields named by DESK_CONTEXT_FIELD_KEYS (the counts as numbers, the rest
+ * single-line text). Nothing outside the port's allow-list is ever sent.
  */
 export const COMPANY_EXTERNAL_ID_FIELD = 'hub_external_id';
-export const CONTEXT_FIELD_KEYS: { [K in keyof Required<DeskContextFields>]: string } = {
-  openOrders: 'hub_open_orders',
-  overdueInvoices: 'hub_overdue_invoices',
-  overdueAmount: 'hub_overdue_amount',
-  lastDelivery: 'hub_last_delivery',
-  lastDeliveryCarrier: 'hub_last_delivery_carrier',
-  lastDeliveryTracking: 'hub_last_delivery_tracking',
-  entitlement: 'hub_entitlement',
-};
 /** Freshdesk's single-line text field holds 255 characters; longer context text is cut, not refused. */
 export const MAX_TEXT_FIELD = 255;
 
@@ -256,7 +248,7 @@ export class FreshdeskSupportDeskAdapter extends SupportDesk {
 
 function companyInput(record: DeskOrganization): FreshdeskCompanyInput {
   const custom: FreshdeskCustomFields = { [COMPANY_EXTERNAL_ID_FIELD]: record.externalId };
-  for (const [key, field] of Object.entries(CONTEXT_FIELD_KEYS) as Array<[keyof DeskContextFields, string]>) {
+  for (const [key, field] of Object.entries(DESK_CONTEXT_FIELD_KEYS) as Array<[keyof DeskContextFields, string]>) {
     const value = record.context?.[key];
     if (value === undefined) continue;
     if (value === null) custom[field] = null;

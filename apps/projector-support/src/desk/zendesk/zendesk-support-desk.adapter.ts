@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { createClient, type ZendeskClient } from 'node-zendesk';
 import {
   cutNote,
+  DESK_CONTEXT_FIELD_KEYS,
   SupportDesk,
   type DeskContextFields,
   type DeskLimits,
@@ -22,21 +23,6 @@ import {
   type ZendeskJobItemFailure,
 } from './zendesk-error.mapper';
 import type { ZendeskSettings } from './zendesk.settings';
-
-/**
- * The organization fields the hub writes, by the key of the field an admin creates in Zendesk (Admin Center, People,
- * Organization fields; type text, or numeric for the counts). `organization_fields` is keyed by field key
- * (saas-apis B1 [V]). Only these keys are ever sent: the allow-list of {@link DeskContextFields} made concrete.
- */
-export const ZENDESK_ORGANIZATION_FIELDS: Readonly<Record<keyof DeskContextFields, string>> = Object.freeze({
-  openOrders: 'hub_open_orders',
-  overdueInvoices: 'hub_overdue_invoices',
-  overdueAmount: 'hub_overdue_amount',
-  lastDelivery: 'hub_last_delivery',
-  lastDeliveryCarrier: 'hub_last_delivery_carrier',
-  lastDeliveryTracking: 'hub_last_delivery_tracking',
-  entitlement: 'hub_entitlement',
-});
 
 /**
  * The longest private note sent, in characters. Zendesk documents no maximum comment body in the pages read (the
@@ -369,7 +355,9 @@ function organizationPayload(record: DeskOrganization): Record<string, unknown> 
   if (record.domains) payload['domain_names'] = record.domains;
   if (record.context) {
     const fields: Record<string, unknown> = {};
-    for (const [name, key] of Object.entries(ZENDESK_ORGANIZATION_FIELDS) as Array<[keyof DeskContextFields, string]>) {
+    // `organization_fields` is keyed by the key of the field an admin creates (Admin Center, People, Organization
+    // fields; text, or numeric for the counts; saas-apis B1 [V]): only the port's allow-listed keys are ever sent.
+    for (const [name, key] of Object.entries(DESK_CONTEXT_FIELD_KEYS) as Array<[keyof DeskContextFields, string]>) {
       const value = record.context[name];
       if (value !== undefined) fields[key] = value;
     }
