@@ -40,10 +40,11 @@ export default tseslint.config(
   })),
   // Between libs: projection -> resilience -> runtime; canonical stands alone; no lib imports an app.
   ...[
-    ['canonical', ['runtime', 'resilience', 'projection']],
-    ['runtime', ['resilience', 'projection']],
-    ['resilience', ['projection']],
-    ['projection', []],
+    ['canonical', ['runtime', 'resilience', 'projection', 'odoo']],
+    ['runtime', ['resilience', 'projection', 'odoo']],
+    ['resilience', ['projection', 'odoo']],
+    ['projection', ['odoo']],
+    ['odoo', ['projection', 'canonical']],
   ].map(([lib, forbidden]) => ({
     files: [`libs/${lib}/**/*.ts`],
     rules: {
@@ -53,7 +54,7 @@ export default tseslint.config(
           patterns: [
             ...forbidden.map((other) => ({
               group: [`@hub/${other}`, `@hub/${other}/*`, `**/libs/${other}/**`],
-              message: `libs/${lib} must not depend on libs/${other} (projection -> resilience -> runtime; canonical stands alone).`,
+              message: `libs/${lib} must not depend on libs/${other} (projection and odoo -> resilience -> runtime; canonical stands alone).`,
             })),
             { group: ['**/apps/**'], message: 'Libraries never import apps.' },
           ],

@@ -260,7 +260,7 @@ describe('Freshdesk sandbox webhooks', () => {
       await fetch(`${sandbox.url}/api/v2/tickets/${ticket.id}`, {
         method: 'PUT',
         headers: { Authorization: basic(sandbox.apiKey), 'Content-Type': 'application/json' },
-        body: JSON.stringify({ status: 4 }),
+        body: JSON.stringify({ status: 4, tags: ['billing', 'return_request'] }),
       });
       await sandbox.webhooks.idle();
       expect(received).toHaveLength(2);
@@ -279,9 +279,10 @@ describe('Freshdesk sandbox webhooks', () => {
           company: { name: 'Acme & Sons' },
           order_reference: '',
           invoice_reference: 'INV/2024/00017',
+          tags: '',
         },
       });
-      expect(received[1].body).toMatchObject({ ticket: { status: 'Resolved' } });
+      expect(received[1].body).toMatchObject({ ticket: { status: 'Resolved', tags: 'billing, return_request' } });
     } finally {
       await sandbox.close();
     }

@@ -53,6 +53,7 @@ export interface Ticket {
   requester_id: number;
   company_id: number | null;
   custom_fields: CustomFields;
+  tags: string[];
   created_at: string;
   updated_at: string;
 }
@@ -117,6 +118,13 @@ const TICKET_FIELDS = [
   'tags',
 ];
 const STATUSES = [2, 3, 4, 5];
+
+/** `tags` is an array of strings; anything else is Freshdesk's datatype_mismatch. */
+function tagErrors(body: Body) {
+  const tags = body['tags'];
+  if (tags === undefined || (Array.isArray(tags) && tags.every((t) => typeof t === 'string'))) return [];
+  return [dataTypeMismatch('tags', 'Array')];
+}
 const PRIORITIES = [1, 2, 3, 4];
 const SOURCES = [1, 2, 3, 7, 9, 10];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -357,7 +365,7 @@ export class RecordStore {
         code: 'missing_field',
       });
     }
-    errors.push(...this.checkCustomFields('ticket', body['custom_fields']));
+    errors.push(...this.checkCustomFields('ticket', body['custom_fields']), ...tagErrors(body));
     if (errors.length) throw validationFailed(errors);
     if (!requester && typeof body['email'] === 'string') {
       // Freshdesk creates the requester of a ticket raised for an unknown email.
@@ -384,6 +392,7 @@ export class RecordStore {
         Object.fromEntries(Object.keys(this.fields.ticket).map((k) => [k, null])),
         body['custom_fields'],
       ),
+      tags: (body['tags'] as string[] | undefined) ?? [],
       created_at: now,
       updated_at: now,
     };
@@ -395,8 +404,9 @@ export class RecordStore {
     const ticket = this.tickets.get(id);
     if (!ticket) throw notFound();
     const errors = unknownFields(body, TICKET_FIELDS);
-    errors.push(...ticketCodes(body), ...this.checkCustomFields('ticket', body['custom_fields']));
+    errors.push(...ticketCodes(body), ...this.checkCustomFields('ticket', body['custom_fields']), ...tagErrors(body));
     if (errors.length) throw validationFailed(errors);
+    if (body['tags'] !== undefined) ticket.tags = body['tags'] as string[];
     for (const key of ['subject', 'status', 'priority', 'source'] as const) {
       if (body[key] !== undefined) (ticket as unknown as Body)[key] = body[key];
     }

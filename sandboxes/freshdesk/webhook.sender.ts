@@ -71,6 +71,8 @@ export function renderHubTemplate(
       company: { name: text(company?.name) },
       order_reference: text(ticket.custom_fields['cf_order_reference']),
       invoice_reference: text(ticket.custom_fields['cf_invoice_reference']),
+      // {{ticket.tags}} renders the tags separated by commas.
+      tags: (ticket.tags ?? []).join(', '),
     },
   };
 }

@@ -159,6 +159,8 @@ export class WebhookSender {
         organization: { id: text(org?.id), name: text(org?.name) },
         order_reference: text(this.store.customFieldValue(ticket, this.references.orderFieldId)),
         invoice_reference: text(this.store.customFieldValue(ticket, this.references.invoiceFieldId)),
+        // {{ticket.tags}} renders the tags separated by spaces.
+        tags: ticket.tags.join(' '),
       },
     };
   }

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Client } from 'pg';
 import pino from 'pino';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
-import { OdooRpcAdapter, type OdooProtocol } from '../../apps/projector-odoo/src/odoo/odoo-rpc.adapter';
+import { OdooRpcAdapter, type OdooProtocol } from '@hub/odoo';
 import { insertProduct } from '../../scripts/lib/odoo-commerce';
 import { OdooSandboxClient, type ApiKey } from '../../sandboxes/odoo/odoo-sandbox.client';
 import { odooDb } from './support/odoo';

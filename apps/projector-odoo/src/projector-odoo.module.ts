@@ -41,9 +41,7 @@ import { OperatorTokenGuard, OperatorTokens } from './exceptions/operator-token.
 import { OrderExceptionRepository } from './exceptions/order-exception.repository';
 import { WorkQueueController } from './exceptions/work-queue.controller';
 import { WorkQueueService } from './exceptions/work-queue.service';
-import { BreakerGuardedOdoo } from './odoo/breaker-guarded-odoo';
-import { OdooRpcAdapter } from './odoo/odoo-rpc.adapter';
-import { OdooPort } from './odoo/odoo.port';
+import { BreakerGuardedOdoo, OdooRpcAdapter, OdooPort } from '@hub/odoo';
 import { CustomerCreditLock, PgCustomerCreditLock } from './orders/customer-credit.lock';
 import { OrderIntakeService } from './orders/order-intake.service';
 import { OrderSubmissionsHandler } from './orders/order-submissions.handler';

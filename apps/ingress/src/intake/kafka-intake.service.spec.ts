@@ -119,6 +119,7 @@ function serviceCaseChange(eventId: string): IntakeChange<'service-case'> {
     channel: 'email',
     orderReference: 'S00042',
     invoiceReference: null,
+    tags: ['return_request'],
     createdAt: COMMITTED_AT,
     updatedAt: COMMITTED_AT + 60_000,
   };

@@ -2,7 +2,7 @@ import type { OrderSubmission } from '@hub/canonical';
 import { KeyedLock } from '@hub/projection';
 import pino from 'pino';
 import type { OrderExceptionRepository } from '../exceptions/order-exception.repository';
-import { OdooDomain, OdooPort, OdooRecord, OdooValues } from '../odoo/odoo.port';
+import { OdooDomain, OdooPort, OdooRecord, OdooValues } from '@hub/odoo';
 import type { PartnerSyncService } from '../partners/partner-sync.service';
 import { CustomerCreditLock } from './customer-credit.lock';
 import { OrderIntakeService } from './order-intake.service';

@@ -3,8 +3,7 @@ import { KeyedLock } from '@hub/projection';
 import { DeferredError, PermanentError } from '@hub/resilience';
 import type { Logger } from 'pino';
 import { OrderExceptionRecord, OrderExceptionRepository } from '../exceptions/order-exception.repository';
-import { HUB_MODULE, hubExternalIds, odooIdOf, orderOrigin } from '../odoo/external-ids';
-import { OdooPort, OdooRecord } from '../odoo/odoo.port';
+import { HUB_MODULE, hubExternalIds, odooIdOf, orderOrigin, OdooPort, OdooRecord } from '@hub/odoo';
 import { PartnerSyncService } from '../partners/partner-sync.service';
 import { CustomerCreditLock } from './customer-credit.lock';
 import {

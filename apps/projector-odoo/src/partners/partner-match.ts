@@ -1,4 +1,4 @@
-import type { OdooDomain } from '../odoo/odoo.port';
+import type { OdooDomain } from '@hub/odoo';
 
 /** The ways an account from Salesforce may be recognised as an Odoo partner that already exists, after its external id. */
 export const PARTNER_MATCH_RULES = ['vat', 'email', 'name-zip'] as const;

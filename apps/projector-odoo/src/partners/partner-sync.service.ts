@@ -3,8 +3,7 @@ import { fieldOwnership } from '@hub/canonical';
 import { AppliedPositions, KeyedLock } from '@hub/projection';
 import { DeferredError } from '@hub/resilience';
 import type { Logger } from 'pino';
-import { HUB_MODULE, hubExternalIds, odooIdOf } from '../odoo/external-ids';
-import { OdooPort, OdooRecord, OdooValues } from '../odoo/odoo.port';
+import { HUB_MODULE, hubExternalIds, odooIdOf, OdooPort, OdooRecord, OdooValues } from '@hub/odoo';
 import { matchDomain, MatchKeys, normaliseVat, PartnerMatchRule } from './partner-match';
 
 export interface PartnerSyncOptions {

@@ -2088,6 +2088,18 @@ export const avroSchemas = {
                 doc: "The Odoo invoice number the ticket is about (e.g. INV/2024/00001): the desk's invoice reference field when set, else a #INV/2024/00001-like token in the subject.",
               },
               {
+                name: 'tags',
+                type: [
+                  'null',
+                  {
+                    type: 'array',
+                    items: 'string',
+                  },
+                ],
+                default: null,
+                doc: "The ticket's tags as the desk keeps them (lower case, no spaces), e.g. return_request; null when the webhook did not carry them (an event-subscription body of a change that is not about tags, or a template without the tags placeholder).",
+              },
+              {
                 name: 'createdAt',
                 type: [
                   'null',

@@ -838,6 +838,12 @@ export namespace HubCanonical {
      */
     invoiceReference: null | string;
     /**
+     * The ticket's tags as the desk keeps them (lower case, no spaces), e.g. return_request; null when the webhook did not carry them (an event-subscription body of a change that is not about tags, or a template without the tags placeholder).
+     *
+     * Default: null
+     */
+    tags: null | string[];
+    /**
      * When the ticket was created, when the webhook says.
      *
      * Default: null

@@ -35,6 +35,7 @@ describe('readFreshdeskWebhook', () => {
       channel: 'email',
       orderReference: null,
       invoiceReference: 'INV/2024/00017',
+      tags: ['billing', 'return_request'],
       createdAt: Date.parse('2024-05-10T09:12:00Z'),
       updatedAt: Date.parse('2024-05-13T08:30:12Z'),
     });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeIssues, MalformedWebhookError } from '../http/webhook.errors';
 import {
   deskId,
+  deskTags,
   deskTime,
   DeskTicket,
   optionalDeskId,
@@ -25,6 +26,7 @@ const automationBody = z.object({
     company: z.object({ id: optionalDeskId, name: optionalText }).nullish(),
     order_reference: optionalText,
     invoice_reference: optionalText,
+    tags: deskTags,
   }),
 });
 
@@ -49,6 +51,7 @@ export function readFreshdeskWebhook(body: unknown): TicketEvent {
     channel: t.source,
     orderReference: t.order_reference,
     invoiceReference: t.invoice_reference,
+    tags: t.tags,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };

@@ -23,6 +23,8 @@ export interface DeskTicket {
   /** The desk's order / invoice reference fields, when the webhook carries them. */
   orderReference: string | null;
   invoiceReference: string | null;
+  /** The ticket's tags, or null when the webhook did not carry them. */
+  tags: string[] | null;
   createdAt: number | null;
   updatedAt: number;
 }
@@ -135,6 +137,7 @@ export function toServiceCase(ticket: DeskTicket): ServiceCase {
     priority: casePriority(ticket.desk, ticket.priority),
     channel: ticket.channel === null ? null : snake(ticket.channel) || null,
     ...caseReferences(ticket),
+    tags: ticket.tags,
     createdAt: ticket.createdAt,
     updatedAt: ticket.updatedAt,
   };
@@ -202,3 +205,17 @@ export const deskTime = requiredText
 export const optionalDeskTime = optionalText
   .transform((v) => (v === null ? null : Date.parse(v)))
   .refine((ms) => ms === null || Number.isFinite(ms), 'expected a date-time (ISO-8601)');
+
+/**
+ * A ticket's tags: the array an event body carries, or the text a template placeholder renders (Zendesk's
+ * `{{ticket.tags}}` separates them by spaces, Freshdesk's by commas). Desks keep tags in lower case without spaces,
+ * so both separators are read; an empty rendering is no tags, an absent field null (the body did not say).
+ */
+export const deskTags = z
+  .union([z.array(z.string()), z.string().refine(rendered, RENDER_MESSAGE)])
+  .nullish()
+  .transform((v) => {
+    if (v === null || v === undefined) return null;
+    const list = Array.isArray(v) ? v : v.split(/[\s,]+/);
+    return [...new Set(list.map((tag) => tag.trim().toLowerCase()).filter((tag) => tag !== ''))];
+  });

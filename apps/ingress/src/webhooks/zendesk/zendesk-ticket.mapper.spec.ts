@@ -38,6 +38,7 @@ describe('readZendeskWebhook: event subscriptions', () => {
       channel: 'web_form',
       orderReference: 'S00042',
       invoiceReference: null,
+      tags: ['damaged'],
       createdAt: Date.parse('2024-05-10T09:12:00Z'),
       updatedAt: Date.parse('2024-05-13T08:30:12Z'),
     });
@@ -97,6 +98,7 @@ describe('readZendeskWebhook: the trigger template', () => {
       channel: 'web_form',
       orderReference: 'S00042',
       invoiceReference: 'INV/2024/00017',
+      tags: ['damaged', 'return_request'],
       createdAt: Date.parse('2024-05-10T09:12:00Z'),
       updatedAt: Date.parse('2024-05-13T08:30:00Z'),
     });
@@ -116,6 +118,7 @@ describe('readZendeskWebhook: the trigger template', () => {
       priority: '',
       order_reference: '',
       invoice_reference: ' ',
+      tags: '',
       subject: 'Damaged',
     };
     const read = readZendeskWebhook({ ticket }, undefined);
@@ -125,7 +128,13 @@ describe('readZendeskWebhook: the trigger template', () => {
       priority: null,
       orderReference: null,
       invoiceReference: null,
+      tags: [],
     });
+    const { tags: _absent, ...withoutTags } = ticket;
+    const untagged = readZendeskWebhook({ ticket: withoutTags }, undefined);
+    if (untagged.kind !== 'ticket') throw new Error('expected a ticket');
+    // A template without the tags placeholder says nothing about them: null, not "no tags".
+    expect(toServiceCase(untagged.event.ticket).tags).toBeNull();
   });
 
   it('refuses a template body missing updated_at, and an unrendered placeholder, naming the path', () => {

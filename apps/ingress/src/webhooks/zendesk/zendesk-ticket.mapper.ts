@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeIssues, MalformedWebhookError } from '../http/webhook.errors';
 import {
   deskId,
+  deskTags,
   deskTime,
   DeskTicket,
   optionalDeskId,
@@ -50,6 +51,7 @@ const ticketDetail = z.object({
   created_at: optionalDeskTime,
   updated_at: optionalDeskTime,
   via: z.object({ channel: optionalText }).nullish(),
+  tags: deskTags,
 });
 
 /** The body the hub's trigger template renders (docs/webhooks.md, "Zendesk"). */
@@ -66,6 +68,7 @@ const triggerBody = z.object({
     organization: z.object({ id: optionalDeskId, name: optionalText }).nullish(),
     order_reference: optionalText,
     invoice_reference: optionalText,
+    tags: deskTags,
   }),
 });
 
@@ -110,6 +113,7 @@ function readEvent(body: Record<string, unknown>): ZendeskWebhook {
     channel: detail.via?.channel ?? null,
     orderReference: null,
     invoiceReference: null,
+    tags: detail.tags,
     createdAt: detail.created_at,
     updatedAt: detail.updated_at ?? envelope.time,
   };
@@ -134,6 +138,7 @@ function readTrigger(body: Record<string, unknown>, invocationId: string | undef
     channel: t.via,
     orderReference: t.order_reference,
     invoiceReference: t.invoice_reference,
+    tags: t.tags,
     createdAt: t.created_at,
     updatedAt: t.updated_at,
   };
