@@ -27,6 +27,17 @@ describe('projector-support configuration', () => {
     ).toThrow(/ZENDESK_EMAIL is required with SUPPORT_PLATFORM=zendesk[\s\S]*ZENDESK_API_TOKEN is required/);
   });
 
+  it('takes Odoo for returns as a whole: ODOO_URL asks for its database and key, a bad return tag is named', () => {
+    const freshdesk = { ...base, SUPPORT_PLATFORM: 'freshdesk', FRESHDESK_URL: 'http://fd', FRESHDESK_API_KEY: 'k' };
+    expect(loadProjectorSupportConfig(freshdesk)).toMatchObject({ SUPPORT_RETURN_TAG: 'return_request' });
+    expect(() => loadProjectorSupportConfig({ ...freshdesk, ODOO_URL: 'http://127.0.0.1:8069' })).toThrow(
+      /ODOO_DATABASE is required with ODOO_URL[\s\S]*ODOO_API_KEY is required with ODOO_URL/,
+    );
+    expect(() => loadProjectorSupportConfig({ ...freshdesk, SUPPORT_RETURN_TAG: 'Return Request' })).toThrow(
+      /SUPPORT_RETURN_TAG/,
+    );
+  });
+
   it('refuses an unknown platform, naming the variable', () => {
     expect(() => loadProjectorSupportConfig({ ...base, SUPPORT_PLATFORM: 'servicenow' })).toThrow(/SUPPORT_PLATFORM/);
   });

@@ -35,6 +35,22 @@ export const projectorSupportConfigShape = {
   SUPPORT_WARRANTY_MONTHS: env.positiveInt(12),
   /** How many of the customer's recent orders a ticket that names none is told about. */
   SUPPORT_RECENT_ORDERS: env.positiveInt(3),
+  /** The ticket tag that asks for a return in Odoo (desks keep tags in lower case). */
+  SUPPORT_RETURN_TAG: z
+    .string()
+    .regex(/^[a-z0-9_:-]+$/, 'expected a tag: lower case letters, digits, _ : or -')
+    .default('return_request'),
+  /**
+   * Odoo, for returns (optional: without ODOO_URL a return request is answered by a note saying returns are not
+   * connected). The hub's Odoo user and API key, as for projector-odoo.
+   */
+  ODOO_URL: env.url().optional(),
+  ODOO_DATABASE: z.string().min(1).optional(),
+  ODOO_LOGIN: z.string().min(1).default('hub-integration'),
+  ODOO_API_KEY: secret(z.string().min(1).optional()),
+  ODOO_PROTOCOL: z.enum(['auto', 'json2', 'jsonrpc']).default('auto'),
+  ODOO_REQUEST_TIMEOUT_MS: env.positiveInt(30_000),
+  ODOO_BREAKER_RESET_MS: env.positiveInt(5_000),
 };
 
 export type ProjectorSupportConfig = ReturnType<typeof loadProjectorSupportConfig>;
@@ -46,9 +62,16 @@ export function loadProjectorSupportConfig(source: NodeJS.ProcessEnv = process.e
     config.SUPPORT_PLATFORM === 'zendesk'
       ? (['ZENDESK_URL', 'ZENDESK_EMAIL', 'ZENDESK_API_TOKEN'] as const)
       : (['FRESHDESK_URL', 'FRESHDESK_API_KEY'] as const);
-  const missing = required.filter((k) => config[k] === undefined);
+  const odoo = config.ODOO_URL === undefined ? [] : (['ODOO_DATABASE', 'ODOO_API_KEY'] as const);
+  const missing = [...required, ...odoo].filter((k) => config[k] === undefined);
   if (missing.length) {
-    throw new ConfigError(missing.map((k) => `${k} is required with SUPPORT_PLATFORM=${config.SUPPORT_PLATFORM}`));
+    throw new ConfigError(
+      missing.map((k) =>
+        k.startsWith('ODOO_')
+          ? `${k} is required with ODOO_URL`
+          : `${k} is required with SUPPORT_PLATFORM=${config.SUPPORT_PLATFORM}`,
+      ),
+    );
   }
   return config;
 }

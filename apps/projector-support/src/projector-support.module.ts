@@ -2,10 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/canonical';
+import { BreakerGuardedOdoo, OdooRpcAdapter } from '@hub/odoo';
 import {
   AppliedPositions,
   consumerLanes,
   isPriorityTopic,
+  KeyedLock,
   PARK_PARTITIONS,
   ParentTracker,
   PgAppliedPositions,
@@ -40,7 +42,11 @@ import { supportDeskOf } from './desk/support-desk.factory';
 import { SupportDesk } from './desk/support-desk.port';
 import { SupportDeskTarget } from './desk/support-desk.target';
 import { CaseNotesService } from './cases/case-notes.service';
+import { OrderUpdatesService } from './cases/order-updates.service';
 import { ServiceCasesHandler } from './cases/service-cases.handler';
+import { SupportCaseRepository } from './cases/support-case.repository';
+import { OdooReturns } from './returns/odoo-returns';
+import { ReturnRequestsService } from './returns/return-requests.service';
 import { ErpContextHandler } from './context/erp-context.handler';
 import { ErpContextRepository } from './context/erp-context.repository';
 import { DeskEventsHandler, SUPPORT_EVENT_TYPES, SUPPORT_TOPICS } from './projection/desk-events.handler';
@@ -68,6 +74,9 @@ export class ProjectorSupportModule {
     breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
     const db = new PgHubDatabase(config.HUB_DATABASE_URL);
     const context = new ErpContextRepository(db);
+    const cases = new SupportCaseRepository(db);
+    const perTicket = new KeyedLock();
+    const odoo = odooReturnsOf(config, log);
     const mapping = new SupportTargetMapping((customerId) =>
       context.contextOf(customerId, config.SUPPORT_WARRANTY_MONTHS, Date.now()),
     );
@@ -108,8 +117,34 @@ export class ProjectorSupportModule {
             new CaseNotesService(
               desk,
               context,
+              cases,
+              perTicket,
               { warrantyMonths: config.SUPPORT_WARRANTY_MONTHS, recentOrders: config.SUPPORT_RECENT_ORDERS },
               log.child({ component: 'case-notes' }),
+            ),
+        },
+        {
+          provide: OrderUpdatesService,
+          useFactory: () =>
+            new OrderUpdatesService(
+              desk,
+              context,
+              cases,
+              perTicket,
+              config.SUPPORT_WARRANTY_MONTHS,
+              log.child({ component: 'order-updates' }),
+            ),
+        },
+        {
+          provide: ReturnRequestsService,
+          useFactory: () =>
+            new ReturnRequestsService(
+              desk,
+              odoo,
+              context,
+              cases,
+              { returnTag: config.SUPPORT_RETURN_TAG },
+              log.child({ component: 'returns' }),
             ),
         },
         ErpContextHandler,
@@ -172,8 +207,22 @@ export class ProjectorSupportModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, ProjectionEngine, TargetWriter, CaseNotesService],
-          useFactory: (host: ConsumerHost, engine: ProjectionEngine, writer: TargetWriter, notes: CaseNotesService) => {
+          inject: [
+            ConsumerHost,
+            ProjectionEngine,
+            TargetWriter,
+            CaseNotesService,
+            OrderUpdatesService,
+            ReturnRequestsService,
+          ],
+          useFactory: (
+            host: ConsumerHost,
+            engine: ProjectionEngine,
+            writer: TargetWriter,
+            notes: CaseNotesService,
+            updates: OrderUpdatesService,
+            returns: ReturnRequestsService,
+          ) => {
             const metrics = new HubMetrics('projector-support');
             registerConsumerMetrics(metrics, () => host.metrics);
             metrics.gauge(
@@ -195,6 +244,17 @@ export class ProjectorSupportModule {
                 set({ outcome: 'noted' }, notes.metrics.noted);
                 set({ outcome: 'alreadyNoted' }, notes.metrics.alreadyNoted);
                 set({ outcome: 'otherDesk' }, notes.metrics.otherDesk);
+                set({ outcome: 'orderUpdate' }, updates.metrics.noted);
+              },
+            );
+            metrics.gauge(
+              'hub_support_returns',
+              'Return requests from tickets: Odoo returns created, requests refused with a note, requests already answered.',
+              ['outcome'],
+              (set) => {
+                set({ outcome: 'created' }, returns.metrics.created);
+                set({ outcome: 'refused' }, returns.metrics.refused);
+                set({ outcome: 'alreadyDone' }, returns.metrics.alreadyDone);
               },
             );
             metrics.gauge('hub_projection_events', 'Canonical events fully applied to the desk.', [], (set) =>
@@ -215,4 +275,31 @@ export class ProjectorSupportModule {
       ],
     };
   }
+}
+
+/** Odoo for returns, behind its own breaker (Odoo down never opens the desk's), or undefined without ODOO_URL. */
+function odooReturnsOf(config: ProjectorSupportConfig, log: Logger): OdooReturns | undefined {
+  if (!config.ODOO_URL) return undefined;
+  const breaker = new TargetBreaker({
+    ...DEFAULT_BREAKER_OPTIONS,
+    name: `odoo ${new URL(config.ODOO_URL).host}/${config.ODOO_DATABASE}`,
+    timeoutMs: config.ODOO_REQUEST_TIMEOUT_MS + 1_000,
+    resetTimeoutMs: config.ODOO_BREAKER_RESET_MS,
+  });
+  breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: returns wait for Odoo'));
+  return new OdooReturns(
+    new BreakerGuardedOdoo(
+      new OdooRpcAdapter({
+        url: config.ODOO_URL,
+        database: config.ODOO_DATABASE!,
+        apiKey: config.ODOO_API_KEY!,
+        login: config.ODOO_LOGIN,
+        protocol: config.ODOO_PROTOCOL,
+        timeoutMs: config.ODOO_REQUEST_TIMEOUT_MS,
+        log: log.child({ component: 'odoo' }),
+        userAgent: 'odoo-salesforce-hub projector-support',
+      }),
+      breaker,
+    ),
+  );
 }

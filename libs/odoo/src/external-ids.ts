@@ -9,6 +9,9 @@ export const hubExternalIds = {
   account: (salesforceId: string) => `salesforce_account_${salesforceId}`,
   contact: (salesforceId: string) => `salesforce_contact_${salesforceId}`,
   order: (salesforceId: string) => `salesforce_order_${salesforceId}`,
+  /** The return picking a support ticket asked for, per returned delivery. */
+  supportReturn: (platform: string, ticketId: string, deliveryId: number) =>
+    `support_return_${platform}_${ticketId}_${deliveryId}`,
 } as const;
 
 /** The `origin` ("Source Document") the hub gives a sale order it creates: found again if its external id was lost. */

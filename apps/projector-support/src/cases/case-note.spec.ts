@@ -10,7 +10,13 @@ const order = (over: Partial<OrderContext> = {}): OrderContext => ({
   state: 'sale',
   orderDate: Date.UTC(2026, 2, 1),
   shipments: [
-    { name: 'WH/OUT/00042', state: 'done', doneDate: Date.UTC(2026, 2, 3, 9), trackingReference: '1Z999AA10123456784' },
+    {
+      id: 'odoo-shipment-42',
+      name: 'WH/OUT/00042',
+      state: 'done',
+      doneDate: Date.UTC(2026, 2, 3, 9),
+      trackingReference: '1Z999AA10123456784',
+    },
   ],
   invoices: [{ number: 'INV/2026/00042', state: 'posted', paymentState: 'paid', dueDate: 20_544 }],
   ...over,
@@ -51,11 +57,21 @@ describe('the note on a new ticket', () => {
   it('counts the warranty from the last done delivery, in calendar months', () => {
     expect(new Date(addMonths(Date.UTC(2026, 0, 31), 1)).toISOString().slice(0, 10)).toBe('2026-02-28');
     const old = order({
-      shipments: [{ name: 'WH/OUT/1', state: 'done', doneDate: Date.UTC(2025, 0, 10), trackingReference: null }],
+      shipments: [
+        {
+          id: 'odoo-shipment-1',
+          name: 'WH/OUT/1',
+          state: 'done',
+          doneDate: Date.UTC(2025, 0, 10),
+          trackingReference: null,
+        },
+      ],
     });
     expect(entitlementOf(old, options)).toBe('Warranty: expired on 2026-01-10 (12 months from delivery).');
     const pending = order({
-      shipments: [{ name: 'WH/OUT/2', state: 'assigned', doneDate: null, trackingReference: null }],
+      shipments: [
+        { id: 'odoo-shipment-2', name: 'WH/OUT/2', state: 'assigned', doneDate: null, trackingReference: null },
+      ],
     });
     expect(entitlementOf(pending, options)).toContain('not delivered yet');
   });

@@ -39,7 +39,11 @@ export function entitlementOf(order: OrderContext, options: NoteOptions): string
     : `Warranty: expired on ${day(until)} (${options.warrantyMonths} months from delivery).`;
 }
 
-function orderLines(order: OrderContext, options: NoteOptions): string[] {
+/**
+ * An order's facts as an agent reads them, one per line: its state, each delivery with its tracking reference, each
+ * invoice with its payment state. A later note on the ticket tells only the lines that changed.
+ */
+export function orderFacts(order: OrderContext): string[] {
   const lines = [
     `Order ${order.name}: ${order.state ?? 'state unknown'}${order.orderDate ? `, ordered ${day(order.orderDate)}` : ''}.`,
   ];
@@ -56,8 +60,24 @@ function orderLines(order: OrderContext, options: NoteOptions): string[] {
       `Invoice ${i.number ?? '(draft)'}: ${i.state ?? 'state unknown'}, payment ${i.paymentState ?? 'unknown'}${due}.`,
     );
   }
-  lines.push(entitlementOf(order, options));
   return lines;
+}
+
+function orderLines(order: OrderContext, options: NoteOptions): string[] {
+  return [...orderFacts(order), entitlementOf(order, options)];
+}
+
+/**
+ * The note on a ticket whose order changed: the facts not told before (a delivery done, an invoice posted or paid),
+ * with the warranty when a delivery changed. Undefined when nothing the agent was told has changed.
+ */
+export function composeOrderUpdate(order: OrderContext, told: readonly string[], options: NoteOptions) {
+  const facts = orderFacts(order);
+  const news = facts.filter((line) => !told.includes(line));
+  if (news.length === 0) return undefined;
+  const lines = [`Update on order ${order.name} from the ERP (read-only):`, ...news];
+  if (news.some((line) => line.startsWith('Delivery'))) lines.push(entitlementOf(order, options));
+  return { body: lines.join('\n'), facts };
 }
 
 /**

@@ -2,11 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { CanonicalEventOf } from '@hub/canonical';
 import { ProjectionEngine } from '@hub/projection';
 import { HandlerContext, OnEvent } from '@hub/resilience';
+import { OrderUpdatesService } from '../cases/order-updates.service';
 import { ErpContextRepository } from './erp-context.repository';
 
 /**
  * Keeps the read model of orders, deliveries and invoices an agent may be told about (no prices or costs), then
- * projects the customer's recomputed context onto its organization through the engine.
+ * projects the customer's recomputed context onto its organization through the engine, and tells the open tickets
+ * that name the changed order.
  */
 @Injectable()
 export class ErpContextHandler {
@@ -15,6 +17,7 @@ export class ErpContextHandler {
   constructor(
     private readonly context: ErpContextRepository,
     private readonly engine: ProjectionEngine,
+    private readonly updates: OrderUpdatesService,
   ) {}
 
   @OnEvent('sales-order.upserted', 'sales-order.deleted')
@@ -26,6 +29,7 @@ export class ErpContextHandler {
     if (salesOrder) await this.context.saveOrder(salesOrder, envelope.sourcePosition);
     else await this.context.remove('support_order', envelope.aggregateId);
     await this.engine.apply(this.asOfNow(event), { parkedAt: ctx.parkedAt });
+    if (salesOrder) await this.updates.ordersChanged([salesOrder.name]);
   }
 
   @OnEvent('shipment.upserted', 'shipment.deleted')
@@ -37,6 +41,10 @@ export class ErpContextHandler {
     if (shipment) await this.context.saveShipment(shipment, envelope.sourcePosition);
     else await this.context.remove('support_shipment', envelope.aggregateId);
     await this.engine.apply(this.asOfNow(event), { parkedAt: ctx.parkedAt });
+    if (shipment) {
+      const names = await this.context.orderNames(shipment.orderId ? [shipment.orderId] : []);
+      await this.updates.ordersChanged(names.length || !shipment.originOrder ? names : [shipment.originOrder]);
+    }
   }
 
   @OnEvent('invoice.upserted', 'invoice.deleted')
@@ -45,6 +53,7 @@ export class ErpContextHandler {
     if (invoice) await this.context.saveInvoice(invoice, envelope.sourcePosition);
     else await this.context.remove('support_invoice', envelope.aggregateId);
     await this.engine.apply(this.asOfNow(event), { parkedAt: ctx.parkedAt });
+    if (invoice) await this.updates.ordersChanged(await this.context.orderNames(invoice.orderIds));
   }
 
   /**

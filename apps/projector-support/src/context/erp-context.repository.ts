@@ -17,6 +17,8 @@ export interface OrderContext {
   state: string | null;
   orderDate: number | null;
   shipments: Array<{
+    /** The canonical id, e.g. odoo-shipment-12. */
+    id: string;
     name: string | null;
     state: string | null;
     doneDate: number | null;
@@ -88,6 +90,13 @@ export class ErpContextRepository {
   /** Forgets a document deleted in Odoo. */
   async remove(table: 'support_order' | 'support_shipment' | 'support_invoice', id: string): Promise<void> {
     await this.db.query(`DELETE FROM ${table} WHERE id = $1`, [id]);
+  }
+
+  /** The names of these orders (by canonical id) the read model has. */
+  async orderNames(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const { rows } = await this.db.query<{ name: string }>(`SELECT name FROM support_order WHERE id = ANY($1)`, [ids]);
+    return rows.map((r) => r.name);
   }
 
   /** The order of that name (Odoo's order reference, e.g. S00042), or undefined when the hub has none. */
@@ -217,6 +226,7 @@ export class ErpContextRepository {
       shipments: shipments.rows
         .filter((s) => s.order_id === o.id || (s.order_id === null && s.origin_order === o.name))
         .map((s) => ({
+          id: s.id,
           name: s.name,
           state: s.state,
           doneDate: s.done_date === null ? null : Number(s.done_date),
@@ -237,6 +247,7 @@ interface OrderRow {
   order_date: string | null;
 }
 interface ShipmentRow {
+  id: string;
   order_id: string | null;
   origin_order: string | null;
   name: string | null;
