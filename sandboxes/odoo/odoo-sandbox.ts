@@ -16,6 +16,7 @@ import { WriteLog } from './admin/write.log';
 import { CredentialsService } from './auth/credentials.service';
 import { partnerRules } from './business/partner.rules';
 import { saleOrderLineRules, saleOrderRules } from './business/sale-order.rules';
+import { stockReturnPickingLineRules, stockReturnPickingRules } from './business/stock-return.rules';
 import { DatabaseRegistry } from './db/database.registry';
 import { defaultSeedUsers, seedUsers } from './db/seed';
 import { TransactionRunner, type TransactionStats } from './db/transaction.runner';
@@ -87,6 +88,8 @@ export async function startOdooSandbox(options: OdooSandboxOptions): Promise<Odo
   orm.register('res.partner', partnerRules(orm));
   orm.register('sale.order', saleOrderRules());
   orm.register('sale.order.line', saleOrderLineRules());
+  orm.register('stock.return.picking', stockReturnPickingRules());
+  orm.register('stock.return.picking.line', stockReturnPickingLineRules());
   const faults = new FaultInjector();
   const transactions: TransactionStats = { transactions: 0, retries: 0, exhausted: 0 };
   const requests: RequestStats = { jsonrpc: 0, json2: 0, status500Injected: 0 };

@@ -60,7 +60,7 @@ export class AccessDenied extends UserError {
 /** A Python built-in exception escaping the ORM: `TypeError` for bad arguments, `ValueError` for a bad field. */
 export class PythonError extends OdooError {
   constructor(
-    kind: 'TypeError' | 'ValueError' | 'KeyError' | 'AttributeError' | 'IndexError' | 'NameError',
+    kind: 'TypeError' | 'ValueError' | 'KeyError' | 'AttributeError' | 'IndexError' | 'NameError' | 'UnboundLocalError',
     message: string,
   ) {
     super(`builtins.${kind}`, message, 500);

@@ -559,6 +559,42 @@ CREATE TABLE IF NOT EXISTS stock_move (
 CREATE INDEX IF NOT EXISTS stock_move_picking_id_index ON stock_move (picking_id);
 CREATE INDEX IF NOT EXISTS stock_move_sale_line_id_index ON stock_move (sale_line_id);
 
+-- Returns (stock + stock_account, 17.0). Added after the tables above were first shipped: ADD COLUMN IF NOT EXISTS
+-- brings databases made before in step. A return picking points at the picking it returns (return_id, "Return of"),
+-- each of its moves at the move it returns (origin_returned_move_id); a picking type names the type of its returns.
+ALTER TABLE stock_picking_type ADD COLUMN IF NOT EXISTS return_picking_type_id int4
+    REFERENCES stock_picking_type (id) ON DELETE SET NULL;
+ALTER TABLE stock_picking_type ADD COLUMN IF NOT EXISTS default_location_return_id int4
+    REFERENCES stock_location (id) ON DELETE SET NULL;
+ALTER TABLE stock_picking ADD COLUMN IF NOT EXISTS return_id int4 REFERENCES stock_picking (id) ON DELETE SET NULL;
+ALTER TABLE stock_move ADD COLUMN IF NOT EXISTS to_refund bool;  -- stock_account: "Update quantities on SO/PO"
+CREATE INDEX IF NOT EXISTS stock_picking_return_id_index ON stock_picking (return_id) WHERE return_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS stock_move_origin_returned_move_id_index ON stock_move (origin_returned_move_id)
+    WHERE origin_returned_move_id IS NOT NULL;
+
+-- The return wizard (TransientModel: Odoo stores its records in real tables and vacuums them later). Many2one
+-- columns from a transient model to a regular one default to ON DELETE CASCADE; to another transient, SET NULL.
+CREATE TABLE IF NOT EXISTS stock_return_picking (
+    id                   serial PRIMARY KEY,
+    picking_id           int4 REFERENCES stock_picking (id) ON DELETE CASCADE,
+    move_dest_exists     bool,                                -- stored compute
+    original_location_id int4 REFERENCES stock_location (id) ON DELETE CASCADE,   -- stored compute
+    parent_location_id   int4 REFERENCES stock_location (id) ON DELETE CASCADE,   -- stored compute
+    location_id          int4 REFERENCES stock_location (id) ON DELETE CASCADE,   -- Return Location, stored compute
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp
+);
+
+CREATE TABLE IF NOT EXISTS stock_return_picking_line (
+    id          serial PRIMARY KEY,
+    product_id  int4 NOT NULL REFERENCES product_product (id) ON DELETE CASCADE,
+    quantity    numeric NOT NULL,                             -- digits='Product Unit of Measure'
+    wizard_id   int4 REFERENCES stock_return_picking (id) ON DELETE SET NULL,
+    move_id     int4 REFERENCES stock_move (id) ON DELETE CASCADE,
+    to_refund   bool,                                         -- stock_account, default True
+    create_uid int4, create_date timestamp, write_uid int4, write_date timestamp
+);
+CREATE INDEX IF NOT EXISTS stock_return_picking_line_wizard_id_index ON stock_return_picking_line (wizard_id);
+
 CREATE TABLE IF NOT EXISTS stock_quant (
     id                      serial PRIMARY KEY,
     product_id              int4 NOT NULL REFERENCES product_product (id) ON DELETE RESTRICT,
@@ -808,6 +844,8 @@ CREATE SEQUENCE IF NOT EXISTS ir_sequence_002 INCREMENT BY 1 START WITH 1;
 CREATE SEQUENCE IF NOT EXISTS ir_sequence_003 INCREMENT BY 1 START WITH 1;
 UPDATE stock_picking_type SET sequence_id = 2 WHERE id = 1 AND sequence_id IS NULL;
 UPDATE stock_picking_type SET sequence_id = 3 WHERE id = 2 AND sequence_id IS NULL;
+-- The warehouse's deliveries are returned by its receipts (WH/IN/…), as stock_warehouse sets it up.
+UPDATE stock_picking_type SET return_picking_type_id = 1 WHERE id = 2 AND return_picking_type_id IS NULL;
 
 -- The external ids of the records above, as the modules that create them name them.
 INSERT INTO ir_model_data (module, name, model, res_id, noupdate, create_date, write_date)

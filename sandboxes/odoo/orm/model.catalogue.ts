@@ -617,6 +617,8 @@ export const ODOO_MODELS: readonly ModelDef[] = [
       ]),
       m2o('location_id', 'Parent Location', 'stock.location'),
       m2o('company_id', 'Company', 'res.company'),
+      bool('scrap_location', 'Is a Scrap Location?'),
+      bool('return_location', 'Is a Return Location?'),
     ],
   }),
   model({
@@ -642,6 +644,8 @@ export const ODOO_MODELS: readonly ModelDef[] = [
       integer('warehouse_id', 'Warehouse'),
       m2o('company_id', 'Company', 'res.company', { required: true }),
       bool('active', 'Active'),
+      m2o('return_picking_type_id', 'Operation Type for Returns', 'stock.picking.type'),
+      m2o('default_location_return_id', 'Default returns location', 'stock.location'),
     ],
   }),
   model({
@@ -693,6 +697,7 @@ export const ODOO_MODELS: readonly ModelDef[] = [
       m2o('user_id', 'Responsible', 'res.users'),
       m2o('sale_id', 'Sales Order', 'sale.order', { computed: true }),
       char('carrier_tracking_ref', 'Tracking Reference'),
+      m2o('return_id', 'Return of', 'stock.picking', { computed: true }),
       o2m('move_ids', 'Stock Moves', 'stock.move', 'picking_id'),
     ],
   }),
@@ -745,6 +750,54 @@ export const ODOO_MODELS: readonly ModelDef[] = [
       char('reference', 'Reference', { computed: true }),
       integer('warehouse_id', 'Warehouse'),
       m2o('sale_line_id', 'Sale Line', 'sale.order.line'),
+      bool('scrapped', 'Scrapped', { computed: true }),
+      m2o('origin_returned_move_id', 'Origin return move', 'stock.move'),
+      o2m('returned_move_ids', 'All returned moves', 'stock.move', 'origin_returned_move_id'),
+      bool('to_refund', 'Update quantities on SO/PO'),
+    ],
+  }),
+  // stock.return.picking (17.0, with stock_account's to_refund): the return wizard. Transient records, kept in
+  // real tables as Odoo keeps them; internal users create them, edit their lines and call create_returns.
+  model({
+    name: 'stock.return.picking',
+    table: 'stock_return_picking',
+    description: 'Return Picking',
+    order: 'id',
+    // No _rec_name: Odoo's display_name is "model,id".
+    displayName: (a) => `'stock.return.picking,' || ${a}.id`,
+    recNamesSearch: ['display_name'],
+    access: { read: INTERNAL, write: INTERNAL, create: INTERNAL, unlink: ADMIN },
+    methods: [...READ_ONLY_METHODS, 'create', 'write'],
+    fields: [
+      m2o('picking_id', 'Picking', 'stock.picking'),
+      // Computed from picking_id (store=True, readonly=False, precompute): a client may give them instead.
+      o2m('product_return_moves', 'Moves', 'stock.return.picking.line', 'wizard_id'),
+      m2o('location_id', 'Return Location', 'stock.location'),
+      bool('move_dest_exists', 'Chained Move Exists', { computed: true }),
+      m2o('original_location_id', 'Original Location', 'stock.location', { computed: true }),
+      m2o('parent_location_id', 'Parent Location', 'stock.location', { computed: true }),
+      related('company_id', 'Company', 'many2one', ['picking_id', 'company_id'], { comodel: 'res.company' }),
+    ],
+  }),
+  model({
+    name: 'stock.return.picking.line',
+    table: 'stock_return_picking_line',
+    description: 'Return Picking Line',
+    order: 'id',
+    // _rec_name = 'product_id'
+    displayName: (a, lang) =>
+      `(SELECT ${productCode('pp')} || ${translated('t.name', lang)} FROM product_product pp` +
+      ` JOIN product_template t ON t.id = pp.product_tmpl_id WHERE pp.id = ${a}.product_id)`,
+    recNamesSearch: ['product_id'],
+    access: { read: INTERNAL, write: INTERNAL, create: INTERNAL, unlink: INTERNAL },
+    methods: [...READ_ONLY_METHODS, 'create', 'write', 'unlink'],
+    fields: [
+      m2o('product_id', 'Product', 'product.product', { required: true }),
+      float('quantity', 'Quantity', { required: true }),
+      related('uom_id', 'Unit of Measure', 'many2one', ['product_id', 'uom_id'], { comodel: 'uom.uom' }),
+      m2o('wizard_id', 'Wizard', 'stock.return.picking'),
+      m2o('move_id', 'Move', 'stock.move'),
+      bool('to_refund', 'Update quantities on SO/PO'),
     ],
   }),
   model({

@@ -7,6 +7,7 @@ import type { Pool } from 'pg';
 
 import type { WriteLog } from '../admin/write.log';
 import { actionConfirm } from '../business/sale-order.rules';
+import { createReturns } from '../business/stock-return.rules';
 import type { TransactionRunner } from '../db/transaction.runner';
 import { AccessError, HttpError, PythonError, UserError } from '../odoo.errors';
 import { Env } from '../orm/env';
@@ -139,6 +140,13 @@ export function modelSpecificMethods(orm: Orm): Record<string, Record<string, Me
         apiModel: false,
         signature: { qualifiedName: 'SaleOrder.action_confirm', parameters: [] },
         run: (env, _model, ids) => actionConfirm(env, orm, ids),
+      },
+    },
+    'stock.return.picking': {
+      create_returns: {
+        apiModel: false,
+        signature: { qualifiedName: 'ReturnPicking.create_returns', parameters: [] },
+        run: (env, _model, ids) => createReturns(env, orm, ids),
       },
     },
     'res.users': {
