@@ -2,8 +2,11 @@
  * Odoo's customers and contacts onto the support desk, on the real stack: Odoo rows (PostgreSQL) → Debezium → odoo-cdc
  * → canonical topics → projector-support → the Zendesk and the Freshdesk sandbox (one projector per platform, as two
  * installations would run it), read back through each vendor's own read API. Nothing but the allow-listed fields
- * arrives, and a projector killed with SIGKILL and restarted duplicates nothing.
+ * arrives, and a projector killed with SIGKILL and restarted duplicates nothing. Tickets come back through each desk's
+ * webhook and ingress: answered with their order's context, told of its later changes, and a return request becomes
+ * one Odoo return (the Odoo sandbox over the same database), however often its webhook arrives.
  */
+import { createHmac } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient, type Client } from 'pg';
 import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/app-process';
@@ -21,6 +24,8 @@ import {
 import { hubEnv, odooCdcEnv } from './support/app-env';
 import { insertCompanies } from '../../scripts/lib/isolated-odoo';
 import { insertPartner, odooDb } from './support/odoo';
+import { odooSandboxUrl } from './support/odoo-sandbox';
+import { OdooSandboxClient, type ApiKey } from '../../sandboxes/odoo/odoo-sandbox.client';
 import { createHubDatabase, runId, stack } from './support/stack';
 
 type Row = Record<string, unknown>;
@@ -66,9 +71,16 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
         ? { ZENDESK_URL: zendesk.url, ZENDESK_EMAIL: 'integration@hub.example', ZENDESK_API_TOKEN: 'hub-zendesk-token' }
         : { FRESHDESK_URL: freshdesk.url, FRESHDESK_API_KEY: 'sandbox-freshdesk-api-key' }),
       SUPPORT_BATCH_LINGER_MS: '300',
+      ODOO_URL: odooSandboxUrl(),
+      ODOO_DATABASE: 'odoo',
+      ODOO_API_KEY: odooKey.key,
+      ODOO_PROTOCOL: 'jsonrpc',
     });
 
   const ZENDESK_SECRET = `zendesk-signing-secret-${run}`;
+  const FRESHDESK_SECRET = `freshdesk-shared-secret-${run}`;
+  let odooKey: ApiKey;
+  let odooSandbox: OdooSandboxClient;
   let company = 0;
 
   beforeAll(async () => {
@@ -80,7 +92,12 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
       jobPollsToComplete: 1,
       webhook: { signingSecret: ZENDESK_SECRET, format: 'trigger', endpoints: [] },
     });
-    freshdesk = await startFreshdeskSandbox({ rateLimitPerMinute: 100_000 });
+    freshdesk = await startFreshdeskSandbox({
+      rateLimitPerMinute: 100_000,
+      webhook: { auth: { kind: 'header', header: 'X-Hub-Webhook-Secret', secret: FRESHDESK_SECRET } },
+    });
+    odooSandbox = new OdooSandboxClient(odooSandboxUrl());
+    odooKey = await odooSandbox.createApiKey({ name: `it ${run} projector-support` });
     db = await odooDb();
     hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
     hub = new PgClient({ connectionString: hubDb.url });
@@ -92,6 +109,7 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
         env: hubEnv(prefix, hubDb.url, {
           DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
           ZENDESK_WEBHOOK_SECRET: ZENDESK_SECRET,
+          FRESHDESK_WEBHOOK_SECRET: FRESHDESK_SECRET,
         }),
       },
       { name: 'projector-support', env: projectorEnv('zendesk') },
@@ -114,10 +132,19 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
     } finally {
       await admin.disconnect();
     }
+    // Both desks send their ticket webhooks to this run's ingress.
+    const ingress = apps.find((a) => a.name === 'ingress')!;
+    await fetch(`${zendesk.url}/__admin/webhooks`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoints: [`${ingress.url}/webhooks/zendesk`] }),
+    });
+    freshdesk.webhooks.settings.url = `${ingress.url}/webhooks/freshdesk`;
   }, 660_000);
 
   afterAll(async () => {
     await Promise.all(apps.map((a) => a.kill()));
+    if (odooKey) await odooSandbox.revokeApiKey(odooKey.id).catch(() => undefined);
     await db?.end();
     await hub?.end();
     await hubDb?.drop();
@@ -219,12 +246,6 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
   });
 
   it('answers a new Zendesk ticket about a delivered, invoiced and paid order with a private note of its context within seconds', async () => {
-    const ingress = apps.find((a) => a.name === 'ingress')!;
-    await fetch(`${zendesk.url}/__admin/webhooks`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ endpoints: [`${ingress.url}/webhooks/zendesk`] }),
-    });
     const product = await insertProduct(db, `Kettle ${run}`, '49.90', `${run}-KETTLE`);
     const orderName = `S-${run}`;
     const orderId = await insertOrder(db, orderName, company, [{ product, quantity: 2, price: '49.90' }]);
@@ -332,4 +353,208 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
       .comments as Row[];
     expect(comments.filter((c) => c.public === false)).toHaveLength(1);
   });
+
+  // ----------------------------------------------------------------------------------------------- tickets and orders
+
+  const zdNotes = async (ticketId: unknown) =>
+    ((await read(`${zendesk.url}/api/v2/tickets/${ticketId}/comments.json`, ZD_AUTH)).comments as Row[])
+      .filter((c) => c.public === false)
+      .map((c) => String(c.body));
+  const fdNotes = async (ticketId: unknown) =>
+    ((await read(`${freshdesk.url}/api/v2/tickets/${ticketId}/conversations`, FD_AUTH)) as unknown as Row[])
+      .filter((c) => c.private === true)
+      .map((c) => String(c.body_text ?? c.body));
+
+  const zdTicket = async (subject: string, orderName: string, tags: string[] = []) => {
+    const [org] = await zdOrganization(`odoo-partner-${company}`);
+    const response = await fetch(`${zendesk.url}/api/v2/tickets.json`, {
+      method: 'POST',
+      headers: { authorization: ZD_AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ticket: {
+          subject,
+          comment: { body: 'Hello, about my order.' },
+          requester: { name: `Buyer ${run}`, email: `buyer@brasserie-${run}.example` },
+          organization_id: org.id,
+          custom_fields: [{ id: 360_000_000_101, value: orderName }],
+          tags,
+        },
+      }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as { ticket: Row }).ticket.id;
+  };
+  const fdTicket = async (subject: string, orderName: string, tags: string[] = []) => {
+    const response = await fetch(`${freshdesk.url}/api/v2/tickets`, {
+      method: 'POST',
+      headers: { authorization: FD_AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        subject,
+        description: 'Hello, about my order.',
+        email: `buyer@brasserie-${run}.example`,
+        priority: 2,
+        status: 2,
+        custom_fields: { cf_order_reference: orderName },
+        tags,
+      }),
+    });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as Row).id;
+  };
+
+  /** A confirmed order of the run's customer with one delivery, not yet done; answers its names and ids. */
+  const orderWithDelivery = async (suffix: string) => {
+    const product = await insertProduct(db, `Grinder ${run} ${suffix}`, '129.00', `${run}-GRINDER-${suffix}`);
+    const name = `S-${run}-${suffix}`;
+    const id = await insertOrder(db, name, company, [{ product, quantity: 1, price: '129.00' }]);
+    await confirmOrder(db, id);
+    const delivery = await insertDelivery(db, `WH/OUT/${run}-${suffix}`, company, { id, name }, [
+      { product, quantity: 1 },
+    ]);
+    await eventually(
+      async () => {
+        const r = await hub.query(
+          `SELECT 1 FROM support_shipment s JOIN support_order o ON o.id = s.order_id WHERE o.name = $1`,
+          [name],
+        );
+        return r.rowCount ? true : undefined;
+      },
+      90_000,
+      `order ${name} with its delivery in the hub`,
+    );
+    return { name, id, delivery };
+  };
+
+  const noteMatching = (notes: () => Promise<string[]>, pattern: RegExp, what: string) =>
+    eventually(async () => (await notes()).find((n) => pattern.test(n)), 60_000, what);
+
+  it('tells the tickets on both desks that name an order of each change of its delivery, invoice and payment', async () => {
+    const order = await orderWithDelivery('FOLLOW');
+    const zd = await zdTicket('Grinder not here yet', order.name);
+    const fdOpenedAt = Date.now();
+    const fd = await fdTicket('Grinder not here yet', order.name);
+
+    const waiting = new RegExp(`Delivery WH/OUT/${run}-FOLLOW: assigned, no tracking reference`);
+    expect(await noteMatching(() => zdNotes(zd), waiting, 'the Zendesk context note')).toContain(
+      `Order ${order.name}: sale`,
+    );
+    const fdNote = await noteMatching(() => fdNotes(fd), waiting, 'the Freshdesk context note');
+    process.stdout.write(`Freshdesk context note ${Date.now() - fdOpenedAt} ms after the ticket was created\n`);
+    expect(fdNote).toContain('Warranty: not delivered yet');
+
+    // Delivered: each ticket is told the delivery with its tracking reference, and the warranty now running.
+    await validateDelivery(db, order.delivery, `TRACK-${run}-FOLLOW`);
+    const delivered = new RegExp(
+      `^Update on order ${order.name}[\\s\\S]*Delivery WH/OUT/${run}-FOLLOW: done on .*TRACK-${run}-FOLLOW`,
+    );
+    for (const notes of [() => zdNotes(zd), () => fdNotes(fd)]) {
+      expect(await noteMatching(notes, delivered, 'the delivery update')).toContain('Warranty: under warranty until');
+    }
+    // Invoiced, then paid: one note each, with only what changed.
+    const invoice = await insertPostedInvoice(db, company, order.name, `INV/${run}/FOLLOW`);
+    const invoiced = new RegExp(
+      `^Update on order ${order.name}[\\s\\S]*Invoice INV/${run}/FOLLOW: posted, payment not_paid`,
+    );
+    for (const notes of [() => zdNotes(zd), () => fdNotes(fd)]) {
+      const note = await noteMatching(notes, invoiced, 'the invoice update');
+      expect(note).not.toContain('Delivery');
+    }
+    await payInvoice(db, company, invoice, `PAY/${run}/FOLLOW`, '129.00');
+    const paid = new RegExp(`^Update on order ${order.name}[\\s\\S]*Invoice INV/${run}/FOLLOW: posted, payment paid`);
+    for (const notes of [() => zdNotes(zd), () => fdNotes(fd)]) await noteMatching(notes, paid, 'the payment update');
+
+    // Exactly those four notes on each ticket, no price or amount among them.
+    await new Promise((r) => setTimeout(r, 3_000));
+    for (const notes of [await zdNotes(zd), await fdNotes(fd)]) {
+      expect(notes).toHaveLength(4);
+      expect(notes.join('\n')).not.toMatch(/129[.,]00/);
+    }
+    // The organization and company show the customer's context as of now: the last delivery and its tracking.
+    const [org] = await zdOrganization(`odoo-partner-${company}`);
+    const [fdCo] = await fdCompany(`odoo-partner-${company}`);
+    for (const fields of [org.organization_fields as Row, fdCo.custom_fields as Row]) {
+      expect(fields).toMatchObject({
+        hub_last_delivery: expect.stringMatching(new RegExp(`^WH/OUT/${run}-`)),
+        hub_overdue_invoices: 0,
+        hub_entitlement: expect.stringMatching(/^under warranty until /),
+      });
+    }
+  });
+
+  it('turns a return ticket into one Odoo return of the delivery, whatever the webhook redeliveries, and notes its reference on the ticket', async () => {
+    const returnsOf = async (delivery: number) =>
+      (
+        await db.query<{ name: string; state: string; origin: string }>(
+          `SELECT name, state, origin FROM stock_picking WHERE return_id = $1 ORDER BY id`,
+          [delivery],
+        )
+      ).rows;
+
+    for (const desk of ['zendesk', 'freshdesk'] as const) {
+      const order = await orderWithDelivery(`RET-${desk}`);
+      await validateDelivery(db, order.delivery, `TRACK-${run}-RET`);
+      await eventually(
+        async () => {
+          const r = await hub.query(`SELECT 1 FROM support_shipment WHERE name = $1 AND state = 'done'`, [
+            `WH/OUT/${run}-RET-${desk}`,
+          ]);
+          return r.rowCount ? true : undefined;
+        },
+        60_000,
+        'the delivery done in the hub',
+      );
+      const ticket =
+        desk === 'zendesk'
+          ? await zdTicket('Please take it back', order.name, ['return_request'])
+          : await fdTicket('Please take it back', order.name, ['return_request']);
+      const notes = () => (desk === 'zendesk' ? zdNotes(ticket) : fdNotes(ticket));
+      const note = await noteMatching(notes, /^Return request/, `the return note on ${desk}`);
+      const [made] = await returnsOf(order.delivery);
+      expect(made).toMatchObject({ state: 'assigned', origin: `Return of WH/OUT/${run}-RET-${desk}` });
+      expect(note).toContain(`Odoo return ${made.name} (Ready) created for delivery WH/OUT/${run}-RET-${desk}`);
+
+      // The desk's webhook for the ticket arrives twice more (a retry after a lost answer, a replay).
+      await redeliverTicketWebhooks(desk, ticket);
+      await redeliverTicketWebhooks(desk, ticket);
+      await new Promise((r) => setTimeout(r, 4_000));
+      expect(await returnsOf(order.delivery)).toHaveLength(1);
+      expect((await notes()).filter((n) => n.startsWith('Return request'))).toHaveLength(1);
+    }
+  });
+
+  /** Sends every webhook the desk sent for this ticket to ingress again, as the vendor's retry would. */
+  async function redeliverTicketWebhooks(desk: 'zendesk' | 'freshdesk', ticketId: unknown): Promise<void> {
+    const ingress = apps.find((a) => a.name === 'ingress')!;
+    if (desk === 'freshdesk') {
+      for (const d of freshdesk.webhooks.deliveries.filter((d) => d.ticketId === Number(ticketId))) {
+        const response = await fetch(`${ingress.url}/webhooks/freshdesk`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-hub-webhook-secret': FRESHDESK_SECRET },
+          body: JSON.stringify(d.body),
+        });
+        expect(response.status).toBeLessThan(300);
+      }
+      return;
+    }
+    const mine = zendesk.webhooks.deliveries.filter(
+      (d) => (JSON.parse(d.body) as { ticket?: { id?: string } }).ticket?.id === String(ticketId),
+    );
+    expect(mine.length).toBeGreaterThan(0);
+    for (const d of mine) {
+      const timestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const response = await fetch(`${ingress.url}/webhooks/zendesk`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-zendesk-webhook-invocation-id': d.invocationId,
+          'x-zendesk-webhook-signature-timestamp': timestamp,
+          'x-zendesk-webhook-signature': createHmac('sha256', ZENDESK_SECRET)
+            .update(timestamp + d.body)
+            .digest('base64'),
+        },
+        body: d.body,
+      });
+      expect(response.status).toBeLessThan(300);
+    }
+  }
 });
