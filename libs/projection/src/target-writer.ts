@@ -191,7 +191,11 @@ export class TargetWriter {
     };
     const hold = (w: WriteRequest): Promise<WriteOutcome> => {
       const held = { ...w, heldSince: w.heldSince ?? now };
-      return new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() => this.batcher(held).add(held));
+      const outcome = new Promise((r) => setTimeout(r, PARENT_RECHECK_MS)).then(() => this.batcher(held).add(held));
+      // The slot is read only if this flush returns; should it fail after the hold began, its callers already have the
+      // flush's error, and the held write's own rejection must not become an unhandled one (which ends the process).
+      outcome.catch(() => undefined);
+      return outcome;
     };
     const send: number[] = [];
     let held = 0;
@@ -282,6 +286,12 @@ export class TargetWriter {
       }
     } catch (error) {
       const failure = classifyError(error);
+      // Why the call failed, once per call (an open breaker refusing calls is reported when it opens, not per call).
+      if (failure.code !== 'BREAKER_OPEN')
+        this.log.warn(
+          { object, operation, records: send.length, code: failure.code, error: failure.message },
+          'target call failed',
+        );
       for (const index of send) results[index] = failure;
       return results;
     }
