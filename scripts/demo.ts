@@ -273,6 +273,11 @@ async function main() {
         ZENDESK_URL: zendesk.url,
         ZENDESK_EMAIL: 'integration@hub.example',
         ZENDESK_API_TOKEN: 'hub-zendesk-token',
+        // Return requests from tickets become Odoo returns.
+        ODOO_URL: status.odooSandbox.url,
+        ODOO_DATABASE: 'odoo',
+        ODOO_LOGIN: odooKey.login,
+        ODOO_API_KEY: odooKey.key,
       },
       port: 3103,
       ...own,

@@ -522,6 +522,71 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
     }
   });
 
+  it('loads 5,000 customers onto both desks through their batch endpoints under a 429 storm, each exactly once', async () => {
+    const COUNT = 5_000;
+    const stats = async (url: string) => (await (await fetch(`${url}/__admin/stats`)).json()) as Row;
+    const setFaults = (url: string, body: Row) =>
+      fetch(`${url}/__admin/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    // A storm: a fifth of all calls answered 429 with Retry-After, on both desks, for the whole load.
+    expect((await setFaults(zendesk.url, { status429Rate: 0.2, retryAfterSeconds: 1 })).status).toBe(200);
+    expect((await setFaults(freshdesk.url, { rate429: 0.2, retryAfterSeconds: 1, seed: 7 })).status).toBe(200);
+    const zdBefore = await stats(zendesk.url);
+    const fdBefore = await stats(freshdesk.url);
+    const startedAt = Date.now();
+    try {
+      const ids = await insertCompanies(db, `Bulk Co ${run}`, COUNT);
+      const expected = new Set(ids.map((id) => `odoo-partner-${id}`));
+      const zdLoaded = () =>
+        [...zendesk.store.organizations.values()].filter((o) => String(o.name).startsWith(`Bulk Co ${run} `));
+      const fdLoaded = () =>
+        [...freshdesk.store.companies.values()].filter((c) => String(c.name).startsWith(`Bulk Co ${run} `));
+      await eventually(
+        async () => (zdLoaded().length >= COUNT ? true : undefined),
+        600_000,
+        'every Zendesk organization',
+      );
+      const zdSeconds = (Date.now() - startedAt) / 1000;
+      await eventually(async () => (fdLoaded().length >= COUNT ? true : undefined), 600_000, 'every Freshdesk company');
+      const fdSeconds = (Date.now() - startedAt) / 1000;
+      const zdAfter = await stats(zendesk.url);
+      const fdAfter = await stats(freshdesk.url);
+
+      // Every customer once on each desk, by its external id.
+      const zd = zdLoaded();
+      expect(zd).toHaveLength(COUNT);
+      expect(new Set(zd.map((o) => o.external_id))).toEqual(expected);
+      const fd = fdLoaded();
+      expect(fd).toHaveLength(COUNT);
+      expect(new Set(fd.map((c) => c.custom_fields['hub_external_id']))).toEqual(expected);
+
+      // Through the batch endpoints on Zendesk: bulk jobs, not one call per organization.
+      const routes = (s: Row) => (s.callsByRoute ?? {}) as Record<string, number>;
+      const jobs =
+        (routes(zdAfter)['POST /api/v2/organizations/create_many'] ?? 0) -
+        (routes(zdBefore)['POST /api/v2/organizations/create_many'] ?? 0);
+      expect(jobs).toBeGreaterThan(0);
+      expect(jobs).toBeLessThanOrEqual(Math.ceil(COUNT / 100) * 3);
+      // The storm hit both desks; the hub waited as told and lost nothing.
+      expect(Number(zdAfter.requests) - Number(zdBefore.requests)).toBeGreaterThan(
+        Number(zdAfter.apiCalls) - Number(zdBefore.apiCalls),
+      );
+      const per1000 = (n: number) => ((n * 1000) / COUNT).toFixed(1);
+      process.stdout.write(
+        `5,000 customers under a 20 % 429 storm: Zendesk ${zdSeconds.toFixed(0)} s, ` +
+          `${per1000(Number(zdAfter.apiCalls) - Number(zdBefore.apiCalls))} answered calls per 1,000 ` +
+          `(${per1000(Number(zdAfter.requests) - Number(zdBefore.requests))} requests with the 429s); ` +
+          `Freshdesk ${fdSeconds.toFixed(0)} s, ${per1000(Number(fdAfter.totalCalls) - Number(fdBefore.totalCalls))} answered calls per 1,000\n`,
+      );
+    } finally {
+      await setFaults(zendesk.url, {});
+      await setFaults(freshdesk.url, {});
+    }
+  }, 1_260_000);
+
   /** Sends every webhook the desk sent for this ticket to ingress again, as the vendor's retry would. */
   async function redeliverTicketWebhooks(desk: 'zendesk' | 'freshdesk', ticketId: unknown): Promise<void> {
     const ingress = apps.find((a) => a.name === 'ingress')!;

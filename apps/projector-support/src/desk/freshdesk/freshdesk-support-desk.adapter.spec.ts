@@ -1,5 +1,6 @@
 import { PermanentError, TransientError } from '@hub/resilience';
 import { startFreshdeskSandbox, type FreshdeskSandbox } from '../../../../../sandboxes/freshdesk/freshdesk-sandbox';
+import { RateLimitGate } from '../rate-limit.gate';
 import { NOTE_CUT_MARKER } from '../support-desk.port';
 import { FreshdeskApiClient } from './freshdesk.client';
 import { FRESHDESK_MAX_NOTE_LENGTH, FreshdeskSupportDeskAdapter } from './freshdesk-support-desk.adapter';
@@ -13,7 +14,14 @@ describe('FreshdeskSupportDeskAdapter against the Freshdesk sandbox', () => {
 
   beforeAll(async () => {
     sandbox = await startFreshdeskSandbox({ port: 0, rateLimitPerMinute: 10_000 });
-    desk = new FreshdeskSupportDeskAdapter(new FreshdeskApiClient({ baseUrl: sandbox.url, apiKey: sandbox.apiKey }));
+    // 429s are waited out up to 3 s here, so a longer Retry-After shows the error the consumer then sees.
+    desk = new FreshdeskSupportDeskAdapter(
+      new FreshdeskApiClient({
+        baseUrl: sandbox.url,
+        apiKey: sandbox.apiKey,
+        rateLimit: new RateLimitGate({ maxRetries: 4, maxWaitMs: 3_000 }),
+      }),
+    );
   });
   afterAll(() => sandbox.close());
   beforeEach(() => sandbox.reset());
@@ -129,7 +137,17 @@ describe('FreshdeskSupportDeskAdapter against the Freshdesk sandbox', () => {
     expect(sandbox.store.contacts.size).toBe(0);
   });
 
-  it('throws the whole call’s failure: 429 with Retry-After, 500, and a wrong API key', async () => {
+  it('waits out a 429 for its Retry-After and sends the call again: one company written', async () => {
+    sandbox.faults.set({ ...sandbox.faults.config, next429: 1, retryAfterSeconds: 1 });
+    const started = Date.now();
+    expect(await desk.upsertOrganizations([{ externalId: 'odoo-partner-8', name: 'Globex' }])).toMatchObject([
+      { ok: true, created: true },
+    ]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+    expect(sandbox.stats.writes.company.create).toBe(1);
+  });
+
+  it('throws the whole call’s failure: a 429 it will not wait out, 500, and a wrong API key', async () => {
     sandbox.faults.set({ ...sandbox.faults.config, next429: 1, retryAfterSeconds: 9 });
     await expect(desk.upsertOrganizations([{ externalId: 'odoo-partner-7', name: 'Acme' }])).rejects.toMatchObject({
       name: 'TransientError',

@@ -1,3 +1,6 @@
+import { DEFAULT_RATE_LIMIT, RateLimitGate } from '../rate-limit.gate';
+// The mapper's reading of Retry-After (it imports this file's error class: a cycle of functions only).
+import { DEFAULT_RATE_LIMIT_BACKOFF_MS, retryAfterMs } from './freshdesk-error.mapper';
 /**
  * A small typed client of the Freshdesk API v2, for the calls the adapter makes. No well-kept npm client exists:
  * `freshdesk-api` (MIT) is callback-first and leaves rate limits and errors to the caller, the older `freshdesk` and
@@ -14,6 +17,8 @@ export interface FreshdeskClientOptions {
   apiKey: string;
   /** Per call; a timeout is thrown as fetch's `TimeoutError`. */
   timeoutMs?: number;
+  /** The account's rate limit: 429s waited out and retried per request. Default: 4 retries, waits up to 60 s. */
+  rateLimit?: RateLimitGate;
 }
 
 export type FreshdeskCustomFields = Record<string, string | number | boolean | null>;
@@ -96,7 +101,10 @@ export class FreshdeskHttpError extends Error {
 export class FreshdeskApiClient {
   private readonly authorization: string;
 
+  private readonly rateLimit: RateLimitGate;
+
   constructor(private readonly options: FreshdeskClientOptions) {
+    this.rateLimit = options.rateLimit ?? new RateLimitGate(DEFAULT_RATE_LIMIT);
     this.authorization = `Basic ${Buffer.from(`${options.apiKey}:X`).toString('base64')}`;
   }
 
@@ -143,7 +151,18 @@ export class FreshdeskApiClient {
     return this.request('POST', `/tickets/${ticketId}/notes`, note);
   }
 
-  async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+  /** One API call through the account's rate limit: a 429 is waited out (`Retry-After`) and sent again. */
+  request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
+    return this.rateLimit.run(
+      () => this.send<T>(method, path, body),
+      (error) =>
+        error instanceof FreshdeskHttpError && error.status === 429
+          ? (retryAfterMs(error.retryAfter) ?? DEFAULT_RATE_LIMIT_BACKOFF_MS)
+          : undefined,
+    );
+  }
+
+  private async send<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.options.baseUrl.replace(/\/+$/, '')}/api/v2${path}`, {
       method,
       headers: {

@@ -1,6 +1,7 @@
 import { DeferredError, PermanentError, TransientError } from '@hub/resilience';
 // The sandbox is a separate program; specs may start it in-process (never the adapter's own code).
 import { startZendeskSandbox, type ZendeskSandbox } from '../../../../../sandboxes/zendesk/zendesk-sandbox';
+import { RateLimitGate } from '../rate-limit.gate';
 import { NOTE_CUT_MARKER } from '../support-desk.port';
 import type { DeskContextFields } from '../support-desk.port';
 import { ZENDESK_MAX_NOTE_LENGTH, ZendeskSupportDeskAdapter } from './zendesk-support-desk.adapter';
@@ -19,6 +20,8 @@ describe('ZendeskSupportDeskAdapter against the Zendesk sandbox', () => {
       jobPollIntervalMs: 5,
       jobMaxPolls: 10,
       requestTimeoutMs: 5000,
+      // 429s are waited out up to 3 s here, so a longer Retry-After shows the error the consumer then sees.
+      rateLimit: new RateLimitGate({ maxRetries: 4, maxWaitMs: 3_000 }),
       ...overrides,
     });
 
@@ -153,7 +156,21 @@ describe('ZendeskSupportDeskAdapter against the Zendesk sandbox', () => {
     });
   });
 
-  it('throws TransientError with retryAfterMs on a 429, and on a 500', async () => {
+  it('waits out a 429 for its Retry-After and sends the request again, even a bulk job’s status poll', async () => {
+    await fetch(`${sandbox.url}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ next429: 2, retryAfterSeconds: 1 }),
+    });
+    const started = Date.now();
+    expect(await desk.upsertPeople([{ externalId: 'odoo-partner-31', name: 'Grace' }])).toEqual([
+      { ok: true, deskId: expect.any(String), created: true },
+    ]);
+    // Both 429s waited (about a second each: the gate holds every request of the account), one user written.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    expect(sandbox.store.users.size).toBe(2);
+  });
+
+  it('throws TransientError with retryAfterMs on a 429 it will not wait out, and on a 500', async () => {
     await fetch(`${sandbox.url}/__admin/faults`, {
       method: 'POST',
       body: JSON.stringify({ next429: 1, retryAfterSeconds: 7 }),

@@ -23,6 +23,7 @@ import {
   type ZendeskJobItemFailure,
 } from './zendesk-error.mapper';
 import type { ZendeskSettings } from './zendesk.settings';
+import { DEFAULT_RATE_LIMIT, RateLimitGate } from '../rate-limit.gate';
 
 /**
  * The longest private note sent, in characters. Zendesk documents no maximum comment body in the pages read (the
@@ -120,8 +121,11 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
   private readonly pollIntervalMs: number;
   private readonly maxPolls: number;
 
+  private readonly rateLimit: RateLimitGate;
+
   constructor(settings: ZendeskSettings) {
     super();
+    this.rateLimit = settings.rateLimit ?? new RateLimitGate(DEFAULT_RATE_LIMIT);
     const timeoutMs = settings.requestTimeoutMs ?? 30_000;
     this.pollIntervalMs = settings.jobPollIntervalMs ?? 1000;
     this.maxPolls = settings.jobMaxPolls ?? 60;
@@ -325,13 +329,19 @@ export class ZendeskSupportDeskAdapter extends SupportDesk {
     if (failure) throw mapZendeskError(failure.reason);
   }
 
-  /** Runs one node-zendesk call, mapping any failure (STYLE rule 5). */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw mapZendeskError(error);
-    }
+  /** Runs one node-zendesk call through the account's rate limit (a 429 waited out and sent again), mapping any failure (STYLE rule 5). */
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return this.rateLimit.run(
+      async () => {
+        try {
+          return await fn();
+        } catch (error) {
+          throw mapZendeskError(error);
+        }
+      },
+      (error) =>
+        error instanceof TransientError && error.code === 'HTTP_429' ? (error.retryAfterMs ?? 60_000) : undefined,
+    );
   }
 
   private checkBatch(size: number): void {

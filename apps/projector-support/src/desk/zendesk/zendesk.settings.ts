@@ -1,3 +1,5 @@
+import type { RateLimitGate } from '../rate-limit.gate';
+
 /**
  * How the Zendesk adapter reaches one account. Built by the app's config from its environment (the wiring comes
  * with the projector's flows); `apiToken` is a secret and is never logged.
@@ -16,4 +18,6 @@ export interface ZendeskSettings {
   jobPollIntervalMs?: number;
   /** Reads of a job's status before giving up with a TransientError JOB_TIMEOUT. Default 60. */
   jobMaxPolls?: number;
+  /** The account's rate limit: 429s waited out and retried per request. Default: 4 retries, waits up to 60 s. */
+  rateLimit?: RateLimitGate;
 }
