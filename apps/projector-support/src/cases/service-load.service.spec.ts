@@ -93,7 +93,7 @@ function setup() {
   );
   const published = () =>
     sent.map((r) => {
-      const value = r.value as { customerServiceLoad: Record<string, unknown> };
+      const value = r.value as unknown as { customerServiceLoad: Record<string, unknown> };
       const { customerId, openTickets, urgentOpenTickets } = value.customerServiceLoad;
       return [customerId, openTickets, urgentOpenTickets];
     });
