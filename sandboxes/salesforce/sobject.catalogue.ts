@@ -171,6 +171,10 @@ export const ACCOUNT: SObjectDefinition = {
     ...hubFlags,
     // Salesforce has no standard VAT field on Account: the org setup adds this one (docs/salesforce-org-setup.md).
     { name: 'VAT_Number__c', label: 'VAT Number', type: 'string', length: 20 },
+    // The customer's open tickets on the support desk, written by the hub (docs/salesforce-org-setup.md).
+    { name: 'Open_Support_Tickets__c', label: 'Open Support Tickets', type: 'double' },
+    { name: 'Urgent_Support_Tickets__c', label: 'Urgent Support Tickets', type: 'double' },
+    { name: 'Oldest_Open_Ticket__c', label: 'Oldest Open Ticket', type: 'datetime' },
   ],
 };
 

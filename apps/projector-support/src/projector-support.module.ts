@@ -1,7 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
-import { CanonicalCodec, canonicalTopicConfigs, fieldOwnership } from '@hub/canonical';
+import {
+  CanonicalCodec,
+  CanonicalPublisher,
+  CanonicalTopicKey,
+  canonicalTopicConfigs,
+  fieldOwnership,
+} from '@hub/canonical';
 import { BreakerGuardedOdoo, OdooRpcAdapter } from '@hub/odoo';
 import {
   AppliedPositions,
@@ -32,6 +38,7 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
+  KafkaClient,
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
@@ -44,6 +51,8 @@ import { SupportDeskTarget } from './desk/support-desk.target';
 import { CaseNotesService } from './cases/case-notes.service';
 import { OrderUpdatesService } from './cases/order-updates.service';
 import { ServiceCasesHandler } from './cases/service-cases.handler';
+import { ServiceLoadRepository } from './cases/service-load.repository';
+import { ServiceLoadService } from './cases/service-load.service';
 import { SupportCaseRepository } from './cases/support-case.repository';
 import { OdooReturns } from './returns/odoo-returns';
 import { ReturnRequestsService } from './returns/return-requests.service';
@@ -51,6 +60,9 @@ import { ErpContextHandler } from './context/erp-context.handler';
 import { ErpContextRepository } from './context/erp-context.repository';
 import { DeskEventsHandler, SUPPORT_EVENT_TYPES, SUPPORT_TOPICS } from './projection/desk-events.handler';
 import { SupportTargetMapping } from './projection/support-target.mapping';
+
+/** The canonical topics projector-support produces: its customers' service loads. */
+export const SUPPORT_PRODUCED_TOPICS: CanonicalTopicKey[] = ['customer-service-load'];
 
 /**
  * Wiring only: the projection engine (libs/projection) with the installation's desk adapter (Zendesk or Freshdesk)
@@ -102,7 +114,7 @@ export class ProjectorSupportModule {
           prepare: (kafka) =>
             ensureTopics(
               kafka.admin,
-              canonicalTopicConfigs(SUPPORT_TOPICS, {
+              canonicalTopicConfigs([...SUPPORT_TOPICS, ...SUPPORT_PRODUCED_TOPICS], {
                 prefix: config.HUB_TOPIC_PREFIX,
                 replicationFactor: config.KAFKA_REPLICATION_FACTOR,
               }),
@@ -145,6 +157,23 @@ export class ProjectorSupportModule {
               cases,
               { returnTag: config.SUPPORT_RETURN_TAG },
               log.child({ component: 'returns' }),
+            ),
+        },
+        {
+          provide: ServiceLoadService,
+          inject: [KafkaClient],
+          useFactory: (kafka: KafkaClient) =>
+            new ServiceLoadService(
+              desk,
+              new ServiceLoadRepository(db),
+              context,
+              new CanonicalPublisher(kafka.producer, codec, {
+                app: 'projector-support',
+                owner: { system: 'support', ownership: fieldOwnership() },
+              }),
+              new KeyedLock(),
+              log.child({ component: 'service-load' }),
+              () => codec.registerProducerSchemas('projector-support', SUPPORT_PRODUCED_TOPICS),
             ),
         },
         ErpContextHandler,
@@ -214,6 +243,7 @@ export class ProjectorSupportModule {
             CaseNotesService,
             OrderUpdatesService,
             ReturnRequestsService,
+            ServiceLoadService,
           ],
           useFactory: (
             host: ConsumerHost,
@@ -222,6 +252,7 @@ export class ProjectorSupportModule {
             notes: CaseNotesService,
             updates: OrderUpdatesService,
             returns: ReturnRequestsService,
+            load: ServiceLoadService,
           ) => {
             const metrics = new HubMetrics('projector-support');
             registerConsumerMetrics(metrics, () => host.metrics);
@@ -255,6 +286,16 @@ export class ProjectorSupportModule {
                 set({ outcome: 'created' }, returns.metrics.created);
                 set({ outcome: 'refused' }, returns.metrics.refused);
                 set({ outcome: 'alreadyDone' }, returns.metrics.alreadyDone);
+              },
+            );
+            metrics.gauge(
+              'hub_support_service_loads',
+              "Customers' service loads (open tickets) published, counted unchanged, tickets of no customer the hub wrote onto the desk.",
+              ['outcome'],
+              (set) => {
+                set({ outcome: 'published' }, load.metrics.published);
+                set({ outcome: 'unchanged' }, load.metrics.unchanged);
+                set({ outcome: 'noCustomer' }, load.metrics.noCustomer);
               },
             );
             metrics.gauge('hub_projection_events', 'Canonical events fully applied to the desk.', [], (set) =>

@@ -8,9 +8,10 @@ import type { CanonicalTopicKey } from './topics';
  * whichever app produces the event. Raised when the contract changes: 2 added `Envelope.sourceEventId`, positions
  * ordered per source system, and `Invoice.orderIds` with `orderId`; 3 added producers beside Odoo (Salesforce-owned
  * Customer and Contact fields, fields owned by a record's origin, order submissions and service cases); 4 added the
- * hub as a source (`HUB`) and its order exceptions.
+ * hub as a source (`HUB`) and its order exceptions; 5 added customer service loads (open tickets per customer and
+ * desk).
  */
-export const CONTRACT_VERSION = 4;
+export const CONTRACT_VERSION = 5;
 
 /** The entity record a topic's events carry next to their envelope, e.g. `invoice` → `Invoice`. */
 export type CanonicalEntityOf<K extends CanonicalTopicKey> = NonNullable<

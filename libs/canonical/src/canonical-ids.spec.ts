@@ -1,4 +1,10 @@
-import { deterministicEventId, odooCanonicalIds, odooPartnerCanonicalId, supportCanonicalIds } from './canonical-ids';
+import {
+  deterministicEventId,
+  odooCanonicalIds,
+  odooPartnerCanonicalId,
+  salesforceAccountIdOf,
+  supportCanonicalIds,
+} from './canonical-ids';
 
 describe('canonical ids', () => {
   it('derives the partner id', () => {
@@ -19,6 +25,13 @@ describe('canonical ids', () => {
   it('derives the id of a support ticket from its desk and number', () => {
     expect(supportCanonicalIds.zendeskTicket(123)).toBe('zendesk-ticket-123');
     expect(supportCanonicalIds.freshdeskTicket('45')).toBe('freshdesk-ticket-45');
+  });
+
+  it("derives a desk's service load id per customer, and reads a Salesforce customer's Account Id", () => {
+    expect(supportCanonicalIds.serviceLoad('zendesk', 'odoo-partner-7')).toBe('zendesk-service-load-odoo-partner-7');
+    expect(salesforceAccountIdOf('salesforce-account-001Hb00000AbCdEIAZ')).toBe('001Hb00000AbCdEIAZ');
+    expect(salesforceAccountIdOf('odoo-partner-7')).toBeUndefined();
+    expect(salesforceAccountIdOf('salesforce-account-')).toBeUndefined();
   });
 
   it('makes the same UUID for the same change and a different one for another', () => {

@@ -28,6 +28,11 @@ export const odooCanonicalIds = {
 export const supportCanonicalIds = {
   zendeskTicket: (ticketId: string | number) => `zendesk-ticket-${ticketId}`,
   freshdeskTicket: (ticketId: string | number) => `freshdesk-ticket-${ticketId}`,
+  /**
+   * A customer's open tickets on one desk (the `customer-service-load` topic), e.g.
+   * `zendesk-service-load-odoo-partner-7`: per desk, so two installations' counts never replace each other.
+   */
+  serviceLoad: (desk: 'zendesk' | 'freshdesk', customerId: string) => `${desk}-service-load-${customerId}`,
 } as const;
 
 /**
@@ -40,6 +45,14 @@ export const salesforceCanonicalIds = {
   contact: (id: string) => `salesforce-contact-${id}`,
   order: (id: string) => `salesforce-order-${id}`,
 } as const;
+
+/** The Salesforce Account Id a customer's canonical id names (`salesforce-account-<Id>`), or undefined for another. */
+export function salesforceAccountIdOf(customerId: string): string | undefined {
+  const prefix = salesforceCanonicalIds.account('');
+  return customerId.startsWith(prefix) && customerId.length > prefix.length
+    ? customerId.slice(prefix.length)
+    : undefined;
+}
 
 /** The systems a record can be created in, as {@link originOfCanonicalId} names them. */
 export type RecordOrigin = 'odoo' | 'salesforce' | 'support';

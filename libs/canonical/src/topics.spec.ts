@@ -8,14 +8,18 @@ import {
 } from './topics';
 
 describe('topic producers', () => {
-  it('lets odoo-cdc produce every canonical topic of Odoo records, ingress customers, contacts, service cases and order submissions, and projector-odoo its order exceptions', () => {
+  it('lets odoo-cdc produce every canonical topic of Odoo records, ingress customers, contacts, service cases and order submissions, projector-odoo its order exceptions and projector-support its service loads', () => {
     const fromIngressOnly = ['service-case', 'order-submission'];
     const fromProjectorOdoo = ['order-exception'];
+    const fromProjectorSupport = ['customer-service-load'];
     expect(topicsProducedBy('odoo-cdc')).toEqual(
-      Object.keys(CANONICAL_TOPICS).filter((key) => ![...fromIngressOnly, ...fromProjectorOdoo].includes(key)),
+      Object.keys(CANONICAL_TOPICS).filter(
+        (key) => ![...fromIngressOnly, ...fromProjectorOdoo, ...fromProjectorSupport].includes(key),
+      ),
     );
     expect(topicsProducedBy('ingress')).toEqual(['customer', 'contact', ...fromIngressOnly]);
     expect(topicsProducedBy('projector-odoo')).toEqual(fromProjectorOdoo);
+    expect(topicsProducedBy('projector-support')).toEqual(fromProjectorSupport);
     expect(topicsProducedBy('projector-salesforce')).toEqual([]);
   });
 

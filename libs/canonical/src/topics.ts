@@ -93,6 +93,15 @@ export const CANONICAL_TOPICS = {
     // projector-odoo's work queue publishes it (an outbox in the hub database, so no change is lost).
     producers: ['projector-odoo'],
   },
+  'customer-service-load': {
+    schema: 'CustomerServiceLoadEvent',
+    partitions: 6,
+    // Compacted: the latest open-ticket counts of every customer on each desk (keyed by desk and customer).
+    compacted: true,
+    eventTypes: ['customer-service-load.upserted'],
+    // projector-support counts them: only it knows which customer a ticket's desk organization is.
+    producers: ['projector-support'],
+  },
 } as const satisfies Record<string, CanonicalTopicSpec>;
 
 export interface CanonicalTopicSpec {

@@ -7,7 +7,11 @@ import type { ConsumerLane } from '@hub/resilience';
  * consumer group, so an order is never queued behind a product backlog; the lane decides how long batches wait.
  */
 export const LANES: { name: string; topics: CanonicalTopicKey[]; priority: boolean }[] = [
-  { name: 'master-data', topics: ['customer', 'contact', 'product', 'inventory-level'], priority: false },
+  {
+    name: 'master-data',
+    topics: ['customer', 'contact', 'product', 'inventory-level', 'customer-service-load'],
+    priority: false,
+  },
   { name: 'commerce', topics: ['sales-order', 'invoice', 'payment', 'shipment', 'order-exception'], priority: true },
 ];
 

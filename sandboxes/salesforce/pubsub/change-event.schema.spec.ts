@@ -31,12 +31,15 @@ describe('change event schemas', () => {
       'Odoo_Active__c',
       'Odoo_Deleted__c',
       'VAT_Number__c',
+      'Open_Support_Tickets__c',
+      'Urgent_Support_Tickets__c',
+      'Oldest_Open_Ticket__c',
       'CreatedDate',
       'LastModifiedDate',
     ]);
     expect(account[1]).toEqual({ name: 'Name', type: ['null', 'string'], doc: 'Data:Text', default: null });
     expect(account[9]).toMatchObject({ type: ['null', 'boolean'] });
-    expect(account[12]).toEqual({
+    expect(account[15]).toEqual({
       name: 'CreatedDate',
       type: ['null', 'long'],
       doc: 'CreatedDate:DateTime',
@@ -116,8 +119,8 @@ describe('field bitmaps', () => {
   const account = schemaOf('Account');
 
   it('sets bit i for the i-th schema field, the header being field 0, in upper-case hex of whole bytes', () => {
-    // Phone is field 3, Website 4, LastModifiedDate 13.
-    expect(account.bitmap(['Phone', 'Website', 'LastModifiedDate'])).toEqual(['0x2018']);
+    // Phone is field 3, Website 4, LastModifiedDate 16.
+    expect(account.bitmap(['Phone', 'Website', 'LastModifiedDate'])).toEqual(['0x010018']);
     expect(account.bitmap(['Name'])).toEqual(['0x02']);
     expect(account.bitmap(['Odoo_Id__c'])).toEqual(['0x0100']);
     // The example of Salesforce's "Event Deserialization Considerations".
@@ -127,7 +130,7 @@ describe('field bitmaps', () => {
 
   it('gives compound components as "{position}-{bitmap}" elements, without a top-level element when none is set', () => {
     expect(account.bitmap(['BillingCity'])).toEqual(['5-0x02']);
-    expect(account.bitmap(['LastModifiedDate', 'BillingCountry', 'BillingStreet'])).toEqual(['0x2000', '5-0x09']);
+    expect(account.bitmap(['LastModifiedDate', 'BillingCountry', 'BillingStreet'])).toEqual(['0x010000', '5-0x09']);
     const contact = schemaOf('Contact');
     expect(contact.bitmap(['LastName', 'Email'])).toEqual([expect.stringMatching(/^0x/), '2-0x02']);
   });

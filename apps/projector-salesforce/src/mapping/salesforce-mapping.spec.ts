@@ -56,6 +56,7 @@ describe('SalesforceMapping', () => {
         'Invoice',
         'Payment',
         'Shipment',
+        'CustomerServiceLoad',
       ]),
     );
     expect(mapping.usesStandardPricebook('Product')).toBe(true);
@@ -306,6 +307,99 @@ entities:
         expect.stringContaining('$parent.salesforceOrderIdd is not a field of SalesOrder'),
       ]),
     );
+  });
+
+  it("plans a customer's service load onto its Account without ever creating it: by Odoo_Id__c, or by Id for a rep's customer", () => {
+    const load = {
+      id: 'zendesk-service-load-odoo-partner-7',
+      customerId: 'odoo-partner-7',
+      salesforceAccountId: null,
+      desk: 'ZENDESK',
+      openTickets: 2,
+      urgentOpenTickets: 1,
+      oldestOpenSince: Date.UTC(2026, 11, 6, 8, 30),
+      updatedAt: Date.UTC(2026, 11, 6, 9, 0),
+    };
+    const writable = new Set(ownership.fieldsOwnedBy('CustomerServiceLoad', 'support'));
+    const [[onAccount], byId] = mapping.plan('CustomerServiceLoad', load, { writable });
+    expect(onAccount).toEqual({
+      entity: 'CustomerServiceLoad',
+      object: 'Account',
+      externalIdField: 'Odoo_Id__c',
+      externalId: 'odoo-partner-7',
+      kind: 'merge',
+      fields: {
+        Open_Support_Tickets__c: 2,
+        Urgent_Support_Tickets__c: 1,
+        Oldest_Open_Ticket__c: '2026-12-06T08:30:00.000Z',
+      },
+      createOnly: {},
+      parents: [],
+    });
+    expect(byId).toEqual([]);
+    // No open ticket left: the date is cleared.
+    const [[none]] = mapping.plan('CustomerServiceLoad', { ...load, openTickets: 0, oldestOpenSince: null });
+    expect(none.fields).toMatchObject({ Open_Support_Tickets__c: 0, Oldest_Open_Ticket__c: null });
+    // A customer a rep created: its Account has no Odoo_Id__c to be found by, so it is updated by its Id.
+    const rep = {
+      ...load,
+      customerId: 'salesforce-account-001Hb00000AbCdEIAZ',
+      salesforceAccountId: '001Hb00000AbCdEIAZ',
+    };
+    const [byKey, [update]] = mapping.plan('CustomerServiceLoad', rep, { writable });
+    expect(byKey).toEqual([]);
+    expect(update).toMatchObject({
+      object: 'Account',
+      externalIdField: 'Id',
+      externalId: '001Hb00000AbCdEIAZ',
+      linkedBy: { field: 'Id', value: '001Hb00000AbCdEIAZ', mustExist: true },
+      fields: { Open_Support_Tickets__c: 2, Urgent_Support_Tickets__c: 1 },
+    });
+    // Nothing of the load is flagged when it is gone: the Account is not its own.
+    expect(mapping.planDeletion('CustomerServiceLoad', load.id)).toEqual([]);
+  });
+
+  it("projects what a support desk or the hub owns, never what Salesforce owns, whichever system's entity it is", () => {
+    expect(
+      parse(`
+version: 1
+entities:
+  ServiceCase:
+    writes:
+      - object: Case
+        externalId: { field: Desk_Ticket_Id__c, value: id }
+        fields: { Subject: subject, Status: status }
+        onDelete: ignore
+`),
+    ).not.toThrow();
+    let error: MappingError | undefined;
+    try {
+      parse(`
+version: 1
+entities:
+  OrderSubmission:
+    writes:
+      - object: Order
+        mode: update
+        externalId: { field: Id, value: salesforceOrderId }
+        fields: { Name: name }
+        onDelete: ignore
+  Customer:
+    writes:
+      - object: Account
+        mode: merge
+        externalId: { field: Odoo_Id__c, value: id }
+        fields: { Industry: industry, Name: name }
+        onDelete: ignore
+`)();
+    } catch (e) {
+      error = e as MappingError;
+    }
+    expect(error?.problems).toEqual([
+      expect.stringContaining('OrderSubmission.salesforceOrderId is owned by Salesforce alone'),
+      expect.stringContaining('OrderSubmission.name is owned by Salesforce alone'),
+      expect.stringContaining('Customer.industry is owned by Salesforce alone'),
+    ]);
   });
 
   it("plans an order exception as an update of the rep's Order by its Id (never created) and a Task for its owner", () => {

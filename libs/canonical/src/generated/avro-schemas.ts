@@ -65,7 +65,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -222,7 +222,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -362,6 +362,165 @@ export const avroSchemas = {
       },
     ],
   },
+  CustomerServiceLoadEvent: {
+    type: 'record',
+    name: 'CustomerServiceLoadEvent',
+    namespace: 'hub.canonical',
+    doc: "Value of the customer-service-load topic: a customer's open tickets on one desk, whole (envelope.eventType customer-service-load.upserted).",
+    fields: [
+      {
+        name: 'envelope',
+        type: {
+          type: 'record',
+          name: 'Envelope',
+          namespace: 'hub.canonical',
+          doc: "Metadata every canonical event carries. Several systems produce canonical events; each event names its source (sourceSystem) and its position in that source (sourcePosition). Consumers dedupe on eventId and drop stale versions by comparing sourcePosition for the same aggregateId and the same sourceSystem only: positions of different sources are not comparable, and field ownership (config/ownership.yaml) decides which source's value a consumer keeps, field by field.",
+          fields: [
+            {
+              name: 'eventId',
+              type: {
+                type: 'string',
+                logicalType: 'uuid',
+              },
+              doc: 'Unique per event; stable across re-deliveries of the same source change.',
+            },
+            {
+              name: 'eventType',
+              type: 'string',
+              doc: '<aggregate>.<past-tense verb>, e.g. customer.upserted, customer.deleted.',
+            },
+            {
+              name: 'aggregateId',
+              type: 'string',
+              doc: 'Canonical id of the record; also the Kafka key.',
+            },
+            {
+              name: 'occurredAt',
+              type: {
+                type: 'long',
+                logicalType: 'timestamp-millis',
+              },
+              doc: "When the source system committed the change (Salesforce: the change event header's commitTimestamp).",
+            },
+            {
+              name: 'sourceSystem',
+              type: {
+                type: 'enum',
+                name: 'SourceSystem',
+                symbols: ['ODOO', 'SALESFORCE', 'SUPPORT', 'HUB'],
+                namespace: 'hub.canonical',
+              },
+              doc: 'The system the change came from: the source that orders sourcePosition. HUB: a record the hub itself keeps (a work-queue exception).',
+            },
+            {
+              name: 'sourceTable',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Table or object the change came from, e.g. res_partner.',
+            },
+            {
+              name: 'sourcePrimaryKey',
+              type: 'string',
+              doc: 'Primary key of the source row, as text.',
+            },
+            {
+              name: 'sourcePosition',
+              type: 'long',
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+            },
+            {
+              name: 'sourceTransactionId',
+              type: ['null', 'string'],
+              default: null,
+              doc: 'Source transaction id, when the source has one.',
+            },
+            {
+              name: 'sourceEventId',
+              type: ['null', 'string'],
+              default: null,
+              doc: "The source's own id of the event or notification this change came in, when it has one (a Salesforce change event's replay id as text, a support desk's webhook event id), for dedupe and audit against the source. Null for Odoo, whose changes are identified by sourceTable, sourcePrimaryKey and sourcePosition.",
+            },
+            {
+              name: 'schemaVersion',
+              type: 'int',
+              doc: 'Version of the canonical contract that produced this event.',
+            },
+          ],
+        },
+      },
+      {
+        name: 'customerServiceLoad',
+        type: [
+          'null',
+          {
+            type: 'record',
+            name: 'CustomerServiceLoad',
+            namespace: 'hub.canonical',
+            doc: 'How much a customer keeps one support desk busy: its open tickets there, counted by projector-support from the service cases it has seen, for the customers it wrote onto the desk as organizations. One record per desk and customer; each event is the whole current state. A ticket whose organization the hub never wrote counts for nobody.',
+            fields: [
+              {
+                name: 'id',
+                type: 'string',
+                doc: "Canonical id of the desk's load for the customer, e.g. zendesk-service-load-odoo-partner-7: also the Kafka key.",
+              },
+              {
+                name: 'customerId',
+                type: 'string',
+                doc: "The customer's canonical id (odoo-partner-7, or salesforce-account-001… for a customer a rep created), as the desk organization's external id: the Account's Odoo_Id__c.",
+              },
+              {
+                name: 'salesforceAccountId',
+                type: ['null', 'string'],
+                default: null,
+                doc: "The Salesforce Account's Id when the customer was created in Salesforce (customerId salesforce-account-<Id>): that Account is updated by its Id; null for a customer of Odoo, whose Account is found by Odoo_Id__c.",
+              },
+              {
+                name: 'desk',
+                type: {
+                  type: 'enum',
+                  name: 'SupportDesk',
+                  symbols: ['ZENDESK', 'FRESHDESK'],
+                  namespace: 'hub.canonical',
+                },
+                doc: 'The help desk whose tickets are counted.',
+              },
+              {
+                name: 'openTickets',
+                type: 'int',
+                doc: "The customer's tickets on the desk whose status is new, open, pending or on_hold.",
+              },
+              {
+                name: 'urgentOpenTickets',
+                type: 'int',
+                doc: 'Of the open tickets, those of priority high or urgent.',
+              },
+              {
+                name: 'oldestOpenSince',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                default: null,
+                doc: 'When the oldest open ticket was created (when its desk did not say: when the hub first saw it); null without open tickets.',
+              },
+              {
+                name: 'updatedAt',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'When projector-support counted this state.',
+              },
+            ],
+          },
+        ],
+        default: null,
+      },
+    ],
+  },
   InventoryLevelEvent: {
     type: 'record',
     name: 'InventoryLevelEvent',
@@ -426,7 +585,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -566,7 +725,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -792,7 +951,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -986,7 +1145,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1288,7 +1447,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1450,7 +1609,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1614,7 +1773,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -1942,7 +2101,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',
@@ -2190,7 +2349,7 @@ export const avroSchemas = {
             {
               name: 'sourcePosition',
               type: 'long',
-              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
+              doc: "Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.",
             },
             {
               name: 'sourceTransactionId',

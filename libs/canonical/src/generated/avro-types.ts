@@ -39,7 +39,7 @@ export namespace HubCanonical {
      */
     sourcePrimaryKey: string;
     /**
-     * Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.
+     * Position of the change in its source, ordered only within one sourceSystem: a later change from the same source has a higher position. ODOO: a PostgreSQL WAL position (LSN): the commit LSN of the transaction for records rebuilt when it commits (orders, invoices and the other aggregates); the change's own LSN for one-row records published as they change (customers, contacts), which row locks keep in commit order per row. SALESFORCE: the change event's replay id read as an unsigned big-endian number, with occurredAt the event's commitTimestamp. SUPPORT: the desk's event time in epoch milliseconds; for a customer service load (projector-support's count), the count's version from one sequence of the hub database. HUB: the record's version in the hub database, raised by one sequence on every change. A consumer that has applied a higher position from the same sourceSystem for the same aggregateId drops this event; it never compares positions of two different sources.
      */
     sourcePosition: number;
     /**
@@ -220,6 +220,58 @@ export namespace HubCanonical {
      * Default: null
      */
     customer: null | HubCanonical.Customer;
+  }
+  export type SupportDesk = 'ZENDESK' | 'FRESHDESK';
+  /**
+   * How much a customer keeps one support desk busy: its open tickets there, counted by projector-support from the service cases it has seen, for the customers it wrote onto the desk as organizations. One record per desk and customer; each event is the whole current state. A ticket whose organization the hub never wrote counts for nobody.
+   */
+  export interface CustomerServiceLoad {
+    /**
+     * Canonical id of the desk's load for the customer, e.g. zendesk-service-load-odoo-partner-7: also the Kafka key.
+     */
+    id: string;
+    /**
+     * The customer's canonical id (odoo-partner-7, or salesforce-account-001… for a customer a rep created), as the desk organization's external id: the Account's Odoo_Id__c.
+     */
+    customerId: string;
+    /**
+     * The Salesforce Account's Id when the customer was created in Salesforce (customerId salesforce-account-<Id>): that Account is updated by its Id; null for a customer of Odoo, whose Account is found by Odoo_Id__c.
+     *
+     * Default: null
+     */
+    salesforceAccountId: null | string;
+    /**
+     * The help desk whose tickets are counted.
+     */
+    desk: HubCanonical.SupportDesk;
+    /**
+     * The customer's tickets on the desk whose status is new, open, pending or on_hold.
+     */
+    openTickets: number;
+    /**
+     * Of the open tickets, those of priority high or urgent.
+     */
+    urgentOpenTickets: number;
+    /**
+     * When the oldest open ticket was created (when its desk did not say: when the hub first saw it); null without open tickets.
+     *
+     * Default: null
+     */
+    oldestOpenSince: null | number;
+    /**
+     * When projector-support counted this state.
+     */
+    updatedAt: number;
+  }
+  /**
+   * Value of the customer-service-load topic: a customer's open tickets on one desk, whole (envelope.eventType customer-service-load.upserted).
+   */
+  export interface CustomerServiceLoadEvent {
+    envelope: HubCanonical.Envelope;
+    /**
+     * Default: null
+     */
+    customerServiceLoad: null | HubCanonical.CustomerServiceLoad;
   }
   /**
    * Stock of one product over all internal locations (sum of Odoo stock.quant).
@@ -743,7 +795,6 @@ export namespace HubCanonical {
      */
     salesOrder: null | HubCanonical.SalesOrder;
   }
-  export type SupportDesk = 'ZENDESK' | 'FRESHDESK';
   /**
    * The person who asked for help. Zendesk event-subscription webhooks carry only the requester's id.
    */
@@ -943,6 +994,7 @@ export namespace HubCanonical {
 
 export type ContactEvent = HubCanonical.ContactEvent;
 export type CustomerEvent = HubCanonical.CustomerEvent;
+export type CustomerServiceLoadEvent = HubCanonical.CustomerServiceLoadEvent;
 export type InventoryLevelEvent = HubCanonical.InventoryLevelEvent;
 export type InvoiceEvent = HubCanonical.InvoiceEvent;
 export type OrderExceptionEvent = HubCanonical.OrderExceptionEvent;
@@ -955,6 +1007,7 @@ export type ShipmentEvent = HubCanonical.ShipmentEvent;
 export type Contact = HubCanonical.Contact;
 export type Customer = HubCanonical.Customer;
 export type Address = HubCanonical.Address;
+export type CustomerServiceLoad = HubCanonical.CustomerServiceLoad;
 export type Envelope = HubCanonical.Envelope;
 export type SourceSystem = HubCanonical.SourceSystem;
 export type InventoryLevel = HubCanonical.InventoryLevel;
@@ -978,6 +1031,7 @@ export type ShipmentLine = HubCanonical.ShipmentLine;
 export interface CanonicalEventMap {
   ContactEvent: ContactEvent;
   CustomerEvent: CustomerEvent;
+  CustomerServiceLoadEvent: CustomerServiceLoadEvent;
   InventoryLevelEvent: InventoryLevelEvent;
   InvoiceEvent: InvoiceEvent;
   OrderExceptionEvent: OrderExceptionEvent;
