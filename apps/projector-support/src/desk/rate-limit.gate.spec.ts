@@ -67,4 +67,19 @@ describe('RateLimitGate', () => {
       Throttled,
     );
   });
+
+  it('keeps at most maxConcurrent calls in flight; the others wait their turn', async () => {
+    const g = new RateLimitGate({ maxRetries: 0, maxWaitMs: 1, maxConcurrent: 2 });
+    let running = 0;
+    let peak = 0;
+    const call = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      return running;
+    };
+    await Promise.all(Array.from({ length: 7 }, () => g.run(call, retryAfterOf)));
+    expect(peak).toBe(2);
+  });
 });

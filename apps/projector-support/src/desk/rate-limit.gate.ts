@@ -3,12 +3,17 @@ export interface RateLimitGateOptions {
   maxRetries: number;
   /** A longer wait than this is not waited out here: the call fails and the consumer pauses instead. */
   maxWaitMs: number;
+  /**
+   * Requests in flight at once to the account, at most; more wait their turn. One record per call (Freshdesk) with a
+   * consumer of hundreds of records in flight would otherwise open hundreds of connections to one account.
+   */
+  maxConcurrent?: number;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
 }
 
 /** 429s retried per request, each after its Retry-After; a wait over a minute fails the call (the consumer pauses). */
-export const DEFAULT_RATE_LIMIT: RateLimitGateOptions = { maxRetries: 4, maxWaitMs: 60_000 };
+export const DEFAULT_RATE_LIMIT: RateLimitGateOptions = { maxRetries: 4, maxWaitMs: 60_000, maxConcurrent: 8 };
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -21,6 +26,8 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(reso
  */
 export class RateLimitGate {
   private openAt = 0;
+  private inFlight = 0;
+  private readonly queue: Array<() => void> = [];
   readonly metrics = { waits: 0, retried: 0 };
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
@@ -42,13 +49,26 @@ export class RateLimitGate {
         await this.sleep(closed);
       }
       try {
-        return await call();
+        return await this.slot(call);
       } catch (error) {
         const wait = retryAfterOf(error);
         if (wait === undefined || attempt >= this.options.maxRetries || wait > this.options.maxWaitMs) throw error;
         this.openAt = Math.max(this.openAt, this.now() + wait);
         this.metrics.retried++;
       }
+    }
+  }
+
+  /** Runs the call once a place among the `maxConcurrent` in flight is free. */
+  private async slot<T>(call: () => Promise<T>): Promise<T> {
+    const max = this.options.maxConcurrent ?? Infinity;
+    if (this.inFlight >= max) await new Promise<void>((resolve) => this.queue.push(resolve));
+    this.inFlight++;
+    try {
+      return await call();
+    } finally {
+      this.inFlight--;
+      this.queue.shift()?.();
     }
   }
 }
