@@ -4,7 +4,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const otherApp = (app) =>
-  ['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo']
+  ['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo', 'console']
     .filter((a) => a !== app)
     .flatMap((a) => [`**/apps/${a}/**`, `apps/${a}/**`]);
 
@@ -21,7 +21,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  ...['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo'].map((app) => ({
+  ...['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo', 'console'].map((app) => ({
     files: [`apps/${app}/**/*.ts`],
     rules: {
       'no-restricted-imports': [

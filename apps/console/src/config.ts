@@ -20,7 +20,10 @@ const consoleUsers = () =>
       for (const entry of s.split(',').map((e) => e.trim())) {
         const [name, role, passwordHash, ...rest] = entry.split(':');
         if (rest.length || !name || !/^[\w.@-]{1,64}$/.test(name)) {
-          ctx.addIssue({ code: 'custom', message: 'expected name:role:hash entries, names of letters, digits, . _ @ -' });
+          ctx.addIssue({
+            code: 'custom',
+            message: 'expected name:role:hash entries, names of letters, digits, . _ @ -',
+          });
           return z.NEVER;
         }
         if (!(ROLES as readonly string[]).includes(role)) {

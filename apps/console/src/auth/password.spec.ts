@@ -16,7 +16,9 @@ describe('console passwords', () => {
 
   it('matches nothing with a malformed hash, or the unknown user’s', async () => {
     expect(isPasswordHash('plain-text-password')).toBe(false);
-    expect(isPasswordHash('scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(false);
+    expect(isPasswordHash('scrypt$1000$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA')).toBe(
+      false,
+    );
     expect(await verifyPassword('x', 'scrypt$oops')).toBe(false);
     expect(isPasswordHash(UNKNOWN_USER_HASH)).toBe(true);
     expect(await verifyPassword('', UNKNOWN_USER_HASH)).toBe(false);

@@ -37,7 +37,14 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const m = FORMAT.exec(hash);
   if (!m || !isPasswordHash(hash)) return false;
   const expected = Buffer.from(m[5], 'base64url');
-  const key = await derive(password, Buffer.from(m[4], 'base64url'), Number(m[1]), Number(m[2]), Number(m[3]), expected.length);
+  const key = await derive(
+    password,
+    Buffer.from(m[4], 'base64url'),
+    Number(m[1]),
+    Number(m[2]),
+    Number(m[3]),
+    expected.length,
+  );
   return timingSafeEqual(key, expected);
 }
 

@@ -9,6 +9,8 @@ export interface Session {
   csrf: string;
   createdAt: number;
   lastSeenAt: number;
+  /** A message for the next page (the outcome of an action, after its redirect), shown once. */
+  flash?: { kind: 'ok' | 'error'; text: string };
 }
 
 export interface SessionLimits {

@@ -9,7 +9,9 @@ async function readPassword(): Promise<string> {
   if (!input.isTTY) {
     const chunks: Buffer[] = [];
     for await (const chunk of input) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
   // A terminal: raw mode, so nothing typed is echoed; Enter ends the password, Ctrl-C gives up.
   process.stderr.write('password: ');

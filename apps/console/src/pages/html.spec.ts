@@ -10,8 +10,10 @@ describe('html', () => {
 
   it('nests fragments without escaping them twice, joins lists, and drops null, undefined and false', () => {
     const items = ['a&b', 'c'].map((s) => html`<li>${s}</li>`);
-    expect(html`<ul>${items}${null}${undefined}${false}${unsafeRaw('<hr>')}${0}</ul>`.value).toBe(
-      '<ul><li>a&amp;b</li><li>c</li><hr>0</ul>',
-    );
+    expect(
+      html`<ul>
+        ${items}${null}${undefined}${false}${unsafeRaw('<hr>')}${0}
+      </ul>`.value,
+    ).toBe('<ul><li>a&amp;b</li><li>c</li><hr>0</ul>');
   });
 });

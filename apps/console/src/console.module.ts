@@ -1,0 +1,72 @@
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { AppLogger } from '@hub/runtime';
+import type { Logger } from 'pino';
+import { ConsoleAuthGuard, CookieSettings } from './auth/console-auth.guard';
+import { ConsoleUsers } from './auth/console-users';
+import { SessionStore } from './auth/session.store';
+import { SignInController } from './auth/sign-in.controller';
+import type { ConsoleConfig } from './config';
+import { AssetsController } from './pages/assets.controller';
+import { ConsoleErrorsFilter } from './pages/console-errors.filter';
+import { ConsoleHealthController } from './pages/console-health.controller';
+import { DeadLettersController } from './pages/dead-letters.controller';
+import { ExceptionsController } from './pages/exceptions.controller';
+import { PipelineController } from './pages/pipeline.controller';
+import { securityHeaders } from './pages/security-headers';
+import { HubServicesClient } from './upstream/hub-services.client';
+import { WorkQueueClient } from './upstream/work-queue.client';
+
+/**
+ * The operations console: server-rendered pages over the HTTP APIs the other apps expose (projector-odoo's work
+ * queue, each app's dead letters, readiness and metrics). Wiring only; it keeps no state but its sessions.
+ */
+@Module({})
+export class ConsoleModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(securityHeaders).forRoutes('*');
+  }
+
+  static forRoot(config: ConsoleConfig, log: Logger): DynamicModule {
+    return {
+      module: ConsoleModule,
+      controllers: [
+        ConsoleHealthController,
+        AssetsController,
+        SignInController,
+        ExceptionsController,
+        DeadLettersController,
+        PipelineController,
+      ],
+      providers: [
+        { provide: AppLogger, useValue: log },
+        {
+          provide: SessionStore,
+          useValue: new SessionStore(config.CONSOLE_SESSION_SECRET, {
+            idleMs: config.CONSOLE_SESSION_IDLE_MS,
+            maxMs: config.CONSOLE_SESSION_MAX_MS,
+          }),
+        },
+        { provide: ConsoleUsers, useValue: { users: config.CONSOLE_USERS } },
+        {
+          provide: CookieSettings,
+          useValue: { secure: config.CONSOLE_COOKIE_SECURE, maxMs: config.CONSOLE_SESSION_MAX_MS },
+        },
+        {
+          provide: WorkQueueClient,
+          useValue: new WorkQueueClient(
+            config.PROJECTOR_ODOO_URL,
+            config.PROJECTOR_ODOO_TOKEN,
+            config.CONSOLE_REQUEST_TIMEOUT_MS,
+          ),
+        },
+        {
+          provide: HubServicesClient,
+          useValue: new HubServicesClient(config.HUB_SERVICES, config.CONSOLE_REQUEST_TIMEOUT_MS),
+        },
+        { provide: APP_GUARD, useClass: ConsoleAuthGuard },
+        { provide: APP_FILTER, useValue: new ConsoleErrorsFilter(log.child({ component: 'pages' })) },
+      ],
+    };
+  }
+}
