@@ -33,6 +33,14 @@ export default tseslint.config(
               message: 'Apps never import another app: share through the @hub/* libs.',
             },
             { group: ['**/libs/*/src/**', '../../libs/**'], message: 'Import libs through their @hub/* alias.' },
+            ...(app === 'console'
+              ? [
+                  {
+                    group: ['@hub/canonical', '@hub/resilience', '@hub/projection', '@hub/odoo', 'kafkajs', 'pg'],
+                    message: "The console reads and acts through the apps' HTTP APIs only (docs/architecture.md).",
+                  },
+                ]
+              : []),
           ],
         },
       ],

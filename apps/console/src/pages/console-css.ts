@@ -5,6 +5,8 @@ main { max-width: 1400px; }
 .side-by-side pre, td pre { max-height: 32rem; overflow: auto; font-size: 0.8rem; margin: 0; }
 form.inline { display: inline-flex; gap: 0.5rem; align-items: center; margin: 0; }
 form.inline button, form.inline input, form.inline select { width: auto; margin: 0; padding: 0.3rem 0.8rem; }
+nav form.inline small { white-space: nowrap; }
+nav form.inline button { font-size: 0.8rem; padding: 0.2rem 0.6rem; white-space: nowrap; }
 .filters { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
 .filters label { flex: 1 1 10rem; }
 .flash { padding: 0.75rem 1rem; border-radius: 0.25rem; }
