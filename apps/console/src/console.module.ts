@@ -1,6 +1,6 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { AppLogger } from '@hub/runtime';
+import { AppLogger, HubMetrics } from '@hub/runtime';
 import type { Logger } from 'pino';
 import { ConsoleAuthGuard, CookieSettings } from './auth/console-auth.guard';
 import { ConsoleUsers } from './auth/console-users';
@@ -10,6 +10,7 @@ import type { ConsoleConfig } from './config';
 import { AssetsController } from './pages/assets.controller';
 import { ConsoleErrorsFilter } from './pages/console-errors.filter';
 import { ConsoleHealthController } from './pages/console-health.controller';
+import { ConsoleMetricsController } from './pages/console-metrics.controller';
 import { DeadLettersController } from './pages/dead-letters.controller';
 import { ExceptionsController } from './pages/exceptions.controller';
 import { PipelineController } from './pages/pipeline.controller';
@@ -28,10 +29,19 @@ export class ConsoleModule implements NestModule {
   }
 
   static forRoot(config: ConsoleConfig, log: Logger): DynamicModule {
+    const sessions = new SessionStore(config.CONSOLE_SESSION_SECRET, {
+      idleMs: config.CONSOLE_SESSION_IDLE_MS,
+      maxMs: config.CONSOLE_SESSION_MAX_MS,
+    });
+    const metrics = new HubMetrics('console');
+    metrics.gauge('hub_console_sessions', 'Console sessions held in memory: signed in, or a sign-in form.', [], (set) =>
+      set({}, sessions.size),
+    );
     return {
       module: ConsoleModule,
       controllers: [
         ConsoleHealthController,
+        ConsoleMetricsController,
         AssetsController,
         SignInController,
         ExceptionsController,
@@ -40,13 +50,8 @@ export class ConsoleModule implements NestModule {
       ],
       providers: [
         { provide: AppLogger, useValue: log },
-        {
-          provide: SessionStore,
-          useValue: new SessionStore(config.CONSOLE_SESSION_SECRET, {
-            idleMs: config.CONSOLE_SESSION_IDLE_MS,
-            maxMs: config.CONSOLE_SESSION_MAX_MS,
-          }),
-        },
+        { provide: SessionStore, useValue: sessions },
+        { provide: HubMetrics, useValue: metrics },
         { provide: ConsoleUsers, useValue: { users: config.CONSOLE_USERS } },
         {
           provide: CookieSettings,

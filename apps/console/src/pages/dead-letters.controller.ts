@@ -26,7 +26,8 @@ export class DeadLettersController {
           return { service, count: (await this.services.deadLetters(service)).entries.length };
         } catch (error) {
           if (!(error instanceof UpstreamError)) throw error;
-          return { service, problem: error.message };
+          // An app that serves no /dead-letters (ingress): shown as such, not as a failure.
+          return { service, problem: error.status === 404 ? 'serves no dead-letter API' : error.message };
         }
       }),
     );
