@@ -9,6 +9,7 @@ nav form.inline small { white-space: nowrap; }
 nav form.inline button { font-size: 0.8rem; padding: 0.2rem 0.6rem; white-space: nowrap; }
 .filters { display: flex; gap: 1rem; align-items: end; flex-wrap: wrap; }
 .filters label { flex: 1 1 10rem; }
+.filters button { width: auto; }
 .flash { padding: 0.75rem 1rem; border-radius: 0.25rem; }
 .flash.ok { background: #e3f6e8; color: #135b2a; }
 .flash.error { background: #fde8e8; color: #8a1c1c; }
