@@ -239,7 +239,7 @@ describe('operations console in a browser', () => {
     await hubDb?.drop();
   });
 
-  it('lets an operator retry a credit-hold exception once the limit is raised, and refuses a viewer', async () => {
+  it('lets an operator retry a credit-hold exception once the limit is raised and discard another, and refuses a viewer', async () => {
     const { accountId, partnerId } = await customerInOdoo('Console Credit');
     const sku = `${run}-console-1`;
     await insertStock(db, await insertProduct(db, `Console product ${run}`, '10.00', sku), '100');
@@ -334,6 +334,20 @@ describe('operations console in a browser', () => {
       60_000,
       'the replayed record dead-lettered again',
     );
+
+    // A second order over the limit, discarded by the operator with a reason.
+    const discardedOrderId = await activateOrder(`Console discard ${run}`, accountId, sku, '3000');
+    const second = await openExceptionOf(discardedOrderId);
+    await page.goto(`${consoleApp.url}/exceptions/${second.id}`);
+    await page.getByText('Discard…').click();
+    await page.locator('textarea[name=reason]').fill('the customer cancelled by phone');
+    await page.getByRole('button', { name: 'Discard', exact: true }).click();
+    await page.waitForURL(new RegExp(`/exceptions/${second.id}$`));
+    expect(await page.getByRole('status').innerText()).toBe('Exception discarded.');
+    expect(await page.locator('table').last().innerText()).toMatch(
+      /discarded\s+console:alice\s+the customer cancelled by phone/,
+    );
+    expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
 
     await page.goto(`${consoleApp.url}/pipeline`);
     expect(await page.getByText('projector-odoo', { exact: true }).count()).toBe(1);
