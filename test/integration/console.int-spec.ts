@@ -4,7 +4,8 @@
  * sees the order confirmed; a viewer sees no action and its retry is refused. The exception is made on the real
  * stack as projector-odoo.int-spec.ts makes it: a Salesforce customer and an activated order published as ingress
  * publishes them, projector-odoo against the Odoo sandbox, the work queue in the run's hub database. Screenshots of
- * the main pages go to docs/screenshots.
+ * the main pages go to .stack/screenshots (git-ignored), or to docs/screenshots with HUB_UPDATE_SCREENSHOTS=1: a test
+ * run never changes tracked files.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -32,7 +33,7 @@ import { odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
 import { createHubDatabase, ROOT, runId, stack } from './support/stack';
 
-const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+const SCREENSHOTS = join(ROOT, process.env.HUB_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.stack/screenshots');
 const chromiumPath = () =>
   process.env.CHROMIUM_PATH ?? execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
 
