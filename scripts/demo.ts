@@ -416,6 +416,7 @@ async function main() {
   await fromTheCrm(sf, apps.find((a) => a.name === 'ingress')!.url, first.id);
   const desk = { url: apps.find((a) => a.name === 'projector-odoo')!.url, token: deskToken };
   await fromTheRep(status.salesforceSandbox.url, sf, db, desk);
+  await signInToConsole(apps.find((a) => a.name === 'console')!.url, consolePassword);
   await db.end();
 
   if (once) {
@@ -737,4 +738,32 @@ function report(object: string, changes: { row: Watched; isNew: boolean }[], win
   const count = (n: number) => n.toLocaleString('en-US');
   if (created > 0) say(`  ${count(created)} new ${object}${created === 1 ? '' : 's'} ${during}`);
   if (updated > 0) say(`  ${count(updated)} updated ${object}${updated === 1 ? '' : 's'} ${during}`);
+}
+
+/**
+ * The order desk signs in to the operations console as a person would (the sign-in form, its CSRF token, the session
+ * cookie) and finds the credit hold it just resolved among the resolved exceptions.
+ */
+async function signInToConsole(url: string, password: string): Promise<void> {
+  console.log('');
+  say(`the order desk signs in to the operations console at ${url} (user demo, password ${password})`);
+  const cookieOf = (response: Response) => /hub_console=[^;]+/.exec(response.headers.get('set-cookie') ?? '')?.[0];
+  const form = await fetch(`${url}/sign-in`);
+  const formCookie = cookieOf(form);
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1];
+  if (!formCookie || !csrf) throw new Error('the console sign-in form has no session cookie or CSRF token');
+  const signedIn = await fetch(`${url}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie },
+    body: new URLSearchParams({ name: 'demo', password, _csrf: csrf, next: '/exceptions?status=resolved' }).toString(),
+  });
+  const session = cookieOf(signedIn);
+  if (signedIn.status !== 303 || !session) throw new Error(`console sign-in answered ${signedIn.status}`);
+  const page = await fetch(`${url}/exceptions?status=resolved`, { headers: { cookie: session } });
+  const text = await page.text();
+  if (page.status !== 200 || !text.includes('credit-hold')) {
+    throw new Error(`the console's resolved exceptions answered ${page.status} without the credit hold`);
+  }
+  say('  ✔ signed in as demo (operator); the resolved credit hold is listed on the exception queue');
 }
