@@ -170,6 +170,29 @@ const EXTRA: Scenario<never>[] = [
     rows: (f: unknown) => [['ingress', JSON.stringify(f).slice(0, 60), '', '']],
   },
   {
+    name: 'support',
+    what: 'organizations onto the Zendesk and Freshdesk sandboxes, with and without a 429 storm',
+    command: [...TS, '-r', 'tsconfig-paths/register', 'bench/support-desks.ts'],
+    result: 'support-desks.json',
+    rows: (f: unknown) =>
+      (
+        f as {
+          runs: Array<{
+            platform: string;
+            storm: boolean;
+            recordsPerSecond: number;
+            answeredCallsPer1000: number;
+            requestsPer1000: number;
+          }>;
+        }
+      ).runs.map((r) => [
+        `support ${r.platform}${r.storm ? ' (429 storm)' : ''}`,
+        `${r.recordsPerSecond} records/s`,
+        `${r.answeredCallsPer1000} calls / 1,000 (${r.requestsPer1000} with 429s)`,
+        '',
+      ]),
+  },
+  {
     name: 'odoo-orders',
     what: 'Salesforce orders into Odoo, quiet and during a product import',
     command: [...TS, 'bench/odoo-orders.ts'],
