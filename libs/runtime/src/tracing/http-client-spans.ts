@@ -5,10 +5,11 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 
 /**
  * CLIENT spans of outbound HTTP calls, with OpenTelemetry's HTTP conventions (`http.request.method`, `url.full`,
- * `server.address`, `server.port`, `http.response.status_code`, `error.type`), and the W3C context sent on as
- * `traceparent`. They cover both of Node's HTTP clients through their diagnostics channels: undici, behind `fetch`
- * (libs/odoo, the Freshdesk client, the Zendesk adapter), and `node:http`, behind node-fetch (jsforce). The SDK's own
- * HTTP instrumentations are not among the hub's packages; this is the part of them the hub needs.
+ * `server.address`, `server.port`, `http.response.status_code`, `error.type`). They cover both of Node's HTTP clients
+ * through their diagnostics channels: undici, behind `fetch` (libs/odoo, the Freshdesk client, the Zendesk adapter),
+ * whose requests also carry the W3C context on as `traceparent`, and `node:http`, behind node-fetch (jsforce), whose
+ * requests do not: Node 20 publishes `http.client.request.start` once the headers are written. The SDK's own HTTP
+ * instrumentations are not among the hub's packages; this is the part of them the hub needs.
  *
  * A call gets a span only inside a trace (a record being handled, a request being answered): a health probe or a
  * token refresh at boot starts none, and nor does the OTLP exporter's own request (tracing is suppressed there).
