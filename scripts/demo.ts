@@ -229,7 +229,9 @@ async function main() {
   await run('npm', ['run', '--silent', 'build']);
 
   // Every service exports its spans to the stack's Jaeger, where one record's trace is opened by its canonical id.
-  const tracing = status.jaeger?.up ? { OTEL_EXPORTER_OTLP_ENDPOINT: status.jaeger.otlpHttp } : {};
+  const tracing: Record<string, string> = status.jaeger?.up
+    ? { OTEL_EXPORTER_OTLP_ENDPOINT: status.jaeger.otlpHttp }
+    : {};
   const common = { KAFKA_BROKERS: status.kafka.brokers, SCHEMA_REGISTRY_URL: status.registry.url, ...tracing };
   const logDir = join(ROOT, '.stack/logs/demo');
   const sf0 = {
