@@ -4,7 +4,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { createServer, get, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import express from 'express';
 import { traceOutboundHttp } from './http-client-spans';
+import { httpServerSpans } from './http-server-spans';
 import { traceCanonicalRecord } from './kafka-trace-context';
 
 describe('tracing', () => {
@@ -121,5 +123,42 @@ describe('tracing', () => {
     await fetch(`${url}/health`);
     expect(exporter.getFinishedSpans()).toEqual([]);
     expect(received[0].traceparent).toBeUndefined();
+  });
+
+  it('answers a request in a server span that a parsed body keeps and a caller’s traceparent continues', async () => {
+    const app = express();
+    app.use(httpServerSpans);
+    app.use(express.json());
+    let during: string | undefined;
+    app.post('/webhooks/:vendor', (_req, res) => {
+      // What the handler publishes is a child of the request's span: the span is active after the body was read.
+      during = trace.getActiveSpan()?.spanContext().spanId;
+      res.status(202).json({});
+    });
+    const web = await new Promise<Server>((r) => {
+      const s = app.listen(0, '127.0.0.1', () => r(s));
+    });
+    const caller = '0af7651916cd43dd8448eb211c80319c';
+    try {
+      const res = await fetch(`http://127.0.0.1:${(web.address() as AddressInfo).port}/webhooks/zendesk`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${caller}-b7ad6b7169203331-01` },
+        body: JSON.stringify({ hello: 'x'.repeat(100_000) }),
+      });
+      expect(res.status).toBe(202);
+    } finally {
+      await new Promise((r) => web.close(r));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    const server = exporter.getFinishedSpans().find((s) => s.kind === SpanKind.SERVER)!;
+    expect(server.name).toBe('POST /webhooks/:vendor');
+    expect(server.spanContext().traceId).toBe(caller);
+    expect(server.attributes).toMatchObject({
+      'http.request.method': 'POST',
+      'http.route': '/webhooks/:vendor',
+      'url.path': '/webhooks/zendesk',
+      'http.response.status_code': 202,
+    });
+    expect(during).toBe(server.spanContext().spanId);
   });
 });
