@@ -135,6 +135,15 @@ describe('tracing: one record, one trace, in Jaeger', () => {
   });
 
   it('follows an Odoo partner from its Debezium change through odoo-cdc and projector-salesforce to the Salesforce call', async () => {
+    // A new consumer group reads odoo.changes from its start: once a first partner has landed, that backlog is behind
+    // the projector, and the traced partner's write is a batch of its own, whose call is in its trace. (A write that
+    // shares a call is in the trace of the batch's first record, linked from the others: see micro-batcher.ts.)
+    const first = await insertPartner(db, { name: `Warm-up Co ${run}`, is_company: true });
+    await eventually(
+      async () => (await sf.query(`SELECT Id FROM Account WHERE Odoo_Id__c = 'odoo-partner-${first}'`))[0],
+      120_000,
+      'the first Account, after the backlog',
+    );
     const company = await insertPartner(db, { name: `Traced Co ${run}`, is_company: true, city: 'Ghent' });
     const canonicalId = `odoo-partner-${company}`;
     await eventually(
@@ -197,6 +206,54 @@ describe('tracing: one record, one trace, in Jaeger', () => {
     expect([...new Set(hops.map((h) => h.service))]).toEqual(
       expect.arrayContaining(['odoo-cdc', 'projector-salesforce']),
     );
+  });
+
+  it('keeps a dead-lettered record and its replay in the record’s trace', async () => {
+    const projector = apps[1];
+    const company = await insertPartner(db, { name: `Refused Co ${run}`, is_company: true });
+    const canonicalId = `odoo-partner-${company}`;
+    await eventually(
+      async () => (await sf.query(`SELECT Id FROM Account WHERE Odoo_Id__c = '${canonicalId}'`))[0],
+      60_000,
+      'the Account',
+    );
+    // An account number longer than Salesforce's 40 characters: refused for good (STRING_TOO_LONG), dead-lettered.
+    await db.query(`UPDATE res_partner SET ref = $1, write_date = now() at time zone 'utc' WHERE id = $2`, [
+      'R'.repeat(60),
+      company,
+    ]);
+    const parked = await eventually(
+      async () => {
+        const res = await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`);
+        const { entries } = (await res.json()) as { entries: { offset: string; key: string }[] };
+        return entries.find((e) => e.key === canonicalId);
+      },
+      60_000,
+      'the dead letter',
+    );
+    const replay = await fetch(`${projector.url}/dead-letters/replay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ offsets: [parked.offset] }),
+    });
+    expect(((await replay.json()) as { replayed: number }).replayed).toBe(1);
+
+    const replayTopic = `${prefix}dlq.projector-salesforce.replay`;
+    const hops = await traceWhere(
+      'projector-salesforce',
+      { 'hub.canonical_id': canonicalId, 'hub.outcome': 'dead-lettered' },
+      (h) => h.some((s) => s.name === `process ${replayTopic}`),
+    );
+    const failed = hops.find(
+      (h) => h.name === `process ${prefix}customer.v1` && h.tags['hub.outcome'] === 'dead-lettered',
+    )!;
+    expect(failed.tags).toMatchObject({ 'hub.canonical_id': canonicalId, error: true });
+    const replayed = hops.find((h) => h.name === `create ${replayTopic}`)!;
+    expect(replayed.tags).toMatchObject({ 'span.kind': 'producer', 'hub.dlq_reason': 'REJECTED_BY_TARGET' });
+    expect(isChildOf(hops, replayed, (h) => h === failed)).toBe(true);
+    const again = hops.find((h) => h.name === `process ${replayTopic}`)!;
+    expect(again.tags).toMatchObject({ 'hub.canonical_id': canonicalId });
+    expect(isChildOf(hops, again, (h) => h === replayed)).toBe(true);
   });
 
   it('follows a rep’s activated Salesforce order from its change event through ingress and projector-odoo to the Odoo calls', async () => {
