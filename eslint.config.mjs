@@ -4,7 +4,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const otherApp = (app) =>
-  ['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo']
+  ['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo', 'console']
     .filter((a) => a !== app)
     .flatMap((a) => [`**/apps/${a}/**`, `apps/${a}/**`]);
 
@@ -21,7 +21,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
     },
   },
-  ...['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo'].map((app) => ({
+  ...['ingress', 'odoo-cdc', 'projector-salesforce', 'projector-support', 'projector-odoo', 'console'].map((app) => ({
     files: [`apps/${app}/**/*.ts`],
     rules: {
       'no-restricted-imports': [
@@ -33,6 +33,14 @@ export default tseslint.config(
               message: 'Apps never import another app: share through the @hub/* libs.',
             },
             { group: ['**/libs/*/src/**', '../../libs/**'], message: 'Import libs through their @hub/* alias.' },
+            ...(app === 'console'
+              ? [
+                  {
+                    group: ['@hub/canonical', '@hub/resilience', '@hub/projection', '@hub/odoo', 'kafkajs', 'pg'],
+                    message: "The console reads and acts through the apps' HTTP APIs only (docs/architecture.md).",
+                  },
+                ]
+              : []),
           ],
         },
       ],

@@ -6,14 +6,14 @@
  * Whichever way it ends (the end of `--once`, an error, SIGINT, SIGTERM, SIGHUP), it stops the services it started
  * and waits for them; the stack keeps running (`scripts/stack down` stops it).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
 import { SandboxClient, SandboxRequestError } from '../sandboxes/salesforce/sandbox.client';
 import { startZendeskSandbox } from '../sandboxes/zendesk/zendesk-sandbox';
-import { killStartedAppsNow, startApps, stopStartedApps } from './lib/app-process';
+import { killStartedAppsNow, startApp, startApps, stopStartedApps } from './lib/app-process';
 import { repSession } from './lib/salesforce-rep';
 import {
   confirmOrder,
@@ -225,7 +225,7 @@ async function main() {
   await run(join(ROOT, 'scripts/stack'), ['up']);
   const status = JSON.parse(await run(join(ROOT, 'scripts/stack'), ['status', '--json'], { capture: true })) as Status;
   await run('node', [join(ROOT, 'scripts/migrate-hub.mjs')]);
-  say('building the five services');
+  say('building the five services and the console');
   await run('npm', ['run', '--silent', 'build']);
 
   // Every service exports its spans to the stack's Jaeger, where one record's trace is opened by its canonical id.
@@ -246,6 +246,9 @@ async function main() {
   say(`Zendesk sandbox on ${zendesk.url} (organizations and users from Odoo's customers and contacts)`);
   // The order desk's token for the work queue of projector-odoo: new for each demo, printed below.
   const deskToken = randomBytes(18).toString('base64url');
+  // The operations console's token (it names its signed-in user) and its demo operator's password, printed below.
+  const consoleToken = randomBytes(18).toString('base64url');
+  const consolePassword = randomBytes(12).toString('base64url');
   // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
   const own = { logDir, processGroup: true };
   const apps = await startApps([
@@ -297,11 +300,31 @@ async function main() {
         ODOO_LOGIN: odooKey.login,
         ODOO_API_KEY: odooKey.key,
         WORK_QUEUE_TOKENS: `order-desk=${deskToken}`,
+        WORK_QUEUE_CONSOLE_TOKENS: `console=${consoleToken}`,
       },
       port: 3104,
       ...own,
     },
   ]);
+  // The operations console, over the apps' APIs: its demo operator's hash made by its own CLI, as an installation would.
+  const consoleHash = execFileSync('node', [join(ROOT, 'dist/apps/console/apps/console/src/cli/hash-password.js')], {
+    input: consolePassword,
+    encoding: 'utf8',
+  }).trim();
+  apps.push(
+    await startApp(
+      'console',
+      {
+        PROJECTOR_ODOO_URL: 'http://127.0.0.1:3104',
+        PROJECTOR_ODOO_TOKEN: consoleToken,
+        HUB_SERVICES: apps.map((a) => `${a.name}=${a.url}`).join(','),
+        CONSOLE_USERS: `demo:operator:${consoleHash}`,
+        CONSOLE_SESSION_SECRET: randomBytes(32).toString('base64url'),
+        CONSOLE_COOKIE_SECURE: 'false',
+      },
+      { port: 3105, ...own },
+    ),
+  );
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
 
@@ -410,6 +433,9 @@ async function main() {
     `         psql '${status.postgres.odoo}' -c "INSERT INTO res_partner (name, is_company, type) VALUES ('My Company', true, 'contact')"`,
   );
   say(`the order desk's work queue: curl -H 'Authorization: Bearer ${deskToken}' ${desk.url}/work-queue/exceptions`);
+  say(
+    `the operations console: ${apps.find((a) => a.name === 'console')!.url}  (user demo, password ${consolePassword})`,
+  );
   say(`new and changed Salesforce ${WATCHED_OBJECTS.join('s and ')}s appear below. Ctrl-C stops the services.`);
   watching = true;
   await watch(sf);

@@ -4,7 +4,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 const ROOT = join(__dirname, '../..');
 
-export type AppName = 'odoo-cdc' | 'projector-salesforce' | 'projector-support' | 'projector-odoo' | 'ingress';
+export type AppName =
+  'odoo-cdc' | 'projector-salesforce' | 'projector-support' | 'projector-odoo' | 'ingress' | 'console';
 
 export interface RunningApp {
   name: AppName;

@@ -1,4 +1,4 @@
-import { env, parseConfig, secret } from '@hub/runtime';
+import { ConfigError, env, parseConfig, secret } from '@hub/runtime';
 import { z } from 'zod';
 import { PARTNER_MATCH_RULES } from './partners/partner-match';
 
@@ -80,10 +80,22 @@ export const projectorOdooConfigShape = {
   ODOO_PARTITIONS_IN_FLIGHT: env.positiveInt(3),
   /** The work queue's operators: `name=token,…`; each action is recorded with the operator's name. */
   WORK_QUEUE_TOKENS: secret(operatorTokens()),
+  /**
+   * `name=token` pairs of operations consoles (apps/console): such a token may name the signed-in user it acts for in
+   * `X-Hub-Actor`, and the action is recorded as `<name>:<user>`. Optional.
+   */
+  WORK_QUEUE_CONSOLE_TOKENS: secret(operatorTokens().optional()),
 };
 
 export type ProjectorOdooConfig = ReturnType<typeof loadProjectorOdooConfig>;
 
 export function loadProjectorOdooConfig(source: NodeJS.ProcessEnv = process.env) {
-  return parseConfig(projectorOdooConfigShape, source);
+  const config = parseConfig(projectorOdooConfigShape, source);
+  const shared = [...(config.WORK_QUEUE_CONSOLE_TOKENS?.keys() ?? [])].filter((t) => config.WORK_QUEUE_TOKENS.has(t));
+  if (shared.length) {
+    throw new ConfigError([
+      'WORK_QUEUE_CONSOLE_TOKENS: a console token must not also be an operator token in WORK_QUEUE_TOKENS',
+    ]);
+  }
+  return config;
 }

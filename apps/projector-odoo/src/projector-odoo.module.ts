@@ -178,7 +178,10 @@ export class ProjectorOdooModule {
           useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService) =>
             new WorkQueueService(exceptions, intake),
         },
-        { provide: OperatorTokens, useValue: { tokens: config.WORK_QUEUE_TOKENS } },
+        {
+          provide: OperatorTokens,
+          useValue: { tokens: config.WORK_QUEUE_TOKENS, consoleTokens: config.WORK_QUEUE_CONSOLE_TOKENS },
+        },
         OperatorTokenGuard,
         SalesforcePartnersHandler,
         OrderSubmissionsHandler,

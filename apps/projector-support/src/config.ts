@@ -31,6 +31,11 @@ export const projectorSupportConfigShape = {
   /** How long at most a person waits for their organization to be on the desk. */
   SUPPORT_PARENT_WAIT_MS: env.positiveInt(60_000),
   SUPPORT_BREAKER_RESET_MS: env.positiveInt(30_000),
+  /**
+   * Organization and person writes in flight to the desk at once (Freshdesk takes one record per call). Two more
+   * requests are always left for tickets' notes, so a bulk load never makes an agent's ticket wait.
+   */
+  SUPPORT_MAX_CONCURRENT_CALLS: env.positiveInt(8),
   /** The entitlement rule: a product is under warranty for this many months after its delivery. */
   SUPPORT_WARRANTY_MONTHS: env.positiveInt(12),
   /** How many of the customer's recent orders a ticket that names none is told about. */

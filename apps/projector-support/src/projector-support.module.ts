@@ -46,6 +46,7 @@ import {
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorSupportConfig } from './config';
+import { DEFAULT_RATE_LIMIT } from './desk/rate-limit.gate';
 import { supportDeskOf } from './desk/support-desk.factory';
 import { SupportDesk } from './desk/support-desk.port';
 import { SupportDeskTarget } from './desk/support-desk.target';
@@ -80,8 +81,9 @@ export class ProjectorSupportModule {
     const breaker = new TargetBreaker({
       ...DEFAULT_BREAKER_OPTIONS,
       name: `${desk.platform} ${new URL(config.ZENDESK_URL ?? config.FRESHDESK_URL!).host}`,
-      // A Zendesk bulk job is polled to its end within one call.
-      timeoutMs: config.SUPPORT_REQUEST_TIMEOUT_MS * 3,
+      // A Zendesk bulk job is polled to its end within one call, and 429s are waited out inside it (rate-limit gate);
+      // every request has its own timeout, so this only catches a call that hangs as a whole.
+      timeoutMs: config.SUPPORT_REQUEST_TIMEOUT_MS * 3 + DEFAULT_RATE_LIMIT.maxRetries * DEFAULT_RATE_LIMIT.maxWaitMs,
       resetTimeoutMs: config.SUPPORT_BREAKER_RESET_MS,
     });
     breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
@@ -97,6 +99,7 @@ export class ProjectorSupportModule {
       desk,
       {
         maxBatchSize: desk.limits.maxBatchSize,
+        maxConcurrentCalls: config.SUPPORT_MAX_CONCURRENT_CALLS,
         lingerMs: () => config.SUPPORT_BATCH_LINGER_MS,
         parentWaitMs: config.SUPPORT_PARENT_WAIT_MS,
       },

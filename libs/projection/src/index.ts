@@ -5,6 +5,7 @@ export * from './target-mapping.port';
 export * from './applied-positions.repository';
 export * from './call-budget';
 export * from './keyed-lock';
+export * from './call-slots';
 export * from './micro-batcher';
 export * from './parent-tracker';
 export * from './target-writer';

@@ -10,6 +10,7 @@ import {
 import { AppliedPosition, AppliedPositions, positionKey, PositionKey } from './applied-positions.repository';
 import { BulkWriter } from './bulk-writer';
 import type { CallBudget } from './call-budget';
+import { CallSlots } from './call-slots';
 import { KeyedLock } from './keyed-lock';
 import { MicroBatcher } from './micro-batcher';
 import { ParentTracker } from './parent-tracker';
@@ -79,6 +80,8 @@ export class TargetWriter {
   private readonly bulk: BulkWriter;
   private readonly batchers = new Map<string, MicroBatcher<WriteRequest, WriteOutcome>>();
   private readonly locks = new KeyedLock();
+  /** The target's calls at once (TargetLimits.maxConcurrentCalls). */
+  private readonly slots: CallSlots;
   /** Writes accepted by `write` and not settled yet, per record: a held child whose parent is among them keeps waiting. */
   private readonly pending = new Map<string, number>();
   /** The same per batcher: writes of one object and kind this process holds (queued, held for parents, in flight). */
@@ -102,6 +105,7 @@ export class TargetWriter {
     private readonly log: Logger,
   ) {
     this.bulk = new BulkWriter(target, breaker, budget, log, this.metrics);
+    this.slots = new CallSlots(target.limits.maxConcurrentCalls ?? Number.MAX_SAFE_INTEGER);
   }
 
   /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
@@ -278,7 +282,9 @@ export class TargetWriter {
         // The job's own counters; an Error is a record whose call failed as a whole (a failed job sent again).
         ({ results: outcomes, release } = await this.bulk.write(object, keyField, records, heldOfObject));
       } else {
-        const call = () => this.breaker.fire(() => this.target.apply(object, keyField, operation, records));
+        // Queued for a slot outside the breaker: waiting for a turn is not the target being slow.
+        const call = () =>
+          this.slots.run(() => this.breaker.fire(() => this.target.apply(object, keyField, operation, records)));
         outcomes = await (this.budget ? this.budget.run(call) : call());
         this.log.debug({ object, operation, records: send.length }, 'target call done');
         this.metrics.calls++;

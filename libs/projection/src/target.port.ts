@@ -73,6 +73,11 @@ export interface OutgoingRecord {
 export interface TargetLimits {
   /** Writes per call (Salesforce sObject Collections: 200). */
   maxBatchSize: number;
+  /**
+   * Calls to the target at once, at most (absent: no bound); more wait their turn before the breaker times them. For
+   * a target of one record per call, whose account takes only so many requests at once.
+   */
+  maxConcurrentCalls?: number;
   /** How long the first write of a batch waits for others to join it, per object (bulk objects wait longer). */
   lingerMs(object: string): number;
   /**

@@ -209,6 +209,21 @@ describe('projector-support: customers and contacts onto a desk through the proj
     });
   });
 
+  it('sends nothing a producer adds beyond the allow-list: prices, costs and bank details stay in the ERP', async () => {
+    const desk = new MemoryDesk();
+    const withExtras = customer(4);
+    // A later schema version (or a careless producer) carrying a price list, a cost and a bank account.
+    Object.assign(withExtras.value.customer!, {
+      bankAccount: 'BE71 0961 2345 6769',
+      standardCost: '12.34',
+      pricelist: 'Wholesale 2026: 49.90',
+    });
+    await engineOn(desk).apply(withExtras);
+    const sent = JSON.stringify([...desk.organizations.values()]);
+    expect(sent).toContain('odoo-partner-4');
+    expect(sent).not.toMatch(/BE71|0961|12\.34|49\.90|Wholesale/);
+  });
+
   it('merges an invoice’s recomputed context onto its customer’s organization, once the organization is there', async () => {
     const desk = new MemoryDesk();
     const engine = engineOn(desk);

@@ -28,6 +28,7 @@ ingress: ingress
 projectorSalesforce: projector-salesforce
 projectorOdoo: projector-odoo
 projectorSupport: projector-support
+console: console
 {{- end -}}
 
 {{/* Labels of every resource. */}}

@@ -1,0 +1,13 @@
+import './tracing';
+import { bootstrapHubApp } from '@hub/runtime';
+import { loadConsoleConfig } from './config';
+import { ConsoleModule } from './console.module';
+
+void bootstrapHubApp(
+  'console',
+  () => loadConsoleConfig(),
+  (config, log) => ConsoleModule.forRoot(config, log),
+  {
+    http: () => ({ bodyLimitBytes: 64 * 1024 }),
+  },
+);

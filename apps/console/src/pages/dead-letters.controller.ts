@@ -1,0 +1,95 @@
+import { Body, Controller, Get, NotFoundException, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { AppLogger } from '@hub/runtime';
+import type { Response } from 'express';
+import { ConsoleRequest, OperatorAction } from '../auth/console-auth.guard';
+import { HubServicesClient } from '../upstream/hub-services.client';
+import { UpstreamError } from '../upstream/upstream.errors';
+import { deadLetterServicesPage, deadLettersPage } from './dead-letters.page';
+import { send } from './exceptions.controller';
+
+/**
+ * Dead letters per service (each app's own `/dead-letters` API): inspect, replay one or all. The apps record no
+ * actor for a replay, so each is logged here as an audit line with the user.
+ */
+@Controller('dead-letters')
+export class DeadLettersController {
+  constructor(
+    private readonly services: HubServicesClient,
+    private readonly log: AppLogger,
+  ) {}
+
+  @Get()
+  async overview(@Req() req: ConsoleRequest, @Res() res: Response) {
+    const counts = await Promise.all(
+      [...this.services.services.keys()].map(async (service) => {
+        try {
+          return { service, count: (await this.services.deadLetters(service)).entries.length };
+        } catch (error) {
+          if (!(error instanceof UpstreamError)) throw error;
+          // An app that serves no /dead-letters (ingress): shown as such, not as a failure.
+          return { service, problem: error.status === 404 ? 'serves no dead-letter API' : error.message };
+        }
+      }),
+    );
+    send(res, req, 'Dead letters', deadLetterServicesPage(counts));
+  }
+
+  @Get(':service')
+  async list(
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+    @Param('service') service: string,
+    @Query('reason') reason?: string,
+  ) {
+    this.known(service);
+    const { topic, entries } = await this.services.deadLetters(service);
+    send(
+      res,
+      req,
+      `Dead letters of ${service}`,
+      deadLettersPage(service, topic, entries, req.session!, reason || undefined),
+    );
+  }
+
+  @Post(':service/replay')
+  @OperatorAction()
+  async replay(
+    @Req() req: ConsoleRequest,
+    @Res() res: Response,
+    @Param('service') service: string,
+    @Body() body: Record<string, unknown>,
+  ) {
+    this.known(service);
+    const actor = req.session!.user.name;
+    const selection =
+      body.all === 'true'
+        ? ({ all: true } as const)
+        : typeof body.offset === 'string' && /^\d+$/.test(body.offset)
+          ? { offsets: [body.offset] }
+          : undefined;
+    if (!selection) {
+      req.session!.flash = { kind: 'error', text: 'Say what to replay: one offset, or all.' };
+      return res.redirect(303, `/dead-letters/${service}`);
+    }
+    try {
+      const { replayed } = await this.services.replay(service, selection);
+      this.log.info(
+        { audit: { action: 'dead-letter.replay', actor, service, selection, replayed } },
+        'dead letters replayed',
+      );
+      req.session!.flash = { kind: 'ok', text: `${replayed} dead letter(s) of ${service} replayed.` };
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      this.log.warn(
+        { audit: { action: 'dead-letter.replay.failed', actor, service, selection, problem: error.message } },
+        'dead-letter replay failed',
+      );
+      req.session!.flash = { kind: 'error', text: error.message };
+    }
+    res.redirect(303, `/dead-letters/${service}`);
+  }
+
+  private known(service: string): void {
+    if (!this.services.services.has(service)) throw new NotFoundException(`no service ${service} in HUB_SERVICES`);
+  }
+}

@@ -1,0 +1,96 @@
+import { parsePrometheusText, type MetricSample } from './prometheus-text';
+import { fetchJson, UpstreamError } from './upstream.errors';
+
+/** A dead letter as an app's `GET /dead-letters` lists it (libs/resilience DeadLetterEntry). */
+export interface DeadLetter {
+  partition: number;
+  offset: string;
+  key: string | null;
+  reason: string;
+  vendorCode?: string;
+  message: string;
+  detail?: unknown;
+  sourceTopic: string;
+  sourcePartition: number;
+  sourceOffset: string;
+  attempts: number;
+  consumer: string;
+  failedAt: string;
+  replayOf?: string;
+}
+
+export interface ServiceStatus {
+  service: string;
+  url: string;
+  /** `ok`, `error` (an app's dependency is down), or `unreachable`. */
+  status: 'ok' | 'error' | 'unreachable';
+  /** The readiness checks by name (kafka, schemaRegistry, consumer with its breaker state…). */
+  checks: Record<string, Record<string, unknown>>;
+  /** The app's `hub_*` samples; empty when it serves no metrics. */
+  metrics: MetricSample[];
+  problem?: string;
+}
+
+/**
+ * The hub's apps as their HTTP APIs show them: dead letters (list, replay) and readiness and metrics, by the names
+ * of HUB_SERVICES. Reads and replays through each app's own endpoints; the console keeps nothing.
+ */
+export class HubServicesClient {
+  constructor(
+    readonly services: ReadonlyMap<string, string>,
+    private readonly timeoutMs: number,
+  ) {}
+
+  private urlOf(service: string): string {
+    const url = this.services.get(service);
+    if (!url) throw new UpstreamError(service, 404, `no service ${service} in HUB_SERVICES`);
+    return url;
+  }
+
+  async deadLetters(service: string, reason?: string): Promise<{ topic: string; entries: DeadLetter[] }> {
+    const query = reason ? `?reason=${encodeURIComponent(reason)}` : '';
+    return fetchJson(service, `${this.urlOf(service)}/dead-letters${query}`, { method: 'GET' }, this.timeoutMs);
+  }
+
+  async replay(service: string, selection: { offsets: string[] } | { all: true }): Promise<{ replayed: number }> {
+    return fetchJson(
+      service,
+      `${this.urlOf(service)}/dead-letters/replay`,
+      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(selection) },
+      this.timeoutMs,
+    );
+  }
+
+  /** Every service's readiness and metrics, asked at once; an app that does not answer is shown unreachable. */
+  statuses(): Promise<ServiceStatus[]> {
+    return Promise.all([...this.services].map(([service, url]) => this.statusOf(service, url)));
+  }
+
+  private async statusOf(service: string, url: string): Promise<ServiceStatus> {
+    const signal = () => AbortSignal.timeout(this.timeoutMs);
+    const [ready, metrics] = await Promise.allSettled([
+      // 503 is an answer too: terminus lists what is down in the body.
+      fetch(`${url}/health/ready`, { signal: signal() }).then(
+        async (r) => (await r.json()) as { status: string; details?: Record<string, Record<string, unknown>> },
+      ),
+      fetch(`${url}/metrics`, { signal: signal() }).then(async (r) => (r.ok ? r.text() : '')),
+    ]);
+    if (ready.status === 'rejected') {
+      return {
+        service,
+        url,
+        status: 'unreachable',
+        checks: {},
+        metrics: [],
+        problem: (ready.reason as Error).message,
+      };
+    }
+    return {
+      service,
+      url,
+      status: ready.value.status === 'ok' ? 'ok' : 'error',
+      checks: ready.value.details ?? {},
+      metrics: metrics.status === 'fulfilled' ? parsePrometheusText(metrics.value, 'hub_') : [],
+    };
+  }
+}
