@@ -47,6 +47,7 @@ interface Status {
   registry: { url: string };
   salesforceSandbox: { url: string; pubSubEndpoint: string };
   odooSandbox: { url: string };
+  jaeger?: { up: boolean; url: string; otlpHttp: string };
 }
 
 // ---- ending: whatever the cause, the services this run started are stopped and waited for --------------------------
@@ -227,7 +228,11 @@ async function main() {
   say('building the five services and the console');
   await run('npm', ['run', '--silent', 'build']);
 
-  const common = { KAFKA_BROKERS: status.kafka.brokers, SCHEMA_REGISTRY_URL: status.registry.url };
+  // Every service exports its spans to the stack's Jaeger, where one record's trace is opened by its canonical id.
+  const tracing: Record<string, string> = status.jaeger?.up
+    ? { OTEL_EXPORTER_OTLP_ENDPOINT: status.jaeger.otlpHttp }
+    : {};
+  const common = { KAFKA_BROKERS: status.kafka.brokers, SCHEMA_REGISTRY_URL: status.registry.url, ...tracing };
   const logDir = join(ROOT, '.stack/logs/demo');
   const sf0 = {
     SF_LOGIN_URL: status.salesforceSandbox.url,

@@ -16,7 +16,7 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
-  injectTraceHeaders,
+  traceCanonicalRecord,
   KafkaClient,
   MetricsController,
   PgHubDatabase,
@@ -103,7 +103,7 @@ export class OdooCdcModule {
           useFactory: (sender: DeferredSender, codec: CanonicalCodec) =>
             new CanonicalPublisher(sender, codec, {
               app: APP,
-              traceHeaders: () => injectTraceHeaders({}),
+              traceHeaders: traceCanonicalRecord,
               owner: { system: 'odoo', ownership: fieldOwnership() },
             }),
         },

@@ -33,6 +33,7 @@ import {
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
+  traceCanonicalRecord,
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorOdooConfig } from './config';
@@ -133,6 +134,7 @@ export class ProjectorOdooModule {
               exceptions,
               new CanonicalPublisher(kafka.producer, codec, {
                 app: 'projector-odoo',
+                traceHeaders: traceCanonicalRecord,
                 owner: { system: 'hub', ownership: fieldOwnership() },
               }),
               { pollMs: config.EXCEPTION_OUTBOX_POLL_MS, batchSize: 500 },

@@ -42,6 +42,7 @@ import {
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
+  traceCanonicalRecord,
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorSupportConfig } from './config';
@@ -172,6 +173,7 @@ export class ProjectorSupportModule {
               context,
               new CanonicalPublisher(kafka.producer, codec, {
                 app: 'projector-support',
+                traceHeaders: traceCanonicalRecord,
                 owner: { system: 'support', ownership: fieldOwnership() },
               }),
               new KeyedLock(),

@@ -11,6 +11,11 @@ export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
   key: string;
   value: CanonicalValue<K> | null;
   headers?: IHeaders;
+  /**
+   * The trace context the record was made in, when it is published later from another one (a batch committed at its
+   * end): handed to `traceHeaders` as it is. Opaque here; the contract stands without OpenTelemetry.
+   */
+  traceContext?: unknown;
 };
 
 /**
@@ -19,11 +24,37 @@ export type OutgoingRecord<K extends CanonicalTopicKey = CanonicalTopicKey> = {
  */
 export type CanonicalSender = Pick<Producer, 'sendBatch'>;
 
+/** What {@link CanonicalPublisherOptions.traceHeaders} is told of a record: where it goes and its envelope. */
+export interface PublishedRecord {
+  /** The physical topic name (with the installation's prefix). */
+  topic: string;
+  key: string;
+  /** The event's envelope; absent for a tombstone. */
+  envelope?: EnvelopeView;
+  /** {@link OutgoingRecord.traceContext}. */
+  traceContext?: unknown;
+}
+
+/** The envelope fields a trace is labelled with. */
+export interface EnvelopeView {
+  eventId: string;
+  eventType: string;
+  aggregateId: string;
+  sourceSystem: string;
+  sourcePosition: number;
+  sourceTable?: string | null;
+  sourceTransactionId?: string | null;
+  occurredAt?: number | Date;
+}
+
 export interface CanonicalPublisherOptions {
   /** The producing app's service name: it may publish only to the topics the topic table lists it for. */
   app: string;
-  /** Headers added to every record, e.g. the W3C trace context of the current span. */
-  traceHeaders?: () => IHeaders;
+  /**
+   * Headers added to every record, e.g. the W3C trace context of a span recording the record (`traceCanonicalRecord`
+   * of libs/runtime): called once per record with its physical topic, key and envelope, in the caller's context.
+   */
+  traceHeaders?: (record: PublishedRecord) => IHeaders;
   /**
    * The system this publisher speaks for: fields the ownership table gives to another system are left out of
    * every record (they take their schema default), so a system never publishes values it does not own.
@@ -37,7 +68,7 @@ export interface CanonicalPublisherOptions {
  * A call with a record for a topic the app may not produce throws {@link TopicProducerError} and sends nothing.
  */
 export class CanonicalPublisher {
-  private readonly traceHeaders: () => IHeaders;
+  private readonly traceHeaders: (record: PublishedRecord) => IHeaders;
   private readonly owner?: { system: SystemOfRecord; ownership: FieldOwnership };
   readonly app: string;
 
@@ -89,7 +120,9 @@ export class CanonicalPublisher {
         byTopic.set(topic, []);
         order.push(topic);
       }
-      byTopic.get(topic)!.push({ key: record.key, value, headers: { ...this.traceHeaders(), ...record.headers } });
+      const envelope = (record.value as { envelope?: EnvelopeView } | null)?.envelope;
+      const traced = this.traceHeaders({ topic, key: record.key, envelope, traceContext: record.traceContext });
+      byTopic.get(topic)!.push({ key: record.key, value, headers: { ...traced, ...record.headers } });
     }
     await this.producer.sendBatch({
       acks: -1,

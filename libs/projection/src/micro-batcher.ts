@@ -1,12 +1,17 @@
+import { context, Context, Link, trace } from '@opentelemetry/api';
+
 /**
  * Collects single items into batches: a batch goes as soon as it is full, or when its first item has waited
  * `lingerMs`. Each item's promise settles with its own entry of the batch's result.
  *
  * (DataLoader was the first choice; it can only dispatch on a timer, so during a bulk load half-full batches left
  * every linger period. A full batch must leave at once: that is what keeps a snapshot near 200 records per call.)
+ *
+ * Tracing: a batch is sent inside a span `send batch` in the trace of its first item, linked to the span of every
+ * other item, so the call it makes (an HTTP client span) is found from each record's trace.
  */
 export class MicroBatcher<T, R> {
-  private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
+  private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void; trace: Context }[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -18,7 +23,7 @@ export class MicroBatcher<T, R> {
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      this.queue.push({ item, resolve, reject, trace: context.active() });
       if (this.queue.length >= this.options.maxBatchSize) this.sendFullBatches();
       else this.timer ??= setTimeout(() => this.sendAll(), this.linger());
     });
@@ -46,7 +51,7 @@ export class MicroBatcher<T, R> {
   private async run(batch: MicroBatcher<T, R>['queue']): Promise<void> {
     let results: (R | Error | Promise<R>)[];
     try {
-      results = await this.flush(batch.map((b) => b.item));
+      results = await inBatchSpan(batch, () => this.flush(batch.map((b) => b.item)));
     } catch (error) {
       for (const b of batch) b.reject(error);
       return;
@@ -57,5 +62,23 @@ export class MicroBatcher<T, R> {
       else if (r instanceof Promise) r.then(b.resolve, b.reject);
       else b.resolve(r);
     });
+  }
+}
+
+/** Runs a batch's call in a span of its first item's trace, linked to the other items' spans (none without a trace). */
+async function inBatchSpan<X>(batch: { trace: Context }[], send: () => Promise<X>): Promise<X> {
+  const parent = batch[0].trace;
+  if (!trace.getSpanContext(parent)) return send();
+  const links: Link[] = batch.slice(1).flatMap((b) => {
+    const linked = trace.getSpanContext(b.trace);
+    return linked ? [{ context: linked }] : [];
+  });
+  const span = trace
+    .getTracer('hub-projection')
+    .startSpan('send batch', { attributes: { 'hub.batch.size': batch.length }, links }, parent);
+  try {
+    return await context.with(trace.setSpan(parent, span), send);
+  } finally {
+    span.end();
   }
 }

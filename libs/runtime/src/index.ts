@@ -8,6 +8,7 @@ export * from './read-topic';
 export * from './hub-database';
 export * from './deferred-durability';
 export * from './tracing/kafka-trace-context';
+export * from './tracing/hub-span-attributes';
 export * from './nest/tokens';
 export * from './nest/bootstrap';
 export * from './nest/http';

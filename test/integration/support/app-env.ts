@@ -2,7 +2,11 @@ import { stack } from './stack';
 
 type Env = Record<string, string>;
 
-/** What every hub app of one test run is given: the stack's Kafka and registry, the run's topic prefix and hub database. */
+/**
+ * What every hub app of one test run is given: the stack's Kafka and registry, the run's topic prefix and hub database,
+ * and the stack's Jaeger to export spans to (tracing exports nothing without an endpoint), so a failed flow's traces
+ * can be opened there.
+ */
 export function hubEnv(prefix: string, hubDatabaseUrl: string, extra: Env = {}): Env {
   const s = stack();
   return {
@@ -10,6 +14,7 @@ export function hubEnv(prefix: string, hubDatabaseUrl: string, extra: Env = {}):
     SCHEMA_REGISTRY_URL: s.registry.url,
     HUB_TOPIC_PREFIX: prefix,
     HUB_DATABASE_URL: hubDatabaseUrl,
+    ...(s.jaeger?.up ? { OTEL_EXPORTER_OTLP_ENDPOINT: s.jaeger.otlpHttp, OTEL_BSP_SCHEDULE_DELAY: '500' } : {}),
     ...extra,
   };
 }

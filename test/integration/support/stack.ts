@@ -10,6 +10,8 @@ export interface StackStatus {
   registry: { up: boolean; url: string };
   connect: { up: boolean; url: string; connector?: string };
   salesforceSandbox: { up: boolean; url: string };
+  /** Jaeger v2: `url` its UI and query API (`/api/traces`), `otlpHttp` where the apps export their spans. */
+  jaeger: { up: boolean; url: string; otlpHttp: string };
 }
 
 let cached: StackStatus | undefined;

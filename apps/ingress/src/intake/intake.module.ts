@@ -12,7 +12,7 @@ import {
   ensureTopics,
   HubDatabase,
   HubMetrics,
-  injectTraceHeaders,
+  traceCanonicalRecord,
   KafkaClient,
   PgHubDatabase,
 } from '@hub/runtime';
@@ -94,7 +94,7 @@ export class IntakeModule {
             const publisher = (system: SystemOfRecord) =>
               new CanonicalPublisher(kafka.producer, codec, {
                 app: APP,
-                traceHeaders: () => injectTraceHeaders({}),
+                traceHeaders: traceCanonicalRecord,
                 owner: { system, ownership: fieldOwnership() },
               });
             return new IngressPublishers({ salesforce: publisher('salesforce'), support: publisher('support') });

@@ -10,6 +10,7 @@ import {
   OutgoingRecord,
 } from '@hub/canonical';
 import { DLQ_HEADERS, PermanentErrorCode } from '@hub/resilience';
+import { activeTraceContext, HubSpanAttribute, inConsumerSpan, isoTime } from '@hub/runtime';
 import type { ChangeStream, StreamEnd, StreamItem, StreamStart, StreamSubscription } from './change-stream.port';
 import { EchoRules, hubWrote } from './echo-filter';
 import type { ReplayCheckpoint, ReplayCheckpoints } from './replay-checkpoints';
@@ -68,7 +69,13 @@ interface BatchOutput {
   deadLetters: { key: string; value: Buffer | null; headers: IHeaders }[];
   mirror: Map<string, Map<string, RecordState & { replayId: string }>>;
   /** Orders this batch activated, read whole at its end in a few queries (the order submissions they become). */
-  activated: { recordId: string; activatedAt: number; envelope: (submissionId: string) => Envelope }[];
+  activated: {
+    recordId: string;
+    activatedAt: number;
+    envelope: (submissionId: string) => Envelope;
+    /** The change event's trace, which the order submission read at the batch's end continues. */
+    traceContext: unknown;
+  }[];
 }
 
 /** Transaction ids of Kafka allow one open transaction per producer: batches of all channels take turns. */
@@ -243,8 +250,11 @@ export class SalesforceCaptureService {
         this.metrics.ignored++;
         continue;
       }
-      if (isGap(change)) await this.repairGap(out, change.entityName, change);
-      else await this.apply(out, change.entityName, change);
+      const entity = change.entityName;
+      // The first hop of each record's trace: the change event, labelled with its source position and commit time.
+      await inConsumerSpan(`process ${channel}`, changeSpanAttributes(channel, change), () =>
+        isGap(change) ? this.repairGap(out, entity, change) : this.apply(out, entity, change),
+      );
     }
     if (!last) return;
     await this.commit(channel, out, last);
@@ -333,6 +343,7 @@ export class SalesforceCaptureService {
       if (typeof fields.Odoo_Id__c === 'string' && fields.Odoo_Id__c) return void this.metrics.notOwned++;
       out.activated.push({
         recordId,
+        traceContext: activeTraceContext(),
         activatedAt: change.commitTimestamp,
         envelope: (submissionId) => envelopeOf('order-submission.submitted', submissionId),
       });
@@ -349,6 +360,7 @@ export class SalesforceCaptureService {
         topic,
         key: id,
         value: canonicalEvent(topic, envelopeOf(`${topic}.deleted`, id), null),
+        traceContext: activeTraceContext(),
       });
       return;
     }
@@ -363,6 +375,7 @@ export class SalesforceCaptureService {
         topic: 'customer',
         key: customer.id,
         value: canonicalEvent('customer', envelopeOf('customer.upserted', customer.id), customer),
+        traceContext: activeTraceContext(),
       });
     } else {
       const accountId = typeof fields.AccountId === 'string' ? fields.AccountId : null;
@@ -371,6 +384,7 @@ export class SalesforceCaptureService {
         topic: 'contact',
         key: contact.id,
         value: canonicalEvent('contact', envelopeOf('contact.upserted', contact.id), contact),
+        traceContext: activeTraceContext(),
       });
     }
   }
@@ -409,7 +423,7 @@ export class SalesforceCaptureService {
   private async submitActivated(out: BatchOutput) {
     if (!out.activated.length) return;
     const reads = await this.reader.readOrders(out.activated.map((a) => a.recordId));
-    for (const { recordId, activatedAt, envelope } of out.activated) {
+    for (const { recordId, activatedAt, envelope, traceContext } of out.activated) {
       const read = reads.get(recordId);
       if (!read) continue;
       const submission = toOrderSubmission(read, activatedAt);
@@ -417,6 +431,7 @@ export class SalesforceCaptureService {
         topic: 'order-submission',
         key: submission.id,
         value: canonicalEvent('order-submission', envelope(submission.id), submission),
+        traceContext,
       });
     }
     out.activated = [];
@@ -524,5 +539,22 @@ function deadLetter(channel: string, replayId: string, reason: string, raw: Buff
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
       'hub-salesforce-replay-id': replayId,
     },
+  };
+}
+
+/** The span attributes of one change event: the channel, and where and when Salesforce committed it. */
+function changeSpanAttributes(channel: string, change: SalesforceChange) {
+  return {
+    'messaging.system': 'salesforce_pubsub',
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.destination.name': channel,
+    'messaging.message.id': change.replayId,
+    [HubSpanAttribute.sourceSystem]: 'SALESFORCE',
+    [HubSpanAttribute.sourceTable]: change.entityName,
+    [HubSpanAttribute.sourcePosition]: String(change.replayId),
+    [HubSpanAttribute.sourceCommitTime]: isoTime(change.commitTimestamp) ?? '',
+    'hub.salesforce.change_type': change.changeType,
+    'hub.salesforce.record_ids': change.recordIds.join(','),
   };
 }

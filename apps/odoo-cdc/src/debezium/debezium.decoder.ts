@@ -1,6 +1,7 @@
 import { DecodedEvent, MessageDecoder, PermanentError, PermanentErrorCode } from '@hub/resilience';
+import { HubSpanAttribute, isoTime } from '@hub/runtime';
 import type { KafkaMessage } from 'kafkajs';
-import { assertDebeziumChange, isTransactionMarker } from './debezium-change';
+import { assertDebeziumChange, isTransactionMarker, transactionPosition } from './debezium-change';
 
 /** Event types the decoder yields for the ordered Odoo change stream. */
 export const OdooStreamEvent = {
@@ -30,8 +31,36 @@ export class DebeziumDecoder implements MessageDecoder {
       return {
         eventType: parsed.status === 'BEGIN' ? OdooStreamEvent.transactionBegin : OdooStreamEvent.transactionEnd,
         value: parsed,
+        traceAttributes: {
+          [HubSpanAttribute.sourceSystem]: 'ODOO',
+          [HubSpanAttribute.sourceTransactionId]: parsed.id,
+          ...positionAttribute(transactionPosition(parsed.id)),
+          ...commitTimeAttribute(parsed.ts_ms),
+        },
       };
     }
-    return { eventType: OdooStreamEvent.change, value: assertDebeziumChange(parsed, topic) };
+    const change = assertDebeziumChange(parsed, topic);
+    return {
+      eventType: OdooStreamEvent.change,
+      value: change,
+      // The first hop of an Odoo record's trace: which row, where in the WAL, and when Odoo committed it.
+      traceAttributes: {
+        [HubSpanAttribute.sourceSystem]: 'ODOO',
+        [HubSpanAttribute.sourceTable]: change.source.table,
+        'db.system.name': 'postgresql',
+        'db.operation.name': change.op,
+        ...positionAttribute(change.source.lsn),
+        ...(change.source.txId == null ? {} : { [HubSpanAttribute.sourceTransactionId]: String(change.source.txId) }),
+        ...commitTimeAttribute(change.source.ts_ms),
+      },
+    };
   }
 }
+
+const positionAttribute = (lsn: number | null | undefined) =>
+  lsn == null ? {} : { [HubSpanAttribute.sourcePosition]: String(lsn) };
+
+const commitTimeAttribute = (tsMs: number | undefined) => {
+  const at = typeof tsMs === 'number' ? isoTime(tsMs) : undefined;
+  return at === undefined ? {} : { [HubSpanAttribute.sourceCommitTime]: at };
+};

@@ -1,4 +1,5 @@
 import { CanonicalCodec, CanonicalDecodeError, CanonicalEnvelopeView } from '@hub/canonical';
+import { envelopeAttributes, TracedEnvelope } from '@hub/runtime';
 import type { KafkaMessage } from 'kafkajs';
 import type { DecodedEvent, MessageDecoder } from '../consumer/record-processor';
 import { PermanentError, PermanentErrorCode, TransientError } from '../errors/hub-errors';
@@ -24,7 +25,12 @@ export class CanonicalMessageDecoder implements MessageDecoder {
     if (!value?.envelope?.eventType) {
       throw new PermanentError(PermanentErrorCode.INVALID_RECORD, 'decoded value has no envelope.eventType');
     }
-    return { eventType: value.envelope.eventType, eventId: value.envelope.eventId, value };
+    return {
+      eventType: value.envelope.eventType,
+      eventId: value.envelope.eventId,
+      value,
+      traceAttributes: envelopeAttributes(value.envelope as TracedEnvelope),
+    };
   }
 }
 

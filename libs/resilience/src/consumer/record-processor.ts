@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Attributes, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
 import { extractTraceContext } from '@hub/runtime';
@@ -22,6 +22,11 @@ export interface DecodedEvent<T = unknown> {
   value: T;
   /** For logs and dedupe; absent for sources without ids (raw CDC records). */
   eventId?: string;
+  /**
+   * Labels for the record's span: its canonical id, source system and position (`envelopeAttributes` of
+   * libs/runtime), or for a raw change the source's commit time, so one record's trace is found by what it carried.
+   */
+  traceAttributes?: Attributes;
 }
 
 /**
@@ -171,9 +176,12 @@ export class RecordProcessor {
   recordAttributes(topic: string, partition: number, message: KafkaMessage) {
     return {
       'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
       'messaging.destination.name': topic,
       'messaging.kafka.destination.partition': partition,
       'messaging.kafka.message.offset': Number(message.offset),
+      ...(message.key ? { 'messaging.kafka.message.key': message.key.toString() } : {}),
       'messaging.consumer.group.name': this.options.groupId,
     };
   }
@@ -185,7 +193,7 @@ export class RecordProcessor {
     this.options.parking?.released(topic, message);
     this.tracer
       .startSpan(
-        `${topic} process`,
+        `process ${topic}`,
         {
           kind: SpanKind.CONSUMER,
           attributes: {
@@ -209,7 +217,7 @@ export class RecordProcessor {
   ): Promise<'done' | TransientError> {
     const parent = extractTraceContext(message.headers);
     const span = this.tracer.startSpan(
-      `${topic} process`,
+      `process ${topic}`,
       {
         kind: SpanKind.CONSUMER,
         attributes: { ...this.recordAttributes(topic, partition, message), 'hub.attempt': attempt },
@@ -235,7 +243,7 @@ export class RecordProcessor {
             );
           }
           const eventLog = log.child({ eventId: event.eventId, eventType: event.eventType, traceId });
-          span.setAttribute('hub.event_type', event.eventType);
+          span.setAttributes({ 'hub.event_type': event.eventType, ...event.traceAttributes });
           const parkedAt = this.options.parking?.parkedAt(topic, message);
           const run = () =>
             handler(event, { topic, partition, offset: message.offset, attempt, log: eventLog, parkedAt });

@@ -1,4 +1,5 @@
 import type { IHeaders, KafkaMessage, Producer } from 'kafkajs';
+import { injectTraceHeaders } from '@hub/runtime';
 import { PermanentError } from '../errors/hub-errors';
 
 /** Header names of a dead-lettered record; the original headers are kept beside them. */
@@ -34,7 +35,8 @@ export class DeadLetterPublisher {
   ) {}
 
   async publish(source: DeadLetterSource, error: PermanentError): Promise<void> {
-    const headers: IHeaders = { ...(source.message.headers ?? {}) };
+    // The record's trace goes on: from the span that failed it when there is one (else from its producer's, kept).
+    const headers: IHeaders = injectTraceHeaders({ ...(source.message.headers ?? {}) });
     headers[DLQ_HEADERS.reason] = error.code;
     if (error.vendorCode) headers[DLQ_HEADERS.vendorCode] = error.vendorCode;
     headers[DLQ_HEADERS.message] = error.message.slice(0, 4000);

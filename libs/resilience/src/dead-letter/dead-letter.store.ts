@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import type { IHeaders, Kafka, Producer } from 'kafkajs';
-import { KafkaClient } from '@hub/runtime';
+import { extractTraceContext, KafkaClient, traceProducedRecord } from '@hub/runtime';
 import { readTopicToEnd } from '@hub/runtime';
 import { DLQ_HEADERS } from './dead-letter.publisher';
 
@@ -74,6 +74,13 @@ export class DeadLetterStore {
         headers: {
           ...withoutDeadLetterHeaders(headers),
           [REPLAY_HEADER]: `${this.topic}/${entry.partition}/${entry.offset}`,
+          // The replay is a hop of the record's own trace, after the span that dead-lettered it.
+          ...traceProducedRecord(
+            replayTopicOf(this.topic),
+            entry.key ?? undefined,
+            { 'hub.replay_of': `${this.topic}/${entry.partition}/${entry.offset}`, 'hub.dlq_reason': entry.reason },
+            extractTraceContext(headers),
+          ),
         },
       })),
     });

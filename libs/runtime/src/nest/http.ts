@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { NextFunction, Request, Response } from 'express';
+import { httpServerSpans } from '../tracing/http-server-spans';
 
 /** The header that carries a request's id, in and out. */
 export const REQUEST_ID_HEADER = 'X-Request-Id';
@@ -92,6 +93,7 @@ function bodyParserErrors(limit: number) {
 export function configureHubHttp(app: NestExpressApplication, options: HubHttpOptions): void {
   const limit = options.bodyLimitBytes;
   app.disable('x-powered-by');
+  app.use(httpServerSpans);
   app.use(requestIdMiddleware);
   app.useBodyParser('json', { limit });
   app.useBodyParser('urlencoded', { limit, extended: true });
