@@ -333,10 +333,18 @@ describe('tracing: one record, one trace, in Jaeger', () => {
       'ingress',
       { 'hub.salesforce.record_ids': order },
       (h) =>
+        // A consumer span ends (and is exported) after the calls it made: wait for it, not only for the calls.
         h.some(
           (s) =>
             s.service === 'projector-odoo' && s.tags['span.kind'] === 'client' && s.tags['server.port'] === odooPort,
-        ) && h.some((s) => s.service === 'ingress' && s.tags['span.kind'] === 'consumer'),
+        ) &&
+        h.some(
+          (s) =>
+            s.service === 'projector-odoo' &&
+            s.name === `process ${prefix}order-submission.v1` &&
+            s.tags['hub.outcome'] === 'applied',
+        ) &&
+        h.some((s) => s.service === 'ingress' && s.tags['span.kind'] === 'consumer'),
     );
 
     // ingress: the change event with its replay id and commit time, and the order submission it published.
@@ -354,7 +362,10 @@ describe('tracing: one record, one trace, in Jaeger', () => {
 
     // projector-odoo: the submission consumed, then its JSON-RPC / JSON-2 calls to Odoo.
     const processed = hops.find(
-      (h) => h.service === 'projector-odoo' && h.name === `process ${prefix}order-submission.v1`,
+      (h) =>
+        h.service === 'projector-odoo' &&
+        h.name === `process ${prefix}order-submission.v1` &&
+        h.tags['hub.outcome'] === 'applied',
     )!;
     expect(processed.tags).toMatchObject({ 'hub.canonical_id': submissionId, 'hub.outcome': 'applied' });
     expect(isChildOf(hops, processed, (h) => h === created)).toBe(true);
