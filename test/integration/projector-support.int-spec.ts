@@ -71,9 +71,6 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
         ? { ZENDESK_URL: zendesk.url, ZENDESK_EMAIL: 'integration@hub.example', ZENDESK_API_TOKEN: 'hub-zendesk-token' }
         : { FRESHDESK_URL: freshdesk.url, FRESHDESK_API_KEY: 'sandbox-freshdesk-api-key' }),
       SUPPORT_BATCH_LINGER_MS: '300',
-      // The in-process sandboxes take more requests at once than the default keeps for a real account: the 5,000
-      // customers of one call each reach Freshdesk three times faster.
-      SUPPORT_MAX_CONCURRENT_CALLS: '24',
       ODOO_URL: odooSandboxUrl(),
       ODOO_DATABASE: 'odoo',
       ODOO_API_KEY: odooKey.key,
