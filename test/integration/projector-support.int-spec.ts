@@ -7,7 +7,6 @@
  * one Odoo return (the Odoo sandbox over the same database), however often its webhook arrives.
  */
 import { createHmac } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { Client as PgClient, type Client } from 'pg';
 import { eventually, RunningApp, startApp, startApps } from '../../scripts/lib/app-process';
 import { startFreshdeskSandbox } from '../../sandboxes/freshdesk/freshdesk-sandbox';
@@ -26,7 +25,8 @@ import { insertCompanies } from '../../scripts/lib/isolated-odoo';
 import { insertPartner, odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
 import { OdooSandboxClient, type ApiKey } from '../../sandboxes/odoo/odoo-sandbox.client';
-import { createHubDatabase, runId, stack } from './support/stack';
+import { odooCdcCaughtUp } from './support/kafka';
+import { createHubDatabase, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
 
@@ -115,23 +115,8 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
       { name: 'projector-support', env: projectorEnv('zendesk') },
       { name: 'projector-support', env: projectorEnv('freshdesk') },
     ]);
-    // odoo-cdc of this run reads Odoo's change stream from its beginning (every earlier test's and bench's rows): wait
-    // until it has caught up, so the waits below time this file's records, not the replay of the shared history.
-    const admin = new Kafka({ brokers: stack().kafka.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const [end] = await admin.fetchTopicOffsets('odoo.changes');
-      await eventually(
-        async () => {
-          const [group] = await admin.fetchOffsets({ groupId: `${prefix}odoo-cdc`, topics: ['odoo.changes'] });
-          return Number(group?.partitions[0]?.offset ?? -1) >= Number(end.high) ? true : undefined;
-        },
-        600_000,
-        'odoo-cdc catching up with the change stream',
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    // Waits for this run's odoo-cdc to replay the shared history first: the waits below time this file's records.
+    await odooCdcCaughtUp(prefix);
     // Both desks send their ticket webhooks to this run's ingress.
     const ingress = apps.find((a) => a.name === 'ingress')!;
     await fetch(`${zendesk.url}/__admin/webhooks`, {

@@ -6,7 +6,6 @@
  * tickets and publishes them on customer-service-load, which projector-salesforce writes onto the Account, read back
  * with SOQL as a user would.
  */
-import { Kafka, logLevel } from 'kafkajs';
 import type { Client } from 'pg';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
@@ -14,7 +13,8 @@ import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { startZendeskSandbox } from '../../sandboxes/zendesk/zendesk-sandbox';
 import { hubEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { insertPartner, odooDb } from './support/odoo';
-import { createHubDatabase, runId, stack } from './support/stack';
+import { odooCdcCaughtUp } from './support/kafka';
+import { createHubDatabase, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
 
@@ -111,23 +111,8 @@ describe("service load: a customer's open support tickets on its Salesforce Acco
         env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, { SF_BATCH_LINGER_MS: '300' }),
       },
     ]);
-    // odoo-cdc of this run reads Odoo's change stream from its beginning: wait until it has caught up, so the waits
-    // below time this file's records, not the replay of the shared history.
-    const admin = new Kafka({ brokers: stack().kafka.brokers.split(','), logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      const [end] = await admin.fetchTopicOffsets('odoo.changes');
-      await eventually(
-        async () => {
-          const [group] = await admin.fetchOffsets({ groupId: `${prefix}odoo-cdc`, topics: ['odoo.changes'] });
-          return Number(group?.partitions[0]?.offset ?? -1) >= Number(end.high) ? true : undefined;
-        },
-        600_000,
-        'odoo-cdc catching up with the change stream',
-      );
-    } finally {
-      await admin.disconnect();
-    }
+    // Waits for this run's odoo-cdc to replay the shared history first: the waits below time this file's records.
+    await odooCdcCaughtUp(prefix);
     const ingress = apps.find((a) => a.name === 'ingress')!;
     await fetch(`${zendesk.url}/__admin/webhooks`, {
       method: 'PUT',

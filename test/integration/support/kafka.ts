@@ -1,5 +1,6 @@
 import { readTopicToEnd, TopicRecord } from '@hub/runtime';
 import { Kafka, logLevel } from 'kafkajs';
+import { eventually } from '../../../scripts/lib/app-process';
 import { stack } from './stack';
 
 export function kafka(): Kafka {
@@ -21,4 +22,27 @@ export async function produceRaw(
   await producer.connect();
   await producer.send({ topic, acks: -1, messages });
   await producer.disconnect();
+}
+
+/**
+ * Waits until the run's odoo-cdc (consumer group `<prefix>odoo-cdc`) has committed up to the end of Odoo's change
+ * stream as it is now. A new run reads the stream from its beginning (every earlier test's and bench's rows), so a
+ * test waits for this first and then times its own records, not the replay of the shared history.
+ */
+export async function odooCdcCaughtUp(prefix: string, timeoutMs = 600_000): Promise<void> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const [end] = await admin.fetchTopicOffsets('odoo.changes');
+    await eventually(
+      async () => {
+        const [group] = await admin.fetchOffsets({ groupId: `${prefix}odoo-cdc`, topics: ['odoo.changes'] });
+        return Number(group?.partitions[0]?.offset ?? -1) >= Number(end.high) ? true : undefined;
+      },
+      timeoutMs,
+      'odoo-cdc catching up with the change stream',
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
