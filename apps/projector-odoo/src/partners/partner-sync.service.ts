@@ -137,8 +137,12 @@ export class PartnerSyncService {
       this.metrics.created++;
       this.log.info({ canonicalId, partnerId }, 'partner created in Odoo');
     } else {
-      await this.updateChanged(partnerId, values);
+      // Link first, then write: each is its own Odoo transaction, and odoo-cdc publishes the partner after each. Written
+      // first, the Salesforce values would go out without the link, and projector-salesforce would put them on the
+      // Account the hub made from this partner (keyed by its Odoo id), renaming it after the rep's. Linked first, the
+      // in-between partner is Odoo's own values on the rep's Account, which the write then brings up to date.
       if (xmlid) await this.link(xmlid, partnerId);
+      await this.updateChanged(partnerId, values);
     }
     await this.positions.recordMany([
       { ...key, position: envelope.sourcePosition, eventId: envelope.eventId, aggregateId: canonicalId },
