@@ -46,3 +46,35 @@ export async function odooCdcCaughtUp(prefix: string, timeoutMs = 600_000): Prom
     await admin.disconnect();
   }
 }
+
+/**
+ * Whether every consumer group of a run (its groups are named after its topic prefix) has committed up to the end of
+ * each partition it reads: the run's apps have nothing left to do. Offsets are committed only once a record's effect
+ * is durable, so a drained group has made every write its records call for.
+ */
+export async function consumersDrained(prefix: string): Promise<boolean> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const { groups } = await admin.listGroups();
+    const ends = new Map<string, Map<number, { low: number; high: number }>>();
+    for (const { groupId } of groups.filter((g) => g.groupId.startsWith(prefix))) {
+      for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
+        if (!ends.has(topic)) {
+          const offsets = await admin.fetchTopicOffsets(topic);
+          ends.set(topic, new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
+        }
+        for (const p of partitions) {
+          const end = ends.get(topic)!.get(p.partition);
+          if (!end) continue;
+          const committed = Number(p.offset);
+          // -1: nothing committed yet, which is drained only when there is nothing to read.
+          if ((committed < 0 ? end.low : committed) < end.high) return false;
+        }
+      }
+    }
+    return true;
+  } finally {
+    await admin.disconnect();
+  }
+}
