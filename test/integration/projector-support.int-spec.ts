@@ -25,7 +25,7 @@ import { insertCompanies } from '../../scripts/lib/isolated-odoo';
 import { insertPartner, odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
 import { OdooSandboxClient, type ApiKey } from '../../sandboxes/odoo/odoo-sandbox.client';
-import { odooCdcCaughtUp } from './support/kafka';
+import { runCaughtUp } from './support/kafka';
 import { createHubDatabase, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
@@ -115,8 +115,8 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
       { name: 'projector-support', env: projectorEnv('zendesk') },
       { name: 'projector-support', env: projectorEnv('freshdesk') },
     ]);
-    // Waits for this run's odoo-cdc to replay the shared history first: the waits below time this file's records.
-    await odooCdcCaughtUp(prefix);
+    // Waits for this run's apps to replay the shared history first: the waits below time this file's records.
+    await runCaughtUp(prefix);
     // Both desks send their ticket webhooks to this run's ingress.
     const ingress = apps.find((a) => a.name === 'ingress')!;
     await fetch(`${zendesk.url}/__admin/webhooks`, {

@@ -13,7 +13,7 @@ import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { startZendeskSandbox } from '../../sandboxes/zendesk/zendesk-sandbox';
 import { hubEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { insertPartner, odooDb } from './support/odoo';
-import { odooCdcCaughtUp } from './support/kafka';
+import { runCaughtUp } from './support/kafka';
 import { createHubDatabase, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
@@ -111,8 +111,8 @@ describe("service load: a customer's open support tickets on its Salesforce Acco
         env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, { SF_BATCH_LINGER_MS: '300' }),
       },
     ]);
-    // Waits for this run's odoo-cdc to replay the shared history first: the waits below time this file's records.
-    await odooCdcCaughtUp(prefix);
+    // Waits for this run's apps to replay the shared history first: the waits below time this file's records.
+    await runCaughtUp(prefix);
     const ingress = apps.find((a) => a.name === 'ingress')!;
     await fetch(`${zendesk.url}/__admin/webhooks`, {
       method: 'PUT',

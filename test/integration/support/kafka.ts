@@ -78,3 +78,17 @@ export async function consumersDrained(prefix: string): Promise<boolean> {
     await admin.disconnect();
   }
 }
+
+/**
+ * A run's apps have replayed the shared history: its odoo-cdc is at the end of the change stream, and every consumer
+ * of the run has worked through what that replay published. Waits that time a file's own records start after this.
+ */
+export async function runCaughtUp(prefix: string, timeoutMs = 600_000): Promise<void> {
+  const started = Date.now();
+  await odooCdcCaughtUp(prefix, timeoutMs);
+  await eventually(
+    async () => ((await consumersDrained(prefix)) ? true : undefined),
+    Math.max(timeoutMs - (Date.now() - started), 1_000),
+    "the run's consumers working through the replayed history",
+  );
+}
