@@ -207,14 +207,16 @@ export class CdcMirror {
    * Root rows of an aggregate (res_partner, sale_order) for the reconciler, in id order after `afterId`: those whose
    * Odoo write_date (or a child's, for `child`) is at least `sinceMs`, or those of `ids`; deleted ones included. Each
    * with the highest WAL position stored for it and its children: a re-publish is never older than what the mirror
-   * shows. write_date is epoch milliseconds in the mirror (Debezium time.precision.mode=connect).
+   * shows. write_date is epoch milliseconds in the mirror (Debezium time.precision.mode=connect); a row without one
+   * (written by SQL, not the ORM) counts from when the mirror stored it.
    */
   async roots(
     table: string,
     query: { sinceMs?: number; ids?: readonly number[]; afterId: number; limit: number; child?: MirrorLink },
   ): Promise<{ id: number; deleted: boolean; position: number }[]> {
     const writeDate = (alias: string) =>
-      `CASE WHEN ${alias}.row ->> 'write_date' ~ '^[0-9]+$' THEN (${alias}.row ->> 'write_date')::bigint END`;
+      `CASE WHEN ${alias}.row ->> 'write_date' ~ '^[0-9]+$' THEN (${alias}.row ->> 'write_date')::bigint
+            ELSE (extract(epoch FROM ${alias}.updated_at) * 1000)::bigint END`;
     const child = query.child;
     const childJoin = child
       ? `FROM cdc_row c WHERE c.table_name = '${child.table}' AND (c.row ->> '${child.column}')::bigint = r.row_id`

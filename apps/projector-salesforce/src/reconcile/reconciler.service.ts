@@ -201,6 +201,8 @@ export class ReconcilerService {
     const spec = RECONCILE_ENTITIES[entity];
     const expected: ExpectedRecord[] = [];
     for (const aggregate of aggregates) {
+      // A live row that is not of this entity (a person among the partners: a Contact, not an Account).
+      if (!aggregate.deleted && !aggregate.record) continue;
       const aggregateId = `${spec.prefix}${aggregate.odooId}`;
       state.aggregates.set(aggregate.odooId, aggregate);
       const steps =
