@@ -2,6 +2,7 @@
 // Runs a reconciliation pass through projector-salesforce's API and prints its report as a table (or JSON).
 //   npm run reconcile -- --entity Order --since 24h [--report-only] [--json]
 // RECONCILE_URL (default http://127.0.0.1:3102) and RECONCILE_TOKEN (a token of RECONCILE_TOKENS) from the environment.
+/* global fetch, URL */
 import { parseArgs } from 'node:util';
 
 const usage =
