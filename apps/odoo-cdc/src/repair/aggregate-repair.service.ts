@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CanonicalPublisher, OutgoingRecord } from '@hub/canonical';
+import { CanonicalPublisher, odooCanonicalIds, OutgoingRecord } from '@hub/canonical';
 import { KafkaClient } from '@hub/runtime';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { CdcMirror, MirrorLink } from '../mirror/cdc-mirror.repository';
@@ -7,14 +7,24 @@ import type { AggregateKind } from '../mirror/pending-aggregates.repository';
 
 /** The aggregates the reconciler asks for: their root table, the kind odoo-cdc builds, the topic of the upsert. */
 const REPAIRABLE = {
-  Customer: { table: 'res_partner', kind: 'partner', topic: 'customer', child: undefined },
+  Customer: {
+    table: 'res_partner',
+    kind: 'partner',
+    topic: 'customer',
+    child: undefined,
+    id: odooCanonicalIds.partner,
+  },
   SalesOrder: {
     table: 'sale_order',
     kind: 'sales-order',
     topic: 'sales-order',
     child: { table: 'sale_order_line', column: 'order_id' },
+    id: odooCanonicalIds.salesOrder,
   },
-} as const satisfies Record<string, { table: string; kind: AggregateKind; topic: string; child?: MirrorLink }>;
+} as const satisfies Record<
+  string,
+  { table: string; kind: AggregateKind; topic: string; child?: MirrorLink; id: (odooId: number) => string }
+>;
 
 export type RepairableEntity = keyof typeof REPAIRABLE;
 export const REPAIRABLE_ENTITIES = Object.keys(REPAIRABLE) as RepairableEntity[];
@@ -55,18 +65,24 @@ export class AggregateRepairService {
   ): Promise<{ aggregates: SourceAggregate[]; nextAfterId: number | null }> {
     const spec = REPAIRABLE[entity];
     const roots = await this.mirror.roots(spec.table, { ...query, child: spec.child });
-    const aggregates: SourceAggregate[] = [];
-    for (const root of roots) {
-      const records = root.deleted ? [] : await this.build(entity, root.id, root.position, null);
-      const event = records.find((r) => r.topic === spec.topic)?.value as Record<string, unknown> | undefined;
-      const field = entity === 'Customer' ? 'customer' : 'salesOrder';
-      aggregates.push({
-        odooId: root.id,
-        deleted: root.deleted,
-        position: root.position,
-        record: (event?.[field] as Record<string, unknown> | null | undefined) ?? null,
-      });
-    }
+    // One build for the page: partners are read together (a statement per table, not three per partner).
+    const live = roots.filter((r) => !r.deleted);
+    const built = await this.aggregates.records(
+      live.map((r) => ({ kind: spec.kind, id: r.id, position: r.position })),
+      { transactionId: null, occurredAt: Date.now() },
+    );
+    const field = entity === 'Customer' ? 'customer' : 'salesOrder';
+    const byKey = new Map(
+      built
+        .filter((r) => r.topic === spec.topic && r.value !== null)
+        .map((r) => [r.key, (r.value as unknown as Record<string, unknown>)[field] as Record<string, unknown> | null]),
+    );
+    const aggregates: SourceAggregate[] = roots.map((root) => ({
+      odooId: root.id,
+      deleted: root.deleted,
+      position: root.position,
+      record: root.deleted ? null : (byKey.get(REPAIRABLE[entity].id(root.id)) ?? null),
+    }));
     return {
       aggregates,
       nextAfterId: roots.length === query.limit ? roots[roots.length - 1].id : null,
