@@ -1,4 +1,4 @@
-import { env, parseConfig } from '@hub/runtime';
+import { bearerTokens, env, parseConfig, secret } from '@hub/runtime';
 import { z } from 'zod';
 
 /** Every environment variable odoo-cdc reads; the only file that touches process.env. */
@@ -25,6 +25,11 @@ export const odooCdcConfigShape = {
    * only after that.
    */
   CDC_FLUSH_AT: env.positiveInt(2_000),
+  /**
+   * `name=token` pairs of the callers of the repair API (/aggregates: read the current aggregates, re-publish them),
+   * i.e. projector-salesforce's reconciler (its ODOO_CDC_TOKEN). Unset: the API answers 401 to everyone.
+   */
+  REPAIR_TOKENS: secret(bearerTokens().optional()),
 };
 
 export type OdooCdcConfig = ReturnType<typeof loadOdooCdcConfig>;

@@ -10,7 +10,9 @@ import {
   topicsProducedBy,
 } from '@hub/canonical';
 import {
+  ApiTokens,
   AppLogger,
+  BearerTokenGuard,
   DeferredDurabilityDatabase,
   ensureTopics,
   HealthController,
@@ -40,6 +42,8 @@ import { OdooChangeHandler, TransactionEndHandler } from './ingest/odoo-stream.h
 import { CdcMirror } from './mirror/cdc-mirror.repository';
 import { PendingAggregates } from './mirror/pending-aggregates.repository';
 import { SlotLagMonitor } from './monitoring/slot-lag.monitor';
+import { AggregateRepairController } from './repair/aggregate-repair.controller';
+import { AggregateRepairService } from './repair/aggregate-repair.service';
 import { PartnerProjectionService } from './partner/partner-projection.service';
 
 /** The service name the topic table lists producers by. */
@@ -78,7 +82,7 @@ export class OdooCdcModule {
     return {
       module: OdooCdcModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController, DeadLetterController],
+      controllers: [HealthController, MetricsController, DeadLetterController, AggregateRepairController],
       providers: [
         { provide: AppLogger, useValue: log },
         {
@@ -129,6 +133,9 @@ export class OdooCdcModule {
           useFactory: (db: HubDatabase) => new PendingAggregates(db),
         },
         CdcFetchEffects,
+        { provide: ApiTokens, useValue: { tokens: config.REPAIR_TOKENS ?? new Map() } },
+        BearerTokenGuard,
+        AggregateRepairService,
         PartnerProjectionService,
         AggregateProjectionService,
         CdcIngestService,

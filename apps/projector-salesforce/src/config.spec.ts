@@ -52,4 +52,24 @@ describe('projector-salesforce configuration', () => {
       expect.stringMatching(/^SF_PIPELINE_MAX_IN_FLIGHT="1.5": /),
     ]);
   });
+  it('keeps reconciliation off by default, and names its bad variables', () => {
+    expect(loadProjectorSalesforceConfig(required)).toMatchObject({
+      RECONCILE_SCHEDULE: new Map(),
+      RECONCILE_FIRST_WINDOW: 86_400_000,
+    });
+    expect(() =>
+      loadProjectorSalesforceConfig({ ...required, RECONCILE_SCHEDULE: 'Widget=5m', RECONCILE_FIRST_WINDOW: 'a day' }),
+    ).toThrow(/RECONCILE_SCHEDULE[^\n]*unknown entity "Widget"[\s\S]*RECONCILE_FIRST_WINDOW/);
+    expect(() => loadProjectorSalesforceConfig({ ...required, ODOO_CDC_URL: 'http://odoo-cdc:3101' })).toThrow(
+      /ODOO_CDC_TOKEN: required when ODOO_CDC_URL is set/,
+    );
+    expect(
+      loadProjectorSalesforceConfig({ ...required, RECONCILE_SCHEDULE: 'Account=1h,OrderItem=15m' }).RECONCILE_SCHEDULE,
+    ).toEqual(
+      new Map([
+        ['Account', 3_600_000],
+        ['Order', 900_000],
+      ]),
+    );
+  });
 });

@@ -1,5 +1,6 @@
-import { env, parseConfig, secret } from '@hub/runtime';
+import { bearerTokens, ConfigError, env, parseConfig, secret } from '@hub/runtime';
 import { z } from 'zod';
+import { parseDuration, parseSchedule } from './reconcile/reconcile.entities';
 
 /** Every environment variable projector-salesforce reads; the only file that touches process.env. */
 export const projectorSalesforceConfigShape = {
@@ -97,10 +98,51 @@ export const projectorSalesforceConfigShape = {
   SF_BREAKER_RESET_MS: env.positiveInt(5_000),
   SF_BREAKER_ERROR_PERCENT: env.positiveInt(50),
   SF_BREAKER_VOLUME: env.positiveInt(5),
+  /**
+   * Reconciliation (src/reconcile): odoo-cdc's repair API, the source of record's aggregates and their re-publication.
+   * Unset: no reconciliation (the API answers 503 naming this variable, no schedule runs).
+   */
+  ODOO_CDC_URL: env.url().optional(),
+  /** A token of odoo-cdc's REPAIR_TOKENS. */
+  ODOO_CDC_TOKEN: secret(z.string().min(24, 'expected a token of at least 24 characters').optional()),
+  /** `name=token` pairs of who may run a pass over HTTP (POST /reconcile); each pass is logged with the name. */
+  RECONCILE_TOKENS: secret(bearerTokens().optional()),
+  /**
+   * Scheduled passes per entity, `Account=15m,Order=5m` (s, m, h, d); empty: on demand only. Each scheduled pass covers
+   * what changed since the previous one started, the first one RECONCILE_FIRST_WINDOW back.
+   */
+  RECONCILE_SCHEDULE: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const parsed = parseSchedule(text);
+      if (typeof parsed === 'string') {
+        ctx.addIssue({ code: 'custom', message: parsed });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  RECONCILE_FIRST_WINDOW: z
+    .string()
+    .default('24h')
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'expected a duration such as 30m, 24h, 7d' });
+        return z.NEVER;
+      }
+      return ms;
+    }),
+  /** Aggregates compared per page (and per re-publication request); SOQL reads them 200 keys a query. */
+  RECONCILE_PAGE_SIZE: env.positiveInt(200).pipe(z.number().max(1_000, 'at most 1000 aggregates a page')),
 };
 
 export type ProjectorSalesforceConfig = ReturnType<typeof loadProjectorSalesforceConfig>;
 
 export function loadProjectorSalesforceConfig(source: NodeJS.ProcessEnv = process.env) {
-  return parseConfig(projectorSalesforceConfigShape, source);
+  const config = parseConfig(projectorSalesforceConfigShape, source);
+  if (config.ODOO_CDC_URL && !config.ODOO_CDC_TOKEN) {
+    throw new ConfigError(['ODOO_CDC_TOKEN: required when ODOO_CDC_URL is set (a token of odoo-cdc REPAIR_TOKENS)']);
+  }
+  return config;
 }

@@ -26,7 +26,9 @@ import {
   TargetBreaker,
 } from '@hub/resilience';
 import {
+  ApiTokens,
   AppLogger,
+  BearerTokenGuard,
   ensureTopics,
   HealthController,
   HubDatabase,
@@ -44,6 +46,12 @@ import { PROJECTED_EVENT_TYPES, PROJECTED_TOPICS } from './projection/projected-
 import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
 import { SalesforceTarget } from './salesforce/salesforce.target';
 import { SalesforcePort } from './salesforce/salesforce.port';
+import { OdooCdcSourceAdapter } from './reconcile/odoo-cdc-source.adapter';
+import { ReconcileController } from './reconcile/reconcile.controller';
+import { ReconcileScheduler } from './reconcile/reconcile.scheduler';
+import { ReconcilerService } from './reconcile/reconciler.service';
+import { registerReconcileMetrics } from './reconcile/reconcile.metrics';
+import { SourceOfRecord } from './reconcile/source-of-record.port';
 
 /**
  * Wiring only: the projection engine (libs/projection) with Salesforce's adapter, mapping and budget reader.
@@ -92,7 +100,7 @@ export class ProjectorSalesforceModule {
     return {
       module: ProjectorSalesforceModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController, DeadLetterController],
+      controllers: [HealthController, MetricsController, DeadLetterController, ReconcileController],
       providers: [
         { provide: AppLogger, useValue: log },
         kafkaClientProvider({
@@ -199,6 +207,50 @@ export class ProjectorSalesforceModule {
         },
         CanonicalEventsHandler,
         HandlerRegistry,
+        // Reconciliation (src/reconcile): off without ODOO_CDC_URL.
+        {
+          provide: SourceOfRecord,
+          useFactory: () =>
+            config.ODOO_CDC_URL
+              ? new OdooCdcSourceAdapter(config.ODOO_CDC_URL, config.ODOO_CDC_TOKEN!, config.SF_REQUEST_TIMEOUT_MS)
+              : null,
+        },
+        {
+          provide: ReconcilerService,
+          inject: [SalesforcePort, SourceOfRecord, SalesforceTargetMapping, AppliedPositions, CallBudget],
+          useFactory: (
+            salesforce: SalesforcePort,
+            source: SourceOfRecord | null,
+            targetMapping: SalesforceTargetMapping,
+            positions: AppliedPositions,
+            budget: CallBudget,
+          ) =>
+            source
+              ? new ReconcilerService(
+                  salesforce,
+                  source,
+                  targetMapping,
+                  positions,
+                  fieldOwnership(),
+                  budget,
+                  { pageSize: config.RECONCILE_PAGE_SIZE, keepReports: 50 },
+                  log.child({ component: 'reconciler' }),
+                )
+              : null,
+        },
+        {
+          provide: ReconcileScheduler,
+          inject: [ReconcilerService],
+          useFactory: (reconciler: ReconcilerService | null) =>
+            new ReconcileScheduler(
+              reconciler,
+              config.RECONCILE_SCHEDULE,
+              config.RECONCILE_FIRST_WINDOW,
+              log.child({ component: 'reconciler' }),
+            ),
+        },
+        { provide: ApiTokens, useValue: { tokens: config.RECONCILE_TOKENS ?? new Map() } },
+        BearerTokenGuard,
         {
           provide: ConsumerHostOptions,
           useValue: {
@@ -229,15 +281,17 @@ export class ProjectorSalesforceModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, ProjectionEngine, SalesforcePort, TargetWriter, CallBudget],
+          inject: [ConsumerHost, ProjectionEngine, SalesforcePort, TargetWriter, CallBudget, ReconcilerService],
           useFactory: (
             host: ConsumerHost,
             engine: ProjectionEngine,
             salesforce: SalesforcePort,
             writer: TargetWriter,
             budget: CallBudget,
+            reconciler: ReconcilerService | null,
           ) => {
             const metrics = new HubMetrics('projector-salesforce');
+            if (reconciler) registerReconcileMetrics(metrics, reconciler);
             registerConsumerMetrics(metrics, () => host.metrics);
             metrics.gauge(
               'hub_projection_records',

@@ -12,6 +12,7 @@ export * from './tracing/hub-span-attributes';
 export * from './nest/tokens';
 export * from './nest/bootstrap';
 export * from './nest/http';
+export * from './nest/bearer-tokens';
 export * from './health/health.controller';
 export * from './health/readiness';
 export * from './metrics/metrics';

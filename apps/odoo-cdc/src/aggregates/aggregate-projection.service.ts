@@ -158,6 +158,13 @@ export class AggregateProjectionService {
   }
 
   async publish(items: PendingAggregate[], ctx: PublishContext): Promise<number> {
+    const records = await this.records(items, ctx);
+    await this.publisher.publish(records);
+    return records.length;
+  }
+
+  /** The events {@link publish} would send for these aggregates, as the mirror holds them now, without sending them. */
+  async records(items: PendingAggregate[], ctx: PublishContext): Promise<OutgoingRecord[]> {
     const records: OutgoingRecord[] = [];
     // Partners, the bulk of a large transaction or snapshot, are read together; every other aggregate one by one.
     const partners = items.filter((i) => i.kind === 'partner');
@@ -173,8 +180,7 @@ export class AggregateProjectionService {
       records.push(...(await this.partners.buildMany(chunk)));
     }
     for (const item of items) if (item.kind !== 'partner') records.push(...(await this.build(item, ctx)));
-    await this.publisher.publish(records);
-    return records.length;
+    return records;
   }
 
   private async build(item: PendingAggregate, ctx: PublishContext): Promise<OutgoingRecord[]> {

@@ -202,4 +202,37 @@ export class CdcMirror {
     );
     return rows.map((r) => r.row);
   }
+
+  /**
+   * Root rows of an aggregate (res_partner, sale_order) for the reconciler, in id order after `afterId`: those whose
+   * Odoo write_date (or a child's, for `child`) is at least `sinceMs`, or those of `ids`; deleted ones included. Each
+   * with the highest WAL position stored for it and its children: a re-publish is never older than what the mirror
+   * shows. write_date is epoch milliseconds in the mirror (Debezium time.precision.mode=connect); a row without one
+   * (written by SQL, not the ORM) counts from when the mirror stored it.
+   */
+  async roots(
+    table: string,
+    query: { sinceMs?: number; ids?: readonly number[]; afterId: number; limit: number; child?: MirrorLink },
+  ): Promise<{ id: number; deleted: boolean; position: number }[]> {
+    const writeDate = (alias: string) =>
+      `CASE WHEN ${alias}.row ->> 'write_date' ~ '^[0-9]+$' THEN (${alias}.row ->> 'write_date')::bigint
+            ELSE (extract(epoch FROM ${alias}.updated_at) * 1000)::bigint END`;
+    const child = query.child;
+    const childJoin = child
+      ? `FROM cdc_row c WHERE c.table_name = '${child.table}' AND (c.row ->> '${child.column}')::bigint = r.row_id`
+      : undefined;
+    const { rows } = await this.db.query<{ row_id: string; deleted: boolean; position: string }>(
+      `SELECT r.row_id, r.deleted,
+              GREATEST(r.source_position, ${childJoin ? `(SELECT max(c.source_position) ${childJoin})` : 'NULL'}) AS position
+         FROM cdc_row r
+        WHERE r.table_name = $1 AND r.row_id > $2
+          AND ($3::bigint IS NULL OR ${writeDate('r')} >= $3
+               ${childJoin ? `OR EXISTS (SELECT 1 ${childJoin} AND ${writeDate('c')} >= $3)` : ''})
+          AND ($4::bigint[] IS NULL OR r.row_id = ANY($4::bigint[]))
+        ORDER BY r.row_id
+        LIMIT $5`,
+      [table, query.afterId, query.sinceMs ?? null, query.ids ? [...query.ids] : null, query.limit],
+    );
+    return rows.map((r) => ({ id: Number(r.row_id), deleted: r.deleted, position: Number(r.position) }));
+  }
 }

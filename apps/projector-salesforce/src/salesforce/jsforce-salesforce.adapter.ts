@@ -337,6 +337,23 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     );
   }
 
+  async query(soql: string): Promise<{ records: SalesforceRecord[]; calls: number }> {
+    try {
+      await this.ensureAuthorized();
+      let page = await this.conn.query<SalesforceRecord>(soql);
+      const records = [...page.records];
+      let calls = 1;
+      while (!page.done && page.nextRecordsUrl) {
+        page = await this.conn.queryMore<SalesforceRecord>(page.nextRecordsUrl);
+        records.push(...page.records);
+        calls++;
+      }
+      return { records, calls };
+    } catch (error) {
+      throw mapCallError(error, this.options.limitBackoffMs);
+    }
+  }
+
   async standardPricebookId(): Promise<string> {
     let records: { Id: string }[];
     try {

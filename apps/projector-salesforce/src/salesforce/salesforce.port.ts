@@ -66,6 +66,13 @@ export abstract class SalesforcePort {
     externalIds: string[],
   ): Promise<DeleteOutcome[]>;
 
+  /**
+   * Runs a read-only SOQL query and returns every record, following `nextRecordsUrl` (one API call per page of up to
+   * 2,000 records), with the number of calls it took. Relationship fields come back nested (`{ Account: { Odoo_Id__c } }`).
+   * The caller bounds the result (a window, a list of ids): this reads whatever the query selects. Errors as any call.
+   */
+  abstract query(soql: string): Promise<{ records: SalesforceRecord[]; calls: number }>;
+
   /** Reads the org's API usage without writing (`/limits`); the answer also updates {@link apiUsage}. */
   abstract readApiUsage(): Promise<{ used: number; max: number }>;
 
