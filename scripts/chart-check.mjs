@@ -96,8 +96,27 @@ for (const { file, objects } of rendered) {
   }
 }
 
+// Every alert rule and dashboard query parses as PromQL (test/integration/observability-rules.int-spec.ts checks that
+// each reads metric families the apps really expose).
+const { shippedExpressions, parsePromql } = require('./lib/observability-exprs.ts');
+let expressions = 0;
+for (const { file, objects } of rendered) {
+  let shipped = [];
+  try {
+    shipped = shippedExpressions(objects);
+  } catch (error) {
+    problems.push(`${file}: a dashboard is not JSON: ${error.message}`);
+  }
+  for (const { where, expr } of shipped) {
+    expressions++;
+    for (const error of parsePromql(expr).errors) problems.push(`${file}: ${where}: PromQL does not parse ${error}`);
+  }
+}
+
 if (problems.length) {
   process.stderr.write(`chart-check:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
   process.exit(1);
 }
-console.log(`${validated} Prometheus Operator objects valid; config files, topics and connector match the repository`);
+console.log(
+  `${validated} Prometheus Operator objects valid; ${expressions} alert and dashboard expressions parse; config files, topics and connector match the repository`,
+);
