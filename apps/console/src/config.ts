@@ -81,6 +81,17 @@ export const consoleConfigShape = {
   CONSOLE_SESSION_MAX_MS: env.positiveInt(12 * 3_600_000),
   /** The cookie's Secure flag: true behind TLS (the default); false only for plain-HTTP local runs. */
   CONSOLE_COOKIE_SECURE: env.bool(true),
+  /** Failed sign-ins of one name from one address before that name is locked out there. */
+  CONSOLE_SIGNIN_MAX_FAILURES: env.positiveInt(5),
+  /** How long such a lockout lasts (and how long the failures are counted). */
+  CONSOLE_SIGNIN_LOCKOUT_MS: env.positiveInt(15 * 60_000),
+  /** Failed sign-ins from one address, any names, in a day before the address is locked out for a day. */
+  CONSOLE_SIGNIN_MAX_FAILURES_PER_ADDRESS: env.positiveInt(100),
+  /**
+   * The proxies whose X-Forwarded-For names the client (Express's `trust proxy`: `loopback`, `10.0.0.0/8`, a hop
+   * count…), so that lockouts count the client's address behind an ingress controller, not the controller's.
+   */
+  CONSOLE_TRUST_PROXY: z.string().min(1).optional(),
   /** Per call to projector-odoo or another app. */
   CONSOLE_REQUEST_TIMEOUT_MS: env.positiveInt(15_000),
 };

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { ConsoleAuthGuard, CookieSettings } from './auth/console-auth.guard';
 import { ConsoleUsers } from './auth/console-users';
 import { SessionStore } from './auth/session.store';
+import { SignInThrottle } from './auth/sign-in-throttle';
 import { SignInController } from './auth/sign-in.controller';
 import type { ConsoleConfig } from './config';
 import { AssetsController } from './pages/assets.controller';
@@ -51,6 +52,14 @@ export class ConsoleModule implements NestModule {
       providers: [
         { provide: AppLogger, useValue: log },
         { provide: SessionStore, useValue: sessions },
+        {
+          provide: SignInThrottle,
+          useValue: new SignInThrottle({
+            maxFailuresPerUser: config.CONSOLE_SIGNIN_MAX_FAILURES,
+            lockoutMs: config.CONSOLE_SIGNIN_LOCKOUT_MS,
+            maxFailuresPerAddressPerDay: config.CONSOLE_SIGNIN_MAX_FAILURES_PER_ADDRESS,
+          }),
+        },
         { provide: HubMetrics, useValue: metrics },
         { provide: ConsoleUsers, useValue: { users: config.CONSOLE_USERS } },
         {

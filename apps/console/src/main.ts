@@ -8,6 +8,6 @@ void bootstrapHubApp(
   () => loadConsoleConfig(),
   (config, log) => ConsoleModule.forRoot(config, log),
   {
-    http: () => ({ bodyLimitBytes: 64 * 1024 }),
+    http: (config) => ({ bodyLimitBytes: 64 * 1024, trustProxy: config.CONSOLE_TRUST_PROXY }),
   },
 );

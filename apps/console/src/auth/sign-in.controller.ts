@@ -14,6 +14,7 @@ import {
 } from './console-auth.guard';
 import { UNKNOWN_USER_HASH, verifyPassword } from './password';
 import { csrfMatches, Session, SessionStore } from './session.store';
+import { SignInThrottle } from './sign-in-throttle';
 
 /** Where to go after sign-in: a path of this console only, never another site. */
 const safeNext = (next: unknown): string =>
@@ -28,6 +29,7 @@ export class SignInController {
   constructor(
     private readonly sessions: SessionStore,
     private readonly users: ConsoleUsers,
+    private readonly throttle: SignInThrottle,
     private readonly cookie: CookieSettings,
     private readonly log: AppLogger,
   ) {}
@@ -50,13 +52,20 @@ export class SignInController {
     }
     const name = typeof body.name === 'string' ? body.name.trim() : '';
     const password = typeof body.password === 'string' ? body.password : '';
+    const address = req.ip ?? 'unknown';
+    // Locked before the password is even checked: a right guess during a lockout must not tell the guesser so.
+    const lockedMs = await this.throttle.lockedFor(name, address);
+    if (lockedMs > 0) return this.refuseLocked(res, form, next, name, lockedMs);
     const user = this.users.users.get(name);
     // An unknown name costs the same scrypt as a wrong password.
     const ok = await verifyPassword(password, user?.passwordHash ?? UNKNOWN_USER_HASH);
     if (!user || !ok) {
       this.log.warn({ audit: { action: 'sign-in.refused', user: name.slice(0, 64) } }, 'console sign-in refused');
+      const nowLockedMs = await this.throttle.failed(name, address);
+      if (nowLockedMs > 0) return this.refuseLocked(res, form, next, name, nowLockedMs);
       return this.renderForm(res.status(401), form, next, 'Unknown user or wrong password.');
     }
+    await this.throttle.succeeded(name, address);
     this.sessions.end(form.id);
     const { cookie } = this.sessions.create({ name: user.name, role: user.role });
     setSessionCookie(res, cookie, this.cookie);
@@ -70,6 +79,19 @@ export class SignInController {
     res.clearCookie(SESSION_COOKIE, { path: '/' });
     this.log.info({ audit: { action: 'sign-out', actor: req.session!.user.name } }, 'console sign-out');
     res.redirect(303, '/sign-in');
+  }
+
+  /** 429 with Retry-After: too many failed sign-ins of this name from this address (or from this address). */
+  private refuseLocked(res: Response, form: Session, next: string, name: string, lockedMs: number): void {
+    const minutes = Math.ceil(lockedMs / 60_000);
+    this.log.warn({ audit: { action: 'sign-in.locked', user: name.slice(0, 64), lockedMs } }, 'console sign-in locked');
+    res.setHeader('Retry-After', String(Math.ceil(lockedMs / 1_000)));
+    this.renderForm(
+      res.status(429),
+      form,
+      next,
+      `Too many failed sign-ins: try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+    );
   }
 
   /** The request's anonymous session, or a new one with its cookie. */

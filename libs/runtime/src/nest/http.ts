@@ -22,6 +22,11 @@ export interface HubHttpOptions {
   textTypes?: readonly string[];
   /** Serves an OpenAPI document generated from the controllers' decorators at `GET /openapi.json`. */
   openApi?: { title: string; version: string; description?: string };
+  /**
+   * Express's `trust proxy` (e.g. `loopback, 10.0.0.0/8`): which proxies' X-Forwarded-For names the client, so
+   * `req.ip` is the client's address behind an ingress controller rather than the controller's. Unset: none.
+   */
+  trustProxy?: string;
 }
 
 /**
@@ -93,6 +98,7 @@ function bodyParserErrors(limit: number) {
 export function configureHubHttp(app: NestExpressApplication, options: HubHttpOptions): void {
   const limit = options.bodyLimitBytes;
   app.disable('x-powered-by');
+  if (options.trustProxy) app.set('trust proxy', options.trustProxy);
   app.use(httpServerSpans);
   app.use(requestIdMiddleware);
   app.useBodyParser('json', { limit });
