@@ -22,6 +22,7 @@ import {
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
+  registerBreakerMetrics,
   registerConsumerMetrics,
   TargetBreaker,
 } from '@hub/resilience';
@@ -31,9 +32,13 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
+  KafkaClient,
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
+  registerProducedRecords,
+  registerSaasCallMetrics,
+  SaasSystems,
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorSalesforceConfig } from './config';
@@ -222,6 +227,7 @@ export class ProjectorSalesforceModule {
             pipeline: { maxInFlight: config.SF_PIPELINE_MAX_IN_FLIGHT, coalesceByKey: true },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,
+            stallAfterMs: config.HUB_STALL_AFTER_MS,
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
@@ -229,16 +235,30 @@ export class ProjectorSalesforceModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, ProjectionEngine, SalesforcePort, TargetWriter, CallBudget],
+          inject: [ConsumerHost, ProjectionEngine, SalesforcePort, TargetWriter, CallBudget, KafkaClient],
           useFactory: (
             host: ConsumerHost,
             engine: ProjectionEngine,
             salesforce: SalesforcePort,
             writer: TargetWriter,
             budget: CallBudget,
+            kafka: KafkaClient,
           ) => {
             const metrics = new HubMetrics('projector-salesforce');
-            registerConsumerMetrics(metrics, () => host.metrics);
+            registerConsumerMetrics(metrics, host);
+            registerProducedRecords(metrics, kafka.produced);
+            registerBreakerMetrics(metrics, [breaker]);
+            registerSaasCallMetrics(metrics, new SaasSystems([{ system: 'salesforce', url: config.SF_LOGIN_URL }]));
+            const org = new URL(config.SF_LOGIN_URL).host;
+            metrics.gauge(
+              'hub_salesforce_api_remaining_calls',
+              "API calls left in the org's rolling 24-hour allowance (max - used, from Sforce-Limit-Info and /limits), by org (its login host).",
+              ['org'],
+              (set) => {
+                const usage = salesforce.apiUsage();
+                if (usage) set({ org }, Math.max(0, usage.max - usage.used));
+              },
+            );
             metrics.gauge(
               'hub_projection_records',
               'Salesforce record writes by outcome: applied, skipped as stale, a delete flag for a record never projected, removed (an order line gone), refused, deferred until the parent is written.',
