@@ -87,6 +87,12 @@ export class ProjectorSalesforceModule {
         'SF_BULK_THRESHOLD is more records than the projector holds of one topic at once: Bulk API jobs never start',
       );
     }
+    if (config.SF_BULK_THRESHOLD > 0 && config.HUB_STALL_AFTER_MS <= config.SF_BULK_TIMEOUT_MS) {
+      log.warn(
+        { HUB_STALL_AFTER_MS: config.HUB_STALL_AFTER_MS, SF_BULK_TIMEOUT_MS: config.SF_BULK_TIMEOUT_MS },
+        'HUB_STALL_AFTER_MS is not longer than SF_BULK_TIMEOUT_MS: a lane waiting on a long Bulk API job is reported stalled',
+      );
+    }
     const bulk = {
       threshold: config.SF_BULK_THRESHOLD,
       maxBatchSize: config.SF_BULK_BATCH_SIZE,
