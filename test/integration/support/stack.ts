@@ -12,6 +12,7 @@ export interface StackStatus {
   salesforceSandbox: { up: boolean; url: string };
   /** Jaeger v2: `url` its UI and query API (`/api/traces`), `otlpHttp` where the apps export their spans. */
   jaeger: { up: boolean; url: string; otlpHttp: string };
+  odooSandbox?: { up: boolean; url: string };
 }
 
 let cached: StackStatus | undefined;
