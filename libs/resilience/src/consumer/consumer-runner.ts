@@ -87,6 +87,7 @@ export class ConsumerRunner {
   private running = false;
   private crashed?: ConsumerHealth['crashed'];
   private crashes = 0;
+  private crashLoggedAt = 0;
   private readonly stall?: StallDetector;
   private watchTimer?: NodeJS.Timeout;
 
@@ -116,11 +117,13 @@ export class ConsumerRunner {
     const { events } = this.consumer;
     this.consumer.on(events.CRASH, ({ payload }) => {
       this.crashes++;
-      this.crashed = {
-        at: Date.now(),
-        error: `${payload.error.name}: ${payload.error.message}`,
-        restarting: payload.restart,
-      };
+      const at = Date.now();
+      // A cause that stays (a deleted topic) makes kafkajs crash again every restart: one line when the consumer goes
+      // down, then one a minute while it stays down.
+      const logIt = !this.crashed || at - this.crashLoggedAt >= 60_000;
+      this.crashed = { at, error: `${payload.error.name}: ${payload.error.message}`, restarting: payload.restart };
+      if (!logIt) return;
+      this.crashLoggedAt = at;
       this.options.log.error(
         { err: payload.error, restart: payload.restart, crashes: this.crashes },
         payload.restart

@@ -10,7 +10,7 @@ import { ConsumerHost } from '../nest/consumer-host';
  * HUB_STALL_AFTER_MS), naming the lanes' groups. A breaker that opened briefly is reported but is no failure by
  * itself (the consumer waits, it is not broken); one that keeps consumption paused long enough is a stall.
  */
-function consumerReadiness(
+export function consumerReadiness(
   indicators: HealthIndicatorService,
   host: ConsumerHost,
   breaker?: TargetBreaker,
