@@ -6,6 +6,7 @@
  * docs/observability.md lists the families.
  */
 import type { Connection } from 'jsforce';
+import { CANONICAL_TOPICS } from '@hub/canonical';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
 import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.client';
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
@@ -221,6 +222,22 @@ describe('/metrics of every app of the reference workflow', () => {
         expect(m.sum('hub_consumer_last_commit_timestamp_seconds', { group })).toBeGreaterThan(0);
       }
     }
+  });
+
+  it('reads lag 0 once a consumer of ingress’s transactional records is idle, so an idle consumer is never stalled', async () => {
+    // Ingress publishes in Kafka transactions: each partition ends with a commit marker after the last record. The
+    // committed offset must pass it, or an idle projector would show a lag of 1 forever.
+    const m = await eventually(
+      async () => {
+        const now = await scrape(app('projector-odoo').url);
+        return now.sum('hub_consumer_lag_records', { topic: `${prefix}customer.v1` }) === 0 ? now : undefined;
+      },
+      30_000,
+      'projector-odoo’s lag on the customer topic to reach 0',
+    );
+    expect(m.find('hub_consumer_lag_records', { topic: `${prefix}customer.v1` }).length).toBe(
+      CANONICAL_TOPICS.customer.partitions,
+    );
   });
 
   it('shows each target’s breaker closed, the SaaS calls by system and status, and the Salesforce calls left', () => {
