@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import pino from 'pino';
+import type { ConsumerLagReader } from '@hub/runtime';
 import { DeadLetterPublisher, DLQ_HEADERS } from '../dead-letter/dead-letter.publisher';
 import {
   CarriedOverError,
@@ -670,5 +671,42 @@ describe('ConsumerRunner health and per-record metrics', () => {
     // Only applied records are fresh or stale; a dead letter never arrived.
     expect(count).toMatchObject({ labels: { topic: 't', source_system: 'ODOO' }, value: 2 });
     expect(sum!.value / 2).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('ConsumerRunner stall watch', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('reports the lane stalled once a backlog saw no commit for stallAfterMs, logs it once, and recovers at a commit', async () => {
+    jest.useFakeTimers();
+    const lines: { level: number; msg: string }[] = [];
+    const captured = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const consumer = new FakeConsumer();
+    const producer = new FakeProducer();
+    const runner = new ConsumerRunner(consumer as unknown as Consumer, {
+      groupId: 'g',
+      topics: ['t'],
+      decoder: jsonDecoder,
+      handlers: new Map(),
+      deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+      watch: {
+        lag: { read: async () => [{ topic: 't', partition: 0, lag: 5 }] } as unknown as ConsumerLagReader,
+        stallAfterMs: 4_000,
+      },
+      log: captured,
+    });
+    await runner.start();
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(runner.health().stall.stalled).toBe(false);
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(runner.health().stall).toMatchObject({ stalled: true, lag: 5 });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(lines.filter((l) => l.msg === 'consumer stalled: a backlog and no commit')).toHaveLength(1);
+
+    consumer.emit(consumer.events.COMMIT_OFFSETS, {});
+    expect(runner.health().stall.stalled).toBe(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(lines.filter((l) => l.msg === 'consumer moving again')).toHaveLength(1);
+    await runner.stop();
   });
 });

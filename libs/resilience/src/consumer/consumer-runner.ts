@@ -88,6 +88,8 @@ export class ConsumerRunner {
   private crashed?: ConsumerHealth['crashed'];
   private crashes = 0;
   private crashLoggedAt = 0;
+  /** The stall state last logged, so a change is logged once. */
+  private reportedStalled = false;
   private readonly stall?: StallDetector;
   private watchTimer?: NodeJS.Timeout;
 
@@ -150,17 +152,18 @@ export class ConsumerRunner {
       this.options.log.debug({ err: error }, 'consumer lag not read');
       return;
     }
-    const was = stall.state(Date.now()).stalled;
     const now = stall.observe(
       Date.now(),
       lags.reduce((sum, l) => sum + l.lag, 0),
     );
-    if (now.stalled && !was) {
+    if (now.stalled === this.reportedStalled) return;
+    this.reportedStalled = now.stalled;
+    if (now.stalled) {
       this.options.log.error(
         { lag: now.lag, lastCommitAt: new Date(now.lastCommitAt).toISOString(), stallAfterMs: stall.stallAfterMs },
         'consumer stalled: a backlog and no commit',
       );
-    } else if (was && !now.stalled) {
+    } else {
       this.options.log.info({ lag: now.lag }, 'consumer moving again');
     }
   }
