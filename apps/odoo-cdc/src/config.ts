@@ -18,6 +18,8 @@ export const odooCdcConfigShape = {
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-odoo-cdc'),
+  /** A consumer lane with a backlog that commits nothing for this long fails readiness and reports itself stalled. */
+  HUB_STALL_AFTER_MS: env.stallAfterMs(),
   DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.odoo-cdc'),
   /**
    * The mirror's writes of a fetch of the Odoo stream are flushed to disk together and its canonical events sent in one

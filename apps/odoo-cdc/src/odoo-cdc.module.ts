@@ -22,6 +22,7 @@ import {
   KafkaClient,
   MetricsController,
   PgHubDatabase,
+  registerProducedRecords,
 } from '@hub/runtime';
 import {
   ConsumerHost,
@@ -157,6 +158,7 @@ export class OdooCdcModule {
               // One partition, in order: there is nothing to parallelise across.
               partitionsConsumedConcurrently: 1,
               deferredEffects: { effects, flushAt: config.CDC_FLUSH_AT },
+              stallAfterMs: config.HUB_STALL_AFTER_MS,
             }) satisfies ConsumerHostOptions,
         },
         ConsumerHost,
@@ -171,10 +173,16 @@ export class OdooCdcModule {
         },
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, CdcIngestService, SlotLagMonitor],
-          useFactory: (host: ConsumerHost, ingest: CdcIngestService, slots: SlotLagMonitor | null) => {
+          inject: [ConsumerHost, CdcIngestService, SlotLagMonitor, KafkaClient],
+          useFactory: (
+            host: ConsumerHost,
+            ingest: CdcIngestService,
+            slots: SlotLagMonitor | null,
+            kafka: KafkaClient,
+          ) => {
             const metrics = new HubMetrics(APP);
-            registerConsumerMetrics(metrics, () => host.metrics);
+            registerConsumerMetrics(metrics, host);
+            registerProducedRecords(metrics, kafka.produced);
             metrics.gauge(
               'hub_cdc_changes',
               'Odoo changes seen by odoo-cdc since start, by outcome.',

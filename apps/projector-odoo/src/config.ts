@@ -33,6 +33,8 @@ export const projectorOdooConfigShape = {
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-odoo'),
+  /** A consumer lane with a backlog that commits nothing for this long fails readiness and reports itself stalled. */
+  HUB_STALL_AFTER_MS: env.stallAfterMs(),
   DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.projector-odoo'),
   /** Odoo's base URL (the server that answers /jsonrpc and, from 19, /json/2). */
   ODOO_URL: env.url(),

@@ -20,6 +20,7 @@ import {
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
+  registerBreakerMetrics,
   registerConsumerMetrics,
   TargetBreaker,
 } from '@hub/resilience';
@@ -32,6 +33,9 @@ import {
   KafkaClient,
   kafkaClientProvider,
   MetricsController,
+  registerProducedRecords,
+  registerSaasCallMetrics,
+  SaasSystems,
   PgHubDatabase,
   traceCanonicalRecord,
 } from '@hub/runtime';
@@ -209,6 +213,7 @@ export class ProjectorOdooModule {
             partitionsConsumedConcurrently: config.ODOO_PARTITIONS_IN_FLIGHT,
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,
+            stallAfterMs: config.HUB_STALL_AFTER_MS,
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
@@ -216,16 +221,35 @@ export class ProjectorOdooModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, PartnerSyncService, OrderIntakeService, OrderExceptionRepository, ExceptionOutbox],
+          inject: [
+            ConsumerHost,
+            PartnerSyncService,
+            OrderIntakeService,
+            OrderExceptionRepository,
+            ExceptionOutbox,
+            KafkaClient,
+          ],
           useFactory: (
             host: ConsumerHost,
             partners: PartnerSyncService,
             intake: OrderIntakeService,
             exceptions: OrderExceptionRepository,
             outbox: ExceptionOutbox,
+            kafka: KafkaClient,
           ) => {
             const metrics = new HubMetrics('projector-odoo');
-            registerConsumerMetrics(metrics, () => host.metrics);
+            registerConsumerMetrics(metrics, host);
+            registerProducedRecords(metrics, kafka.produced);
+            registerBreakerMetrics(metrics, [breaker]);
+            registerSaasCallMetrics(metrics, new SaasSystems([{ system: 'odoo', url: config.ODOO_URL }]));
+            metrics.counter(
+              'hub_work_queue_exceptions_total',
+              'Order exceptions put into the work queue since start, by reason (the exception kind) and change: raised (a new open exception) or updated (an open one failed again).',
+              ['reason', 'change'],
+              (set) => {
+                for (const r of exceptions.raisedSinceStart()) set({ reason: r.kind, change: r.change }, r.count);
+              },
+            );
             metrics.gauge(
               'hub_odoo_partners',
               'Salesforce customers and contacts into Odoo partners, by outcome.',

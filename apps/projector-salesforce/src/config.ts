@@ -12,6 +12,11 @@ export const projectorSalesforceConfigShape = {
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-salesforce'),
+  /**
+   * A consumer lane with a backlog that commits nothing for this long fails readiness and reports itself stalled.
+   * Longer than SF_BULK_TIMEOUT_MS: a partition waits for its Bulk API job without committing.
+   */
+  HUB_STALL_AFTER_MS: env.stallAfterMs(900_000),
   DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.projector-salesforce'),
   /** The org's My Domain (client-credentials tokens must be requested there), or the local sandbox. */
   SF_LOGIN_URL: env.url(),

@@ -22,6 +22,7 @@ import {
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
+  registerBreakerMetrics,
   registerConsumerMetrics,
   TargetBreaker,
 } from '@hub/resilience';
@@ -33,9 +34,13 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
+  KafkaClient,
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
+  registerProducedRecords,
+  registerSaasCallMetrics,
+  SaasSystems,
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { ProjectorSalesforceConfig } from './config';
@@ -88,6 +93,12 @@ export class ProjectorSalesforceModule {
       log.warn(
         { SF_BULK_THRESHOLD: config.SF_BULK_THRESHOLD, held },
         'SF_BULK_THRESHOLD is more records than the projector holds of one topic at once: Bulk API jobs never start',
+      );
+    }
+    if (config.SF_BULK_THRESHOLD > 0 && config.HUB_STALL_AFTER_MS <= config.SF_BULK_TIMEOUT_MS) {
+      log.warn(
+        { HUB_STALL_AFTER_MS: config.HUB_STALL_AFTER_MS, SF_BULK_TIMEOUT_MS: config.SF_BULK_TIMEOUT_MS },
+        'HUB_STALL_AFTER_MS is not longer than SF_BULK_TIMEOUT_MS: a lane waiting on a long Bulk API job is reported stalled',
       );
     }
     const bulk = {
@@ -274,6 +285,7 @@ export class ProjectorSalesforceModule {
             pipeline: { maxInFlight: config.SF_PIPELINE_MAX_IN_FLIGHT, coalesceByKey: true },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,
+            stallAfterMs: config.HUB_STALL_AFTER_MS,
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
@@ -281,18 +293,40 @@ export class ProjectorSalesforceModule {
         consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, ProjectionEngine, SalesforcePort, TargetWriter, CallBudget, ReconcilerService],
+          inject: [
+            ConsumerHost,
+            ProjectionEngine,
+            SalesforcePort,
+            TargetWriter,
+            CallBudget,
+            KafkaClient,
+            ReconcilerService,
+          ],
           useFactory: (
             host: ConsumerHost,
             engine: ProjectionEngine,
             salesforce: SalesforcePort,
             writer: TargetWriter,
             budget: CallBudget,
+            kafka: KafkaClient,
             reconciler: ReconcilerService | null,
           ) => {
             const metrics = new HubMetrics('projector-salesforce');
             if (reconciler) registerReconcileMetrics(metrics, reconciler);
-            registerConsumerMetrics(metrics, () => host.metrics);
+            registerConsumerMetrics(metrics, host);
+            registerProducedRecords(metrics, kafka.produced);
+            registerBreakerMetrics(metrics, [breaker]);
+            registerSaasCallMetrics(metrics, new SaasSystems([{ system: 'salesforce', url: config.SF_LOGIN_URL }]));
+            const org = new URL(config.SF_LOGIN_URL).host;
+            metrics.gauge(
+              'hub_salesforce_api_remaining_calls',
+              "API calls left in the org's rolling 24-hour allowance (max - used, from Sforce-Limit-Info and /limits), by org (its login host).",
+              ['org'],
+              (set) => {
+                const usage = salesforce.apiUsage();
+                if (usage) set({ org }, Math.max(0, usage.max - usage.used));
+              },
+            );
             metrics.gauge(
               'hub_projection_records',
               'Salesforce record writes by outcome: applied, skipped as stale, a delete flag for a record never projected, removed (an order line gone), refused, deferred until the parent is written.',

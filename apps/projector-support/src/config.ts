@@ -14,6 +14,8 @@ export const projectorSupportConfigShape = {
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-support'),
+  /** A consumer lane with a backlog that commits nothing for this long fails readiness and reports itself stalled. */
+  HUB_STALL_AFTER_MS: env.stallAfterMs(),
   DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.projector-support'),
   SUPPORT_PLATFORM: z.enum(['zendesk', 'freshdesk']),
   /** Zendesk: `https://{subdomain}.zendesk.com` (or the sandbox), without `/api/v2`. */

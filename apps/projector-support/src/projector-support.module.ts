@@ -29,6 +29,7 @@ import {
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
+  registerBreakerMetrics,
   registerConsumerMetrics,
   TargetBreaker,
 } from '@hub/resilience';
@@ -41,6 +42,9 @@ import {
   KafkaClient,
   kafkaClientProvider,
   MetricsController,
+  registerProducedRecords,
+  registerSaasCallMetrics,
+  SaasSystems,
   PgHubDatabase,
   traceCanonicalRecord,
 } from '@hub/runtime';
@@ -234,6 +238,7 @@ export class ProjectorSupportModule {
             pipeline: { maxInFlight: 500, coalesceByKey: true },
             replicationFactor: config.KAFKA_REPLICATION_FACTOR,
             parkPartitions: PARK_PARTITIONS,
+            stallAfterMs: config.HUB_STALL_AFTER_MS,
           } satisfies ConsumerHostOptions,
         },
         ConsumerHost,
@@ -249,6 +254,7 @@ export class ProjectorSupportModule {
             OrderUpdatesService,
             ReturnRequestsService,
             ServiceLoadService,
+            KafkaClient,
           ],
           useFactory: (
             host: ConsumerHost,
@@ -258,9 +264,20 @@ export class ProjectorSupportModule {
             updates: OrderUpdatesService,
             returns: ReturnRequestsService,
             load: ServiceLoadService,
+            kafka: KafkaClient,
           ) => {
             const metrics = new HubMetrics('projector-support');
-            registerConsumerMetrics(metrics, () => host.metrics);
+            registerConsumerMetrics(metrics, host);
+            registerProducedRecords(metrics, kafka.produced);
+            registerBreakerMetrics(metrics, [breaker]);
+            registerSaasCallMetrics(
+              metrics,
+              new SaasSystems([
+                { system: 'zendesk', url: config.ZENDESK_URL },
+                { system: 'freshdesk', url: config.FRESHDESK_URL },
+                { system: 'odoo', url: config.ODOO_URL },
+              ]),
+            );
             metrics.gauge(
               'hub_projection_records',
               'Desk record writes by outcome: applied, skipped as stale, refused, deferred until the organization is written.',

@@ -15,3 +15,4 @@ export * from './metrics/consumer-metrics';
 export * from './consumer/record-processor';
 export * from './consumer/pipelined-batch';
 export * from './consumer/parking';
+export * from './consumer/stall-detector';

@@ -63,6 +63,12 @@ export const env = {
       .refine((list) => list.every((b) => /^[^\s:]+:\d+$/.test(b)), 'expected host:port[,host:port…]'),
   url: () => z.string().url(),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
+  /**
+   * HUB_STALL_AFTER_MS: how long a consumer with a backlog may commit nothing before it is reported stalled. At least
+   * a second; longer than the longest wait the app may legitimately spend on one batch (a Bulk API job, a parent wait).
+   */
+  stallAfterMs: (fallback = 300_000) =>
+    z.coerce.number().int().min(1_000, 'expected at least 1000 (ms)').default(fallback),
   bool: (fallback: boolean) =>
     z
       .enum(['true', 'false', '1', '0'])

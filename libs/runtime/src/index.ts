@@ -16,3 +16,6 @@ export * from './nest/bearer-tokens';
 export * from './health/health.controller';
 export * from './health/readiness';
 export * from './metrics/metrics';
+export * from './metrics/kafka-metrics';
+export * from './metrics/saas-call-metrics';
+export { onOutboundHttpCall, type OutboundHttpCall } from './tracing/http-client-spans';

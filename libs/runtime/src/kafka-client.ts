@@ -2,6 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkaLogCreator } from './logger';
+import { countProduced, ProducedRecords } from './metrics/kafka-metrics';
 
 /**
  * A consumer's fetch sizing (kafkajs's own options): how long and how much the broker gathers before it answers
@@ -29,6 +30,8 @@ export class KafkaClient {
   readonly kafka: Kafka;
   readonly producer: Producer;
   readonly admin: Admin;
+  /** Records the app's producers wrote, by topic (`hub_records_produced_total`). */
+  readonly produced = new ProducedRecords();
   private connected = false;
 
   constructor(readonly options: KafkaClientOptions) {
@@ -38,7 +41,10 @@ export class KafkaClient {
       logCreator: kafkaLogCreator(options.log),
       retry: { initialRetryTime: 200, retries: 8 },
     });
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = countProduced(
+      this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }),
+      this.produced,
+    );
     this.admin = this.kafka.admin();
   }
 

@@ -1,10 +1,13 @@
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { Logger } from 'pino';
 
 export type { Logger } from 'pino';
 
 /**
  * The one root logger of an app. JSON to stdout; LOG_LEVEL sets the level.
- * Per-message child loggers (topic, partition, offset, eventId, attempt, traceId) are made by the consumer runner.
+ * Per-message child loggers (topic, partition, offset, eventId, attempt) are made by the consumer runner; every line
+ * written while a span is active carries its `traceId` and `spanId` ({@link traceMixin}), so a log line leads to the
+ * record's trace in Jaeger.
  */
 export function createRootLogger(app: string): Logger {
   return pino({
@@ -15,6 +18,7 @@ export function createRootLogger(app: string): Logger {
       censor: '<redacted>',
     },
     base: { app },
+    mixin: traceMixin,
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }
@@ -31,4 +35,12 @@ export function kafkaLogCreator(logger: Logger) {
       else if (level === 4) child.info(extra, message);
       else child.trace(extra, message);
     };
+}
+
+/** The active OpenTelemetry span's ids, for every log line written inside one. */
+export function traceMixin(): { traceId?: string; spanId?: string } {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const ids = span.spanContext();
+  return isSpanContextValid(ids) ? { traceId: ids.traceId, spanId: ids.spanId } : {};
 }

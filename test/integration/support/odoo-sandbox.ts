@@ -1,16 +1,13 @@
-import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
 import type { Consumer } from 'kafkajs';
 import { kafka } from './kafka';
-import { ROOT } from './stack';
+import { stack } from './stack';
 
 let url: string | undefined;
 
 /** The stack's Odoo sandbox (`scripts/stack status --json` → odooSandbox.url); the global setup has started it. */
 export function odooSandboxUrl(): string {
   if (url) return url;
-  const out = execFileSync(join(ROOT, 'scripts/stack'), ['status', '--json'], { encoding: 'utf8' });
-  const status = JSON.parse(out) as { odooSandbox?: { url: string } };
+  const status = stack();
   if (!status.odooSandbox) throw new Error('scripts/stack status --json lists no odooSandbox');
   url = status.odooSandbox.url;
   return url;

@@ -15,6 +15,9 @@ import {
   traceCanonicalRecord,
   KafkaClient,
   PgHubDatabase,
+  registerProducedRecords,
+  registerSaasCallMetrics,
+  SaasSystems,
 } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { IngressConfig } from '../config';
@@ -71,10 +74,20 @@ export class IntakeModule {
       module: IntakeModule,
       providers: [
         { provide: AppLogger, useValue: log },
-        { provide: HubMetrics, useFactory: () => new HubMetrics(APP) },
         {
           provide: KafkaClient,
           useFactory: () => new KafkaClient({ clientId: APP, brokers: config.KAFKA_BROKERS, log }),
+        },
+        {
+          provide: HubMetrics,
+          inject: [KafkaClient],
+          useFactory: (kafka: KafkaClient) => {
+            const metrics = new HubMetrics(APP);
+            registerProducedRecords(metrics, kafka.produced);
+            // The Salesforce reader's REST calls (gap re-reads, activated orders); the Pub/Sub API is gRPC, not seen here.
+            registerSaasCallMetrics(metrics, new SaasSystems([{ system: 'salesforce', url: config.SF_LOGIN_URL }]));
+            return metrics;
+          },
         },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
         {

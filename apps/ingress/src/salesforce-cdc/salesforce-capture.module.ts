@@ -1,6 +1,6 @@
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { fieldOwnership } from '@hub/canonical';
-import { AppLogger, HubMetrics, KafkaClient } from '@hub/runtime';
+import { AppLogger, countProduced, HubMetrics, KafkaClient } from '@hub/runtime';
 import type { Producer } from 'kafkajs';
 import { IngressConfig, salesforceCapture } from '../config';
 import { IngressPublishers, replayAnchorTopic } from '../intake/intake.module';
@@ -85,12 +85,15 @@ export class SalesforceCaptureModule {
           // Its own transactional producer: a batch's events and its checkpoint commit together.
           useFactory: (kafka: KafkaClient) =>
             credentials
-              ? kafka.kafka.producer({
-                  transactionalId: `${config.HUB_TOPIC_PREFIX}ingress.salesforce-cdc`,
-                  idempotent: true,
-                  maxInFlightRequests: 1,
-                  allowAutoTopicCreation: false,
-                })
+              ? countProduced(
+                  kafka.kafka.producer({
+                    transactionalId: `${config.HUB_TOPIC_PREFIX}ingress.salesforce-cdc`,
+                    idempotent: true,
+                    maxInFlightRequests: 1,
+                    allowAutoTopicCreation: false,
+                  }),
+                  kafka.produced,
+                )
               : null,
         },
         {

@@ -67,6 +67,7 @@ const toRecord = (r: Row): OrderExceptionRecord => ({
  */
 export class OrderExceptionRepository {
   private readonly listeners: (() => void)[] = [];
+  private readonly raisedCounts = new Map<string, number>();
 
   constructor(private readonly db: HubDatabase) {}
 
@@ -114,8 +115,18 @@ export class OrderExceptionRepository {
         actor,
       ],
     );
+    const change = rows[0].inserted ? 'raised' : 'updated';
+    this.raisedCounts.set(`${kind} ${change}`, (this.raisedCounts.get(`${kind} ${change}`) ?? 0) + 1);
     this.changed();
     return toRecord(rows[0]);
+  }
+
+  /** Exceptions raised (a new open exception) or updated (an open one failed again) since start, by kind. */
+  raisedSinceStart(): { kind: string; change: string; count: number }[] {
+    return [...this.raisedCounts].map(([k, count]) => {
+      const [kind, change] = k.split(' ');
+      return { kind, change, count };
+    });
   }
 
   /** Closes the order's open exception, if any, as resolved or discarded; answers it, or null when none was open. */

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer, ProducerRecord } from 'kafkajs';
 import pino from 'pino';
+import type { ConsumerLagReader } from '@hub/runtime';
 import { DeadLetterPublisher, DLQ_HEADERS } from '../dead-letter/dead-letter.publisher';
 import {
   CarriedOverError,
@@ -9,6 +10,7 @@ import {
   TransientError,
 } from '../errors/hub-errors';
 import { PARK_HEADERS, Parking } from './parking';
+import { ConsumerFlowMetrics } from '../metrics/consumer-metrics';
 import { ConsumerRunner, ConsumerRunnerOptions } from './consumer-runner';
 import type { DecodedEvent, EventHandlerFn, MessageDecoder } from './record-processor';
 
@@ -16,6 +18,19 @@ const log = pino({ level: 'silent' });
 
 class FakeConsumer {
   eachBatch?: (p: EachBatchPayload) => Promise<void>;
+  readonly events = {
+    CRASH: 'consumer.crash',
+    GROUP_JOIN: 'consumer.group_join',
+    COMMIT_OFFSETS: 'consumer.commit_offsets',
+  };
+  readonly listeners = new Map<string, ((event: { timestamp: number; payload: unknown }) => void)[]>();
+  on(name: string, listener: (event: { timestamp: number; payload: unknown }) => void) {
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), listener]);
+    return () => undefined;
+  }
+  emit(name: string, payload: unknown) {
+    for (const l of this.listeners.get(name) ?? []) l({ timestamp: Date.now(), payload });
+  }
   pausedList: { topic: string; partitions: number[] }[] = [];
   async connect() {}
   async subscribe() {}
@@ -572,5 +587,126 @@ describe('ConsumerRunner', () => {
           }),
       ).toThrow('g: deferred effects need one partition at a time and no pipeline');
     });
+  });
+});
+
+describe('ConsumerRunner health and per-record metrics', () => {
+  function flowSetup(handler: EventHandlerFn, decoder: MessageDecoder = jsonDecoder) {
+    const consumer = new FakeConsumer();
+    const producer = new FakeProducer();
+    const flow = new ConsumerFlowMetrics();
+    const runner = new ConsumerRunner(consumer as unknown as Consumer, {
+      groupId: 'g',
+      topics: ['t'],
+      decoder,
+      handlers: new Map([['thing.happened', handler]]),
+      deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+      retry: { inlineAttempts: 1, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 },
+      flow,
+      log,
+    });
+    return { consumer, runner, flow };
+  }
+
+  it('is down from a kafkajs crash until the consumer rejoins its group, and counts the crashes', async () => {
+    const { consumer, runner } = flowSetup(async () => undefined);
+    expect(runner.health().up).toBe(false);
+    await runner.start();
+    expect(runner.health()).toMatchObject({ up: true, crashes: 0 });
+    consumer.emit(consumer.events.CRASH, {
+      error: new Error('This server does not host this topic-partition'),
+      restart: true,
+    });
+    expect(runner.health()).toMatchObject({
+      up: false,
+      crashes: 1,
+      crashed: { error: 'Error: This server does not host this topic-partition', restarting: true },
+    });
+    consumer.emit(consumer.events.CRASH, { error: new TypeError('boom'), restart: false });
+    expect(runner.health()).toMatchObject({ up: false, crashes: 2, crashed: { restarting: false } });
+    consumer.emit(consumer.events.GROUP_JOIN, {});
+    expect(runner.health()).toMatchObject({ up: true, crashes: 2 });
+    expect(runner.health().crashed).toBeUndefined();
+  });
+
+  it('counts records in per topic, their processing time by outcome, dead letters by reason, and freshness', async () => {
+    const committedAt = new Date(Date.now() - 2_000).toISOString();
+    const decoder: MessageDecoder = {
+      async decode(message, topic) {
+        const event = await jsonDecoder.decode(message, topic);
+        return (
+          event && { ...event, traceAttributes: { 'hub.source_commit_time': committedAt, 'hub.source_system': 'ODOO' } }
+        );
+      },
+    };
+    const { consumer, runner, flow } = flowSetup(async (e) => {
+      if ((e.value as { bad?: boolean }).bad) throw new PermanentError(PermanentErrorCode.REJECTED_BY_TARGET, 'no');
+    }, decoder);
+    await runner.start();
+    await drive(consumer, [
+      msg(0, '{"type":"thing.happened"}'),
+      msg(1, '{"type":"thing.happened","bad":true}'),
+      msg(2, 'not json'),
+      msg(3, '{"type":"thing.happened"}'),
+    ]);
+    const value = async (m: { get(): Promise<{ values: { labels: object; value: number; metricName?: string }[] }> }) =>
+      (await m.get()).values;
+    expect(await value(flow.consumedTotal)).toEqual([{ labels: { group: 'g', topic: 't' }, value: 4 }]);
+    expect(await value(flow.deadLettersTotal)).toEqual(
+      expect.arrayContaining([
+        { labels: { topic: 't', reason: 'REJECTED_BY_TARGET' }, value: 1 },
+        { labels: { topic: 't', reason: 'UNDECODABLE' }, value: 1 },
+      ]),
+    );
+    const counts = (await value(flow.processingSeconds)).filter((v) => v.metricName?.endsWith('_count'));
+    expect(counts).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ labels: { topic: 't', outcome: 'applied' }, value: 2 }),
+        expect.objectContaining({ labels: { topic: 't', outcome: 'dead_lettered' }, value: 2 }),
+      ]),
+    );
+    const freshness = await value(flow.freshnessSeconds);
+    const count = freshness.find((v) => v.metricName?.endsWith('_count'));
+    const sum = freshness.find((v) => v.metricName?.endsWith('_sum'));
+    // Only applied records are fresh or stale; a dead letter never arrived.
+    expect(count).toMatchObject({ labels: { topic: 't', source_system: 'ODOO' }, value: 2 });
+    expect(sum!.value / 2).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('ConsumerRunner stall watch', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('reports the lane stalled once a backlog saw no commit for stallAfterMs, logs it once, and recovers at a commit', async () => {
+    jest.useFakeTimers();
+    const lines: { level: number; msg: string }[] = [];
+    const captured = pino({ level: 'info' }, { write: (l: string) => void lines.push(JSON.parse(l)) });
+    const consumer = new FakeConsumer();
+    const producer = new FakeProducer();
+    const runner = new ConsumerRunner(consumer as unknown as Consumer, {
+      groupId: 'g',
+      topics: ['t'],
+      decoder: jsonDecoder,
+      handlers: new Map(),
+      deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+      watch: {
+        lag: { read: async () => [{ topic: 't', partition: 0, lag: 5 }] } as unknown as ConsumerLagReader,
+        stallAfterMs: 4_000,
+      },
+      log: captured,
+    });
+    await runner.start();
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(runner.health().stall.stalled).toBe(false);
+    await jest.advanceTimersByTimeAsync(3_000);
+    expect(runner.health().stall).toMatchObject({ stalled: true, lag: 5 });
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(lines.filter((l) => l.msg === 'consumer stalled: a backlog and no commit')).toHaveLength(1);
+
+    consumer.emit(consumer.events.COMMIT_OFFSETS, {});
+    expect(runner.health().stall.stalled).toBe(false);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(lines.filter((l) => l.msg === 'consumer moving again')).toHaveLength(1);
+    await runner.stop();
   });
 });

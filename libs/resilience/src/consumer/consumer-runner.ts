@@ -1,4 +1,4 @@
-import type { ConsumerFetchOptions } from '@hub/runtime';
+import type { ConsumerFetchOptions, ConsumerLagReader, PartitionLag } from '@hub/runtime';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { DeferredEffects } from '@hub/canonical';
 import type { Logger } from 'pino';
@@ -8,6 +8,8 @@ import { PipelinedBatch, PipelineOptions } from './pipelined-batch';
 import { EventHandlerFn, MessageDecoder, RecordProcessor, RunnerMetrics } from './record-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './retry-policy';
 import type { TargetBreaker } from './target-breaker';
+import type { ConsumerFlowMetrics } from '../metrics/consumer-metrics';
+import { StallDetector, StallState } from './stall-detector';
 
 export interface ConsumerRunnerOptions {
   /** Consumer group id; also written into dead-letter headers. */
@@ -46,7 +48,25 @@ export interface ConsumerRunnerOptions {
   deferredEffects?: { effects: DeferredEffects; flushAt: number };
   /** Overrides kafkajs fetch sizing: a larger minBytes lets a batching handler see fuller batches. */
   fetch?: ConsumerFetchOptions;
+  /** Per-record metrics, shared by the app's lanes. */
+  flow?: ConsumerFlowMetrics;
+  /**
+   * The stall watch: the group's lag is read every few seconds; a backlog with no commit for `stallAfterMs` makes the
+   * runner report itself stalled (see {@link StallDetector}). Without it the runner is never stalled.
+   */
+  watch?: { lag: ConsumerLagReader; stallAfterMs: number };
   log: Logger;
+}
+
+/** A consumer group's health, as readiness and the metrics report it. */
+export interface ConsumerHealth {
+  groupId: string;
+  /** Started, and not crashed since it last joined its group. */
+  up: boolean;
+  /** The last crash, while the consumer has not rejoined its group since. */
+  crashed?: { at: number; error: string; restarting: boolean };
+  crashes: number;
+  stall: StallState;
 }
 
 /**
@@ -65,6 +85,13 @@ export class ConsumerRunner {
   private readonly retry: RetryPolicy;
   private readonly resumeTimers = new Map<string, NodeJS.Timeout>();
   private running = false;
+  private crashed?: ConsumerHealth['crashed'];
+  private crashes = 0;
+  private crashLoggedAt = 0;
+  /** The stall state last logged, so a change is logged once. */
+  private reportedStalled = false;
+  private readonly stall?: StallDetector;
+  private watchTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly consumer: Consumer,
@@ -77,10 +104,91 @@ export class ConsumerRunner {
       throw new Error(`${options.groupId}: deferred effects need one partition at a time and no pipeline`);
     }
     options.breaker?.onRecovery(() => this.resumeAll());
+    if (options.watch) this.stall = new StallDetector(options.watch.stallAfterMs, Date.now());
+    this.watchConsumer();
+  }
+
+  /**
+   * Follows kafkajs's own account of the consumer. A crash ends its fetch loop: kafkajs restarts it (after a retriable
+   * error, e.g. a broker or topic that went away; restartOnFailure is left at its default, which always restarts
+   * those) or leaves it stopped (a non-retriable error). Either way the consumer is down until it joins its group
+   * again, and readiness says so; one left stopped stays down until the pod is restarted, because restarting it here
+   * would meet the same error. A commit is progress for the stall watch.
+   */
+  private watchConsumer(): void {
+    const { events } = this.consumer;
+    this.consumer.on(events.CRASH, ({ payload }) => {
+      this.crashes++;
+      const at = Date.now();
+      // A cause that stays (a deleted topic) makes kafkajs crash again every restart: one line when the consumer goes
+      // down, then one a minute while it stays down.
+      const logIt = !this.crashed || at - this.crashLoggedAt >= 60_000;
+      this.crashed = { at, error: `${payload.error.name}: ${payload.error.message}`, restarting: payload.restart };
+      if (!logIt) return;
+      this.crashLoggedAt = at;
+      this.options.log.error(
+        { err: payload.error, restart: payload.restart, crashes: this.crashes },
+        payload.restart
+          ? 'consumer crashed: kafkajs restarts it; down until it rejoins its group'
+          : 'consumer crashed and is not restarted (non-retriable error): down until the app is restarted',
+      );
+    });
+    this.consumer.on(events.GROUP_JOIN, () => {
+      if (!this.crashed) return;
+      this.options.log.info({ crashes: this.crashes }, 'consumer rejoined its group after a crash');
+      this.crashed = undefined;
+    });
+    this.consumer.on(events.COMMIT_OFFSETS, ({ timestamp }) => this.stall?.committed(timestamp));
+  }
+
+  /** Reads the lag into the stall detector; logs a change of state. */
+  private async sampleLag(): Promise<void> {
+    const stall = this.stall;
+    if (!stall || !this.options.watch) return;
+    let lags: PartitionLag[];
+    try {
+      lags = await this.options.watch.lag.read();
+    } catch (error) {
+      this.options.log.debug({ err: error }, 'consumer lag not read');
+      return;
+    }
+    const now = stall.observe(
+      Date.now(),
+      lags.reduce((sum, l) => sum + l.lag, 0),
+    );
+    if (now.stalled === this.reportedStalled) return;
+    this.reportedStalled = now.stalled;
+    if (now.stalled) {
+      this.options.log.error(
+        { lag: now.lag, lastCommitAt: new Date(now.lastCommitAt).toISOString(), stallAfterMs: stall.stallAfterMs },
+        'consumer stalled: a backlog and no commit',
+      );
+    } else {
+      this.options.log.info({ lag: now.lag }, 'consumer moving again');
+    }
+  }
+
+  /** The group's lag per partition (cached a few seconds); empty without a watch. */
+  lag(): Promise<PartitionLag[]> {
+    return this.options.watch ? this.options.watch.lag.read() : Promise.resolve([]);
+  }
+
+  health(now = Date.now()): ConsumerHealth {
+    return {
+      groupId: this.options.groupId,
+      up: this.running && !this.crashed,
+      ...(this.crashed ? { crashed: this.crashed } : {}),
+      crashes: this.crashes,
+      stall: this.stall?.state(now) ?? { stalled: false, lag: 0, lastCommitAt: 0 },
+    };
   }
 
   get metrics(): RunnerMetrics {
     return this.processor.metrics;
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
   }
 
   get isRunning(): boolean {
@@ -97,11 +205,17 @@ export class ConsumerRunner {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.running = true;
+    if (this.stall) {
+      const every = Math.min(15_000, Math.max(1_000, Math.floor(this.stall.stallAfterMs / 4)));
+      this.watchTimer = setInterval(() => void this.sampleLag(), every);
+      this.watchTimer.unref();
+    }
   }
 
   /** Stops fetching, commits what was resolved, leaves the group. */
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.watchTimer);
     for (const t of this.resumeTimers.values()) clearTimeout(t);
     this.resumeTimers.clear();
     await this.consumer.disconnect();

@@ -11,6 +11,7 @@ import {
   PermanentErrorCode,
   TransientError,
 } from '../errors/hub-errors';
+import type { ConsumerFlowMetrics } from '../metrics/consumer-metrics';
 import type { Parking } from './parking';
 import { backoffDelay, RetryPolicy } from './retry-policy';
 import type { TargetBreaker } from './target-breaker';
@@ -78,7 +79,10 @@ export const emptyRunnerMetrics = (): RunnerMetrics => ({
   carriedOver: 0,
 });
 
-export type Outcome = { kind: 'done' } | { kind: 'pause'; delayMs: number; reason: string };
+/** How a record reached its durable end (the `outcome` label of `hub_record_processing_seconds`). */
+export type DoneHow = 'applied' | 'ignored' | 'dead_lettered' | 'parked';
+
+export type Outcome = { kind: 'done'; how: DoneHow } | { kind: 'pause'; delayMs: number; reason: string };
 
 export interface RecordProcessorOptions {
   groupId: string;
@@ -92,6 +96,8 @@ export interface RecordProcessorOptions {
   retry: RetryPolicy;
   /** Where deferred records go, so their partition moves on; without it a deferral is an ordinary transient failure. */
   parking?: Parking;
+  /** Per-record metrics (records in, processing time, freshness, dead letters by reason); none when absent. */
+  flow?: ConsumerFlowMetrics;
   log: Logger;
 }
 
@@ -111,8 +117,12 @@ export class RecordProcessor {
   }
 
   async process(topic: string, partition: number, message: KafkaMessage): Promise<Outcome> {
+    const startedAt = process.hrtime.bigint();
     const outcome = await this.processRecord(topic, partition, message);
-    if (outcome.kind === 'done') this.options.parking?.released(topic, message);
+    if (outcome.kind === 'done') {
+      this.options.parking?.released(topic, message);
+      this.options.flow?.done(this.options.groupId, topic, outcome.how, startedAt);
+    }
     return outcome;
   }
 
@@ -122,7 +132,7 @@ export class RecordProcessor {
       // An earlier record of this key waits on the park topic: this one must not overtake it.
       await parking.park(topic, partition, message, 'BEHIND_PARKED_KEY');
       this.metrics.parked++;
-      return { kind: 'done' };
+      return { kind: 'done', how: 'parked' };
     }
     const key = `${topic}/${partition}/${message.offset}`;
     const retry = this.options.retry;
@@ -130,9 +140,9 @@ export class RecordProcessor {
       const attempt = (this.attempts.get(key) ?? 0) + 1;
       const log = this.options.log.child({ topic, partition, offset: message.offset, attempt });
       const result = await this.processOnce(topic, partition, message, attempt, log);
-      if (result === 'done') {
+      if (typeof result === 'string') {
         this.attempts.delete(key);
-        return { kind: 'done' };
+        return { kind: 'done', how: result };
       }
       const error = result;
       if (error instanceof CarriedOverError) {
@@ -145,7 +155,7 @@ export class RecordProcessor {
         this.metrics.parked++;
         this.attempts.delete(key);
         log.debug({ code: error.code }, `record parked: ${error.message}`);
-        return { kind: 'done' };
+        return { kind: 'done', how: 'parked' };
       }
       if (!error.targetUnavailable) this.attempts.set(key, attempt);
       this.metrics.retried++;
@@ -157,7 +167,7 @@ export class RecordProcessor {
         );
         await this.deadLetter(topic, partition, message, attempt, exhausted, log);
         this.attempts.delete(key);
-        return { kind: 'done' };
+        return { kind: 'done', how: 'dead_lettered' };
       }
       if (error.targetUnavailable || inline >= retry.inlineAttempts) {
         const delayMs = error.targetUnavailable
@@ -189,6 +199,7 @@ export class RecordProcessor {
   /** The record's trace ends here: a span saying which later record of its key carried its effect. */
   traceSuperseded(topic: string, partition: number, message: KafkaMessage, by: KafkaMessage): void {
     this.metrics.superseded++;
+    this.options.flow?.consumed(this.options.groupId, topic);
     // A parked record carried by a later one of its key reached its end too.
     this.options.parking?.released(topic, message);
     this.tracer
@@ -207,14 +218,14 @@ export class RecordProcessor {
       .end();
   }
 
-  /** Returns 'done' when the record's effect is durable, or the transient error to retry. */
+  /** Returns how the record's effect became durable, or the transient error to retry. */
   private async processOnce(
     topic: string,
     partition: number,
     message: KafkaMessage,
     attempt: number,
     log: Logger,
-  ): Promise<'done' | TransientError> {
+  ): Promise<Exclude<DoneHow, 'parked'> | TransientError> {
     const parent = extractTraceContext(message.headers);
     const span = this.tracer.startSpan(
       `process ${topic}`,
@@ -224,16 +235,15 @@ export class RecordProcessor {
       },
       parent,
     );
-    const traceId = span.spanContext().traceId;
     try {
       return await context.with(trace.setSpan(parent, span), async () => {
         try {
           const event = await this.options.decoder.decode(message, topic);
           if (event === null || this.ignored.has(event.eventType)) {
             this.metrics.ignored++;
-            log.debug({ traceId, eventType: event?.eventType }, 'record ignored');
+            log.debug({ eventType: event?.eventType }, 'record ignored');
             span.setAttribute('hub.outcome', 'ignored');
-            return 'done';
+            return 'ignored';
           }
           const handler = this.options.handlers.get(event.eventType);
           if (!handler) {
@@ -242,7 +252,8 @@ export class RecordProcessor {
               `no handler for event type "${event.eventType}" on ${topic}`,
             );
           }
-          const eventLog = log.child({ eventId: event.eventId, eventType: event.eventType, traceId });
+          // The trace id comes with every line written inside the span (the logger's mixin).
+          const eventLog = log.child({ eventId: event.eventId, eventType: event.eventType });
           span.setAttributes({ 'hub.event_type': event.eventType, ...event.traceAttributes });
           const parkedAt = this.options.parking?.parkedAt(topic, message);
           const run = () =>
@@ -251,8 +262,9 @@ export class RecordProcessor {
           await (viaBreaker ? this.options.breaker!.fire(run) : run());
           this.metrics.processed++;
           this.metrics.lastProcessedAt = Date.now();
+          this.options.flow?.applied(topic, event.traceAttributes, this.metrics.lastProcessedAt);
           span.setAttribute('hub.outcome', 'applied');
-          return 'done';
+          return 'applied';
         } catch (thrown) {
           const error = classifyError(thrown);
           if (error instanceof CarriedOverError) {
@@ -266,8 +278,8 @@ export class RecordProcessor {
             return error;
           }
           span.setAttribute('hub.outcome', 'dead-lettered');
-          await this.deadLetter(topic, partition, message, attempt, error, log.child({ traceId }));
-          return 'done';
+          await this.deadLetter(topic, partition, message, attempt, error, log);
+          return 'dead_lettered';
         }
       });
     } finally {
@@ -287,6 +299,7 @@ export class RecordProcessor {
     // which is the only choice that loses nothing.
     await this.options.deadLetter.publish({ topic, partition, message, attempts }, error);
     this.metrics.deadLettered++;
+    this.options.flow?.deadLettered(topic, error.code);
     log.error(
       { reason: error.code, vendorCode: error.vendorCode, detail: error.detail },
       `record dead-lettered: ${error.message}`,

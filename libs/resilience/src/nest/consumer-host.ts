@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { ConsumerRunner, ConsumerRunnerOptions } from '../consumer/consumer-runner';
+import { ConsumerHealth, ConsumerRunner, ConsumerRunnerOptions } from '../consumer/consumer-runner';
+import { ConsumerFlowMetrics } from '../metrics/consumer-metrics';
 import { Parking, parkTopicOf } from '../consumer/parking';
 import type { PipelineOptions } from '../consumer/pipelined-batch';
 import { emptyRunnerMetrics, MessageDecoder, RunnerMetrics } from '../consumer/record-processor';
@@ -7,7 +8,7 @@ import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { replayTopicOf } from '../dead-letter/dead-letter.store';
-import { ConsumerFetchOptions, KafkaClient } from '@hub/runtime';
+import { ConsumerFetchOptions, ConsumerLagReader, KafkaClient, PartitionLag } from '@hub/runtime';
 import { ensureTopics } from '@hub/runtime';
 import { HandlerRegistry } from './handler-registry';
 import { AppLogger } from '@hub/runtime';
@@ -59,6 +60,19 @@ export abstract class ConsumerHostOptions {
    * by their key, so more partitions let more keys wait side by side.
    */
   abstract readonly parkPartitions?: number;
+  /**
+   * A lane with a backlog that commits nothing for this long is stalled: readiness fails and `hub_consumer_stalled`
+   * is 1 until it commits again (the app's HUB_STALL_AFTER_MS). Without it no stall is watched.
+   */
+  abstract readonly stallAfterMs?: number;
+}
+
+/** One lane as readiness and the metrics see it. */
+export interface ConsumerLaneView {
+  name: string;
+  groupId: string;
+  health(): ConsumerHealth;
+  lag(): Promise<PartitionLag[]>;
 }
 
 /**
@@ -69,6 +83,8 @@ export abstract class ConsumerHostOptions {
 @Injectable()
 export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runners = new Map<string, ConsumerRunner>();
+  /** Per-record metrics of every lane (registered by registerConsumerMetrics). */
+  readonly flow = new ConsumerFlowMetrics();
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -87,6 +103,16 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
       sum.lastProcessedAt = Math.max(sum.lastProcessedAt ?? 0, m.lastProcessedAt ?? 0) || undefined;
     }
     return sum;
+  }
+
+  /** The lanes, once started. */
+  lanes(): ConsumerLaneView[] {
+    return [...this.runners].map(([name, runner]) => ({
+      name,
+      groupId: runner.groupId,
+      health: () => runner.health(),
+      lag: () => runner.lag(),
+    }));
   }
 
   get running(): boolean {
@@ -120,10 +146,19 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
       ]);
     }
     for (const lane of lanes) {
+      // Replayed dead letters come back through the group's own replay topic, handled like the originals.
+      const topics = [...lane.topics, ...(lane.replay ? [replayTopic] : []), ...(lane.parked ? [parking!.topic] : [])];
       const runner = new ConsumerRunner(this.kafka.consumer(lane.groupId, lane.fetch ?? o.fetch), {
         groupId: lane.groupId,
-        // Replayed dead letters come back through the group's own replay topic, handled like the originals.
-        topics: [...lane.topics, ...(lane.replay ? [replayTopic] : []), ...(lane.parked ? [parking!.topic] : [])],
+        topics,
+        flow: this.flow,
+        watch:
+          o.stallAfterMs === undefined
+            ? undefined
+            : {
+                lag: new ConsumerLagReader(this.kafka.admin, lane.groupId, () => topics),
+                stallAfterMs: o.stallAfterMs,
+              },
         decoder: o.decoder,
         handlers,
         ignoredEventTypes: o.ignoredEventTypes,
