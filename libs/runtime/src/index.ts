@@ -14,4 +14,5 @@ export * from './nest/bootstrap';
 export * from './nest/http';
 export * from './health/health.controller';
 export * from './health/readiness';
+export * from './health/business-health';
 export * from './metrics/metrics';
