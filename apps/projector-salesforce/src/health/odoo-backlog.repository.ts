@@ -79,7 +79,7 @@ export function backlogSql(kind: BacklogKind | string): string {
     FROM (SELECT r.row_id, ${k.version} AS version, ${k.changedAt} AS changed_at FROM ${k.from} AND NOT r.deleted) b
     WHERE NOT EXISTS (
       SELECT 1 FROM applied_position p
-       WHERE p.target = 'salesforce' AND p.object_name = '${k.scope}' AND p.source_system = 'ODOO'
+       WHERE p.target = 'salesforce' AND p.object_name = '${k.scope}' AND p.source_system = 'odoo'
          AND p.external_id = '${k.idPrefix}' || b.row_id AND p.source_position >= b.version)`;
 }
 
