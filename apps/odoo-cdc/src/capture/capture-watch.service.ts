@@ -44,6 +44,7 @@ export class CaptureWatch implements OnApplicationBootstrap, OnApplicationShutdo
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private checking: Promise<void> | undefined;
+  private slotRead = false;
 
   constructor(
     private readonly options: CaptureWatchOptions,
@@ -84,7 +85,10 @@ export class CaptureWatch implements OnApplicationBootstrap, OnApplicationShutdo
       this.status = body ? interpretStatus(body) : noStatus('MISSING');
       if (body) {
         const slotName = (await c.client.config(c.name))?.['slot.name'];
-        if (slotName && slotName !== this.slot.name) this.slot = { name: slotName, present: undefined };
+        if (slotName && slotName !== this.slot.name) {
+          this.slot = { name: slotName, present: undefined };
+          this.slotRead = false;
+        }
       }
     } catch (error) {
       this.status = noStatus('UNREACHABLE');
@@ -128,6 +132,7 @@ export class CaptureWatch implements OnApplicationBootstrap, OnApplicationShutdo
     } catch (error) {
       this.slot = { name, present: undefined, error: (error as Error).message };
     }
+    this.slotRead = true;
     if (this.slot.present === false && wasPresent !== false) {
       this.log.error(
         { slot: name },
@@ -204,22 +209,32 @@ export class CaptureWatch implements OnApplicationBootstrap, OnApplicationShutdo
         },
       });
     }
-    if (this.options.slots) {
+    const slots = this.options.slots;
+    if (slots) {
+      // A scrape before the watch's first round reads the slot itself, rather than report a slot it never looked at.
+      const known = async () => {
+        if (!this.slotRead) await this.checkSlot(slots);
+      };
       metrics.gauge(
         'hub_cdc_replication_slot_present',
         "1 while the Debezium replication slot exists in Odoo's database; 0 when it is missing (dropped: changes are being lost) or cannot be read.",
         ['slot'],
-        (set) => set({ slot: this.slot.name }, this.slot.present ? 1 : 0),
+        async (set) => {
+          await known();
+          set({ slot: this.slot.name }, this.slot.present ? 1 : 0);
+        },
       );
       metrics.gauge(
         'hub_cdc_replication_slot_lag_bytes',
         'WAL the Debezium replication slot holds back in the Odoo database (pg_current_wal_lsn - confirmed_flush_lsn); NaN while the slot is missing or unreadable.',
         ['slot', 'active'],
-        (set) =>
+        async (set) => {
+          await known();
           set(
             { slot: this.slot.name, active: String(this.slot.active ?? false) },
             this.slot.present ? (this.slot.lagBytes ?? 0) : NaN,
-          ),
+          );
+        },
       );
     }
   }
