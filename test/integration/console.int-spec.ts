@@ -354,6 +354,33 @@ describe('operations console in a browser', () => {
     expect(await page.getByText('projector-odoo', { exact: true }).count()).toBe(1);
     expect(await page.content()).toContain('hub_consumer_records');
     await page.screenshot({ path: join(SCREENSHOTS, 'pipeline.png'), fullPage: true });
+
+    // Business health and the pipeline at a glance: the figures projector-odoo answers on /business-health.
+    await page.getByRole('link', { name: 'Health' }).click();
+    await page.waitForURL(/\/status$/);
+    expect(await page.getByRole('heading', { name: 'Business health' }).count()).toBe(1);
+    const figures = (
+      (await (await fetch(`${projector.url}/business-health`)).json()) as {
+        figures: { metric: string; labels: Record<string, string>; title: string; count: number }[];
+      }
+    ).figures;
+    expect(figures.map((f) => f.title)).toEqual(
+      expect.arrayContaining(['Salesforce orders awaiting ERP acceptance', 'Open work-queue exceptions, under 1h']),
+    );
+    const figureRows = page.locator('tr[data-metric]');
+    expect(await figureRows.count()).toBe(figures.length);
+    for (const [i, f] of figures.entries()) {
+      const cells = await figureRows.nth(i).locator('td').allInnerTexts();
+      expect(cells.slice(0, 2)).toEqual(['projector-odoo', f.title]);
+      expect(cells[3]).toBe(String(f.count));
+    }
+    // The operator's orders were all decided (one confirmed, one discarded): none waits for the ERP.
+    expect(figures.find((f) => f.metric === 'hub_business_salesforce_orders_awaiting_erp')?.count).toBe(0);
+    const glance = await page.locator('section').nth(1).locator('tbody tr').first().locator('td').allInnerTexts();
+    expect(glance[0]).toBe('projector-odoo');
+    expect(glance[1]).toContain('ok');
+    expect(glance[2]).toBe('closed');
+    await page.screenshot({ path: join(SCREENSHOTS, 'health.png'), fullPage: true });
     await operatorContext.close();
   });
 });

@@ -14,6 +14,7 @@ import { ConsoleHealthController } from './pages/console-health.controller';
 import { ConsoleMetricsController } from './pages/console-metrics.controller';
 import { DeadLettersController } from './pages/dead-letters.controller';
 import { ExceptionsController } from './pages/exceptions.controller';
+import { HealthPageController } from './pages/health.controller';
 import { PipelineController } from './pages/pipeline.controller';
 import { securityHeaders } from './pages/security-headers';
 import { HubServicesClient } from './upstream/hub-services.client';
@@ -48,6 +49,7 @@ export class ConsoleModule implements NestModule {
         ExceptionsController,
         DeadLettersController,
         PipelineController,
+        HealthPageController,
       ],
       providers: [
         { provide: AppLogger, useValue: log },

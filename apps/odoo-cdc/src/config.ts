@@ -1,4 +1,4 @@
-import { bearerTokens, env, parseConfig, secret } from '@hub/runtime';
+import { bearerTokens, ConfigError, env, parseConfig, secret } from '@hub/runtime';
 import { z } from 'zod';
 
 /** Every environment variable odoo-cdc reads; the only file that touches process.env. */
@@ -14,7 +14,22 @@ export const odooCdcConfigShape = {
     .string()
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string')
     .optional(),
+  /** The replication slot watched when no connector is (with ODOO_CDC_CONNECT_URL, the connector's `slot.name`). */
   CDC_SLOT_NAME: z.string().min(1).default('hub_odoo'),
+  /**
+   * Kafka Connect's REST API (≥ 3.0). When set, odoo-cdc watches the Debezium connector ODOO_CDC_CONNECTOR: its state
+   * and its tasks' as metrics and readiness, a FAILED connector or task restarted with backoff.
+   */
+  ODOO_CDC_CONNECT_URL: env.url().optional(),
+  ODOO_CDC_CONNECTOR: z
+    .string()
+    .regex(/^[\w.-]+$/, 'expected a connector name of letters, digits, . _ -')
+    .default('odoo-postgres'),
+  /** How often the connector's status and the replication slot are read. */
+  ODOO_CDC_WATCH_INTERVAL_MS: env.positiveInt(10_000),
+  /** The wait before a second restart of a connector that failed again; doubled each time, up to the maximum. */
+  ODOO_CDC_RESTART_BACKOFF_MS: env.positiveInt(5_000),
+  ODOO_CDC_RESTART_BACKOFF_MAX_MS: env.positiveInt(300_000),
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-odoo-cdc'),
@@ -37,5 +52,11 @@ export const odooCdcConfigShape = {
 export type OdooCdcConfig = ReturnType<typeof loadOdooCdcConfig>;
 
 export function loadOdooCdcConfig(source: NodeJS.ProcessEnv = process.env) {
-  return parseConfig(odooCdcConfigShape, source);
+  const config = parseConfig(odooCdcConfigShape, source);
+  if (config.ODOO_CDC_RESTART_BACKOFF_MAX_MS < config.ODOO_CDC_RESTART_BACKOFF_MS) {
+    throw new ConfigError([
+      `ODOO_CDC_RESTART_BACKOFF_MAX_MS=${config.ODOO_CDC_RESTART_BACKOFF_MAX_MS}: must not be less than ODOO_CDC_RESTART_BACKOFF_MS=${config.ODOO_CDC_RESTART_BACKOFF_MS}`,
+    ]);
+  }
+  return config;
 }

@@ -1,6 +1,6 @@
-import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, FactoryProvider, Module, OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { TerminusModule } from '@nestjs/terminus';
+import { HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 import {
   CanonicalCodec,
   CanonicalPublisher,
@@ -22,6 +22,7 @@ import {
   KafkaClient,
   MetricsController,
   PgHubDatabase,
+  ReadinessChecks,
   registerProducedRecords,
 } from '@hub/runtime';
 import {
@@ -35,6 +36,8 @@ import {
 } from '@hub/resilience';
 import type { Logger } from 'pino';
 import { AggregateProjectionService } from './aggregates/aggregate-projection.service';
+import { CaptureWatch } from './capture/capture-watch.service';
+import { KafkaConnectClient } from './capture/kafka-connect.client';
 import type { OdooCdcConfig } from './config';
 import { DebeziumDecoder, OdooStreamEvent } from './debezium/debezium.decoder';
 import { CdcIngestService } from './ingest/cdc-ingest.service';
@@ -75,6 +78,24 @@ class CanonicalContractBootstrap implements OnModuleInit {
     await this.codec.registerProducerSchemas(APP, PRODUCED_TOPICS);
     this.log.info({ created }, 'canonical topics ready, schemas registered');
   }
+}
+
+/**
+ * The consumer's readiness checks plus the capture watch's (a missing slot, a failed or missing connector): the
+ * provider from @hub/resilience, its factory's result extended rather than a second copy of its checks.
+ */
+function withCaptureReadiness(provider: ReturnType<typeof consumerReadinessProvider>): FactoryProvider {
+  const base = provider as FactoryProvider;
+  const inject = base.inject ?? [];
+  return {
+    provide: ReadinessChecks,
+    inject: [...inject, HealthIndicatorService, CaptureWatch],
+    useFactory: async (...deps: unknown[]) => {
+      const checks = (await base.useFactory(...deps.slice(0, inject.length))) as ReadinessChecks;
+      const [indicators, capture] = deps.slice(inject.length) as [HealthIndicatorService, CaptureWatch | null];
+      return { checks: [...checks.checks, ...(capture ? [capture.readiness(indicators)] : [])] };
+    },
+  };
 }
 
 @Module({})
@@ -163,21 +184,41 @@ export class OdooCdcModule {
         },
         ConsumerHost,
         deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
-        consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL }),
+        withCaptureReadiness(consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL })),
         {
           provide: SlotLagMonitor,
           useFactory: () =>
-            config.ODOO_MONITOR_DATABASE_URL
-              ? new SlotLagMonitor(config.ODOO_MONITOR_DATABASE_URL, config.CDC_SLOT_NAME)
+            config.ODOO_MONITOR_DATABASE_URL ? new SlotLagMonitor(config.ODOO_MONITOR_DATABASE_URL) : null,
+        },
+        {
+          provide: CaptureWatch,
+          inject: [SlotLagMonitor],
+          useFactory: (slots: SlotLagMonitor | null) =>
+            config.ODOO_CDC_CONNECT_URL || slots
+              ? new CaptureWatch(
+                  {
+                    connector: config.ODOO_CDC_CONNECT_URL
+                      ? { client: new KafkaConnectClient(config.ODOO_CDC_CONNECT_URL), name: config.ODOO_CDC_CONNECTOR }
+                      : undefined,
+                    slots: slots ?? undefined,
+                    slotName: config.CDC_SLOT_NAME,
+                    intervalMs: config.ODOO_CDC_WATCH_INTERVAL_MS,
+                    backoff: {
+                      initialMs: config.ODOO_CDC_RESTART_BACKOFF_MS,
+                      maxMs: config.ODOO_CDC_RESTART_BACKOFF_MAX_MS,
+                    },
+                  },
+                  log.child({ component: 'capture-watch' }),
+                )
               : null,
         },
         {
           provide: HubMetrics,
-          inject: [ConsumerHost, CdcIngestService, SlotLagMonitor, KafkaClient],
+          inject: [ConsumerHost, CdcIngestService, CaptureWatch, KafkaClient],
           useFactory: (
             host: ConsumerHost,
             ingest: CdcIngestService,
-            slots: SlotLagMonitor | null,
+            capture: CaptureWatch | null,
             kafka: KafkaClient,
           ) => {
             const metrics = new HubMetrics(APP);
@@ -191,17 +232,7 @@ export class OdooCdcModule {
                 for (const [outcome, value] of Object.entries(ingest.metrics)) set({ outcome }, value);
               },
             );
-            if (slots) {
-              metrics.gauge(
-                'hub_cdc_replication_slot_lag_bytes',
-                'WAL the Debezium replication slot holds back in the Odoo database (pg_current_wal_lsn - confirmed_flush_lsn).',
-                ['slot', 'active'],
-                async (set) => {
-                  const lag = await slots.read().catch(() => undefined);
-                  if (lag) set({ slot: lag.slot, active: String(lag.active) }, lag.lagBytes);
-                },
-              );
-            }
+            capture?.register(metrics);
             return metrics;
           },
         },

@@ -26,6 +26,8 @@ import {
 } from '@hub/resilience';
 import {
   AppLogger,
+  BusinessHealth,
+  BusinessHealthController,
   ensureTopics,
   HealthController,
   HubDatabase,
@@ -42,6 +44,8 @@ import {
 import type { Logger } from 'pino';
 import type { ProjectorOdooConfig } from './config';
 import { ExceptionOutbox } from './exceptions/exception-outbox';
+import { AWAITING_ERP_FAMILY, ErpAcceptanceHealth, OPEN_EXCEPTIONS_FAMILY } from './health/erp-acceptance.health';
+import { IntakeLedger } from './health/intake-ledger.repository';
 import { OperatorTokenGuard, OperatorTokens } from './exceptions/operator-token.guard';
 import { OrderExceptionRepository } from './exceptions/order-exception.repository';
 import { WorkQueueController } from './exceptions/work-queue.controller';
@@ -91,7 +95,13 @@ export class ProjectorOdooModule {
     return {
       module: ProjectorOdooModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController, DeadLetterController, WorkQueueController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        DeadLetterController,
+        WorkQueueController,
+        BusinessHealthController,
+      ],
       providers: [
         { provide: AppLogger, useValue: log },
         kafkaClientProvider({
@@ -156,12 +166,18 @@ export class ProjectorOdooModule {
             }),
         },
         {
+          provide: IntakeLedger,
+          inject: [HubDatabase],
+          useFactory: (db: HubDatabase) => new IntakeLedger(db),
+        },
+        {
           provide: OrderIntakeService,
-          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock],
+          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock, IntakeLedger],
           useFactory: (
             partners: PartnerSyncService,
             exceptions: OrderExceptionRepository,
             credit: CustomerCreditLock,
+            ledger: IntakeLedger,
           ) =>
             new OrderIntakeService(
               odoo,
@@ -174,6 +190,7 @@ export class ProjectorOdooModule {
                 customerWaitMs: config.ORDER_CUSTOMER_WAIT_MS,
               },
               log.child({ component: 'orders' }),
+              ledger,
             ),
         },
         {
@@ -282,6 +299,23 @@ export class ProjectorOdooModule {
               (set) => set({}, outbox.metrics.publishFailures),
             );
             return metrics;
+          },
+        },
+        // Business health: orders awaiting ERP acceptance and open exceptions by age, read at scrape time.
+        {
+          provide: BusinessHealth,
+          inject: [HubDatabase, IntakeLedger, HubMetrics],
+          useFactory: (db: HubDatabase, ledger: IntakeLedger, metrics: HubMetrics) => {
+            const erp = new ErpAcceptanceHealth(db, ledger);
+            const health = new BusinessHealth(
+              'projector-odoo',
+              [AWAITING_ERP_FAMILY, OPEN_EXCEPTIONS_FAMILY],
+              async () => ({
+                figures: await erp.figures(),
+              }),
+            );
+            health.register(metrics);
+            return health;
           },
         },
       ],

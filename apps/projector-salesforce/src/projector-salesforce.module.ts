@@ -30,6 +30,8 @@ import {
   ApiTokens,
   AppLogger,
   BearerTokenGuard,
+  BusinessHealth,
+  BusinessHealthController,
   ensureTopics,
   HealthController,
   HubDatabase,
@@ -46,6 +48,7 @@ import type { Logger } from 'pino';
 import type { ProjectorSalesforceConfig } from './config';
 import { defaultMappingPath, SalesforceMapping } from './mapping/salesforce-mapping';
 import { SalesforceTargetMapping } from './mapping/salesforce-target.mapping';
+import { ODOO_BACKLOG_FAMILY, OdooBacklogRepository } from './health/odoo-backlog.repository';
 import { CanonicalEventsHandler } from './projection/canonical-events.handler';
 import { PROJECTED_EVENT_TYPES, PROJECTED_TOPICS } from './projection/projected-topics';
 import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
@@ -111,7 +114,13 @@ export class ProjectorSalesforceModule {
     return {
       module: ProjectorSalesforceModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController, DeadLetterController, ReconcileController],
+      controllers: [
+        HealthController,
+        MetricsController,
+        DeadLetterController,
+        ReconcileController,
+        BusinessHealthController,
+      ],
       providers: [
         { provide: AppLogger, useValue: log },
         kafkaClientProvider({
@@ -388,6 +397,19 @@ export class ProjectorSalesforceModule {
               },
             );
             return metrics;
+          },
+        },
+        // Business health: Odoo's records not (yet) in Salesforce, read from the hub database at scrape time.
+        {
+          provide: BusinessHealth,
+          inject: [HubDatabase, HubMetrics],
+          useFactory: (db: HubDatabase, metrics: HubMetrics) => {
+            const backlog = new OdooBacklogRepository(db);
+            const health = new BusinessHealth('projector-salesforce', [ODOO_BACKLOG_FAMILY], async () => ({
+              figures: await backlog.figures(),
+            }));
+            health.register(metrics);
+            return health;
           },
         },
       ],

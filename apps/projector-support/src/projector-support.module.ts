@@ -35,6 +35,8 @@ import {
 } from '@hub/resilience';
 import {
   AppLogger,
+  BusinessHealth,
+  BusinessHealthController,
   ensureTopics,
   HealthController,
   HubDatabase,
@@ -51,6 +53,11 @@ import {
 import type { Logger } from 'pino';
 import type { ProjectorSupportConfig } from './config';
 import { DEFAULT_RATE_LIMIT } from './desk/rate-limit.gate';
+import {
+  SUPPORT_COVERAGE_NOTES,
+  SUPPORT_MISSING_FAMILY,
+  SupportCoverageHealth,
+} from './health/support-coverage.health';
 import { supportDeskOf } from './desk/support-desk.factory';
 import { SupportDesk } from './desk/support-desk.port';
 import { SupportDeskTarget } from './desk/support-desk.target';
@@ -112,7 +119,7 @@ export class ProjectorSupportModule {
     return {
       module: ProjectorSupportModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController, DeadLetterController],
+      controllers: [HealthController, MetricsController, DeadLetterController, BusinessHealthController],
       providers: [
         { provide: AppLogger, useValue: log },
         kafkaClientProvider({
@@ -333,6 +340,20 @@ export class ProjectorSupportModule {
               },
             );
             return metrics;
+          },
+        },
+        // Business health: what the desk's agents cannot see, from the read model, read at scrape time.
+        {
+          provide: BusinessHealth,
+          inject: [HubDatabase, HubMetrics],
+          useFactory: (hubDb: HubDatabase, metrics: HubMetrics) => {
+            const coverage = new SupportCoverageHealth(hubDb, desk.platform);
+            const health = new BusinessHealth('projector-support', [SUPPORT_MISSING_FAMILY], async () => ({
+              figures: await coverage.figures(),
+              notes: SUPPORT_COVERAGE_NOTES,
+            }));
+            health.register(metrics);
+            return health;
           },
         },
       ],

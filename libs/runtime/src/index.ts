@@ -15,6 +15,7 @@ export * from './nest/http';
 export * from './nest/bearer-tokens';
 export * from './health/health.controller';
 export * from './health/readiness';
+export * from './health/business-health';
 export * from './metrics/metrics';
 export * from './metrics/kafka-metrics';
 export * from './metrics/saas-call-metrics';

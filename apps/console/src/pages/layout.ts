@@ -33,6 +33,7 @@ export function layout(options: PageOptions, body: Html): Html {
                 ? html`<ul>
                     <li><a href="/exceptions">Exceptions</a></li>
                     <li><a href="/dead-letters">Dead letters</a></li>
+                    <li><a href="/status">Health</a></li>
                     <li><a href="/pipeline">Pipeline</a></li>
                     <li>
                       <form method="post" action="/sign-out" class="inline">

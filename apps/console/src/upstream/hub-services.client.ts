@@ -19,6 +19,26 @@ export interface DeadLetter {
   replayOf?: string;
 }
 
+/** One figure of an app's `GET /business-health` (libs/runtime BusinessFigure). */
+export interface BusinessFigure {
+  metric: string;
+  labels: Record<string, string>;
+  title: string;
+  count: number;
+  oldestAgeSeconds: number | null;
+}
+
+/** An app's business health as the console got it: its figures, or why there are none. */
+export interface ServiceBusinessHealth {
+  service: string;
+  /** `ok`, `none` (the app computes no business figures: 404), or `unreachable`. */
+  status: 'ok' | 'none' | 'unreachable';
+  checkedAt?: string;
+  figures: BusinessFigure[];
+  notes: string[];
+  problem?: string;
+}
+
 export interface ServiceStatus {
   service: string;
   url: string;
@@ -64,6 +84,29 @@ export class HubServicesClient {
   /** Every service's readiness and metrics, asked at once; an app that does not answer is shown unreachable. */
   statuses(): Promise<ServiceStatus[]> {
     return Promise.all([...this.services].map(([service, url]) => this.statusOf(service, url)));
+  }
+
+  /** Every service's business figures (`GET /business-health`), asked at once. */
+  businessHealth(): Promise<ServiceBusinessHealth[]> {
+    return Promise.all([...this.services].map(([service, url]) => this.businessHealthOf(service, url)));
+  }
+
+  private async businessHealthOf(service: string, url: string): Promise<ServiceBusinessHealth> {
+    try {
+      const res = await fetch(`${url}/business-health`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      if (res.status === 404) return { service, status: 'none', figures: [], notes: [] };
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const body = (await res.json()) as { checkedAt?: string; figures?: BusinessFigure[]; notes?: string[] };
+      return {
+        service,
+        status: 'ok',
+        checkedAt: body.checkedAt,
+        figures: Array.isArray(body.figures) ? body.figures : [],
+        notes: Array.isArray(body.notes) ? body.notes : [],
+      };
+    } catch (error) {
+      return { service, status: 'unreachable', figures: [], notes: [], problem: (error as Error).message };
+    }
   }
 
   private async statusOf(service: string, url: string): Promise<ServiceStatus> {

@@ -14,22 +14,20 @@ export interface SlotLag {
 export class SlotLagMonitor implements OnApplicationShutdown {
   private readonly pool: Pool;
 
-  constructor(
-    url: string,
-    private readonly slotName: string,
-  ) {
-    this.pool = new Pool({ connectionString: url, max: 1 });
+  constructor(url: string) {
+    this.pool = new Pool({ connectionString: url, max: 1, connectionTimeoutMillis: 5_000 });
     this.pool.on('error', () => undefined);
   }
 
-  async read(): Promise<SlotLag | undefined> {
+  /** The slot's lag; undefined when Odoo's database has no slot of that name (dropped, or never created). */
+  async read(slotName: string): Promise<SlotLag | undefined> {
     const { rows } = await this.pool.query<{ active: boolean; lag_bytes: string | null }>(
       `SELECT active, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS lag_bytes
        FROM pg_replication_slots WHERE slot_name = $1`,
-      [this.slotName],
+      [slotName],
     );
     if (!rows[0]) return undefined;
-    return { slot: this.slotName, active: rows[0].active, lagBytes: Number(rows[0].lag_bytes ?? 0) };
+    return { slot: slotName, active: rows[0].active, lagBytes: Number(rows[0].lag_bytes ?? 0) };
   }
 
   async onApplicationShutdown() {

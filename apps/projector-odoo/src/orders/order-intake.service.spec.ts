@@ -113,7 +113,12 @@ const submission = (n: number, quantity: string): OrderSubmission => ({
   ],
 });
 
-function intake(odoo: OdooPort, lock: CustomerCreditLock) {
+function intake(
+  odoo: OdooPort,
+  lock: CustomerCreditLock,
+  ledger?: ConstructorParameters<typeof OrderIntakeService>[6],
+  partnerOf: () => Promise<number | null> = async () => 7,
+) {
   const raised: { orderId: string; kind: string }[] = [];
   const exceptions: Pick<OrderExceptionRepository, 'raise' | 'close'> = {
     raise: async (order, kind, reason, context) => {
@@ -137,14 +142,15 @@ function intake(odoo: OdooPort, lock: CustomerCreditLock) {
     },
     close: async () => null,
   };
-  const partners: Pick<PartnerSyncService, 'partnerOf'> = { partnerOf: async () => 7 };
+  const partners: Pick<PartnerSyncService, 'partnerOf'> = { partnerOf };
   const service = new OrderIntakeService(
     odoo,
     partners,
     exceptions,
     lock,
-    { priceSource: 'order', stockShortage: 'backorder', customerWaitMs: 0 },
+    { priceSource: 'order', stockShortage: 'backorder', customerWaitMs: 60_000 },
     pino({ level: 'silent' }),
+    ledger,
   );
   return { service, raised };
 }
@@ -176,5 +182,36 @@ describe('OrderIntakeService and the credit limit', () => {
     await Promise.all([service.submit(submission(1, '6')), service.submit(submission(2, '6'))]);
     expect(odoo.saleOrders.filter((o) => o.state === 'sale')).toHaveLength(2);
     expect(lock.customers).toEqual([]);
+  });
+});
+
+describe('OrderIntakeService and the intake ledger (orders awaiting ERP acceptance)', () => {
+  const ledger = () => {
+    const events: string[] = [];
+    return {
+      events,
+      received: async (order: { id: string }) => void events.push(`received ${order.id}`),
+      decided: async (orderId: string, outcome: string) => void events.push(`${outcome} ${orderId}`),
+    };
+  };
+
+  it('records a submission when read and its outcome, confirmed or an exception', async () => {
+    const l = ledger();
+    const { service } = intake(new InMemoryOdoo(100), new InMemoryCreditLock(), l);
+    await service.submit(submission(1, '6'));
+    await service.submit(submission(2, '6'));
+    expect(l.events).toEqual([
+      `received ${submission(1, '6').id}`,
+      `confirmed ${submission(1, '6').id}`,
+      `received ${submission(2, '6').id}`,
+      `exception ${submission(2, '6').id}`,
+    ]);
+  });
+
+  it('leaves a submission waiting while it is deferred for its customer', async () => {
+    const l = ledger();
+    const { service } = intake(new InMemoryOdoo(100), new InMemoryCreditLock(), l, async () => null);
+    await expect(service.submit(submission(1, '6'), Date.now())).rejects.toThrow('waits for its customer');
+    expect(l.events).toEqual([`received ${submission(1, '6').id}`]);
   });
 });

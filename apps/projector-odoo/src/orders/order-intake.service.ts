@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { OrderExceptionRecord, OrderExceptionRepository } from '../exceptions/order-exception.repository';
 import { HUB_MODULE, hubExternalIds, odooIdOf, orderOrigin, OdooPort, OdooRecord } from '@hub/odoo';
 import { PartnerSyncService } from '../partners/partner-sync.service';
+import type { IntakeLedger } from '../health/intake-ledger.repository';
 import { CustomerCreditLock } from './customer-credit.lock';
 import {
   BusinessException,
@@ -65,6 +66,8 @@ export class OrderIntakeService {
     private readonly creditLock: CustomerCreditLock,
     private readonly options: OrderIntakeOptions,
     private readonly log: Logger,
+    /** Where each submission's wait for the ERP is recorded (business health); none in unit specs. */
+    private readonly ledger?: Pick<IntakeLedger, 'received' | 'decided'>,
   ) {}
 
   /**
@@ -72,12 +75,27 @@ export class OrderIntakeService {
    * time), so the wait is bounded across redeliveries.
    */
   submit(order: OrderSubmission, waitingSince?: number): Promise<IntakeOutcome> {
-    return this.lock.run(order.id, () => this.intake(order, { waitingSince, wait: true, actor: PROJECTOR_ACTOR }));
+    return this.lock.run(order.id, () =>
+      this.recorded(order, () => this.intake(order, { waitingSince, wait: true, actor: PROJECTOR_ACTOR })),
+    );
   }
 
   /** An operator's retry of an open exception: the same path, with no wait for a customer (it has waited). */
   retry(order: OrderSubmission, actor: string): Promise<IntakeOutcome> {
-    return this.lock.run(order.id, () => this.intake(order, { waitingSince: undefined, wait: false, actor }));
+    return this.lock.run(order.id, () =>
+      this.recorded(order, () => this.intake(order, { waitingSince: undefined, wait: false, actor })),
+    );
+  }
+
+  /**
+   * The submission waits for the ERP from its first read until an outcome: a deferral or a retried failure leaves it
+   * waiting (the ledger's row keeps its start), a confirmation or an exception ends the wait.
+   */
+  private async recorded(order: OrderSubmission, take: () => Promise<IntakeOutcome>): Promise<IntakeOutcome> {
+    await this.ledger?.received(order);
+    const outcome = await take();
+    await this.ledger?.decided(order.id, outcome.status);
+    return outcome;
   }
 
   private async intake(
