@@ -49,6 +49,8 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
     hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
     const s = stack();
     const odooEnv = { ODOO_URL: odoo.url, ODOO_DATABASE: 'odoo', ODOO_API_KEY: key.key };
+    const repairToken = `${run}-repair-token-0123456789`;
+    // odoo-cdc first: projector-salesforce's reconciler reads odoo-cdc's repair API, at the address it was given.
     apps = await startApps([
       {
         name: 'odoo-cdc',
@@ -56,50 +58,56 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
           ODOO_CDC_CONNECT_URL: s.connect.url,
           ODOO_CDC_CONNECTOR: 'odoo-postgres',
           ODOO_MONITOR_DATABASE_URL: s.postgres.odoo,
-          REPAIR_TOKENS: `reconciler=${run}-repair-token-0123456789`,
-        }),
-      },
-      {
-        name: 'ingress',
-        env: hubEnv(prefix, hubDb.url, {
-          DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
-          SF_PUBSUB_ENDPOINT: sandbox.pubSub!.endpoint,
-          SF_PUBSUB_VERIFY_TLS: 'false',
-        }),
-      },
-      {
-        name: 'projector-salesforce',
-        env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, {
-          RECONCILE_TOKENS: `ops=${run}-reconcile-token-0123456789`,
-        }),
-      },
-      {
-        name: 'projector-odoo',
-        env: hubEnv(prefix, hubDb.url, {
-          CONSUMER_GROUP: `${prefix}projector-odoo`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
-          ...odooEnv,
-          ODOO_LOGIN: key.login,
-          WORK_QUEUE_TOKENS: `order-desk=${run}-work-queue-token-0123456789`,
-        }),
-      },
-      {
-        name: 'projector-support',
-        env: hubEnv(prefix, hubDb.url, {
-          CONSUMER_GROUP: `${prefix}projector-support`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-support`,
-          SUPPORT_PLATFORM: 'zendesk',
-          ZENDESK_URL: zendesk.url,
-          ZENDESK_EMAIL: 'integration@hub.example',
-          ZENDESK_API_TOKEN: 'hub-zendesk-token',
-          ...odooEnv,
-          ODOO_PROTOCOL: 'jsonrpc',
+          REPAIR_TOKENS: `reconciler=${repairToken}`,
         }),
       },
     ]);
+    apps.push(
+      ...(await startApps([
+        {
+          name: 'ingress',
+          env: hubEnv(prefix, hubDb.url, {
+            DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
+            SF_LOGIN_URL: sandbox.url,
+            SF_CLIENT_ID: 'hub-client',
+            SF_CLIENT_SECRET: 'hub-secret',
+            SF_PUBSUB_ENDPOINT: sandbox.pubSub!.endpoint,
+            SF_PUBSUB_VERIFY_TLS: 'false',
+          }),
+        },
+        {
+          name: 'projector-salesforce',
+          env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, {
+            ODOO_CDC_URL: apps[0].url,
+            ODOO_CDC_TOKEN: repairToken,
+            RECONCILE_TOKENS: `ops=${run}-reconcile-token-0123456789`,
+          }),
+        },
+        {
+          name: 'projector-odoo',
+          env: hubEnv(prefix, hubDb.url, {
+            CONSUMER_GROUP: `${prefix}projector-odoo`,
+            DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
+            ...odooEnv,
+            ODOO_LOGIN: key.login,
+            WORK_QUEUE_TOKENS: `order-desk=${run}-work-queue-token-0123456789`,
+          }),
+        },
+        {
+          name: 'projector-support',
+          env: hubEnv(prefix, hubDb.url, {
+            CONSUMER_GROUP: `${prefix}projector-support`,
+            DEAD_LETTER_TOPIC: `${prefix}dlq.projector-support`,
+            SUPPORT_PLATFORM: 'zendesk',
+            ZENDESK_URL: zendesk.url,
+            ZENDESK_EMAIL: 'integration@hub.example',
+            ZENDESK_API_TOKEN: 'hub-zendesk-token',
+            ...odooEnv,
+            ODOO_PROTOCOL: 'jsonrpc',
+          }),
+        },
+      ])),
+    );
     for (const app of apps) scrapes.set(app.name, await scrape(app.url));
   }, 300_000);
 
@@ -113,7 +121,8 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
 
   it('selects only families the apps declare, by labels their series carry', () => {
     const helm = join(ROOT, '.cache/go-bin/helm');
-    if (!existsSync(helm)) throw new Error('helm is not built: scripts/chart-check builds it (scripts/test runs it first)');
+    if (!existsSync(helm))
+      throw new Error('helm is not built: scripts/chart-check builds it (scripts/test runs it first)');
     const rendered = execFileSync(
       helm,
       ['template', 'hub', 'deploy/helm/integration-hub', '-f', 'deploy/helm/examples/large.yaml', '-n', 'hub'],
