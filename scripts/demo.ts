@@ -45,6 +45,7 @@ interface Status {
   postgres: { odoo: string; hub: string };
   kafka: { brokers: string };
   registry: { url: string };
+  connect: { url: string };
   salesforceSandbox: { url: string; pubSubEndpoint: string };
   odooSandbox: { url: string };
   jaeger?: { up: boolean; url: string; otlpHttp: string };
@@ -249,13 +250,36 @@ async function main() {
   // The operations console's token (it names its signed-in user) and its demo operator's password, printed below.
   const consoleToken = randomBytes(18).toString('base64url');
   const consolePassword = randomBytes(12).toString('base64url');
+  // Reconciliation: projector-salesforce reads odoo-cdc's repair API with the first token; an operator runs passes
+  // with the second (npm run reconcile, docs/runbook.md).
+  const repairToken = randomBytes(18).toString('base64url');
+  const reconcileToken = randomBytes(18).toString('base64url');
   // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
   const own = { logDir, processGroup: true };
   const apps = await startApps([
-    { name: 'odoo-cdc', env: { ...common, HUB_DATABASE_URL: status.postgres.hub }, port: 3101, ...own },
+    {
+      name: 'odoo-cdc',
+      env: {
+        ...common,
+        HUB_DATABASE_URL: status.postgres.hub,
+        // The capture watch: Debezium's connector through Kafka Connect's REST API, and its slot in Odoo's database.
+        ODOO_CDC_CONNECT_URL: status.connect.url,
+        ODOO_MONITOR_DATABASE_URL: status.postgres.odoo,
+        REPAIR_TOKENS: `projector-salesforce=${repairToken}`,
+      },
+      port: 3101,
+      ...own,
+    },
     {
       name: 'projector-salesforce',
-      env: { ...common, ...sf0, HUB_DATABASE_URL: status.postgres.hub },
+      env: {
+        ...common,
+        ...sf0,
+        HUB_DATABASE_URL: status.postgres.hub,
+        ODOO_CDC_URL: 'http://127.0.0.1:3101',
+        ODOO_CDC_TOKEN: repairToken,
+        RECONCILE_TOKENS: `operator=${reconcileToken}`,
+      },
       port: 3102,
       ...own,
     },
@@ -327,6 +351,9 @@ async function main() {
   );
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
+  // docs/runbook.md's commands read these: pasted into a shell, every step there works as written.
+  say('the runbook (docs/runbook.md) uses these tokens; paste them into your shell:');
+  console.log(`         export HUB_DESK_TOKEN=${deskToken} RECONCILE_TOKEN=${reconcileToken}`);
 
   const sf = new SandboxClient(status.salesforceSandbox.url, { timeoutMs: 10_000 });
   const db = new Client({ connectionString: status.postgres.odoo });
