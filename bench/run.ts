@@ -45,6 +45,8 @@ interface CallFigures {
 interface ProjectionFigures {
   snapshot: CallFigures;
   projectorDrain: CallFigures;
+  projectorDrainSpansNotExported: CallFigures;
+  projectorDrainTracingOff: CallFigures;
   priorityLanes: { orderSeconds: number; productsLoadedWhenOrderLanded: number; products: number };
 }
 
@@ -129,6 +131,12 @@ const SCENARIOS = [
         'projection: projector alone',
         `${f.projectorDrain.seconds} s, ${f.projectorDrain.recordsPerSecond}/s`,
         `ratio to end to end ${(f.projectorDrain.recordsPerSecond / f.snapshot.recordsPerSecond).toFixed(2)}`,
+        '',
+      ],
+      [
+        'projection: projector alone, tracing',
+        `spans exported ${f.projectorDrain.recordsPerSecond}/s, not exported ${f.projectorDrainSpansNotExported.recordsPerSecond}/s, off ${f.projectorDrainTracingOff.recordsPerSecond}/s`,
+        `exported / off ${(f.projectorDrain.recordsPerSecond / f.projectorDrainTracingOff.recordsPerSecond).toFixed(2)}`,
         '',
       ],
       [

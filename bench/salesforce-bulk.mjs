@@ -23,7 +23,13 @@ const result = spawnSync(
   ],
   {
     cwd: root,
-    env: { ...process.env, HUB_SF_SNAPSHOT_PARTNERS: String(partners), HUB_SF_BULK_PRODUCTS: String(products) },
+    env: {
+      ...process.env,
+      HUB_SF_SNAPSHOT_PARTNERS: String(partners),
+      HUB_SF_BULK_PRODUCTS: String(products),
+      // The drain again with spans not exported and with tracing off: the cost of tracing, side by side.
+      HUB_SF_DRAIN_TRACING: '1',
+    },
     encoding: 'utf8',
   },
 );
@@ -32,6 +38,12 @@ const snapshot =
   /salesforce snapshot: (\d+) partners, (\d+) API calls \(([\d.]+) per 1000 records\), ([\d.]+) s end to end \((\d+)\/s\)/.exec(
     out,
   );
+const drainLine = (label) =>
+  new RegExp(
+    `salesforce backlog drain${label}: (\\d+) partners, (\\d+) API calls \\(([\\d.]+) per 1000 records\\), ([\\d.]+) s including start \\((\\d+)\\/s\\)`,
+  );
+const drainUnexported = drainLine(' \\(spans not exported\\)').exec(out);
+const drainUntraced = drainLine(' \\(tracing off\\)').exec(out);
 const drain =
   /salesforce backlog drain: (\d+) partners, (\d+) API calls \(([\d.]+) per 1000 records\), ([\d.]+) s including start \((\d+)\/s\)/.exec(
     out,
@@ -40,7 +52,7 @@ const lanes =
   /salesforce priority lanes: order landed after ([\d.]+) s with (\d+) of (\d+) products loaded; the load took ([\d.]+) s/.exec(
     out,
   );
-if (result.status !== 0 || !snapshot || !drain || !lanes) {
+if (result.status !== 0 || !snapshot || !drain || !drainUnexported || !drainUntraced || !lanes) {
   console.error(out.slice(-6000));
   console.error('bench: the bulk test failed; no figures');
   process.exit(1);
@@ -59,6 +71,9 @@ const figures = {
   cores: 2,
   snapshot: callFigures(snapshot),
   projectorDrain: callFigures(drain),
+  // Spans exported to the stack's Jaeger (as the row above, when Jaeger is up), made but not exported, not made.
+  projectorDrainSpansNotExported: callFigures(drainUnexported),
+  projectorDrainTracingOff: callFigures(drainUntraced),
   priorityLanes: {
     orderSeconds: Number(lanes[1]),
     productsLoadedWhenOrderLanded: Number(lanes[2]),

@@ -30,6 +30,47 @@ describe('Salesforce projector under bulk loads', () => {
 
   const stats = async () => (await sf.stats()) as unknown as Stats;
 
+  /** A new consumer group and an empty org drain the topics' backlog: the projector alone, with `env` over its own. */
+  const drainAlone = async (group: string, env: Record<string, string>, label = '') => {
+    const half = Math.floor(PARTNERS / 2);
+    const drainSandbox = await startSalesforceSandbox({ port: 0, apiRequestLimit: 1_000_000 });
+    const drainHubDb = await createHubDatabase(`hub_${run}_${group.replace(/-/g, '_')}`);
+    try {
+      const drainStarted = Date.now();
+      const drainer = await startApp('projector-salesforce', {
+        ...projectorEnv,
+        HUB_DATABASE_URL: drainHubDb.url,
+        CONSUMER_GROUP: `${prefix}projector-${group}`,
+        DEAD_LETTER_TOPIC: `${prefix}dlq.projector-${group}`,
+        SF_LOGIN_URL: drainSandbox.url,
+        ...env,
+      });
+      apps.push(drainer);
+      const drainClient = new SandboxClient(drainSandbox.url);
+      const drained = await eventually(
+        async () => {
+          const s = (await drainClient.stats()) as unknown as Stats;
+          return s.recordsByObject.Account >= half && s.recordsByObject.Contact >= half ? s : undefined;
+        },
+        10 * 60_000,
+        'the drained backlog',
+      );
+      const drainSeconds = (Date.now() - drainStarted) / 1000;
+      await new Promise((r) => setTimeout(r, 2_000));
+      const drainCalls = ((await drainClient.stats()) as unknown as Stats).apiCalls;
+      expect(drained.recordsByObject.Contact).toBe(half);
+      expect(drainCalls).toBeLessThanOrEqual(60);
+      process.stdout.write(
+        `salesforce backlog drain${label}: ${PARTNERS} partners, ${drainCalls} API calls (${((drainCalls * 1000) / PARTNERS).toFixed(1)} per 1000 records), ${drainSeconds.toFixed(1)} s including start (${Math.round(PARTNERS / drainSeconds)}/s)\n`,
+      );
+      expect(await drainer.stop()).toBe(0);
+      apps = apps.filter((a) => a !== drainer);
+    } finally {
+      await drainSandbox.close();
+      await drainHubDb.drop();
+    }
+  };
+
   beforeAll(async () => {
     odoo = await createIsolatedOdoo(run, changes);
     const half = Math.floor(PARTNERS / 2);
@@ -103,40 +144,16 @@ describe('Salesforce projector under bulk loads', () => {
       );
 
       // The projector alone: a new consumer group and an empty org drain the same 10,000 events from the topics.
-      const drainSandbox = await startSalesforceSandbox({ port: 0, apiRequestLimit: 1_000_000 });
-      const drainHubDb = await createHubDatabase(`hub_${run}_drain`);
-      try {
-        const drainStarted = Date.now();
-        const drainer = await startApp('projector-salesforce', {
-          ...projectorEnv,
-          HUB_DATABASE_URL: drainHubDb.url,
-          CONSUMER_GROUP: `${prefix}projector-drain`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-drain`,
-          SF_LOGIN_URL: drainSandbox.url,
-        });
-        apps.push(drainer);
-        const drainClient = new SandboxClient(drainSandbox.url);
-        const drained = await eventually(
-          async () => {
-            const s = (await drainClient.stats()) as unknown as Stats;
-            return s.recordsByObject.Account >= half && s.recordsByObject.Contact >= half ? s : undefined;
-          },
-          10 * 60_000,
-          'the drained backlog',
+      await drainAlone('drain', {});
+      // The bench (HUB_SF_DRAIN_TRACING=1) also drains with spans made but not exported, and with tracing off, side by
+      // side in this run: what exporting each record's spans to Jaeger costs.
+      if (process.env.HUB_SF_DRAIN_TRACING === '1') {
+        await drainAlone('drain-unexported', { OTEL_EXPORTER_OTLP_ENDPOINT: '' }, ' (spans not exported)');
+        await drainAlone(
+          'drain-untraced',
+          { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_SDK_DISABLED: 'true' },
+          ' (tracing off)',
         );
-        const drainSeconds = (Date.now() - drainStarted) / 1000;
-        await new Promise((r) => setTimeout(r, 2_000));
-        const drainCalls = ((await drainClient.stats()) as unknown as Stats).apiCalls;
-        expect(drained.recordsByObject.Contact).toBe(half);
-        expect(drainCalls).toBeLessThanOrEqual(60);
-        process.stdout.write(
-          `salesforce backlog drain: ${PARTNERS} partners, ${drainCalls} API calls (${((drainCalls * 1000) / PARTNERS).toFixed(1)} per 1000 records), ${drainSeconds.toFixed(1)} s including start (${Math.round(PARTNERS / drainSeconds)}/s)\n`,
-        );
-        expect(await drainer.stop()).toBe(0);
-        apps = apps.filter((a) => a !== drainer);
-      } finally {
-        await drainSandbox.close();
-        await drainHubDb.drop();
       }
     },
     20 * 60_000,
