@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AuditController, AuditRecorder, auditServingProviders, DeadLetterReplayTrail } from '@hub/audit';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
@@ -17,6 +18,7 @@ import {
   ConsumerHostOptions,
   consumerReadinessProvider,
   DeadLetterController,
+  DeadLetterReplayAudit,
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
@@ -87,7 +89,7 @@ export class ProjectorOdooModule {
     return {
       module: ProjectorOdooModule,
       imports: [TerminusModule.forRoot({ logger: false }), DiscoveryModule],
-      controllers: [HealthController, MetricsController, DeadLetterController, WorkQueueController],
+      controllers: [HealthController, MetricsController, DeadLetterController, WorkQueueController, AuditController],
       providers: [
         { provide: AppLogger, useValue: log },
         kafkaClientProvider({
@@ -105,6 +107,8 @@ export class ProjectorOdooModule {
         }),
         { provide: OdooPort, useValue: odoo },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
+        ...auditServingProviders('projector-odoo', config),
+        { provide: DeadLetterReplayAudit, useExisting: DeadLetterReplayTrail },
         {
           provide: AppliedPositions,
           inject: [HubDatabase],
@@ -112,13 +116,14 @@ export class ProjectorOdooModule {
         },
         {
           provide: PartnerSyncService,
-          inject: [AppliedPositions],
-          useFactory: (positions: AppliedPositions) =>
+          inject: [AppliedPositions, AuditRecorder],
+          useFactory: (positions: AppliedPositions, audit: AuditRecorder) =>
             new PartnerSyncService(
               odoo,
               positions,
               { matchRules: config.PARTNER_MATCH, contactParentWaitMs: config.CONTACT_PARENT_WAIT_MS },
               log.child({ component: 'partners' }),
+              audit,
             ),
         },
         {
@@ -153,11 +158,12 @@ export class ProjectorOdooModule {
         },
         {
           provide: OrderIntakeService,
-          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock],
+          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock, AuditRecorder],
           useFactory: (
             partners: PartnerSyncService,
             exceptions: OrderExceptionRepository,
             credit: CustomerCreditLock,
+            audit: AuditRecorder,
           ) =>
             new OrderIntakeService(
               odoo,
@@ -170,13 +176,14 @@ export class ProjectorOdooModule {
                 customerWaitMs: config.ORDER_CUSTOMER_WAIT_MS,
               },
               log.child({ component: 'orders' }),
+              audit,
             ),
         },
         {
           provide: WorkQueueService,
-          inject: [OrderExceptionRepository, OrderIntakeService],
-          useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService) =>
-            new WorkQueueService(exceptions, intake),
+          inject: [OrderExceptionRepository, OrderIntakeService, AuditRecorder],
+          useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService, audit: AuditRecorder) =>
+            new WorkQueueService(exceptions, intake, audit, log.child({ component: 'work-queue' })),
         },
         {
           provide: OperatorTokens,
@@ -233,6 +240,12 @@ export class ProjectorOdooModule {
               (set) => {
                 for (const [outcome, n] of Object.entries(partners.metrics)) set({ outcome }, n);
               },
+            );
+            metrics.gauge(
+              'hub_odoo_audit_failures',
+              'Partner and order writes whose audit entry the hub database refused after retries (logged at error level).',
+              [],
+              (set) => set({}, partners.auditFailures + intake.auditFailures),
             );
             metrics.gauge('hub_odoo_orders', 'Salesforce orders into Odoo, by outcome.', ['outcome'], (set) => {
               for (const [outcome, n] of Object.entries(intake.metrics)) set({ outcome }, n);
