@@ -14,13 +14,15 @@ import { ConsoleMetricsController } from './pages/console-metrics.controller';
 import { DeadLettersController } from './pages/dead-letters.controller';
 import { ExceptionsController } from './pages/exceptions.controller';
 import { PipelineController } from './pages/pipeline.controller';
+import { JaegerUi, RecordHistoryController } from './pages/record-history.controller';
 import { securityHeaders } from './pages/security-headers';
+import { AuditClient } from './upstream/audit.client';
 import { HubServicesClient } from './upstream/hub-services.client';
 import { WorkQueueClient } from './upstream/work-queue.client';
 
 /**
  * The operations console: server-rendered pages over the HTTP APIs the other apps expose (projector-odoo's work
- * queue, each app's dead letters, readiness and metrics). Wiring only; it keeps no state but its sessions.
+ * queue and audit trail, each app's dead letters, readiness and metrics). Wiring only; it keeps no state but its sessions.
  */
 @Module({})
 export class ConsoleModule implements NestModule {
@@ -47,6 +49,7 @@ export class ConsoleModule implements NestModule {
         ExceptionsController,
         DeadLettersController,
         PipelineController,
+        RecordHistoryController,
       ],
       providers: [
         { provide: AppLogger, useValue: log },
@@ -65,6 +68,15 @@ export class ConsoleModule implements NestModule {
             config.CONSOLE_REQUEST_TIMEOUT_MS,
           ),
         },
+        {
+          provide: AuditClient,
+          useValue: new AuditClient(
+            config.PROJECTOR_ODOO_URL,
+            config.AUDIT_API_TOKEN,
+            config.CONSOLE_REQUEST_TIMEOUT_MS,
+          ),
+        },
+        { provide: JaegerUi, useValue: { url: config.JAEGER_UI_URL } },
         {
           provide: HubServicesClient,
           useValue: new HubServicesClient(config.HUB_SERVICES, config.CONSOLE_REQUEST_TIMEOUT_MS),
