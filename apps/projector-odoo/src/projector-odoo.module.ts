@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { AuditController, AuditRecorder, auditServingProviders, DeadLetterReplayTrail } from '@hub/audit';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
@@ -31,6 +31,7 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
+  httpServerSpans,
   KafkaClient,
   kafkaClientProvider,
   MetricsController,
@@ -63,7 +64,15 @@ export const ODOO_PRODUCED_TOPICS: CanonicalTopicKey[] = ['order-exception'];
  * at once: an order is never queued behind a customer load.
  */
 @Module({})
-export class ProjectorOdooModule {
+export class ProjectorOdooModule implements NestModule {
+  /**
+   * A SERVER span per request (the work queue, the audit API, dead-letter replays): an operator's retry, its Odoo
+   * calls and its audit entries share one trace, which the console's history page links to.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(httpServerSpans).forRoutes('*');
+  }
+
   static forRoot(config: ProjectorOdooConfig, log: Logger): DynamicModule {
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const breaker = new TargetBreaker({

@@ -40,7 +40,8 @@ export class EngineWriteAudit {
         fields: r.fields,
         canonicalId: r.canonicalId,
         eventId: r.eventId,
-        sourceSystem: r.source,
+        // The envelope's spelling (ODOO, SALESFORCE), as the other apps record it; the engine keys positions in lower case.
+        sourceSystem: r.source.toUpperCase(),
         sourcePosition: r.position,
         traceId: r.traceId,
         outcome: r.outcome,

@@ -102,6 +102,8 @@ export class OrderIntakeService {
     const context: Record<string, unknown> = {};
     // What the hub wrote into Odoo for the order, by field: the trail's entry once the intake is over.
     const written: Record<string, unknown> = {};
+    // When the first of them was sent: the entry's time, before anything Odoo's change stream carries on from it.
+    let writtenAt: Date | undefined;
     let saleOrder: number | null = null;
     try {
       const existing = await this.findSaleOrder(order.salesforceOrderId);
@@ -141,6 +143,7 @@ export class OrderIntakeService {
             { shortages: short },
           );
         }
+        writtenAt = new Date();
         const saleOrderId = existing?.id ?? (await this.createSaleOrder(order, partnerId, written));
         saleOrder = saleOrderId;
         await this.writeLines(saleOrderId, lines, written);
@@ -154,7 +157,7 @@ export class OrderIntakeService {
           ? await this.creditLock.run(partner.commercialId, checkAndConfirm)
           : await checkAndConfirm();
       this.metrics.confirmed++;
-      await this.recordAudit(order, run, saleOrderId, written, 'applied', null);
+      await this.recordAudit(order, run, saleOrderId, written, 'applied', null, writtenAt);
       await this.resolved(order, run.actor, `confirmed as ${name}`);
       this.log.info({ order: order.id, saleOrder: name }, 'order confirmed in Odoo');
       return { status: 'confirmed', saleOrderId, name, created: !existing };
@@ -175,7 +178,15 @@ export class OrderIntakeService {
         run.actor,
       );
       this.metrics.exceptions++;
-      await this.recordAudit(order, run, saleOrder, written, 'failed', `${business.kind}: ${business.message}`);
+      await this.recordAudit(
+        order,
+        run,
+        saleOrder,
+        written,
+        'failed',
+        `${business.kind}: ${business.message}`,
+        writtenAt,
+      );
       this.log.warn({ order: order.id, kind: business.kind, reason: business.message }, 'order exception');
       return { status: 'exception', exception };
     }
@@ -313,6 +324,7 @@ export class OrderIntakeService {
     fields: Record<string, unknown>,
     outcome: 'applied' | 'failed',
     reason: string | null,
+    at?: Date,
   ): Promise<void> {
     if (!this.audit) return;
     const byOperator = run.actor === PROJECTOR_ACTOR ? null : `retried by ${run.actor}`;
@@ -335,6 +347,7 @@ export class OrderIntakeService {
           sourcePosition: run.origin?.sourcePosition ?? null,
           outcome,
           reason: [reason, byOperator].filter(Boolean).join('; ') || null,
+          at,
         },
       ],
       this.log,
