@@ -349,7 +349,7 @@ export class TargetWriter {
     });
     try {
       // The trail first: a write whose entry could not be stored is not acknowledged (see WriteAuditSink).
-      await this.recordAudit(batch, results, send, sent);
+      if (this.audit) await this.recordAudit(batch, results, send, sent);
     } catch (error) {
       const failure = auditFailure(error);
       this.log.warn({ object: batch[0].object, error: failure.message }, 'audit entries not stored: writes retried');
