@@ -259,7 +259,7 @@ export class TargetWriter {
       }
       send.splice(0, send.length, ...send.filter((i) => results[i] === undefined));
     }
-    if (send.length === 0) return this.auditSkipped(batch, results);
+    if (send.length === 0) return this.audit ? this.auditSkipped(batch, results) : results;
     // A large backlog of the object goes in a bulk job: carrying a remainder over is for calls of maxBatchSize.
     const heldOfObject = () => this.pendingIn.get(batcherKey(batch[0])) ?? 0;
     const bulk = this.bulk.takes(object, keyField, operation, heldOfObject());
@@ -312,7 +312,7 @@ export class TargetWriter {
           'target call failed',
         );
       for (const index of send) results[index] = failure;
-      return this.auditSkipped(batch, results);
+      return this.audit ? this.auditSkipped(batch, results) : results;
     }
     try {
       return await this.land(batch, send, sent, guardKeys, outcomes, results);
