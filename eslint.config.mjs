@@ -36,7 +36,15 @@ export default tseslint.config(
             ...(app === 'console'
               ? [
                   {
-                    group: ['@hub/canonical', '@hub/resilience', '@hub/projection', '@hub/odoo', 'kafkajs', 'pg'],
+                    group: [
+                      '@hub/canonical',
+                      '@hub/resilience',
+                      '@hub/projection',
+                      '@hub/odoo',
+                      '@hub/audit',
+                      'kafkajs',
+                      'pg',
+                    ],
                     message: "The console reads and acts through the apps' HTTP APIs only (docs/architecture.md).",
                   },
                 ]
@@ -48,11 +56,13 @@ export default tseslint.config(
   })),
   // Between libs: projection -> resilience -> runtime; canonical stands alone; no lib imports an app.
   ...[
-    ['canonical', ['runtime', 'resilience', 'projection', 'odoo']],
-    ['runtime', ['resilience', 'projection', 'odoo']],
-    ['resilience', ['projection', 'odoo']],
-    ['projection', ['odoo']],
-    ['odoo', ['projection', 'canonical']],
+    ['canonical', ['runtime', 'resilience', 'projection', 'odoo', 'audit']],
+    ['runtime', ['resilience', 'projection', 'odoo', 'audit']],
+    ['resilience', ['projection', 'odoo', 'audit']],
+    ['projection', ['odoo', 'audit']],
+    ['odoo', ['projection', 'canonical', 'audit']],
+    // The audit trail stands on runtime only: the engine and the runner reach it through ports the apps fill.
+    ['audit', ['canonical', 'resilience', 'projection', 'odoo']],
   ].map(([lib, forbidden]) => ({
     files: [`libs/${lib}/**/*.ts`],
     rules: {

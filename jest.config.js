@@ -5,6 +5,7 @@ const moduleNameMapper = {
   '^@hub/runtime(|/.*)$': '<rootDir>/libs/runtime/src$1',
   '^@hub/projection(|/.*)$': '<rootDir>/libs/projection/src$1',
   '^@hub/odoo(|/.*)$': '<rootDir>/libs/odoo/src$1',
+  '^@hub/audit(|/.*)$': '<rootDir>/libs/audit/src$1',
 };
 const transform = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] };
 module.exports = {

@@ -98,6 +98,8 @@ async function main(): Promise<void> {
       KAFKA_BROKERS: stack.kafka.brokers,
       SCHEMA_REGISTRY_URL: stack.registry.url,
       HUB_TOPIC_PREFIX: prefix,
+      // The audit trail's key (bench-only value): every projector records its writes.
+      AUDIT_HASH_KEY: 'bench-audit-hash-key-0123456789abcdefgh',
       HUB_DATABASE_URL: hubDb.url,
       LOG_LEVEL: 'warn',
     };

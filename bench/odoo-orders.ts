@@ -74,6 +74,8 @@ async function main() {
     KAFKA_BROKERS: stack.kafka.brokers,
     SCHEMA_REGISTRY_URL: stack.registry.url,
     HUB_TOPIC_PREFIX: prefix,
+    // The audit trail's key (bench-only value): every projector records its writes.
+    AUDIT_HASH_KEY: 'bench-audit-hash-key-0123456789abcdefgh',
     HUB_DATABASE_URL: hubUrl,
     LOG_LEVEL: 'warn',
   };
@@ -109,6 +111,7 @@ async function main() {
           ODOO_LOGIN: key.login,
           ODOO_API_KEY: key.key,
           WORK_QUEUE_TOKENS: `bench=${run}-work-queue-token-0123456789`,
+          AUDIT_API_TOKENS: `bench=${run}-audit-token-0123456789abcd`,
         },
       },
       {

@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { OdooSandboxClient } from '../sandboxes/odoo/odoo-sandbox.client';
@@ -246,14 +247,20 @@ async function main() {
   const zendesk = await startZendeskSandbox({ port: Number(process.env.HUB_ZENDESK_SANDBOX_PORT ?? 4520) });
   say(`Zendesk sandbox on ${zendesk.url} (organizations and users from Odoo's customers and contacts)`);
   // The order desk's token for the work queue of projector-odoo: new for each demo, printed below.
-  const deskToken = randomBytes(18).toString('base64url');
+  const deskToken = demoSecret('desk-token', 24);
   // The operations console's token (it names its signed-in user) and its demo operator's password, printed below.
   const consoleToken = randomBytes(18).toString('base64url');
   const consolePassword = randomBytes(12).toString('base64url');
   // Reconciliation: projector-salesforce reads odoo-cdc's repair API with the first token; an operator runs passes
   // with the second (npm run reconcile, docs/runbook.md).
   const repairToken = randomBytes(18).toString('base64url');
-  const reconcileToken = randomBytes(18).toString('base64url');
+  // Kept in .stack/demo like the audit token below, so docs/runbook.md's commands read it as written.
+  const reconcileToken = demoSecret('reconcile-token', 24);
+  // The audit trail's hash key (kept across demos, so one value hashes alike in every run) and its reader token, both
+  // in .stack/demo (git-ignored) so docs/runbook.md's curl reads the token from there as written.
+  const auditHashKey = demoSecret('audit-hash-key', 32);
+  const auditToken = demoSecret('audit-token', 24);
+  const audit = { AUDIT_HASH_KEY: auditHashKey };
   // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
   const own = { logDir, processGroup: true };
   const apps = await startApps([
@@ -275,6 +282,7 @@ async function main() {
       env: {
         ...common,
         ...sf0,
+        ...audit,
         HUB_DATABASE_URL: status.postgres.hub,
         ODOO_CDC_URL: 'http://127.0.0.1:3101',
         ODOO_CDC_TOKEN: repairToken,
@@ -300,6 +308,7 @@ async function main() {
       name: 'projector-support',
       env: {
         ...common,
+        ...audit,
         HUB_DATABASE_URL: status.postgres.hub,
         SUPPORT_PLATFORM: 'zendesk',
         ZENDESK_URL: zendesk.url,
@@ -325,6 +334,8 @@ async function main() {
         ODOO_API_KEY: odooKey.key,
         WORK_QUEUE_TOKENS: `order-desk=${deskToken}`,
         WORK_QUEUE_CONSOLE_TOKENS: `console=${consoleToken}`,
+        ...audit,
+        AUDIT_API_TOKENS: `auditor=${auditToken}`,
       },
       port: 3104,
       ...own,
@@ -341,6 +352,8 @@ async function main() {
       {
         PROJECTOR_ODOO_URL: 'http://127.0.0.1:3104',
         PROJECTOR_ODOO_TOKEN: consoleToken,
+        AUDIT_API_TOKEN: auditToken,
+        JAEGER_UI_URL: status.jaeger?.url ?? 'http://127.0.0.1:16686',
         HUB_SERVICES: apps.map((a) => `${a.name}=${a.url}`).join(','),
         CONSOLE_USERS: `demo:operator:${consoleHash}`,
         CONSOLE_SESSION_SECRET: randomBytes(32).toString('base64url'),
@@ -351,9 +364,7 @@ async function main() {
   );
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
-  // docs/runbook.md's commands read these: pasted into a shell, every step there works as written.
-  say('the runbook (docs/runbook.md) uses these tokens; paste them into your shell:');
-  console.log(`         export HUB_DESK_TOKEN=${deskToken} RECONCILE_TOKEN=${reconcileToken}`);
+  say('docs/runbook.md reads the tokens of its commands from .stack/demo (desk-token, reconcile-token, audit-token)');
 
   const sf = new SandboxClient(status.salesforceSandbox.url, { timeoutMs: 10_000 });
   const db = new Client({ connectionString: status.postgres.odoo });
@@ -463,6 +474,9 @@ async function main() {
   say(`the order desk's work queue: curl -H 'Authorization: Bearer ${deskToken}' ${desk.url}/work-queue/exceptions`);
   say(
     `the operations console: ${apps.find((a) => a.name === 'console')!.url}  (user demo, password ${consolePassword})`,
+  );
+  say(
+    `the audit trail (docs/runbook.md): curl -H "Authorization: Bearer $(cat .stack/demo/audit-token)" '${desk.url}/audit/entries?recordId=<id>'`,
   );
   say(`new and changed Salesforce ${WATCHED_OBJECTS.join('s and ')}s appear below. Ctrl-C stops the services.`);
   watching = true;
@@ -798,4 +812,15 @@ async function signInToConsole(url: string, password: string): Promise<void> {
     throw new Error(`the console's resolved exceptions answered ${page.status} without the credit hold`);
   }
   say('  ✔ signed in as demo (operator); the resolved credit hold is listed on the exception queue');
+}
+
+/** A demo secret kept in .stack/demo/<name> (made once, readable by this user only), for the demo's documented commands. */
+function demoSecret(name: string, bytes: number): string {
+  const dir = join(ROOT, '.stack/demo');
+  const file = join(dir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true });
+  const value = randomBytes(bytes).toString('base64url');
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
 }

@@ -13,6 +13,8 @@ describe('app lifecycle', () => {
         SCHEMA_REGISTRY_URL: stack().registry.url,
         // ingress keeps its dedupe ledger and Salesforce mirror there, projector-support its applied positions.
         HUB_DATABASE_URL: stack().postgres.hub,
+        // projector-support's audit trail key (ingress ignores it).
+        AUDIT_HASH_KEY: 'lifecycle-audit-hash-key-0123456789abcdef',
         // projector-support's desk (ingress ignores these): readiness is Kafka's and the registry's, the desk is
         // reached only when a record is written.
         SUPPORT_PLATFORM: 'zendesk',

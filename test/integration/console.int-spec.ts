@@ -27,7 +27,7 @@ import {
 import { eventually, RunningApp, startApp } from '../../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../../scripts/lib/odoo-commerce';
 import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.client';
-import { hubEnv } from './support/app-env';
+import { AUDIT_TEST_TOKEN, hubEnv } from './support/app-env';
 import { kafka } from './support/kafka';
 import { odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
@@ -218,6 +218,8 @@ describe('operations console in a browser', () => {
       CONSOLE_USERS: `alice:operator:${hashOf(passwords.alice)},vic:viewer:${hashOf(passwords.vic)}`,
       CONSOLE_SESSION_SECRET: `${run}-session-secret-0123456789abcdef`,
       CONSOLE_COOKIE_SECURE: 'false',
+      AUDIT_API_TOKEN: AUDIT_TEST_TOKEN,
+      JAEGER_UI_URL: 'http://localhost:16686',
     });
     codec = CanonicalCodec.connect(stack().registry.url, prefix);
     await codec.registerProducerSchemas('ingress', ['customer', 'order-submission']);
@@ -349,6 +351,33 @@ describe('operations console in a browser', () => {
       /discarded\s+console:alice\s+the customer cancelled by phone/,
     );
     expect(await page.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+
+    // The order's history from the audit trail: its write into Odoo (refused, then confirmed on the retry) and the
+    // operator's retry with who, each write with a link to its trace in Jaeger; field names and hashes, no values.
+    await page.goto(`${consoleApp.url}/history`);
+    await page.locator('input[name=id]').fill(salesforceOrderId);
+    await page.getByRole('button', { name: 'Show history' }).click();
+    await page.waitForURL(/\/history\?/);
+    const trail = await page.locator('table.history').innerText();
+    expect(trail).toMatch(/odoo sale\.order/);
+    expect(trail).toMatch(/failed\s+credit-hold/);
+    expect(trail).toMatch(/applied/);
+    expect(trail).toMatch(/retry by console:alice/);
+    expect(trail).toMatch(/order_line:[0-9a-f]{12}/);
+    const traces = await page
+      .locator('table.history a.trace')
+      .evaluateAll((links) => links.map((a) => a.getAttribute('href') ?? ''));
+    expect(traces.length).toBeGreaterThanOrEqual(2);
+    for (const href of traces) expect(href).toMatch(/^http:\/\/localhost:16686\/trace\/[0-9a-f]{32}$/);
+    expect(await page.content()).not.toContain(`${run} Warehouse Lane`);
+    await page.screenshot({ path: join(SCREENSHOTS, 'record-history.png'), fullPage: true });
+    // A viewer may read it too.
+    const readerContext = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const reader = await readerContext.newPage();
+    await signIn(reader, 'vic');
+    await reader.goto(`${consoleApp.url}/history?by=recordId&id=${salesforceOrderId}`);
+    expect(await reader.locator('table.history tbody tr').count()).toBeGreaterThanOrEqual(3);
+    await readerContext.close();
 
     await page.goto(`${consoleApp.url}/pipeline`);
     expect(await page.getByText('projector-odoo', { exact: true }).count()).toBe(1);

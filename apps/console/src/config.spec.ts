@@ -4,6 +4,7 @@ const hash = `scrypt$16384$8$1$${'A'.repeat(22)}$${'B'.repeat(43)}`;
 const base = {
   PROJECTOR_ODOO_URL: 'http://127.0.0.1:3104/',
   PROJECTOR_ODOO_TOKEN: 'console-token-0123456789abcdefgh',
+  AUDIT_API_TOKEN: 'console-audit-token-0123456789abcd',
   HUB_SERVICES: 'odoo-cdc=http://127.0.0.1:3101,projector-odoo=http://127.0.0.1:3104/',
   CONSOLE_USERS: `alice:operator:${hash},vic:viewer:${hash}`,
   CONSOLE_SESSION_SECRET: 's'.repeat(32),
@@ -23,6 +24,7 @@ describe('console configuration', () => {
       CONSOLE_SESSION_IDLE_MS: 1_800_000,
       CONSOLE_SESSION_MAX_MS: 43_200_000,
       CONSOLE_COOKIE_SECURE: true,
+      JAEGER_UI_URL: 'http://localhost:16686',
     });
   });
 
@@ -35,6 +37,8 @@ describe('console configuration', () => {
         CONSOLE_USERS: 'alice:admin:plain-password',
         CONSOLE_SESSION_SECRET: 'short',
         PROJECTOR_ODOO_TOKEN: undefined,
+        AUDIT_API_TOKEN: 'short',
+        JAEGER_UI_URL: 'jaeger',
       });
     } catch (error) {
       message = (error as Error).message;
@@ -43,6 +47,8 @@ describe('console configuration', () => {
     expect(message).toMatch(/CONSOLE_USERS=<redacted>: user alice: role must be one of viewer, operator/);
     expect(message).toMatch(/CONSOLE_SESSION_SECRET=<redacted>: expected at least 32 characters/);
     expect(message).toMatch(/PROJECTOR_ODOO_TOKEN is required/);
+    expect(message).toMatch(/AUDIT_API_TOKEN=<redacted>: expected a token listed in projector-odoo AUDIT_API_TOKENS/);
+    expect(message).toMatch(/JAEGER_UI_URL="jaeger": Invalid url/);
     expect(message).not.toContain('plain-password');
   });
 

@@ -71,6 +71,13 @@ export const consoleConfigShape = {
   PROJECTOR_ODOO_URL: env.url().transform((u) => u.replace(/\/+$/, '')),
   /** The console's own token, listed in projector-odoo's WORK_QUEUE_CONSOLE_TOKENS (so it may name the user). */
   PROJECTOR_ODOO_TOKEN: secret(z.string().min(24, 'expected the console token of WORK_QUEUE_CONSOLE_TOKENS')),
+  /** The console's reader token of projector-odoo's audit API (one listed in its AUDIT_API_TOKENS): the history page. */
+  AUDIT_API_TOKEN: secret(z.string().min(24, 'expected a token listed in projector-odoo AUDIT_API_TOKENS')),
+  /** Jaeger's UI, where the history page links each entry's trace (`<url>/trace/<trace id>`). */
+  JAEGER_UI_URL: env
+    .url()
+    .default('http://localhost:16686')
+    .transform((u) => u.replace(/\/+$/, '')),
   HUB_SERVICES: hubServices(),
   CONSOLE_USERS: secret(consoleUsers()),
   /** Signs the session cookie: 32 characters or more, the same for every restart that should keep sessions' cookies valid. */

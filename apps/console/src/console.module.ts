@@ -16,13 +16,15 @@ import { DeadLettersController } from './pages/dead-letters.controller';
 import { ExceptionsController } from './pages/exceptions.controller';
 import { HealthPageController } from './pages/health.controller';
 import { PipelineController } from './pages/pipeline.controller';
+import { JaegerUi, RecordHistoryController } from './pages/record-history.controller';
 import { securityHeaders } from './pages/security-headers';
+import { AuditClient } from './upstream/audit.client';
 import { HubServicesClient } from './upstream/hub-services.client';
 import { WorkQueueClient } from './upstream/work-queue.client';
 
 /**
  * The operations console: server-rendered pages over the HTTP APIs the other apps expose (projector-odoo's work
- * queue, each app's dead letters, readiness and metrics). Wiring only; it keeps no state but its sessions.
+ * queue and audit trail, each app's dead letters, readiness and metrics). Wiring only; it keeps no state but its sessions.
  */
 @Module({})
 export class ConsoleModule implements NestModule {
@@ -50,6 +52,7 @@ export class ConsoleModule implements NestModule {
         DeadLettersController,
         PipelineController,
         HealthPageController,
+        RecordHistoryController,
       ],
       providers: [
         { provide: AppLogger, useValue: log },
@@ -76,6 +79,15 @@ export class ConsoleModule implements NestModule {
             config.CONSOLE_REQUEST_TIMEOUT_MS,
           ),
         },
+        {
+          provide: AuditClient,
+          useValue: new AuditClient(
+            config.PROJECTOR_ODOO_URL,
+            config.AUDIT_API_TOKEN,
+            config.CONSOLE_REQUEST_TIMEOUT_MS,
+          ),
+        },
+        { provide: JaegerUi, useValue: { url: config.JAEGER_UI_URL } },
         {
           provide: HubServicesClient,
           useValue: new HubServicesClient(config.HUB_SERVICES, config.CONSOLE_REQUEST_TIMEOUT_MS),

@@ -1,4 +1,5 @@
 import { ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { auditServingConfigShape } from '@hub/audit';
 import { z } from 'zod';
 import { PARTNER_MATCH_RULES } from './partners/partner-match';
 
@@ -30,6 +31,8 @@ export const projectorOdooConfigShape = {
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the work queue of business exceptions and the last Salesforce position applied per record. */
   HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  /** The audit trail (libs/audit): the key of its field hashes, its API's readers, retention and purge interval. */
+  ...auditServingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-odoo'),

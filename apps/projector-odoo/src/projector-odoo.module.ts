@@ -1,4 +1,5 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { AuditController, AuditRecorder, auditServingProviders, DeadLetterReplayTrail } from '@hub/audit';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import {
@@ -17,6 +18,7 @@ import {
   ConsumerHostOptions,
   consumerReadinessProvider,
   DeadLetterController,
+  DeadLetterReplayAudit,
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
@@ -32,6 +34,7 @@ import {
   HealthController,
   HubDatabase,
   HubMetrics,
+  httpServerSpans,
   KafkaClient,
   kafkaClientProvider,
   MetricsController,
@@ -69,7 +72,15 @@ export const ODOO_PRODUCED_TOPICS: CanonicalTopicKey[] = ['order-exception'];
  * at once: an order is never queued behind a customer load.
  */
 @Module({})
-export class ProjectorOdooModule {
+export class ProjectorOdooModule implements NestModule {
+  /**
+   * A SERVER span per request (the work queue, the audit API, dead-letter replays): an operator's retry, its Odoo
+   * calls and its audit entries share one trace, which the console's history page links to.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(httpServerSpans).forRoutes('*');
+  }
+
   static forRoot(config: ProjectorOdooConfig, log: Logger): DynamicModule {
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const breaker = new TargetBreaker({
@@ -101,6 +112,7 @@ export class ProjectorOdooModule {
         DeadLetterController,
         WorkQueueController,
         BusinessHealthController,
+        AuditController,
       ],
       providers: [
         { provide: AppLogger, useValue: log },
@@ -119,6 +131,8 @@ export class ProjectorOdooModule {
         }),
         { provide: OdooPort, useValue: odoo },
         { provide: HubDatabase, useFactory: () => new PgHubDatabase(config.HUB_DATABASE_URL) },
+        ...auditServingProviders('projector-odoo', config),
+        { provide: DeadLetterReplayAudit, useExisting: DeadLetterReplayTrail },
         {
           provide: AppliedPositions,
           inject: [HubDatabase],
@@ -126,13 +140,14 @@ export class ProjectorOdooModule {
         },
         {
           provide: PartnerSyncService,
-          inject: [AppliedPositions],
-          useFactory: (positions: AppliedPositions) =>
+          inject: [AppliedPositions, AuditRecorder],
+          useFactory: (positions: AppliedPositions, audit: AuditRecorder) =>
             new PartnerSyncService(
               odoo,
               positions,
               { matchRules: config.PARTNER_MATCH, contactParentWaitMs: config.CONTACT_PARENT_WAIT_MS },
               log.child({ component: 'partners' }),
+              audit,
             ),
         },
         {
@@ -172,12 +187,13 @@ export class ProjectorOdooModule {
         },
         {
           provide: OrderIntakeService,
-          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock, IntakeLedger],
+          inject: [PartnerSyncService, OrderExceptionRepository, CustomerCreditLock, IntakeLedger, AuditRecorder],
           useFactory: (
             partners: PartnerSyncService,
             exceptions: OrderExceptionRepository,
             credit: CustomerCreditLock,
             ledger: IntakeLedger,
+            audit: AuditRecorder,
           ) =>
             new OrderIntakeService(
               odoo,
@@ -191,13 +207,14 @@ export class ProjectorOdooModule {
               },
               log.child({ component: 'orders' }),
               ledger,
+              audit,
             ),
         },
         {
           provide: WorkQueueService,
-          inject: [OrderExceptionRepository, OrderIntakeService],
-          useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService) =>
-            new WorkQueueService(exceptions, intake),
+          inject: [OrderExceptionRepository, OrderIntakeService, AuditRecorder],
+          useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService, audit: AuditRecorder) =>
+            new WorkQueueService(exceptions, intake, audit, log.child({ component: 'work-queue' })),
         },
         {
           provide: OperatorTokens,
@@ -274,6 +291,12 @@ export class ProjectorOdooModule {
               (set) => {
                 for (const [outcome, n] of Object.entries(partners.metrics)) set({ outcome }, n);
               },
+            );
+            metrics.gauge(
+              'hub_odoo_audit_failures',
+              'Partner and order writes whose audit entry the hub database refused after retries (logged at error level).',
+              [],
+              (set) => set({}, partners.auditFailures + intake.auditFailures),
             );
             metrics.gauge('hub_odoo_orders', 'Salesforce orders into Odoo, by outcome.', ['outcome'], (set) => {
               for (const [outcome, n] of Object.entries(intake.metrics)) set({ outcome }, n);

@@ -5,6 +5,7 @@ const required = {
   KAFKA_BROKERS: 'localhost:9092',
   SCHEMA_REGISTRY_URL: 'http://localhost:8080/apis/ccompat/v7',
   HUB_DATABASE_URL: 'postgres://hub@localhost/hub',
+  AUDIT_HASH_KEY: 'audit-hash-key-0123456789abcdefghijkl',
   SF_LOGIN_URL: 'https://example.my.salesforce.com',
   SF_CLIENT_ID: 'client',
   SF_CLIENT_SECRET: 'secret',

@@ -1,4 +1,5 @@
 import { bearerTokens, ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { auditRecordingConfigShape } from '@hub/audit';
 import { z } from 'zod';
 import { parseDuration, parseSchedule } from './reconcile/reconcile.entities';
 
@@ -9,6 +10,8 @@ export const projectorSalesforceConfigShape = {
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the last source position applied to each Salesforce record. */
   HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  /** The audit trail (libs/audit): the key of its field hashes. */
+  ...auditRecordingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-salesforce'),

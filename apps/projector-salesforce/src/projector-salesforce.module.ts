@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { CANONICAL_TOPICS, CanonicalCodec, canonicalTopicConfigs, entityOfTopic, fieldOwnership } from '@hub/canonical';
+import { AuditRecorder, auditRecorderProviders, DeadLetterReplayTrail, EngineWriteAudit } from '@hub/audit';
 import {
   AppliedPositions,
   CallBudget,
@@ -19,6 +20,7 @@ import {
   ConsumerHostOptions,
   consumerReadinessProvider,
   DeadLetterController,
+  DeadLetterReplayAudit,
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
@@ -198,10 +200,17 @@ export class ProjectorSalesforceModule {
           inject: [SalesforcePort],
           useFactory: (salesforce: SalesforcePort) => new SalesforceTargetMapping(mapping, salesforce),
         },
+        ...auditRecorderProviders('projector-salesforce', config),
+        { provide: DeadLetterReplayAudit, useExisting: DeadLetterReplayTrail },
         {
           provide: TargetWriter,
-          inject: [SalesforceTarget, AppliedPositions, CallBudget],
-          useFactory: (target: SalesforceTarget, positions: AppliedPositions, budget: CallBudget) =>
+          inject: [SalesforceTarget, AppliedPositions, CallBudget, AuditRecorder],
+          useFactory: (
+            target: SalesforceTarget,
+            positions: AppliedPositions,
+            budget: CallBudget,
+            audit: AuditRecorder,
+          ) =>
             new TargetWriter(
               target,
               positions,
@@ -213,6 +222,7 @@ export class ProjectorSalesforceModule {
               breaker,
               budget,
               log.child({ component: 'target-writer' }),
+              new EngineWriteAudit(audit, 'salesforce'),
             ),
         },
         {

@@ -4,6 +4,7 @@ const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8080/apis/ccompat/v7',
   HUB_DATABASE_URL: 'postgres://hub:hub@127.0.0.1:5432/hub',
+  AUDIT_HASH_KEY: 'audit-hash-key-0123456789abcdefghijkl',
 };
 
 describe('projector-support configuration', () => {

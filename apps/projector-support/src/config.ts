@@ -1,4 +1,5 @@
 import { ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { auditRecordingConfigShape } from '@hub/audit';
 import { z } from 'zod';
 
 /**
@@ -11,6 +12,8 @@ export const projectorSupportConfigShape = {
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the last source position applied to each desk record. */
   HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  /** The audit trail (libs/audit): the key of its field hashes. */
+  ...auditRecordingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   CONSUMER_GROUP: z.string().min(1).default('hub-projector-support'),

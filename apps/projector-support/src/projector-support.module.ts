@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { AuditRecorder, DeadLetterReplayTrail, EngineWriteAudit, FieldHasher, PgAuditTrail } from '@hub/audit';
 import {
   CanonicalCodec,
   CanonicalPublisher,
@@ -26,6 +27,7 @@ import {
   ConsumerHostOptions,
   consumerReadinessProvider,
   DeadLetterController,
+  DeadLetterReplayAudit,
   deadLetterStoreProvider,
   DEFAULT_BREAKER_OPTIONS,
   HandlerRegistry,
@@ -60,6 +62,7 @@ import {
 } from './health/support-coverage.health';
 import { supportDeskOf } from './desk/support-desk.factory';
 import { SupportDesk } from './desk/support-desk.port';
+import { AuditedSupportDesk } from './desk/audited-support-desk';
 import { SupportDeskTarget } from './desk/support-desk.target';
 import { CaseNotesService } from './cases/case-notes.service';
 import { OrderUpdatesService } from './cases/order-updates.service';
@@ -86,7 +89,9 @@ export const SUPPORT_PRODUCED_TOPICS: CanonicalTopicKey[] = ['customer-service-l
 export class ProjectorSupportModule {
   static forRoot(config: ProjectorSupportConfig, log: Logger): DynamicModule {
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
-    const desk = supportDeskOf(config);
+    const db = new PgHubDatabase(config.HUB_DATABASE_URL);
+    const audit = new AuditRecorder(new PgAuditTrail(db), new FieldHasher(config.AUDIT_HASH_KEY), 'projector-support');
+    const desk = new AuditedSupportDesk(supportDeskOf(config), audit, log.child({ component: 'desk-audit' }));
 
     // One breaker per desk account: open, it pauses consumption (a 429 storm or an outage), never dead-letters.
     const breaker = new TargetBreaker({
@@ -98,7 +103,6 @@ export class ProjectorSupportModule {
       resetTimeoutMs: config.SUPPORT_BREAKER_RESET_MS,
     });
     breaker.onOpen(() => log.warn({ breaker: breaker.options.name }, 'circuit breaker opened: consumption paused'));
-    const db = new PgHubDatabase(config.HUB_DATABASE_URL);
     const context = new ErpContextRepository(db);
     const cases = new SupportCaseRepository(db);
     const perTicket = new KeyedLock();
@@ -172,6 +176,7 @@ export class ProjectorSupportModule {
               cases,
               { returnTag: config.SUPPORT_RETURN_TAG },
               log.child({ component: 'returns' }),
+              audit,
             ),
         },
         {
@@ -199,10 +204,15 @@ export class ProjectorSupportModule {
           inject: [HubDatabase],
           useFactory: (db: HubDatabase) => new PgAppliedPositions(db, desk.platform),
         },
+        { provide: AuditRecorder, useValue: audit },
+        {
+          provide: DeadLetterReplayAudit,
+          useValue: new DeadLetterReplayTrail(audit, log.child({ component: 'audit' })),
+        },
         {
           provide: TargetWriter,
-          inject: [AppliedPositions],
-          useFactory: (positions: AppliedPositions) =>
+          inject: [AppliedPositions, AuditRecorder],
+          useFactory: (positions: AppliedPositions, audit: AuditRecorder) =>
             new TargetWriter(
               target,
               positions,
@@ -214,6 +224,7 @@ export class ProjectorSupportModule {
               breaker,
               undefined,
               log.child({ component: 'target-writer' }),
+              new EngineWriteAudit(audit, desk.platform),
             ),
         },
         {
@@ -316,6 +327,12 @@ export class ProjectorSupportModule {
                 set({ outcome: 'refused' }, returns.metrics.refused);
                 set({ outcome: 'alreadyDone' }, returns.metrics.alreadyDone);
               },
+            );
+            metrics.gauge(
+              'hub_support_audit_failures',
+              'Desk notes or Odoo returns whose audit entry the hub database refused after retries (logged at error level).',
+              [],
+              (set) => set({}, desk.metrics.auditFailures + returns.metrics.auditFailures),
             );
             metrics.gauge(
               'hub_support_service_loads',

@@ -12,3 +12,4 @@ export * from './target-writer';
 export * from './bulk-writer';
 export * from './projection-engine';
 export * from './lanes';
+export * from './write-audit.port';

@@ -1,3 +1,4 @@
+import { context, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import {
   CarriedOverError,
@@ -15,6 +16,7 @@ import { KeyedLock } from './keyed-lock';
 import { MicroBatcher } from './micro-batcher';
 import { ParentTracker } from './parent-tracker';
 import { operationOf, ProjectionTarget, TargetOperation, TargetResult, TargetWrite } from './target.port';
+import type { WriteAuditRecord, WriteAuditSink } from './write-audit.port';
 
 /** A planned write with the source coordinates of the event it comes from. */
 export interface WriteRequest extends TargetWrite {
@@ -30,6 +32,8 @@ export interface WriteRequest extends TargetWrite {
   parkedAt?: number;
   /** When this write was first held back in place on this pass (parked writes only). */
   heldSince?: number;
+  /** The trace of the event the write comes from: taken from the active span when the write is handed over. */
+  traceId?: string | null;
 }
 
 /**
@@ -55,6 +59,8 @@ type Slot = WriteOutcome | Error | Promise<WriteOutcome>;
  * - Each call goes through the target account's breaker and its call budget (pacing, reserve).
  * - A large backlog of one object goes in bulk jobs instead ({@link BulkWriter}), when the target has them: the
  *   same guard, parents and per-record results, fewer calls.
+ * - With an audit sink, every write the target answered (and every stale one skipped) is reported in one call per
+ *   batch before the positions are stored; a sink that fails fails the batch's writes with a transient error.
  */
 export class TargetWriter {
   readonly metrics = {
@@ -103,6 +109,7 @@ export class TargetWriter {
     private readonly breaker: TargetBreaker,
     private readonly budget: CallBudget | undefined,
     private readonly log: Logger,
+    private readonly audit?: WriteAuditSink,
   ) {
     this.bulk = new BulkWriter(target, breaker, budget, log, this.metrics);
     this.slots = new CallSlots(target.limits.maxConcurrentCalls ?? Number.MAX_SAFE_INTEGER);
@@ -110,6 +117,10 @@ export class TargetWriter {
 
   /** Resolves when the target accepted the write (or it was stale, absent); rejects with its Transient/PermanentError. */
   write(request: WriteRequest): Promise<WriteOutcome> {
+    if (this.audit && request.traceId === undefined) {
+      const span = trace.getSpanContext(context.active());
+      request = { ...request, traceId: span && trace.isSpanContextValid(span) ? span.traceId : null };
+    }
     const key = recordKey(request);
     if (request.linkedBy && this.goneLinks.has(key)) {
       request = { ...request, ...request.linkedBy.unlinked, linkedBy: undefined };
@@ -248,7 +259,7 @@ export class TargetWriter {
       }
       send.splice(0, send.length, ...send.filter((i) => results[i] === undefined));
     }
-    if (send.length === 0) return results;
+    if (send.length === 0) return this.audit ? this.auditSkipped(batch, results) : results;
     // A large backlog of the object goes in a bulk job: carrying a remainder over is for calls of maxBatchSize.
     const heldOfObject = () => this.pendingIn.get(batcherKey(batch[0])) ?? 0;
     const bulk = this.bulk.takes(object, keyField, operation, heldOfObject());
@@ -270,6 +281,7 @@ export class TargetWriter {
 
     let outcomes: (TargetResult | Error)[];
     let release = () => {};
+    let sent: Record<string, unknown>[] = [];
     try {
       const records = send.map((index) => {
         const w = batch[index];
@@ -278,6 +290,7 @@ export class TargetWriter {
           operation === 'update' || stored.has(positionKey(guardKeys[index])) || this.knownToExist.has(recordKey(w));
         return { write: w, payload: { ...(exists ? {} : w.createOnly), ...w.fields } };
       });
+      sent = records.map((r) => r.payload);
       if (bulk) {
         // The job's own counters; an Error is a record whose call failed as a whole (a failed job sent again).
         ({ results: outcomes, release } = await this.bulk.write(object, keyField, records, heldOfObject));
@@ -299,10 +312,10 @@ export class TargetWriter {
           'target call failed',
         );
       for (const index of send) results[index] = failure;
-      return results;
+      return this.audit ? this.auditSkipped(batch, results) : results;
     }
     try {
-      return await this.land(batch, send, guardKeys, outcomes, results);
+      return await this.land(batch, send, sent, guardKeys, outcomes, results);
     } finally {
       // A job's records leave its count once their results are recorded: until then the writer still holds them.
       release();
@@ -313,6 +326,7 @@ export class TargetWriter {
   private async land(
     batch: readonly WriteRequest[],
     send: readonly number[],
+    sent: readonly Record<string, unknown>[],
     guardKeys: readonly PositionKey[],
     outcomes: readonly (TargetResult | Error)[],
     results: Slot[],
@@ -334,6 +348,16 @@ export class TargetWriter {
       }
     });
     try {
+      // The trail first: a write whose entry could not be stored is not acknowledged (see WriteAuditSink).
+      if (this.audit) await this.recordAudit(batch, results, send, sent);
+    } catch (error) {
+      const failure = auditFailure(error);
+      this.log.warn({ object: batch[0].object, error: failure.message }, 'audit entries not stored: writes retried');
+      for (const index of send) results[index] = failure;
+      for (let i = 0; i < batch.length; i++) if (results[i] === 'stale') results[i] = failure;
+      return results;
+    }
+    try {
       await this.positions.recordMany(accepted);
       await this.positions.forget(removed);
     } catch (error) {
@@ -345,6 +369,59 @@ export class TargetWriter {
     for (const a of accepted) this.parents.written(batch[0].object, a.key);
     this.metrics.applied += accepted.length;
     this.metrics.removed += removed.length;
+    return results;
+  }
+
+  /**
+   * Reports the batch's writes the target answered (`send`, with what was sent) and the stale ones skipped, in one
+   * call of the audit sink. Writes deferred, held or carried over are not reported: nothing was written yet.
+   */
+  private async recordAudit(
+    batch: readonly WriteRequest[],
+    results: readonly Slot[],
+    send: readonly number[],
+    sent: readonly Record<string, unknown>[],
+  ): Promise<void> {
+    if (!this.audit) return;
+    const records: WriteAuditRecord[] = [];
+    const entry = (w: WriteRequest, result: Slot, fields: Record<string, unknown>): WriteAuditRecord => ({
+      object: w.object,
+      key: w.key,
+      targetId: w.linkedBy?.value ?? null,
+      parentKeys: w.parents.map((p) => p.key),
+      fields,
+      canonicalId: w.aggregateId,
+      eventId: w.eventId,
+      source: w.source,
+      position: w.position,
+      traceId: w.traceId ?? null,
+      outcome: result instanceof Error ? 'failed' : (result as WriteOutcome),
+      reason:
+        result instanceof Error
+          ? `${(result as Error & { code?: string }).code ?? result.name}: ${result.message}`
+          : result === 'stale'
+            ? 'a newer event of the same source was applied already'
+            : null,
+    });
+    batch.forEach((w, i) => {
+      if (results[i] === 'stale') records.push(entry(w, 'stale', {}));
+    });
+    send.forEach((index, j) => {
+      const result = results[index];
+      if (typeof result === 'string' || result instanceof Error) records.push(entry(batch[index], result, sent[j]));
+    });
+    if (records.length > 0) await this.audit.recordWrites(records);
+  }
+
+  /** A batch that sent nothing: its stale writes are still reported; a sink that fails fails them (retried). */
+  private async auditSkipped(batch: readonly WriteRequest[], results: Slot[]): Promise<Slot[]> {
+    if (!this.audit || !results.includes('stale')) return results;
+    try {
+      await this.recordAudit(batch, results, [], []);
+    } catch (error) {
+      const failure = auditFailure(error);
+      for (let i = 0; i < batch.length; i++) if (results[i] === 'stale') results[i] = failure;
+    }
     return results;
   }
 
@@ -453,6 +530,22 @@ export class TargetWriter {
     return error instanceof PermanentError || error instanceof TransientError ? error : classifyError(error);
   }
 }
+
+/**
+ * An audit sink that failed is the hub's own infrastructure, never the record's fault: its writes are retried, not
+ * dead-lettered, whatever the error's kind.
+ */
+const auditFailure = (error: unknown): TransientError =>
+  error instanceof TransientError
+    ? error
+    : new TransientError(
+        'AUDIT_NOT_STORED',
+        `audit entries not stored: ${(error as Error)?.message ?? String(error)}`,
+        {
+          retryAfterMs: 1_000,
+          cause: error,
+        },
+      );
 
 /** How soon a write waiting for its parent looks again. */
 const PARENT_RECHECK_MS = 250;

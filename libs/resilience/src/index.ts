@@ -6,6 +6,7 @@ export * from './consumer/target-breaker';
 export * from './dead-letter/dead-letter.publisher';
 export * from './dead-letter/dead-letter.store';
 export * from './dead-letter/dead-letter.controller';
+export * from './dead-letter/dead-letter-replay.audit';
 export * from './nest/on-event.decorator';
 export * from './nest/handler-registry';
 export * from './nest/consumer-host';

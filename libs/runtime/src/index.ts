@@ -9,6 +9,7 @@ export * from './hub-database';
 export * from './deferred-durability';
 export * from './tracing/kafka-trace-context';
 export * from './tracing/hub-span-attributes';
+export { httpServerSpans } from './tracing/http-server-spans';
 export * from './nest/tokens';
 export * from './nest/bootstrap';
 export * from './nest/http';

@@ -15,5 +15,8 @@ nav form.inline button { font-size: 0.8rem; padding: 0.2rem 0.6rem; white-space:
 .flash.error { background: #fde8e8; color: #8a1c1c; }
 .status-ok { color: #1a7f37; } .status-error, .status-unreachable, .status-open { color: #b42318; }
 td, th { font-size: 0.9rem; vertical-align: top; }
+.filters select, .filters input[type=search] { width: auto; flex: 1 1 12rem; margin: 0; }
+table.history td code { font-size: 0.75rem; white-space: nowrap; }
+.outcome-applied, .outcome-done { color: #1a7f37; } .outcome-failed { color: #b42318; } .outcome-stale { color: #8a6d1c; }
 @media (max-width: 900px) { .side-by-side { grid-template-columns: 1fr; } }
 `;

@@ -8,8 +8,8 @@ import { deadLetterServicesPage, deadLettersPage } from './dead-letters.page';
 import { send } from './exceptions.controller';
 
 /**
- * Dead letters per service (each app's own `/dead-letters` API): inspect, replay one or all. The apps record no
- * actor for a replay, so each is logged here as an audit line with the user.
+ * Dead letters per service (each app's own `/dead-letters` API): inspect, replay one or all. A replay names the user
+ * (`X-Hub-Actor: console:<user>`), and the projectors record it in the audit trail; each is also logged here.
  */
 @Controller('dead-letters')
 export class DeadLettersController {
@@ -72,7 +72,7 @@ export class DeadLettersController {
       return res.redirect(303, `/dead-letters/${service}`);
     }
     try {
-      const { replayed } = await this.services.replay(service, selection);
+      const { replayed } = await this.services.replay(service, selection, actor);
       this.log.info(
         { audit: { action: 'dead-letter.replay', actor, service, selection, replayed } },
         'dead letters replayed',

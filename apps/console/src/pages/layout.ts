@@ -35,6 +35,7 @@ export function layout(options: PageOptions, body: Html): Html {
                     <li><a href="/dead-letters">Dead letters</a></li>
                     <li><a href="/status">Health</a></li>
                     <li><a href="/pipeline">Pipeline</a></li>
+                    <li><a href="/history">Record history</a></li>
                     <li>
                       <form method="post" action="/sign-out" class="inline">
                         <input type="hidden" name="_csrf" value="${session!.csrf}" />

@@ -72,11 +72,20 @@ export class HubServicesClient {
     return fetchJson(service, `${this.urlOf(service)}/dead-letters${query}`, { method: 'GET' }, this.timeoutMs);
   }
 
-  async replay(service: string, selection: { offsets: string[] } | { all: true }): Promise<{ replayed: number }> {
+  /** Replays as `console:<actor>` (the app records who in its audit trail). */
+  async replay(
+    service: string,
+    selection: { offsets: string[] } | { all: true },
+    actor: string,
+  ): Promise<{ replayed: number }> {
     return fetchJson(
       service,
       `${this.urlOf(service)}/dead-letters/replay`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(selection) },
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-hub-actor': `console:${actor}` },
+        body: JSON.stringify(selection),
+      },
       this.timeoutMs,
     );
   }

@@ -26,6 +26,8 @@ const listQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 const discardBody = z.object({ reason: z.string().trim().min(3, 'say why the order is discarded').max(2_000) });
+/** A retry's reason is optional: without one, the trail records the exception it retries as the why. */
+const retryBody = z.object({ reason: z.string().trim().min(3, 'say why, or leave reason out').max(2_000).optional() });
 
 function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
   const result = schema.safeParse(value ?? {});
@@ -61,8 +63,9 @@ export class WorkQueueController {
 
   @Post(':id/retry')
   @HttpCode(200)
-  async retry(@Param('id', new ParseUUIDPipe()) id: string, @Req() request: OperatorRequest) {
-    const result = await this.queue.retry(id, request.operator!).catch((error: unknown) => {
+  async retry(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() request: OperatorRequest) {
+    const { reason } = parse(retryBody, body, 'bad body');
+    const result = await this.queue.retry(id, request.operator!, reason).catch((error: unknown) => {
       // Odoo down or busy: nothing changed, the operator may retry later (the exception stays open).
       if (error instanceof TransientError)
         throw new ServiceUnavailableException(`Odoo is unavailable: ${error.message}`);

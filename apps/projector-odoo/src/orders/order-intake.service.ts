@@ -1,4 +1,5 @@
-import type { OrderSubmission } from '@hub/canonical';
+import type { AuditRecorder } from '@hub/audit';
+import { odooCanonicalIds, type Envelope, type OrderSubmission } from '@hub/canonical';
 import { KeyedLock } from '@hub/projection';
 import { DeferredError, PermanentError } from '@hub/resilience';
 import type { Logger } from 'pino';
@@ -23,6 +24,9 @@ export interface OrderIntakeOptions {
   stockShortage: 'reject' | 'backorder';
   customerWaitMs: number;
 }
+
+/** The event a submission came in (absent for an operator's retry): its coordinates go into the audit trail. */
+export type IntakeOrigin = Pick<Envelope, 'eventId' | 'sourceSystem' | 'sourcePosition'>;
 
 /** What became of one submission. */
 export type IntakeOutcome =
@@ -68,15 +72,24 @@ export class OrderIntakeService {
     private readonly log: Logger,
     /** Where each submission's wait for the ERP is recorded (business health); none in unit specs. */
     private readonly ledger?: Pick<IntakeLedger, 'received' | 'decided'>,
+    /**
+     * The audit trail: the sale order's writes (or the exception that stopped them) once the intake is over. A
+     * redelivery finds the order confirmed and writes nothing, so a failed append is retried and then logged
+     * ({@link AuditRecorder.writesOrLog}), never left to a redelivery.
+     */
+    private readonly audit?: Pick<AuditRecorder, 'writesOrLog'>,
   ) {}
+
+  /** Entries the hub database refused after retries (logged at error level). */
+  auditFailures = 0;
 
   /**
    * Takes a submission from the topic. `waitingSince` is when it was first deferred for its customer (the park's
    * time), so the wait is bounded across redeliveries.
    */
-  submit(order: OrderSubmission, waitingSince?: number): Promise<IntakeOutcome> {
+  submit(order: OrderSubmission, waitingSince?: number, origin?: IntakeOrigin): Promise<IntakeOutcome> {
     return this.lock.run(order.id, () =>
-      this.recorded(order, () => this.intake(order, { waitingSince, wait: true, actor: PROJECTOR_ACTOR })),
+      this.recorded(order, () => this.intake(order, { waitingSince, wait: true, actor: PROJECTOR_ACTOR, origin })),
     );
   }
 
@@ -100,11 +113,17 @@ export class OrderIntakeService {
 
   private async intake(
     order: OrderSubmission,
-    run: { waitingSince: number | undefined; wait: boolean; actor: string },
+    run: { waitingSince: number | undefined; wait: boolean; actor: string; origin?: IntakeOrigin },
   ): Promise<IntakeOutcome> {
     const context: Record<string, unknown> = {};
+    // What the hub wrote into Odoo for the order, by field: the trail's entry once the intake is over.
+    const written: Record<string, unknown> = {};
+    // When the first of them was sent: the entry's time, before anything Odoo's change stream carries on from it.
+    let writtenAt: Date | undefined;
+    let saleOrder: number | null = null;
     try {
       const existing = await this.findSaleOrder(order.salesforceOrderId);
+      saleOrder = existing?.id ?? null;
       if (existing && existing.state !== 'draft' && existing.state !== 'sent') {
         this.metrics.alreadyConfirmed++;
         await this.resolved(order, run.actor, `sale order ${String(existing.name)} is ${String(existing.state)}`);
@@ -140,9 +159,12 @@ export class OrderIntakeService {
             { shortages: short },
           );
         }
-        const saleOrderId = existing?.id ?? (await this.createSaleOrder(order, partnerId));
-        await this.writeLines(saleOrderId, lines);
+        writtenAt = new Date();
+        const saleOrderId = existing?.id ?? (await this.createSaleOrder(order, partnerId, written));
+        saleOrder = saleOrderId;
+        await this.writeLines(saleOrderId, lines, written);
         await this.odoo.callMethod('sale.order', 'action_confirm', [saleOrderId]);
+        written.action_confirm = true;
         const [confirmed] = await this.odoo.searchRead('sale.order', [['id', '=', saleOrderId]], ['name', 'state']);
         return { saleOrderId, name: String(confirmed?.name) };
       };
@@ -151,6 +173,7 @@ export class OrderIntakeService {
           ? await this.creditLock.run(partner.commercialId, checkAndConfirm)
           : await checkAndConfirm();
       this.metrics.confirmed++;
+      await this.recordAudit(order, run, saleOrderId, written, 'applied', null, writtenAt);
       await this.resolved(order, run.actor, `confirmed as ${name}`);
       this.log.info({ order: order.id, saleOrder: name }, 'order confirmed in Odoo');
       return { status: 'confirmed', saleOrderId, name, created: !existing };
@@ -171,6 +194,15 @@ export class OrderIntakeService {
         run.actor,
       );
       this.metrics.exceptions++;
+      await this.recordAudit(
+        order,
+        run,
+        saleOrder,
+        written,
+        'failed',
+        `${business.kind}: ${business.message}`,
+        writtenAt,
+      );
       this.log.warn({ order: order.id, kind: business.kind, reason: business.message }, 'order exception');
       return { status: 'exception', exception };
     }
@@ -264,7 +296,11 @@ export class OrderIntakeService {
   }
 
   /** The quotation's header and its external id in one transaction (`load`): never an order without its link. */
-  private async createSaleOrder(order: OrderSubmission, partnerId: number): Promise<number> {
+  private async createSaleOrder(
+    order: OrderSubmission,
+    partnerId: number,
+    written: Record<string, unknown>,
+  ): Promise<number> {
     const header = ['id', 'partner_id/.id', 'origin', 'client_order_ref'];
     const row = [
       `${HUB_MODULE}.${hubExternalIds.order(order.salesforceOrderId)}`,
@@ -273,11 +309,12 @@ export class OrderIntakeService {
       order.poNumber ?? order.name ?? '',
     ];
     const [id] = await this.odoo.load('sale.order', header, [row]);
+    header.forEach((field, i) => (written[field] = row[i]));
     return id;
   }
 
   /** All lines in one write that first clears any (a retry after a crash between the two calls adds nothing twice). */
-  private async writeLines(saleOrderId: number, lines: PlannedLine[]): Promise<void> {
+  private async writeLines(saleOrderId: number, lines: PlannedLine[], written: Record<string, unknown>): Promise<void> {
     const commands: unknown[] = [[5, 0, 0]];
     for (const l of lines) {
       commands.push([
@@ -292,6 +329,46 @@ export class OrderIntakeService {
       ]);
     }
     await this.odoo.write('sale.order', [saleOrderId], { order_line: commands });
+    written.order_line = commands;
+  }
+
+  /** The order's entry in the audit trail: every id it is known by, so its history is found from any of them. */
+  private async recordAudit(
+    order: OrderSubmission,
+    run: { actor: string; origin?: IntakeOrigin },
+    saleOrderId: number | null,
+    fields: Record<string, unknown>,
+    outcome: 'applied' | 'failed',
+    reason: string | null,
+    at?: Date,
+  ): Promise<void> {
+    if (!this.audit) return;
+    const byOperator = run.actor === PROJECTOR_ACTOR ? null : `retried by ${run.actor}`;
+    const stored = await this.audit.writesOrLog(
+      'odoo',
+      [
+        {
+          object: 'sale.order',
+          externalId: `${HUB_MODULE}.${hubExternalIds.order(order.salesforceOrderId)}`,
+          targetId: saleOrderId === null ? null : String(saleOrderId),
+          aliases: [
+            order.salesforceOrderId,
+            order.id,
+            ...(saleOrderId === null ? [] : [odooCanonicalIds.salesOrder(saleOrderId)]),
+          ],
+          fields,
+          canonicalId: order.id,
+          eventId: run.origin?.eventId ?? null,
+          sourceSystem: run.origin?.sourceSystem ?? null,
+          sourcePosition: run.origin?.sourcePosition ?? null,
+          outcome,
+          reason: [reason, byOperator].filter(Boolean).join('; ') || null,
+          at,
+        },
+      ],
+      this.log,
+    );
+    if (!stored) this.auditFailures++;
   }
 
   private async resolved(order: OrderSubmission, actor: string, note: string): Promise<void> {

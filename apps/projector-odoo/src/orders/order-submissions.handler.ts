@@ -10,8 +10,8 @@ export class OrderSubmissionsHandler {
 
   @OnEvent('order-submission.submitted')
   async submitted(event: CanonicalEventOf<'order-submission.submitted'>, ctx: HandlerContext): Promise<void> {
-    const { orderSubmission } = event.value;
+    const { envelope, orderSubmission } = event.value;
     if (!orderSubmission) return;
-    await this.intake.submit(orderSubmission, ctx.parkedAt);
+    await this.intake.submit(orderSubmission, ctx.parkedAt, envelope);
   }
 }

@@ -1,3 +1,4 @@
+import type { AuditRecorder, WriteAudit } from '@hub/audit';
 import type { Contact, Customer, Envelope } from '@hub/canonical';
 import { fieldOwnership } from '@hub/canonical';
 import { AppliedPositions, KeyedLock } from '@hub/projection';
@@ -27,6 +28,8 @@ export interface PartnerSyncMetrics {
  */
 export class PartnerSyncService {
   readonly metrics: PartnerSyncMetrics = { created: 0, matched: 0, updated: 0, unchanged: 0, stale: 0 };
+  /** Entries the hub database refused after retries (logged at error level). */
+  auditFailures = 0;
   private readonly countries = new Map<string, number | null>();
   private readonly lock = new KeyedLock();
 
@@ -35,6 +38,12 @@ export class PartnerSyncService {
     private readonly positions: AppliedPositions,
     private readonly options: PartnerSyncOptions,
     private readonly log: Logger,
+    /**
+     * The audit trail: each partner write's entry is appended before its applied position. Applying the event again
+     * would write nothing (the fields hold their values by then), so a failed append is retried and then logged, not
+     * left to a redelivery ({@link AuditRecorder.writesOrLog}).
+     */
+    private readonly audit?: Pick<AuditRecorder, 'writesOrLog'>,
   ) {}
 
   /** The Odoo partner of a canonical customer id, or null when the hub has not created or linked it yet. */
@@ -113,18 +122,38 @@ export class PartnerSyncService {
     const scope = `${entity}:res.partner`;
     const key = { scope, key: canonicalId, source: envelope.sourceSystem };
     const applied = (await this.positions.lastAppliedMany([key])).values().next().value;
-    if (applied !== undefined && envelope.sourcePosition <= applied) {
-      this.metrics.stale++;
-      return;
-    }
-    const planned = await plan();
-    const { keys, company, createOnly } = planned;
-    const values = await this.resolveCountry(planned.values);
     const xmlid = salesforceId
       ? entity === 'Customer'
         ? hubExternalIds.account(salesforceId)
         : hubExternalIds.contact(salesforceId)
       : null;
+    const entry = (
+      partnerId: number | null,
+      fields: OdooValues,
+      outcome: WriteAudit['outcome'],
+      reason: string | null,
+    ) => ({
+      object: 'res.partner',
+      externalId: xmlid ? `${HUB_MODULE}.${xmlid}` : canonicalId,
+      targetId: partnerId === null ? null : String(partnerId),
+      aliases: [canonicalId, ...(salesforceId ? [salesforceId] : [])],
+      fields,
+      canonicalId,
+      eventId: envelope.eventId,
+      sourceSystem: envelope.sourceSystem,
+      sourcePosition: envelope.sourcePosition,
+      outcome,
+      reason,
+    });
+    if (applied !== undefined && envelope.sourcePosition <= applied) {
+      this.metrics.stale++;
+      await this.recordAudit(entry(null, {}, 'stale', 'a newer event of the same source was applied already'));
+      return;
+    }
+    const planned = await plan();
+    const { keys, company, createOnly } = planned;
+    const values = await this.resolveCountry(planned.values);
+    let written: OdooValues;
     let partnerId = odooIdOf(canonicalId, 'partner') ?? (xmlid ? await this.linked(xmlid) : null);
     if (partnerId === null) partnerId = await this.match(keys, company);
     if (partnerId === null) {
@@ -134,6 +163,7 @@ export class PartnerSyncService {
       partnerId = xmlid
         ? (await this.odoo.load('res.partner', ...loadRow(`${HUB_MODULE}.${xmlid}`, create)))[0]
         : await this.odoo.create('res.partner', create);
+      written = create;
       this.metrics.created++;
       this.log.info({ canonicalId, partnerId }, 'partner created in Odoo');
     } else {
@@ -142,8 +172,16 @@ export class PartnerSyncService {
       // Account the hub made from this partner (keyed by its Odoo id), renaming it after the rep's. Linked first, the
       // in-between partner is Odoo's own values on the rep's Account, which the write then brings up to date.
       if (xmlid) await this.link(xmlid, partnerId);
-      await this.updateChanged(partnerId, values);
+      written = await this.updateChanged(partnerId, values);
     }
+    await this.recordAudit(
+      entry(
+        partnerId,
+        written,
+        'applied',
+        Object.keys(written).length ? null : 'unchanged: every field held its value',
+      ),
+    );
     await this.positions.recordMany([
       { ...key, position: envelope.sourcePosition, eventId: envelope.eventId, aggregateId: canonicalId },
     ]);
@@ -165,17 +203,23 @@ export class PartnerSyncService {
     return null;
   }
 
-  private async updateChanged(partnerId: number, values: OdooValues): Promise<void> {
+  private async recordAudit(write: WriteAudit): Promise<void> {
+    if (this.audit && !(await this.audit.writesOrLog('odoo', [write], this.log))) this.auditFailures++;
+  }
+
+  /** Writes the fields whose value differs; returns them. */
+  private async updateChanged(partnerId: number, values: OdooValues): Promise<OdooValues> {
     const [current] = await this.odoo.searchRead('res.partner', [['id', '=', partnerId]], Object.keys(values), {
       withArchived: true,
     });
     const changed = current ? diff(current, values) : values;
     if (Object.keys(changed).length === 0) {
       this.metrics.unchanged++;
-      return;
+      return changed;
     }
     await this.odoo.write('res.partner', [partnerId], changed);
     this.metrics.updated++;
+    return changed;
   }
 
   private async resolveCountry(values: OdooValues): Promise<OdooValues> {

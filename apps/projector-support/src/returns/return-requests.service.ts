@@ -1,3 +1,4 @@
+import type { AuditRecorder } from '@hub/audit';
 import type { ServiceCase } from '@hub/canonical';
 import { hubExternalIds } from '@hub/odoo';
 import { PermanentError } from '@hub/resilience';
@@ -35,7 +36,7 @@ const shipmentOdooId = (canonicalId: string) => {
  * an order the ERP does not have, nothing delivered yet, everything returned already: Odoo's own message).
  */
 export class ReturnRequestsService {
-  readonly metrics = { created: 0, refused: 0, alreadyDone: 0 };
+  readonly metrics = { created: 0, refused: 0, alreadyDone: 0, auditFailures: 0 };
 
   constructor(
     private readonly desk: SupportDesk,
@@ -45,6 +46,8 @@ export class ReturnRequestsService {
     private readonly cases: SupportCaseRepository,
     private readonly options: ReturnRequestOptions,
     private readonly log: Logger,
+    /** The audit trail, for the returns made in Odoo (see AuditRecorder.writesOrLog: a return is never made twice). */
+    private readonly audit?: Pick<AuditRecorder, 'writesOrLog'>,
   ) {}
 
   /** Whether the ticket asks for a return. */
@@ -119,8 +122,11 @@ export class ReturnRequestsService {
     if (existing) return this.saved(platform, ticketId, { ...base, ...created(existing) });
 
     await this.cases.saveReturn(platform, ticketId, { ...base, ...pending() });
+    const audited = (outcome: 'applied' | 'failed', targetId: number | null, reason: string | null) =>
+      this.auditReturn(platform, ticketId, externalId, deliveryId, outcome, targetId, reason);
     try {
       const made = await returns.create(deliveryId, externalId);
+      await audited('applied', made.id, null);
       this.metrics.created++;
       this.log.info({ ticketId, deliveryId, returnPicking: made.name }, 'Odoo return created for a ticket');
       return this.saved(platform, ticketId, { ...base, ...created(made) });
@@ -128,9 +134,38 @@ export class ReturnRequestsService {
       // Odoo refusing (nothing left to return, a delivery not done after all) is the answer, told to the agent;
       // anything else (Odoo down, a timeout) is retried with the event, and finds the row `requested`.
       if (!(error instanceof PermanentError)) throw error;
+      await audited('failed', null, error.message);
       this.metrics.refused++;
       return this.saved(platform, ticketId, { ...base, ...pending(), outcome: 'refused', detail: error.message });
     }
+  }
+
+  private async auditReturn(
+    platform: string,
+    ticketId: string,
+    externalId: string,
+    deliveryId: number,
+    outcome: 'applied' | 'failed',
+    targetId: number | null,
+    reason: string | null,
+  ): Promise<void> {
+    if (!this.audit) return;
+    const stored = await this.audit.writesOrLog(
+      'odoo',
+      [
+        {
+          object: 'stock.picking',
+          externalId,
+          targetId: targetId === null ? null : String(targetId),
+          parentIds: [`odoo-shipment-${deliveryId}`, `${platform}-ticket-${ticketId}`],
+          fields: { picking_id: deliveryId },
+          outcome,
+          reason,
+        },
+      ],
+      this.log,
+    );
+    if (!stored) this.metrics.auditFailures++;
   }
 
   /** An Odoo return an earlier attempt created but could not record: recorded now, never created twice. */
