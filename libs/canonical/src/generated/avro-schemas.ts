@@ -1927,6 +1927,12 @@ export const avroSchemas = {
                 doc: 'upselling, invoiced, to invoice or no.',
               },
               {
+                name: 'deliveryStatus',
+                type: ['null', 'string'],
+                default: null,
+                doc: "sale_stock's delivery_status: pending, started, partial (some delivered), full (all delivered); null when nothing is to deliver. A validated return lowers it again, as Odoo recomputes it from the lines' delivered quantities.",
+              },
+              {
                 name: 'lines',
                 type: {
                   type: 'array',
@@ -1997,6 +2003,20 @@ export const avroSchemas = {
                           scale: 4,
                         },
                         doc: 'Untaxed line amount.',
+                      },
+                      {
+                        name: 'tax',
+                        type: [
+                          'null',
+                          {
+                            type: 'bytes',
+                            logicalType: 'decimal',
+                            precision: 20,
+                            scale: 4,
+                          },
+                        ],
+                        default: null,
+                        doc: "price_tax: the line's tax amount, every tax of the line together, as Odoo computed it (tax-included prices are split out of the unit price); subtotal + tax = total.",
                       },
                       {
                         name: 'total',

@@ -710,6 +710,12 @@ export namespace HubCanonical {
      */
     subtotal: string;
     /**
+     * price_tax: the line's tax amount, every tax of the line together, as Odoo computed it (tax-included prices are split out of the unit price); subtotal + tax = total.
+     *
+     * Default: null
+     */
+    tax: null | string;
+    /**
      * Line amount with taxes.
      */
     total: string;
@@ -783,6 +789,12 @@ export namespace HubCanonical {
      * Default: null
      */
     invoiceStatus: null | string;
+    /**
+     * sale_stock's delivery_status: pending, started, partial (some delivered), full (all delivered); null when nothing is to deliver. A validated return lowers it again, as Odoo recomputes it from the lines' delivered quantities.
+     *
+     * Default: null
+     */
+    deliveryStatus: null | string;
     lines: HubCanonical.SalesOrderLine[];
   }
   /**
