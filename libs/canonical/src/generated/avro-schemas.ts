@@ -1930,7 +1930,7 @@ export const avroSchemas = {
                 name: 'deliveryStatus',
                 type: ['null', 'string'],
                 default: null,
-                doc: "sale_stock's delivery_status: pending, started, partial (some delivered), full (all delivered); null when nothing is to deliver. A validated return lowers it again, as Odoo recomputes it from the lines' delivered quantities.",
+                doc: "sale_stock's delivery_status, from the order's pickings: pending (none done), started (one done, nothing delivered), partial (some delivered, a picking still open), full (every picking done or cancelled); null without a live picking. A return is one of the order's pickings: what it took back shows in the lines' quantityDelivered.",
               },
               {
                 name: 'lines',

@@ -790,7 +790,7 @@ export namespace HubCanonical {
      */
     invoiceStatus: null | string;
     /**
-     * sale_stock's delivery_status: pending, started, partial (some delivered), full (all delivered); null when nothing is to deliver. A validated return lowers it again, as Odoo recomputes it from the lines' delivered quantities.
+     * sale_stock's delivery_status, from the order's pickings: pending (none done), started (one done, nothing delivered), partial (some delivered, a picking still open), full (every picking done or cancelled); null without a live picking. A return is one of the order's pickings: what it took back shows in the lines' quantityDelivered.
      *
      * Default: null
      */
