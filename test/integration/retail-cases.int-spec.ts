@@ -3,6 +3,7 @@ import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { runCaughtUp } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
 import {
   insertInvoiceBillingOrderLines,
@@ -44,11 +45,13 @@ describe('retail cases, Odoo to Salesforce', () => {
         env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, { SF_BATCH_LINGER_MS: '300' }),
       },
     ]);
+    // Waits for this run's apps to replay the shared history first: the waits below time this file's records.
+    await runCaughtUp(prefix);
     customer = await insertPartner(db, { name: `Corner Store ${run}`, is_company: true, city: 'Ghent' });
     desk = await insertProduct(db, `Desk ${run}`, '250');
     chair = await insertProduct(db, `Chair ${run}`, '70.5');
     lamp = await insertProduct(db, `Lamp ${run}`, '39.9');
-  });
+  }, 660_000);
 
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.kill()));
