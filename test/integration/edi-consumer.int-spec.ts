@@ -145,6 +145,7 @@ function salesOrderEvent(aggregateId: string): CanonicalValue<'sales-order'> {
       amountTax: '18.5200',
       amountTotal: '141.9700',
       invoiceStatus: 'to invoice',
+      deliveryStatus: 'pending',
       lines: [
         {
           odooId: 1,
@@ -156,6 +157,7 @@ function salesOrderEvent(aggregateId: string): CanonicalValue<'sales-order'> {
           unitPrice: '61.7250',
           discountPercent: '0.0000',
           subtotal: '123.4500',
+          tax: '18.5200',
           total: '141.9700',
           quantityDelivered: '0.0000',
           quantityInvoiced: '0.0000',

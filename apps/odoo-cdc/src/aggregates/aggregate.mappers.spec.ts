@@ -1,6 +1,6 @@
 import { PermanentError } from '@hub/resilience';
 import type { OdooRow } from '../mirror/cdc-mirror.repository';
-import { toInvoice, toSalesOrder } from './aggregate.mappers';
+import { toInvoice, toSalesOrder, toSalesOrderLine } from './aggregate.mappers';
 import { checkRow } from './odoo-rows.rules';
 
 /** An account_move row as Debezium sends it: numeric as text, dates as days since the epoch. */
@@ -108,5 +108,49 @@ describe('toSalesOrder', () => {
 
   it('links nothing for an order entered in Odoo', () => {
     expect(toSalesOrder(order, [], 'EUR').salesforceOrderId).toBeNull();
+  });
+
+  it('carries the delivery status sale_stock keeps, and none for an order with nothing to deliver', () => {
+    expect(toSalesOrder({ ...order, delivery_status: 'partial' }, [], 'EUR').deliveryStatus).toBe('partial');
+    expect(toSalesOrder({ ...order, delivery_status: null }, [], 'EUR').deliveryStatus).toBeNull();
+  });
+});
+
+describe('toSalesOrderLine', () => {
+  /** A line with a 10% discount and two taxes (21% VAT included in the price, 5% eco tax), as Odoo stores it. */
+  const line: OdooRow = {
+    id: 9,
+    order_id: 42,
+    sequence: 10,
+    product_id: 3,
+    name: 'Desk',
+    product_uom_qty: '3',
+    price_unit: '121',
+    discount: '10',
+    price_subtotal: '261.94',
+    price_tax: 64.73999999999998,
+    price_total: '326.68',
+    qty_delivered: '0',
+    qty_invoiced: '0',
+  };
+
+  it("carries Odoo's untaxed, tax and total amounts of the line, the float tax rounded to the canonical scale", () => {
+    expect(toSalesOrderLine(line)).toMatchObject({
+      unitPrice: '121.0000',
+      discountPercent: '10.0000',
+      subtotal: '261.9400',
+      tax: '64.7400',
+      total: '326.6800',
+    });
+  });
+
+  it('leaves the tax empty when Odoo has not computed it', () => {
+    expect(toSalesOrderLine({ ...line, price_tax: null }).tax).toBeNull();
+  });
+
+  it('refuses a tax that is not a number, naming the line and the field', () => {
+    expect(() => toSalesOrderLine({ ...line, price_tax: 'lots' })).toThrow(
+      new PermanentError('INVALID_RECORD', 'sale_order_line id=9: price_tax is not a number ("lots")'),
+    );
   });
 });

@@ -47,6 +47,7 @@ export function toSalesOrderLine(line: OdooRow): SalesOrderLine {
     unitPrice: r.decimal('price_unit'),
     discountPercent: r.decimal('discount'),
     subtotal: r.decimal('price_subtotal'),
+    tax: r.moneyFloat('price_tax'),
     total: r.decimal('price_total'),
     quantityDelivered: r.decimal('qty_delivered'),
     quantityInvoiced: r.decimal('qty_invoiced'),
@@ -83,6 +84,7 @@ export function toSalesOrder(
     amountTax: r.decimal('amount_tax'),
     amountTotal: r.decimal('amount_total'),
     invoiceStatus: r.text('invoice_status'),
+    deliveryStatus: r.text('delivery_status'),
     lines: lines.map(toSalesOrderLine).sort((a, b) => a.sequence - b.sequence || a.odooId - b.odooId),
   };
 }

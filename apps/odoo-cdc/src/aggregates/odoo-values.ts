@@ -84,6 +84,21 @@ export class RowReader {
     return formatUnscaled(unscaled, MONEY_SCALE);
   }
 
+  /**
+   * A float8 column that holds money (sale_order_line.price_tax is a Float without digits in Odoo 17): Odoo rounds the
+   * amount to the currency before storing it, but the double it stores prints with binary noise (41.979000000000006),
+   * so it is rounded to the canonical scale; null when the column is empty, not zero, since empty means not computed.
+   */
+  moneyFloat(field: string): string | null {
+    const v = this.row[field];
+    if (v === null || v === undefined) return null;
+    const n = typeof v === 'string' ? Number(v) : v;
+    if (typeof n !== 'number' || !Number.isFinite(n)) this.fail(field, 'is not a number');
+    const unscaled = parseToUnscaled(n.toFixed(MONEY_SCALE), MONEY_SCALE, MONEY_PRECISION);
+    if (unscaled === undefined) this.fail(field, `does not fit decimal(${MONEY_PRECISION}, ${MONEY_SCALE})`);
+    return formatUnscaled(unscaled, MONEY_SCALE);
+  }
+
   oneOf<T extends string>(field: string, allowed: readonly T[]): T {
     const v = this.text(field);
     if (v === null || !allowed.includes(v as T)) this.fail(field, `is not one of ${allowed.join(', ')}`);

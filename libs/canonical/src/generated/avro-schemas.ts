@@ -1927,6 +1927,12 @@ export const avroSchemas = {
                 doc: 'upselling, invoiced, to invoice or no.',
               },
               {
+                name: 'deliveryStatus',
+                type: ['null', 'string'],
+                default: null,
+                doc: "sale_stock's delivery_status, from the order's pickings: pending (none done), started (one done, nothing delivered), partial (some delivered, a picking still open), full (every picking done or cancelled); null without a live picking. A return is one of the order's pickings: what it took back shows in the lines' quantityDelivered.",
+              },
+              {
                 name: 'lines',
                 type: {
                   type: 'array',
@@ -1997,6 +2003,20 @@ export const avroSchemas = {
                           scale: 4,
                         },
                         doc: 'Untaxed line amount.',
+                      },
+                      {
+                        name: 'tax',
+                        type: [
+                          'null',
+                          {
+                            type: 'bytes',
+                            logicalType: 'decimal',
+                            precision: 20,
+                            scale: 4,
+                          },
+                        ],
+                        default: null,
+                        doc: "price_tax: the line's tax amount, every tax of the line together, as Odoo computed it (tax-included prices are split out of the unit price); subtotal + tax = total.",
                       },
                       {
                         name: 'total',

@@ -710,6 +710,12 @@ export namespace HubCanonical {
      */
     subtotal: string;
     /**
+     * price_tax: the line's tax amount, every tax of the line together, as Odoo computed it (tax-included prices are split out of the unit price); subtotal + tax = total.
+     *
+     * Default: null
+     */
+    tax: null | string;
+    /**
      * Line amount with taxes.
      */
     total: string;
@@ -783,6 +789,12 @@ export namespace HubCanonical {
      * Default: null
      */
     invoiceStatus: null | string;
+    /**
+     * sale_stock's delivery_status, from the order's pickings: pending (none done), started (one done, nothing delivered), partial (some delivered, a picking still open), full (every picking done or cancelled); null without a live picking. A return is one of the order's pickings: what it took back shows in the lines' quantityDelivered.
+     *
+     * Default: null
+     */
+    deliveryStatus: null | string;
     lines: HubCanonical.SalesOrderLine[];
   }
   /**
