@@ -376,4 +376,53 @@ describe('tracing: one record, one trace, in Jaeger', () => {
     expect(calls.every((c) => c.tags['http.request.method'] === 'POST')).toBe(true);
     expect([...new Set(hops.map((h) => h.service))]).toEqual(expect.arrayContaining(['ingress', 'projector-odoo']));
   });
+
+  it('keeps an order the work queue holds in its trace: the exception projector-odoo publishes from its outbox', async () => {
+    // A product Salesforce sells and Odoo does not know: the order becomes an unknown-SKU exception in the work queue,
+    // which the outbox publishes later, from its own poll, in the trace of the intake that raised it.
+    const account = String(
+      (await rep.sobject('Account').create({ Name: `Traced Held ${run}`, BillingCountry: 'BE' })).id,
+    );
+    await eventually(() => linkOf(`salesforce_account_${account}`), 90_000, 'the Odoo partner of the rep’s Account');
+    const product2 = String(
+      (
+        await rep
+          .sobject('Product2')
+          .create({ Name: `Unknown part ${run}`, ProductCode: `${run}-NOPE`, IsActive: true })
+      ).id,
+    );
+    const [pricebook] = (await rep.query<{ Id: string }>('SELECT Id FROM Pricebook2 WHERE IsStandard = true')).records;
+    const entry = String(
+      (
+        await rep
+          .sobject('PricebookEntry')
+          .create({ Pricebook2Id: pricebook.Id, Product2Id: product2, UnitPrice: 5, IsActive: true })
+      ).id,
+    );
+    const order = String(
+      (
+        await rep.sobject('Order').create({
+          AccountId: account,
+          Pricebook2Id: pricebook.Id,
+          EffectiveDate: '2026-12-05',
+          Status: 'Draft',
+          Name: `Held Order ${run}`,
+        })
+      ).id,
+    );
+    await rep.sobject('OrderItem').create({ OrderId: order, PricebookEntryId: entry, Quantity: 1, UnitPrice: 5 });
+    await rep.sobject('Order').update({ Id: order, Status: 'Activated' });
+
+    const published = `create ${prefix}order-exception.v1`;
+    const hops = await traceWhere('ingress', { 'hub.salesforce.record_ids': order }, (h) =>
+      h.some((s) => s.service === 'projector-odoo' && s.name === published),
+    );
+    const exception = hops.find((h) => h.service === 'projector-odoo' && h.name === published)!;
+    expect(exception.tags).toMatchObject({ 'span.kind': 'producer', 'hub.source_system': 'HUB' });
+    // The same trace holds the change event ingress read and the submission projector-odoo processed.
+    expect(hops.some((h) => h.service === 'ingress' && h.tags['span.kind'] === 'consumer')).toBe(true);
+    expect(hops.some((h) => h.service === 'projector-odoo' && h.name === `process ${prefix}order-submission.v1`)).toBe(
+      true,
+    );
+  });
 });

@@ -22,6 +22,7 @@ const row = (version: string, overrides: Partial<Row> = {}): Row => ({
   version,
   closedBy: null,
   closeNote: null,
+  traceParent: null,
   ...overrides,
 });
 
@@ -85,6 +86,10 @@ describe('ExceptionOutbox', () => {
     // The same change gets the same event id (a second publish is a duplicate readers drop), another version another.
     expect(toOutgoing(row('42')).value?.envelope.eventId).toBe(out.value?.envelope.eventId);
     expect(toOutgoing(row('43')).value?.envelope.eventId).not.toBe(out.value?.envelope.eventId);
+    // Published in the trace of the intake or retry that made the change, when the row kept it.
+    expect(out.traceContext).toBeUndefined();
+    const traced = toOutgoing(row('44', { traceParent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }));
+    expect(traced.traceContext).toBeDefined();
   });
 
   it('publishes each change once Kafka takes it, and keeps what failed to publish for the next pass', async () => {

@@ -7,6 +7,7 @@ import {
   OrderException,
   OutgoingRecord,
 } from '@hub/canonical';
+import { traceContextOf } from '@hub/runtime';
 import type { Logger } from 'pino';
 import type { OrderExceptionRecord, OrderExceptionRepository } from './order-exception.repository';
 
@@ -111,6 +112,8 @@ export function toOutgoing(row: Unpublished): OutgoingRecord<'order-exception'> 
     topic: 'order-exception',
     key: row.orderId,
     value: canonicalEvent('order-exception', envelope, toCanonical(row)),
+    // In the trace of the intake, retry or discard that made the change (none for rows from before traces were kept).
+    traceContext: traceContextOf(row.traceParent),
   };
 }
 

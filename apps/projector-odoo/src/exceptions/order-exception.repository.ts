@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { OrderSubmission } from '@hub/canonical';
-import { HubDatabase } from '@hub/runtime';
+import { activeTraceParent, HubDatabase } from '@hub/runtime';
 import type { ExceptionKind } from '../orders/order-rules';
 
 export type ExceptionStatus = 'open' | 'resolved' | 'discarded';
@@ -90,11 +90,12 @@ export class OrderExceptionRepository {
   ): Promise<OrderExceptionRecord> {
     const { rows } = await this.db.query<Row & { inserted: boolean }>(
       `WITH upserted AS (
-         INSERT INTO odoo_order_exception (id, order_id, salesforce_order_id, kind, reason, status, submission, context, owner_id)
-         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8)
+         INSERT INTO odoo_order_exception
+           (id, order_id, salesforce_order_id, kind, reason, status, submission, context, owner_id, trace_parent)
+         VALUES ($1, $2, $3, $4, $5, 'open', $6, $7, $8, $10)
          ON CONFLICT (order_id) WHERE status = 'open' DO UPDATE
            SET kind = EXCLUDED.kind, reason = EXCLUDED.reason, submission = EXCLUDED.submission,
-               context = EXCLUDED.context, owner_id = EXCLUDED.owner_id,
+               context = EXCLUDED.context, owner_id = EXCLUDED.owner_id, trace_parent = EXCLUDED.trace_parent,
                attempts = odoo_order_exception.attempts + 1, updated_at = now(),
                version = nextval('odoo_order_exception_version')
          RETURNING *, (xmax = 0) AS inserted
@@ -113,6 +114,8 @@ export class OrderExceptionRepository {
         JSON.stringify(context),
         submission.ownerId,
         actor,
+        // The change is published later, by the outbox: in the trace of the intake or retry that made it.
+        activeTraceParent(),
       ],
     );
     const change = rows[0].inserted ? 'raised' : 'updated';
@@ -139,7 +142,8 @@ export class OrderExceptionRepository {
     const { rows } = await this.db.query<Row>(
       `WITH closed AS (
          UPDATE odoo_order_exception
-            SET status = $2, updated_at = now(), closed_at = now(), version = nextval('odoo_order_exception_version')
+            SET status = $2, updated_at = now(), closed_at = now(), version = nextval('odoo_order_exception_version'),
+                trace_parent = $5
           WHERE order_id = $1 AND status = 'open'
          RETURNING *
        ), logged AS (
@@ -147,7 +151,7 @@ export class OrderExceptionRepository {
          SELECT id, $2, $3, $4 FROM closed
        )
        SELECT * FROM closed`,
-      [orderId, status, actor, note],
+      [orderId, status, actor, note, activeTraceParent()],
     );
     if (rows[0]) this.changed();
     return rows[0] ? toRecord(rows[0]) : null;
@@ -195,11 +199,16 @@ export class OrderExceptionRepository {
    * Changes not published yet (the outbox), oldest version first, each with its closing action's actor and note.
    * Rows changed again while being published are simply read again at their new version.
    */
-  async unpublished(
-    limit: number,
-  ): Promise<(OrderExceptionRecord & { version: string; closedBy: string | null; closeNote: string | null })[]> {
+  async unpublished(limit: number): Promise<
+    (OrderExceptionRecord & {
+      version: string;
+      closedBy: string | null;
+      closeNote: string | null;
+      traceParent: string | null;
+    })[]
+  > {
     const { rows } = await this.db.query<
-      Row & { version: string; closed_by: string | null; close_note: string | null }
+      Row & { version: string; closed_by: string | null; close_note: string | null; trace_parent: string | null }
     >(
       `SELECT e.*, closing.actor AS closed_by, closing.note AS close_note
          FROM odoo_order_exception e
@@ -213,7 +222,13 @@ export class OrderExceptionRepository {
         LIMIT $1`,
       [limit],
     );
-    return rows.map((r) => ({ ...toRecord(r), version: r.version, closedBy: r.closed_by, closeNote: r.close_note }));
+    return rows.map((r) => ({
+      ...toRecord(r),
+      version: r.version,
+      closedBy: r.closed_by,
+      closeNote: r.close_note,
+      traceParent: r.trace_parent,
+    }));
   }
 
   /** Marks these versions published; a row changed since keeps its newer version unpublished. */

@@ -1,4 +1,5 @@
 import {
+  ROOT_CONTEXT,
   Attributes,
   context,
   Context,
@@ -116,4 +117,19 @@ export async function inConsumerSpan<T>(
 /** The active trace context, to hand to a record published later in another context (`OutgoingRecord.traceContext`). */
 export function activeTraceContext(): Context {
   return context.active();
+}
+
+/**
+ * The active span's W3C `traceparent`, to store with a change published later from a store (an outbox row), or null
+ * when no span is active.
+ */
+export function activeTraceParent(): string | null {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent ?? null;
+}
+
+/** The trace context a stored `traceparent` names, for `OutgoingRecord.traceContext`; undefined for none. */
+export function traceContextOf(traceparent: string | null | undefined): Context | undefined {
+  return traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent }) : undefined;
 }

@@ -7,7 +7,7 @@ import { AddressInfo } from 'node:net';
 import express from 'express';
 import { traceOutboundHttp } from './http-client-spans';
 import { httpServerSpans } from './http-server-spans';
-import { traceCanonicalRecord } from './kafka-trace-context';
+import { activeTraceParent, traceCanonicalRecord, traceContextOf } from './kafka-trace-context';
 
 describe('tracing', () => {
   const exporter = new InMemorySpanExporter();
@@ -160,5 +160,24 @@ describe('tracing', () => {
       'http.response.status_code': 202,
     });
     expect(during).toBe(server.spanContext().spanId);
+  });
+
+  it('keeps a change’s trace in a stored traceparent, so a record published later from the store continues it', async () => {
+    expect(activeTraceParent()).toBeNull();
+    expect(traceContextOf(null)).toBeUndefined();
+    const { stored, traceId } = await inSpan(async () => ({
+      stored: activeTraceParent(),
+      traceId: trace.getActiveSpan()!.spanContext().traceId,
+    }));
+    expect(stored).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    // Later, outside any span (an outbox's poll): the record's producer span joins the stored trace.
+    const headers = traceCanonicalRecord({
+      topic: 'hub.order-exception.v1',
+      key: 'k',
+      traceContext: traceContextOf(stored),
+    });
+    expect(String(headers.traceparent)).toContain(`-${traceId}-`);
+    const producer = exporter.getFinishedSpans().find((s) => s.name === 'create hub.order-exception.v1');
+    expect(producer?.spanContext().traceId).toBe(traceId);
   });
 });
