@@ -11,7 +11,7 @@ import { createHubDatabase, runId, stack } from './support/stack';
 const PARTNERS = Number(process.env.HUB_SF_SNAPSHOT_PARTNERS ?? 10_000);
 const BULK_PRODUCTS = Number(process.env.HUB_SF_BULK_PRODUCTS ?? 50_000);
 
-type Stats = { apiCalls: number; recordsByObject: Record<string, number> };
+type Stats = { apiCalls: number; recordsByObject: Record<string, number>; callsByRoute?: Record<string, number> };
 
 /**
  * Bulk loads into Salesforce, against an Odoo database and connector of their own: a 10,000-partner initial snapshot
@@ -128,7 +128,7 @@ describe('Salesforce projector under bulk loads', () => {
       );
       // Calls made after the last record landed would not be counted above: wait a moment and read again.
       await new Promise((r) => setTimeout(r, 2_000));
-      const { apiCalls } = await stats();
+      const { apiCalls, callsByRoute } = await stats();
       const contacts = await sf.records<{ AccountId: string | null }>('Contact');
       const accounts = await sf.records<{ Name: string }>('Account');
       // The Odoo schema's seed holds the company's own partner too: one Account more than the bulk companies.
@@ -136,7 +136,7 @@ describe('Salesforce projector under bulk loads', () => {
       expect(landed.recordsByObject.Contact).toBe(half);
       expect(contacts.filter((c) => !c.AccountId)).toEqual([]);
       process.stdout.write(
-        `\nsalesforce snapshot: ${apiCalls} API calls for ${accounts.length + contacts.length} records\n`,
+        `\nsalesforce snapshot: ${apiCalls} API calls for ${accounts.length + contacts.length} records (${JSON.stringify(callsByRoute)})\n`,
       );
       expect(apiCalls).toBeLessThanOrEqual(60);
       process.stdout.write(
