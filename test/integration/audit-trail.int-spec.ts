@@ -14,7 +14,7 @@ import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.cli
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
-import { AUDIT_TEST_TOKEN, hubEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { AUDIT_TEST_TOKEN, hubEnv, ingressSalesforceEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
 import { odooCdcCaughtUp } from './support/kafka';
 import { odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
@@ -132,15 +132,7 @@ describe('audit trail: the whole history of one order, with its traces and no pe
     apps = await startApps([
       {
         name: 'ingress',
-        env: hubEnv(prefix, hubDb.url, {
-          DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
-          SF_PUBSUB_ENDPOINT: sandbox.pubSub!.endpoint,
-          SF_PUBSUB_VERIFY_TLS: 'false',
-          SF_CDC_INITIAL_START: 'earliest',
-        }),
+        env: ingressSalesforceEnv(prefix, hubDb.url, sandbox),
       },
       {
         name: 'projector-odoo',

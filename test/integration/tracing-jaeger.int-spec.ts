@@ -11,7 +11,7 @@ import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.cli
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
-import { hubEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { ingressSalesforceEnv, odooCdcEnv, projectorOdooEnv, projectorSalesforceEnv } from './support/app-env';
 import { insertPartner, odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
 import { createHubDatabase, runId, stack } from './support/stack';
@@ -126,27 +126,11 @@ describe('tracing: one record, one trace, in Jaeger', () => {
       { name: 'projector-salesforce', env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url) },
       {
         name: 'ingress',
-        env: hubEnv(prefix, hubDb.url, {
-          DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
-          SF_PUBSUB_ENDPOINT: sandbox.pubSub!.endpoint,
-          SF_PUBSUB_VERIFY_TLS: 'false',
-          SF_CDC_INITIAL_START: 'earliest',
-        }),
+        env: ingressSalesforceEnv(prefix, hubDb.url, sandbox),
       },
       {
         name: 'projector-odoo',
-        env: hubEnv(prefix, hubDb.url, {
-          CONSUMER_GROUP: `${prefix}projector-odoo`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
-          ODOO_URL: odoo.url,
-          ODOO_DATABASE: 'odoo',
-          ODOO_LOGIN: key.login,
-          ODOO_API_KEY: key.key,
-          WORK_QUEUE_TOKENS: `order-desk=${run}-work-queue-token-0123456789`,
-        }),
+        env: projectorOdooEnv(prefix, hubDb.url, key, run),
       },
     ]);
   });

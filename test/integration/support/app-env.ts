@@ -1,3 +1,4 @@
+import { odooSandboxUrl } from './odoo-sandbox';
 import { stack } from './stack';
 
 type Env = Record<string, string>;
@@ -47,6 +48,45 @@ export function projectorSalesforceEnv(
     SF_LOGIN_URL: sandboxUrl,
     SF_CLIENT_ID: 'hub-client',
     SF_CLIENT_SECRET: 'hub-secret',
+    ...extra,
+  });
+}
+
+/** ingress reading a Salesforce sandbox's change events from the start, with the run's dead-letter topic. */
+export function ingressSalesforceEnv(
+  prefix: string,
+  hubDatabaseUrl: string,
+  sandbox: { url: string; pubSub?: { endpoint: string } | null },
+  extra: Env = {},
+): Env {
+  return hubEnv(prefix, hubDatabaseUrl, {
+    DEAD_LETTER_TOPIC: `${prefix}dlq.ingress`,
+    SF_LOGIN_URL: sandbox.url,
+    SF_CLIENT_ID: 'hub-client',
+    SF_CLIENT_SECRET: 'hub-secret',
+    SF_PUBSUB_ENDPOINT: sandbox.pubSub!.endpoint,
+    SF_PUBSUB_VERIFY_TLS: 'false',
+    SF_CDC_INITIAL_START: 'earliest',
+    ...extra,
+  });
+}
+
+/** projector-odoo as the run's own Odoo user (its API key), with the run's group, dead-letter topic and desk token. */
+export function projectorOdooEnv(
+  prefix: string,
+  hubDatabaseUrl: string,
+  key: { login: string; key: string },
+  run: string,
+  extra: Env = {},
+): Env {
+  return hubEnv(prefix, hubDatabaseUrl, {
+    CONSUMER_GROUP: `${prefix}projector-odoo`,
+    DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
+    ODOO_URL: odooSandboxUrl(),
+    ODOO_DATABASE: 'odoo',
+    ODOO_LOGIN: key.login,
+    ODOO_API_KEY: key.key,
+    WORK_QUEUE_TOKENS: `order-desk=${run}-work-queue-token-0123456789`,
     ...extra,
   });
 }
