@@ -70,10 +70,17 @@ describe('retail cases, Odoo to Salesforce', () => {
   const orderSoql = (id: number) =>
     `SELECT Id, Name, Status, Odoo_State__c, Odoo_Invoice_Status__c, Odoo_Delivery_Status__c, Odoo_Amount_Untaxed__c, Odoo_Amount_Tax__c, Odoo_Amount_Total__c, Odoo_Deleted__c FROM Order WHERE Odoo_Id__c = 'odoo-sale-order-${id}'`;
   const orderWhere = (id: number, condition: string, what: string) => landed(`${orderSoql(id)} AND ${condition}`, what);
-  const items = (id: number) =>
-    query(
-      `SELECT Odoo_Id__c, Quantity, UnitPrice, TotalPrice, Odoo_Discount__c, Odoo_Line_Subtotal__c, Odoo_Line_Tax__c, Odoo_Line_Total__c, Odoo_Quantity_Delivered__c, Odoo_Quantity_Invoiced__c, Odoo_Deleted__c FROM OrderItem WHERE Order.Odoo_Id__c = 'odoo-sale-order-${id}' ORDER BY Odoo_Id__c`,
-    );
+  /**
+   * The order's items in the order of their Odoo line ids. Sorted here by the number, not by SOQL's ORDER BY on the
+   * key: as text, `odoo-sale-order-line-10` sorts before `…-line-9`, which is how a fresh database numbers lines.
+   */
+  const items = async (id: number) =>
+    (
+      await query(
+        `SELECT Odoo_Id__c, Quantity, UnitPrice, TotalPrice, Odoo_Discount__c, Odoo_Line_Subtotal__c, Odoo_Line_Tax__c, Odoo_Line_Total__c, Odoo_Quantity_Delivered__c, Odoo_Quantity_Invoiced__c, Odoo_Deleted__c FROM OrderItem WHERE Order.Odoo_Id__c = 'odoo-sale-order-${id}'`,
+      )
+    ).sort((a, b) => lineNumber(a) - lineNumber(b));
+  const lineNumber = (item: Row) => Number(String(item.Odoo_Id__c).replace(/^odoo-sale-order-line-/, ''));
   const shipments = (id: number) =>
     query(
       `SELECT Name, State__c, Tracking_Reference__c, Quantity_Ordered__c, Quantity_Done__c FROM Odoo_Shipment__c WHERE Order__r.Odoo_Id__c = 'odoo-sale-order-${id}' ORDER BY Name`,
