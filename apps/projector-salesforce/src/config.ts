@@ -52,13 +52,15 @@ export const projectorSalesforceConfigShape = {
   SF_QUIET_LINGER_MS: env.positiveInt(20),
   /**
    * While a bulk flow of master data arrives, a fetch's short remainder goes back to Kafka for up to this long to
-   * leave with the records behind it in full calls of 200 (0: never). Commerce objects are never carried over.
+   * leave with the records behind it in full calls of 200 (0: never). Commerce objects are never carried over. Long
+   * enough to bridge the pause between two of odoo-cdc's bursts on a loaded machine (2 to 6 s seen on two cores).
    */
-  SF_BATCH_CARRY_MS: z.coerce.number().int().min(0).default(3_000),
+  SF_BATCH_CARRY_MS: z.coerce.number().int().min(0).default(10_000),
   /**
-   * A flow whose newest record is older than this has ended, and its remainder leaves. Meant to outlast the gap
-   * between odoo-cdc's sends on a loaded machine (it sends once per fetch made durable), which can pass 500 ms: a
-   * 10,000-partner snapshot published in 25-29 s cost 61-62 calls at 500 ms, one published in 22 s 58.
+   * A flow whose newest record is older than this has ended, and its remainder leaves; a flow that arrives in bursts
+   * ends only after twice its longest pause between bursts (at most SF_BATCH_CARRY_MS). odoo-cdc sends once per fetch
+   * it made durable: about 700 records every 2 to 6 s on a loaded machine, and judged by this gap alone each burst of a
+   * 10,000-partner snapshot ended a flow with a short call (62 calls where 51 would do).
    */
   SF_BATCH_FLOW_GAP_MS: z.coerce.number().int().min(1).default(1_000),
   /** How long a record waits for a parent it references (its Account…) to be written first; then it is sent anyway. */

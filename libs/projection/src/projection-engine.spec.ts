@@ -14,7 +14,7 @@ import {
 import { ParentTracker } from './parent-tracker';
 import { ProjectionEngine } from './projection-engine';
 import type { TargetLimits } from './target.port';
-import { TargetWriter } from './target-writer';
+import { flowEndsAfter, TargetWriter } from './target-writer';
 import { InMemoryPositions, InMemoryTarget, PassThroughMapping, silentLog } from './testing/in-memory';
 
 // The hub's ownership table, with two Customer fields given to Salesforce: events from both sources then share
@@ -361,6 +361,17 @@ describe('ProjectionEngine against an in-memory target', () => {
     expect(env.target.records.has('Customer/odoo-c-5')).toBe(true);
   });
 
+  describe('flowEndsAfter', () => {
+    it('is the configured gap for a steady flow or a first burst', () => {
+      expect(flowEndsAfter([0, 1, 2, 3], 1_000, 10_000)).toBe(1_000);
+      expect(flowEndsAfter([], 1_000, 10_000)).toBe(1_000);
+    });
+    it('is twice the longest pause between bursts when that is longer, never past the carry window', () => {
+      expect(flowEndsAfter([0, 1, 2, 3_000, 3_001], 1_000, 10_000)).toBe(5_996);
+      expect(flowEndsAfter([0, 1, 6_000, 6_001], 1_000, 10_000)).toBe(10_000);
+    });
+  });
+
   describe('carrying a short remainder over while a bulk flow arrives', () => {
     const carrying: TargetLimits = {
       maxBatchSize: 3,
@@ -421,6 +432,35 @@ describe('ProjectionEngine against an in-memory target', () => {
       const carried = await Promise.allSettled([env.engine.apply(customer(3))]);
       expect(carried[0].status).toBe('rejected');
       expect(env.target.calls.map((c) => c.keys.length)).toEqual([3]);
+    });
+
+    it('keeps carrying across a pause between bursts longer than the flow gap, once the flow has shown its rhythm', async () => {
+      env.breaker.shutdown();
+      env = setup({ ...carrying, flowGapMs: () => 50, carryMs: () => 2_000 });
+      // Two bursts 200 ms apart: the flow's pause (200 ms) is four times the configured gap.
+      await customers(0, 3);
+      await new Promise((r) => setTimeout(r, 200));
+      const second = await customers(3, 4);
+      expect(second.map((s) => s.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+      // Fetched again 150 ms after the burst: past the configured gap, within twice the pause: still carried.
+      await new Promise((r) => setTimeout(r, 150));
+      const again = await Promise.allSettled([env.engine.apply(customer(6))]);
+      expect(again[0].status).toBe('rejected');
+      expect((again[0] as PromiseRejectedResult).reason).toBeInstanceOf(CarriedOverError);
+      // The third burst joins it in a full call.
+      await customers(6, 3);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 3]);
+    });
+
+    it('ends a flow in bursts after twice its longest pause: the last remainder leaves', async () => {
+      env.breaker.shutdown();
+      env = setup({ ...carrying, flowGapMs: () => 50, carryMs: () => 2_000 });
+      await customers(0, 3);
+      await new Promise((r) => setTimeout(r, 100));
+      await customers(3, 4);
+      await new Promise((r) => setTimeout(r, 250));
+      await env.engine.apply(customer(6));
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 1]);
     });
 
     it('sends a write alone after the quiet linger, and lingers fully once others of its object arrive', async () => {

@@ -464,7 +464,7 @@ export class TargetWriter {
     if (carryMs <= 0 || this.closing || first.kind === 'remove' || send.length >= maxBatchSize) return false;
     const key = batcherKey(first);
     const times = this.arrivals.get(key) ?? [];
-    const flowGapMs = this.target.limits.flowGapMs?.(first.object) ?? carryMs;
+    const flowGapMs = flowEndsAfter(times, this.target.limits.flowGapMs?.(first.object) ?? carryMs, carryMs);
     // A flow that has gone quiet (nothing new of its object within the gap) brings nothing more to fill the call.
     const flowing =
       times.length > 0 &&
@@ -546,6 +546,20 @@ const auditFailure = (error: unknown): TransientError =>
           cause: error,
         },
       );
+
+/**
+ * How long without a new record a flow counts as ended: the configured gap, or twice the longest pause between two
+ * arrivals of the flow within the carry window if that is longer, never past the carry window. A source that
+ * publishes in bursts (odoo-cdc sends once per fetch it made durable: on a loaded machine about 700 records every
+ * 2 to 6 s) pauses longer between bursts than any fixed gap a single change should wait for: judged by a fixed 1 s
+ * gap, every burst of a 10,000-partner snapshot ended a flow and left a short call (62 calls where 51 would do).
+ * A flow's first burst shows no pause yet, so its remainder still leaves after the configured gap.
+ */
+export function flowEndsAfter(arrivals: readonly number[], gapMs: number, carryMs: number): number {
+  let pause = 0;
+  for (let i = 1; i < arrivals.length; i++) pause = Math.max(pause, arrivals[i] - arrivals[i - 1]);
+  return Math.min(carryMs, Math.max(gapMs, 2 * pause));
+}
 
 /** How soon a write waiting for its parent looks again. */
 const PARENT_RECHECK_MS = 250;
