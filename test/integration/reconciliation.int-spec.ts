@@ -3,7 +3,14 @@ import { promisify } from 'node:util';
 import type { Connection } from 'jsforce';
 import type { Client } from 'pg';
 import { eventually, freePort, RunningApp, startApps } from '../../scripts/lib/app-process';
-import { confirmOrder, insertOrder, insertProduct } from '../../scripts/lib/odoo-commerce';
+import {
+  confirmOrder,
+  insertDelivery,
+  insertOrder,
+  insertPostedInvoice,
+  insertProduct,
+  payInvoice,
+} from '../../scripts/lib/odoo-commerce';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
@@ -234,6 +241,90 @@ describe('reconciliation of Salesforce against the source of record', () => {
     );
     expect(metrics).toMatch(/hub_reconcile_drift_repaired_total\{[^}]*entity="Account"[^}]*kind="orphan"[^}]*\} 0/);
     expect(metrics).toMatch(/hub_reconcile_last_pass_timestamp_seconds\{[^}]*entity="Account"/);
+  });
+
+  it('reconciles contacts, products, invoices, payments and shipments the same way: found, repaired, then clean', async () => {
+    const contact = await insertPartner(db, {
+      name: `Ann Buyer ${run}`,
+      is_company: false,
+      parent_id: customer,
+      email: `ann.buyer.${run}@example.test`,
+    });
+    const lamp = await insertProduct(db, `Lamp ${run}`, '39.90');
+    const invoice = await insertPostedInvoice(db, customer, `S-first-${run}`, `INV/${run}/1`);
+    await payInvoice(db, customer, invoice, `PBNK/${run}/1`, '681.80');
+    const { rows: paid } = await db.query<{ id: number }>(
+      'SELECT p.id FROM account_payment p JOIN account_move m ON m.id = p.move_id WHERE m.name = $1',
+      [`PBNK/${run}/1`],
+    );
+    const payment = paid[0].id;
+    const { rows: lines } = await db.query<{ product_id: number; product_uom_qty: string }>(
+      'SELECT product_id, product_uom_qty FROM sale_order_line WHERE order_id = $1 ORDER BY id',
+      [firstOrder],
+    );
+    const shipment = await insertDelivery(
+      db,
+      `WH/OUT/${run}`,
+      customer,
+      { id: firstOrder, name: `S-first-${run}` },
+      lines.map((l) => ({ product: l.product_id, quantity: Number(l.product_uom_qty) })),
+    );
+    const keys = {
+      contact: `odoo-partner-${contact}`,
+      product: `odoo-product-${lamp}`,
+      invoice: `odoo-invoice-${invoice}`,
+      payment: `odoo-payment-${payment}`,
+      shipment: `odoo-shipment-${shipment}`,
+    };
+    for (const key of Object.values(keys)) mine.add(key);
+    const byKey = (object: string, key: string, condition = '') =>
+      landed(`SELECT Id FROM ${object} WHERE Odoo_Id__c = '${key}'${condition}`, `${object} ${key}`);
+    const contactRow = await byKey('Contact', keys.contact);
+    const entry = await byKey('PricebookEntry', keys.product);
+    await byKey('Product2', keys.product);
+    const invoiceRow = await byKey('Odoo_Invoice__c', keys.invoice, " AND Payment_State__c = 'paid'");
+    const paymentRow = await byKey('Odoo_Payment__c', keys.payment);
+    const shipmentRow = await byKey('Odoo_Shipment__c', keys.shipment);
+    const clean = await Promise.all(
+      ['Contact', 'Product2', 'Odoo_Invoice__c', 'Odoo_Payment__c', 'Odoo_Shipment__c'].map((e) => pass(e)),
+    );
+    expect(clean.flatMap(kinds)).toEqual([]);
+
+    // A person deletes the contact and the payment, and edits fields Odoo owns on the others.
+    await sf.deleteAsPerson('Contact', String(contactRow!.Id));
+    await sf.editAsPerson('PricebookEntry', String(entry!.Id), { UnitPrice: 1 });
+    await sf.editAsPerson('Odoo_Invoice__c', String(invoiceRow!.Id), { Amount_Residual__c: 99 });
+    await sf.deleteAsPerson('Odoo_Payment__c', String(paymentRow!.Id));
+    await sf.editAsPerson('Odoo_Shipment__c', String(shipmentRow!.Id), { State__c: 'done' });
+
+    // Passes by canonical names too: each names the Salesforce object of its findings.
+    const found = [];
+    for (const entity of ['Contact', 'Product', 'Invoice', 'Payment', 'Shipment']) found.push(await pass(entity));
+    expect(found.flatMap(kinds).sort()).toEqual(
+      [
+        `Contact missing ${keys.contact}`,
+        `PricebookEntry stale ${keys.product}`,
+        `Odoo_Invoice__c stale ${keys.invoice}`,
+        `Odoo_Payment__c missing ${keys.payment}`,
+        `Odoo_Shipment__c stale ${keys.shipment}`,
+      ].sort(),
+    );
+    const mineFound = found.flatMap((r) => r.findings.filter((f) => mine.has(f.key)));
+    expect(mineFound.every((f) => f.repair === 'republished')).toBe(true);
+    expect(mineFound.find((f) => f.object === 'PricebookEntry')!.differences).toEqual([
+      { field: 'UnitPrice', expected: 39.9, actual: 1 },
+    ]);
+
+    // Repaired through the projection path: the values are Odoo's again, the deleted records are there again.
+    await byKey('Contact', keys.contact);
+    await byKey('PricebookEntry', keys.product, ' AND UnitPrice = 39.9');
+    await byKey('Odoo_Invoice__c', keys.invoice, ' AND Amount_Residual__c = 0');
+    await byKey('Odoo_Payment__c', keys.payment);
+    await byKey('Odoo_Shipment__c', keys.shipment, " AND State__c = 'assigned'");
+    const after = await Promise.all(
+      ['Contact', 'Product2', 'Odoo_Invoice__c', 'Odoo_Payment__c', 'Odoo_Shipment__c'].map((e) => pass(e)),
+    );
+    expect(after.flatMap(kinds)).toEqual([]);
   });
 
   it('refuses a call without a token, and names an unknown entity or a malformed window', async () => {

@@ -1,11 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { CanonicalPublisher, odooCanonicalIds, OutgoingRecord } from '@hub/canonical';
+import { CanonicalPublisher, CanonicalTopicKey, eventFieldOf, odooCanonicalIds, OutgoingRecord } from '@hub/canonical';
 import { KafkaClient } from '@hub/runtime';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { CdcMirror, MirrorLink } from '../mirror/cdc-mirror.repository';
 import type { AggregateKind } from '../mirror/pending-aggregates.repository';
 
-/** The aggregates the reconciler asks for: their root table, the kind odoo-cdc builds, the topic of the upsert. */
+/**
+ * The aggregates the reconciler asks for, by canonical entity: their root table, the kind odoo-cdc builds, the topic
+ * of the upsert, and the child rows whose changes count as the aggregate's (a line's write is the order's).
+ */
 const REPAIRABLE = {
   Customer: {
     table: 'res_partner',
@@ -14,6 +17,16 @@ const REPAIRABLE = {
     child: undefined,
     id: odooCanonicalIds.partner,
   },
+  Contact: { table: 'res_partner', kind: 'partner', topic: 'contact', child: undefined, id: odooCanonicalIds.partner },
+  // A variant's aggregate; a change made only to its template (name, list price) moves the template's write_date,
+  // not the variant's: a window pass finds it through Salesforce's side only if a person touched the record there.
+  Product: {
+    table: 'product_product',
+    kind: 'product',
+    topic: 'product',
+    child: undefined,
+    id: odooCanonicalIds.product,
+  },
   SalesOrder: {
     table: 'sale_order',
     kind: 'sales-order',
@@ -21,9 +34,36 @@ const REPAIRABLE = {
     child: { table: 'sale_order_line', column: 'order_id' },
     id: odooCanonicalIds.salesOrder,
   },
+  Invoice: {
+    table: 'account_move',
+    kind: 'invoice',
+    topic: 'invoice',
+    child: { table: 'account_move_line', column: 'move_id' },
+    id: odooCanonicalIds.invoice,
+  },
+  Payment: {
+    table: 'account_payment',
+    kind: 'payment',
+    topic: 'payment',
+    child: undefined,
+    id: odooCanonicalIds.payment,
+  },
+  Shipment: {
+    table: 'stock_picking',
+    kind: 'shipment',
+    topic: 'shipment',
+    child: { table: 'stock_move', column: 'picking_id' },
+    id: odooCanonicalIds.shipment,
+  },
 } as const satisfies Record<
   string,
-  { table: string; kind: AggregateKind; topic: string; child?: MirrorLink; id: (odooId: number) => string }
+  {
+    table: string;
+    kind: AggregateKind;
+    topic: CanonicalTopicKey;
+    child?: MirrorLink;
+    id: (odooId: number) => string;
+  }
 >;
 
 export type RepairableEntity = keyof typeof REPAIRABLE;
@@ -36,7 +76,10 @@ export interface SourceAggregate {
   deleted: boolean;
   /** The highest WAL position stored for the aggregate's rows. */
   position: number;
-  /** The canonical record odoo-cdc publishes for it now (null when deleted, or not of this entity: a person). */
+  /**
+   * The canonical record odoo-cdc publishes for it now: null when deleted, or when the row is not of this entity (a
+   * person among customers, a company among contacts, a vendor bill among invoices, a receipt among shipments).
+   */
   record: Record<string, unknown> | null;
 }
 
@@ -71,7 +114,7 @@ export class AggregateRepairService {
       live.map((r) => ({ kind: spec.kind, id: r.id, position: r.position })),
       { transactionId: null, occurredAt: Date.now() },
     );
-    const field = entity === 'Customer' ? 'customer' : 'salesOrder';
+    const field = eventFieldOf(spec.topic);
     const byKey = new Map(
       built
         .filter((r) => r.topic === spec.topic && r.value !== null)

@@ -13,7 +13,7 @@ import {
 } from '@nestjs/common';
 import { AuthenticatedRequest, BearerTokenGuard } from '@hub/runtime';
 import { z } from 'zod';
-import { parseDuration, RECONCILE_ENTITY_NAMES, reconcileEntityOf } from './reconcile.entities';
+import { parseDuration, RECONCILE_ALIASES, RECONCILE_ENTITY_NAMES, reconcileEntityOf } from './reconcile.entities';
 import { ReconcilerService } from './reconciler.service';
 
 const entity = z.string().transform((name, ctx) => {
@@ -21,7 +21,7 @@ const entity = z.string().transform((name, ctx) => {
   if (!e) {
     ctx.addIssue({
       code: 'custom',
-      message: `unknown entity "${name}" (expected ${RECONCILE_ENTITY_NAMES.join(', ')}, OrderItem)`,
+      message: `unknown entity "${name}" (expected one of ${[...RECONCILE_ENTITY_NAMES, ...RECONCILE_ALIASES].join(', ')})`,
     });
     return z.NEVER;
   }

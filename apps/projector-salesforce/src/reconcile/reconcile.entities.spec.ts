@@ -22,9 +22,15 @@ describe('reconcile entities and windows', () => {
     expect(parseSchedule('Order=often')).toContain('bad interval "often" for Order');
   });
 
-  it('reconciles OrderItem with its Order', () => {
+  it('reconciles OrderItem with its Order, a PricebookEntry with its product, and knows canonical names', () => {
     expect(reconcileEntityOf('OrderItem')).toBe('Order');
-    expect(reconcileEntityOf('Contact')).toBeUndefined();
+    expect(reconcileEntityOf('PricebookEntry')).toBe('Product2');
+    expect(reconcileEntityOf('Contact')).toBe('Contact');
+    expect(reconcileEntityOf('Invoice')).toBe('Odoo_Invoice__c');
+    expect(reconcileEntityOf('Odoo_Shipment__c')).toBe('Odoo_Shipment__c');
+    expect(reconcileEntityOf('Widget')).toBeUndefined();
+    // Not an alias: an inherited property of a plain object.
+    expect(reconcileEntityOf('toString')).toBeUndefined();
   });
 
   it("reads an aggregate's Odoo id from its key, not from a line's", () => {

@@ -8,7 +8,7 @@ export interface SourceAggregate {
   record: Record<string, unknown> | null;
 }
 
-export type SourceEntity = 'Customer' | 'SalesOrder';
+export type SourceEntity = 'Customer' | 'Contact' | 'Product' | 'SalesOrder' | 'Invoice' | 'Payment' | 'Shipment';
 
 /**
  * The source of record as the reconciler reads and repairs it: odoo-cdc's mirror, whose aggregates are what the
