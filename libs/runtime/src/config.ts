@@ -31,7 +31,7 @@ export function secret<T extends z.ZodTypeAny>(schema: T): T {
  * `.default()`, `.transform()`, `.pipe()`).
  */
 function isSecret(schema: z.ZodTypeAny | undefined): boolean {
-  for (let s = schema; s !== undefined; ) {
+  for (let s = schema; s !== undefined;) {
     if (secretKeys.has(s)) return true;
     const def = s._def as { innerType?: z.ZodTypeAny; schema?: z.ZodTypeAny; in?: z.ZodTypeAny };
     s = def.innerType ?? def.schema ?? def.in;
@@ -217,9 +217,7 @@ export function describeConfig<S extends z.ZodRawShape>(
   shape: S,
   config: Record<string, unknown>,
 ): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(config).map(([k, v]) => [k, isSecret(shape[k]) ? '<redacted>' : v]),
-  );
+  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, isSecret(shape[k]) ? '<redacted>' : v]));
 }
 
 /** Helpers for the value shapes every app shares. */

@@ -59,12 +59,13 @@ describe('createRootLogger keeps secrets out of log lines', () => {
     expect(out).not.toContain('tok-bbbb');
     expect(out).toContain('not-a-secret-value');
     // Every line is still JSON after the replacement.
-    expect(out.trim().split('\n').map((l) => JSON.parse(l) as { msg: string }).map((l) => l.msg)).toEqual([
-      'database down',
-      'vendor said <redacted>',
-      'caller ops <redacted>',
-      'plain values stay',
-    ]);
+    expect(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { msg: string })
+        .map((l) => l.msg),
+    ).toEqual(['database down', 'vendor said <redacted>', 'caller ops <redacted>', 'plain values stay']);
   });
 
   it('leaves short values alone: they would censor ordinary words', () => {

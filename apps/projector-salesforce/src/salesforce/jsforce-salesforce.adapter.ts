@@ -196,6 +196,8 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
   override async credentialsProblem(): Promise<string | undefined> {
     const due = this.refused ? Date.now() - this.refusedAt >= CREDENTIALS_RETRY_MS : !this.sessionEstablished;
     if (due) {
+      // A session refused while being renewed leaves jsforce's old one in place: ask for a new one from scratch.
+      if (this.refused) this.authorized = undefined;
       // Outages and timeouts are the consumer's readiness to report: only a refusal of the credentials counts here.
       const attempt = this.ensureAuthorized().catch(() => undefined);
       await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, CREDENTIALS_CHECK_WAIT_MS).unref())]);

@@ -110,13 +110,20 @@ describe('mapCallError on a refused token request', () => {
   it.each([
     ['invalid_client', 'invalid client credentials', 'SF_CLIENT_SECRET'],
     ['invalid_client_id', 'client identifier invalid', 'SF_CLIENT_ID'],
-    ['invalid_grant', 'no client credentials user enabled', "the connected app's client credentials flow (its run-as user)"],
-  ])('makes %s a configuration error naming what to fix, which pauses and is never dead-lettered', (name, text, fix) => {
-    const e = mapCallError(oauthError(name, text));
-    expect(e).toBeInstanceOf(SalesforceCredentialsError);
-    expect(e).toMatchObject({ code: 'SALESFORCE_CREDENTIALS_REFUSED', targetUnavailable: true, setting: fix });
-    expect(e.message).toBe(`Salesforce refused the hub's credentials (${name}: ${text}): check ${fix}`);
-  });
+    [
+      'invalid_grant',
+      'no client credentials user enabled',
+      "the connected app's client credentials flow (its run-as user)",
+    ],
+  ])(
+    'makes %s a configuration error naming what to fix, which pauses and is never dead-lettered',
+    (name, text, fix) => {
+      const e = mapCallError(oauthError(name, text));
+      expect(e).toBeInstanceOf(SalesforceCredentialsError);
+      expect(e).toMatchObject({ code: 'SALESFORCE_CREDENTIALS_REFUSED', targetUnavailable: true, setting: fix });
+      expect(e.message).toBe(`Salesforce refused the hub's credentials (${name}: ${text}): check ${fix}`);
+    },
+  );
 
   it('leaves other lower-case failures as they were', () => {
     expect(mapCallError(oauthError('server_error', 'boom'))).toMatchObject({ code: 'UNKNOWN_CALL_FAILURE' });
