@@ -32,6 +32,8 @@ interface AdminDeps {
   usage: ApiUsage;
   stats: SandboxStats;
   bulk: BulkIngestService;
+  /** Replaces the connected app's consumer secret (see `OAuthHandler.rotateClientSecret`). */
+  rotateClientSecret(secret: string, keepPrevious: boolean): void;
   /** Who the admin API's writes are attributed to: a person working in the org, not through the API. */
   personCommit(): CommitContext;
   /** Wipes what `reset` wipes beyond the store (query cursors, change events), then seeds the rows every org holds. */
@@ -63,6 +65,8 @@ function parse(body: string): unknown {
  *   counting API calls, answering per-record results like a collection
  * - `PATCH|DELETE /__admin/records/{sobject}/{id}` and `POST …/{id}/undelete`: a person's edit, delete or
  *   Recycle Bin restore, with the API's validation and rules, not counted as API calls
+ * - `POST /__admin/oauth/client-secret` `{ "secret", "keepPrevious"? }` replace the connected app's consumer secret;
+ *   the old one is refused from then on, or still accepted until the next rotation with `keepPrevious`
  * - `GET|POST /__admin/limits` read or set `{ "max", "used" }` of the daily API allowance, and
  *   `{ "bulkBatchesMax", "bulkBatchesUsed" }` of the daily Bulk API batch allocation
  *
@@ -86,6 +90,8 @@ export class AdminApi {
       case 'DELETE faults':
         this.deps.faults.clear();
         return noContent();
+      case 'POST oauth *':
+        return arg === 'client-secret' ? this.rotateClientSecret(body) : jsonResponse(404, { error: 'not found' });
       case 'POST faults *':
         return arg === 'bulk-jobs' ? this.failBulkJobs(body) : jsonResponse(404, { error: 'not found' });
       case 'GET stats':
@@ -112,6 +118,18 @@ export class AdminApi {
     const expiredTokens = parsed.config.expireTokens ? this.deps.tokens.expireAll() : 0;
     this.deps.faults.set(parsed.config);
     return jsonResponse(200, { faults: this.deps.faults.config, expiredTokens });
+  }
+
+  private rotateClientSecret(body: string): SandboxResponse {
+    const input = parse(body) as { secret?: unknown; keepPrevious?: unknown } | undefined;
+    const { secret, keepPrevious } = input ?? {};
+    const errors = [
+      ...(typeof secret === 'string' && secret.trim() !== '' ? [] : ['secret must be a non-empty string']),
+      ...(keepPrevious === undefined || typeof keepPrevious === 'boolean' ? [] : ['keepPrevious must be a boolean']),
+    ];
+    if (errors.length) return badRequest('invalid client secret rotation', errors);
+    this.deps.rotateClientSecret(secret as string, keepPrevious === true);
+    return noContent();
   }
 
   private failBulkJobs(body: string): SandboxResponse {

@@ -4,6 +4,7 @@ import { jsonResponse, type SandboxResponse } from './http.helpers';
 
 export interface OAuthSettings {
   clientId: string;
+  /** The connected app's consumer secret; replaced by {@link OAuthHandler.rotateClientSecret}. */
   clientSecret: string;
   /** For `grant_type=password` (jsforce `conn.login(username, password)` with an OAuth2 client). */
   username: string;
@@ -114,6 +115,9 @@ function basicCredentials(authorization: string | undefined): { id?: string; sec
 
 /** `POST /services/oauth2/token` and `/services/oauth2/revoke`. */
 export class OAuthHandler {
+  /** The secret before the last rotation, while it is still accepted (a staged rotation). */
+  private previousSecret?: string;
+
   constructor(
     private readonly settings: OAuthSettings,
     private readonly tokens: TokenRegistry,
@@ -134,7 +138,8 @@ export class OAuthHandler {
     if (clientId !== this.settings.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
     // A refresh from a public client may omit the secret; a wrong one is always refused.
     const secretOptional = grant === 'refresh_token' && clientSecret === undefined;
-    if (!secretOptional && clientSecret !== this.settings.clientSecret) {
+    const known = clientSecret === this.settings.clientSecret || clientSecret === this.previousSecret;
+    if (!secretOptional && (clientSecret === undefined || !known)) {
       return oauthError('invalid_client', 'invalid client credentials');
     }
     if (grant === 'password') {
@@ -148,6 +153,16 @@ export class OAuthHandler {
       return this.success(clientId, false);
     }
     return this.success(clientId, this.settings.issueRefreshTokens);
+  }
+
+  /**
+   * Replaces the consumer secret, as an admin does in the connected app. With `keepPrevious` the old one is still
+   * accepted until the next rotation (Salesforce's staged rotation: a new secret is generated, then applied); without,
+   * it is refused from now on. Issued tokens stay valid either way.
+   */
+  rotateClientSecret(secret: string, keepPrevious: boolean): void {
+    this.previousSecret = keepPrevious ? this.settings.clientSecret : undefined;
+    this.settings.clientSecret = secret;
   }
 
   revoke(body: string): SandboxResponse {

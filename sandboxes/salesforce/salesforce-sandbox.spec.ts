@@ -98,6 +98,39 @@ describe('Salesforce sandbox', () => {
       expect(grant.body).toEqual({ error: 'unsupported_grant_type', error_description: 'grant type not supported' });
     });
 
+    it('rotates the consumer secret through the admin API, staged (both accepted) or at once', async () => {
+      const token = (secret: string) =>
+        raw(sandbox, 'POST', '/services/oauth2/token', {
+          form: { grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: secret },
+        });
+      const issued = await fetchToken(sandbox);
+      try {
+        const staged = await admin(sandbox, 'POST', '/oauth/client-secret', { secret: 'second', keepPrevious: true });
+        expect(staged.status).toBe(204);
+        expect((await token(CLIENT_SECRET)).status).toBe(200);
+        expect((await token('second')).status).toBe(200);
+
+        expect((await admin(sandbox, 'POST', '/oauth/client-secret', { secret: 'third' })).status).toBe(204);
+        expect((await token('second')).body).toEqual({
+          error: 'invalid_client',
+          error_description: 'invalid client credentials',
+        });
+        expect((await token(CLIENT_SECRET)).status).toBe(400);
+        expect((await token('third')).status).toBe(200);
+        // A token issued before the rotation is still valid.
+        expect((await raw(sandbox, 'GET', '/services/data/v62.0/limits', { token: issued })).status).toBe(200);
+
+        const bad = await admin(sandbox, 'POST', '/oauth/client-secret', { secret: '', keepPrevious: 'yes' });
+        expect(bad.status).toBe(400);
+        expect(bad.body).toEqual({
+          error: 'invalid client secret rotation',
+          details: ['secret must be a non-empty string', 'keepPrevious must be a boolean'],
+        });
+      } finally {
+        await admin(sandbox, 'POST', '/oauth/client-secret', { secret: CLIENT_SECRET });
+      }
+    });
+
     it('supports the username-password flow through conn.login', async () => {
       const conn = new Connection({
         oauth2: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, loginUrl: sandbox.url },

@@ -190,6 +190,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     usage,
     stats,
     bulk,
+    rotateClientSecret: (secret, keepPrevious) => oauth.rotateClientSecret(secret, keepPrevious),
     personCommit,
     onReset: () => {
       rest.clearCursors();

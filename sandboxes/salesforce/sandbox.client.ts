@@ -83,6 +83,14 @@ export class SandboxClient {
     await this.admin('DELETE', '/__admin/faults');
   }
 
+  /**
+   * Replaces the connected app's consumer secret: the old one is refused from now on, or, with `keepPrevious`, still
+   * accepted until the next rotation. This client's own token requests go on using the secret it was given.
+   */
+  async rotateClientSecret(secret: string, options: { keepPrevious?: boolean } = {}): Promise<void> {
+    await this.admin('POST', '/__admin/oauth/client-secret', { secret, keepPrevious: options.keepPrevious ?? false });
+  }
+
   async stats(): Promise<{ apiCalls: number; callsByRoute: Record<string, number>; [k: string]: unknown }> {
     return (await this.admin('GET', '/__admin/stats')) as { apiCalls: number; callsByRoute: Record<string, number> };
   }

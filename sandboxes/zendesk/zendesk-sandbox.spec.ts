@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { startZendeskSandbox, type ZendeskSandbox } from './zendesk-sandbox';
+import { startZendeskSandbox, type SandboxStats, type ZendeskSandbox } from './zendesk-sandbox';
 
 const EMAIL = 'agent@hub.example';
 const TOKEN = 'spec-token';
@@ -202,6 +202,20 @@ describe('Zendesk sandbox: rate limit and faults', () => {
     expect((await call('GET', '/api/v2/tickets/1.json')).status).toBe(404);
     const bad = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ oops: 1 }) });
     expect(bad.status).toBe(400);
+  });
+
+  it('logs each answer asking to wait, with when the next request came, in the stats', async () => {
+    await fetch(`${sandbox.url}/__admin/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ next429: 1, retryAfterSeconds: 1 }),
+    });
+    expect((await call('GET', '/api/v2/tickets/1.json')).status).toBe(429);
+    const pending = (await (await fetch(`${sandbox.url}/__admin/stats`)).json()) as SandboxStats;
+    expect(pending.throttled.at(-1)).toEqual({ at: expect.any(String), status: 429, retryAfterSeconds: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    await call('GET', '/api/v2/tickets/1.json');
+    const after = ((await (await fetch(`${sandbox.url}/__admin/stats`)).json()) as SandboxStats).throttled.at(-1)!;
+    expect(Date.parse(after.nextRequestAt!) - Date.parse(after.at)).toBeGreaterThanOrEqual(200);
   });
 });
 

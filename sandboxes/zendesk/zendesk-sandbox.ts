@@ -62,7 +62,22 @@ export interface SandboxStats {
   callsByRoute: Record<string, number>;
   unauthenticated: number;
   rateLimited: number;
+  /**
+   * The last {@link THROTTLE_LOG_SIZE} answers with `Retry-After` (429, 503): when each was sent, the wait it asked
+   * for, and when the account's next API request came, so a test can see whether a client paused as asked.
+   */
+  throttled: ThrottleEntry[];
 }
+
+export interface ThrottleEntry {
+  at: string;
+  status: number;
+  retryAfterSeconds: number;
+  /** When the next API request of the account arrived; unset until one does. */
+  nextRequestAt?: string;
+}
+
+const THROTTLE_LOG_SIZE = 1_000;
 
 export interface WriteLogEntry {
   at: string;
@@ -94,7 +109,7 @@ interface Answer {
 const ok = (body: unknown, status = 200): Answer => ({ status, body });
 
 function emptyStats(): SandboxStats {
-  return { requests: 0, apiCalls: 0, callsByRoute: {}, unauthenticated: 0, rateLimited: 0 };
+  return { requests: 0, apiCalls: 0, callsByRoute: {}, unauthenticated: 0, rateLimited: 0, throttled: [] };
 }
 
 export async function startZendeskSandbox(options: ZendeskSandboxOptions = {}): Promise<ZendeskSandbox> {
@@ -488,10 +503,17 @@ export async function startZendeskSandbox(options: ZendeskSandboxOptions = {}): 
     if (segments[0] === '__admin') return write(res, await handleAdmin(method, segments, text));
     if (segments[0] !== 'api' || segments[1] !== 'v2') return write(res, errorAnswer(Failures.noRoute()));
     stats.requests++;
+    const lastThrottle = stats.throttled.at(-1);
+    if (lastThrottle && lastThrottle.nextRequestAt === undefined) lastThrottle.nextRequestAt = clock().toISOString();
+    const throttle = (status: number, retryAfterSeconds: number) => {
+      stats.throttled.push({ at: clock().toISOString(), status, retryAfterSeconds });
+      if (stats.throttled.length > THROTTLE_LOG_SIZE) stats.throttled.shift();
+    };
     const { latencyMs, retryAfterSeconds } = faults.config;
     if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
     const injected = faults.requestFault();
     if (injected === 429 || injected === 503) {
+      throttle(injected, retryAfterSeconds);
       return write(res, {
         status: injected,
         text:
@@ -518,6 +540,7 @@ export async function startZendeskSandbox(options: ZendeskSandboxOptions = {}): 
     const wait = takeRequest();
     if (wait !== undefined) {
       stats.rateLimited++;
+      throttle(429, wait);
       return write(res, {
         status: 429,
         text: 'Rate limit for this account exceeded, please wait before trying again',

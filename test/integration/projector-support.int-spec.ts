@@ -205,6 +205,31 @@ describe('projector-support: Odoo customers and contacts onto Zendesk and Freshd
     expect(everything).not.toContain('Gent');
   });
 
+  it('holds its calls to Zendesk for the Retry-After of a 429, then sends them again: the pause asked for, no longer', async () => {
+    // Read in process: a request of the test's own to the desk's API would be the "next request" measured.
+    const throttled = () => zendesk.stats.throttled.filter((t) => Date.parse(t.at) >= startedAt);
+    const startedAt = Date.now();
+    zendesk.faults.set({ ...zendesk.faults.config, next429: 1, retryAfterSeconds: 3 });
+    try {
+      const id = await insertPartner(db, { name: `Paused Co ${run}`, is_company: true });
+      const org = await eventually(
+        async () => [...zendesk.store.organizations.values()].find((o) => o.external_id === `odoo-partner-${id}`),
+        60_000,
+        'the organization written after the 429',
+      );
+      expect(org).toMatchObject({ name: `Paused Co ${run}` });
+      const [episode] = throttled();
+      expect(throttled()).toHaveLength(1);
+      expect(episode).toMatchObject({ status: 429, retryAfterSeconds: 3 });
+      // Retry-After: 3 is three seconds of silence from the hub (to the clock's millisecond), then the call again.
+      const pause = Date.parse(episode.nextRequestAt!) - Date.parse(episode.at);
+      expect(pause).toBeGreaterThanOrEqual(2_990);
+      expect(pause).toBeLessThan(5_000);
+    } finally {
+      zendesk.faults.set({ ...zendesk.faults.config, next429: 0 });
+    }
+  });
+
   it('duplicates nothing when a projector is killed with SIGKILL mid-load and restarted', async () => {
     const index = 2; // the Zendesk projector (startApps keeps the order it is given)
     const COUNT = 300;

@@ -29,7 +29,7 @@ export const ingressConfigShape = {
   WEBHOOK_RATE_BURST: env.positiveInt(200),
 
   // Durability: the salesforce mirror and the ledger of accepted notifications live in the hub database.
-  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_DATABASE_URL: env.postgresUrl(),
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
   /** Change events that cannot be decoded, with their replay id. */

@@ -6,14 +6,11 @@ export const odooCdcConfigShape = {
   HTTP_PORT: env.port(3101),
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
-  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_DATABASE_URL: env.postgresUrl(),
   /** The single-partition topic Debezium routes every captured table and the transaction markers into. */
   CDC_TOPIC: z.string().min(1).default('odoo.changes'),
   /** Optional read-only connection to the Odoo database, to export the replication slot's lag as a metric. */
-  ODOO_MONITOR_DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string')
-    .optional(),
+  ODOO_MONITOR_DATABASE_URL: env.postgresUrl().optional(),
   /** The replication slot watched when no connector is (with ODOO_CDC_CONNECT_URL, the connector's `slot.name`). */
   CDC_SLOT_NAME: z.string().min(1).default('hub_odoo'),
   /**

@@ -30,7 +30,7 @@ export const projectorOdooConfigShape = {
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the work queue of business exceptions and the last Salesforce position applied per record. */
-  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_DATABASE_URL: env.postgresUrl(),
   /** The audit trail (libs/audit): the key of its field hashes, its API's readers, retention and purge interval. */
   ...auditServingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),

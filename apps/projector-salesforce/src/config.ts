@@ -9,7 +9,7 @@ export const projectorSalesforceConfigShape = {
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the last source position applied to each Salesforce record. */
-  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_DATABASE_URL: env.postgresUrl(),
   /** The audit trail (libs/audit): the key of its field hashes. */
   ...auditRecordingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),

@@ -18,7 +18,7 @@ import {
   CanonicalMessageDecoder,
   ConsumerHost,
   ConsumerHostOptions,
-  consumerReadinessProvider,
+  consumerReadiness,
   DeadLetterController,
   DeadLetterReplayAudit,
   deadLetterStoreProvider,
@@ -42,7 +42,9 @@ import {
   kafkaClientProvider,
   MetricsController,
   PgHubDatabase,
+  readinessChecksProvider,
   registerProducedRecords,
+  rotatingSecret,
   registerSaasCallMetrics,
   SaasSystems,
 } from '@hub/runtime';
@@ -51,6 +53,7 @@ import type { ProjectorSalesforceConfig } from './config';
 import { defaultMappingPath, SalesforceMapping } from './mapping/salesforce-mapping';
 import { SalesforceTargetMapping } from './mapping/salesforce-target.mapping';
 import { ODOO_BACKLOG_FAMILY, OdooBacklogRepository } from './health/odoo-backlog.repository';
+import { salesforceCredentialsReadiness } from './health/salesforce-credentials.readiness';
 import { CanonicalEventsHandler } from './projection/canonical-events.handler';
 import { PROJECTED_EVENT_TYPES, PROJECTED_TOPICS } from './projection/projected-topics';
 import { JsforceSalesforceAdapter } from './salesforce/jsforce-salesforce.adapter';
@@ -75,6 +78,10 @@ export class ProjectorSalesforceModule {
     if (unmapped.length) {
       throw new Error(`the Salesforce mapping has no entity for the consumed topics ${unmapped.join(', ')}`);
     }
+    const clientSecret = rotatingSecret(config, 'SF_CLIENT_SECRET', {
+      onRotate: (key) => log.info({ key }, `${key} changed in its file: the next token request uses it`),
+      onError: (problem) => log.warn(problem),
+    });
     const priorityObjects = new Set(
       PROJECTED_TOPICS.filter(isPriorityTopic).flatMap((k) => mapping.objectsOf(entityOfTopic(k))),
     );
@@ -145,7 +152,8 @@ export class ProjectorSalesforceModule {
             new JsforceSalesforceAdapter({
               loginUrl: config.SF_LOGIN_URL,
               clientId: config.SF_CLIENT_ID,
-              clientSecret: config.SF_CLIENT_SECRET,
+              // Read for each token request: a rotated SF_CLIENT_SECRET_FILE is used without a restart.
+              clientSecret: () => clientSecret.current(),
               apiVersion: config.SF_API_VERSION,
               callClient: config.SF_CALL_CLIENT,
               limitBackoffMs: config.SF_API_PROBE_INTERVAL_MS,
@@ -309,7 +317,14 @@ export class ProjectorSalesforceModule {
         },
         ConsumerHost,
         deadLetterStoreProvider(config.DEAD_LETTER_TOPIC),
-        consumerReadinessProvider({ registryUrl: config.SCHEMA_REGISTRY_URL, breaker }),
+        readinessChecksProvider({
+          registryUrl: config.SCHEMA_REGISTRY_URL,
+          inject: [ConsumerHost, SalesforcePort],
+          extra: (indicators, host, salesforce) => [
+            consumerReadiness(indicators, host as ConsumerHost, breaker),
+            salesforceCredentialsReadiness(indicators, salesforce as SalesforcePort),
+          ],
+        }),
         {
           provide: HubMetrics,
           inject: [

@@ -11,7 +11,7 @@ export const projectorSupportConfigShape = {
   KAFKA_BROKERS: env.brokers(),
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the last source position applied to each desk record. */
-  HUB_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection string'),
+  HUB_DATABASE_URL: env.postgresUrl(),
   /** The audit trail (libs/audit): the key of its field hashes. */
   ...auditRecordingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),

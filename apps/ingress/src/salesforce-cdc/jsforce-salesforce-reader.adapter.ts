@@ -7,7 +7,8 @@ import { OrderRead, RestRecord, SalesforceReader } from './salesforce-reader.por
 export interface JsforceReaderOptions {
   loginUrl: string;
   clientId: string;
-  clientSecret: string;
+  /** The consumer secret, or a function answering its current value (a rotated SF_CLIENT_SECRET_FILE). */
+  clientSecret: string | (() => string);
   apiVersion: string;
   /** Named in `Sforce-Call-Options: client=…` on every call, like the projectors' writes. */
   callClient: string;
@@ -67,9 +68,10 @@ export class JsforceSalesforceReader extends SalesforceReader {
       loginUrl: options.loginUrl,
       version: options.apiVersion,
       callOptions: { client: options.callClient },
-      oauth2: { clientId: options.clientId, clientSecret: options.clientSecret, loginUrl: options.loginUrl },
+      oauth2: { clientId: options.clientId, clientSecret: this.currentSecret(), loginUrl: options.loginUrl },
       refreshFn: (conn, callback) => {
         this.authorized = undefined;
+        conn.oauth2.clientSecret = this.currentSecret();
         conn.oauth2
           .requestToken({ grant_type: 'client_credentials' })
           .then((res) => callback(null, res.access_token, res))
@@ -78,7 +80,14 @@ export class JsforceSalesforceReader extends SalesforceReader {
     });
   }
 
+  /** Read for each token request, so a rotated secret is used by the next one. */
+  private currentSecret(): string {
+    const { clientSecret } = this.options;
+    return typeof clientSecret === 'function' ? clientSecret() : clientSecret;
+  }
+
   session(): Promise<PubSubSession> {
+    this.conn.oauth2.clientSecret = this.currentSecret();
     this.authorized ??= this.conn
       .authorize({ grant_type: 'client_credentials' })
       .then((user) => ({

@@ -1,6 +1,6 @@
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { fieldOwnership } from '@hub/canonical';
-import { AppLogger, countProduced, HubMetrics, KafkaClient } from '@hub/runtime';
+import { AppLogger, countProduced, HubMetrics, KafkaClient, rotatingSecret } from '@hub/runtime';
 import type { Producer } from 'kafkajs';
 import { IngressConfig, salesforceCapture } from '../config';
 import { IngressPublishers, replayAnchorTopic } from '../intake/intake.module';
@@ -40,6 +40,15 @@ class CaptureLifecycle implements OnApplicationBootstrap, OnApplicationShutdown 
  * Salesforce into the hub: Change Data Capture over the Pub/Sub API (when the SF_ credentials are set) and the
  * records of Outbound Messages (always: the webhook front door hands them here).
  */
+/** SF_CLIENT_SECRET as of now: a rotated SF_CLIENT_SECRET_FILE is used by the next token request, without a restart. */
+function currentClientSecret(config: IngressConfig, log: AppLogger): () => string {
+  const secret = rotatingSecret(config, 'SF_CLIENT_SECRET', {
+    onRotate: (key) => log.info({ key }, `${key} changed in its file: the next token request uses it`),
+    onError: (problem) => log.warn(problem),
+  });
+  return () => secret.current() ?? '';
+}
+
 @Module({})
 export class SalesforceCaptureModule {
   static forRoot(config: IngressConfig): DynamicModule {
@@ -59,6 +68,7 @@ export class SalesforceCaptureModule {
             credentials
               ? new JsforceSalesforceReader({
                   ...credentials,
+                  clientSecret: currentClientSecret(config, log),
                   apiVersion: config.SF_API_VERSION,
                   callClient: config.SF_CALL_CLIENT,
                   log,

@@ -10,6 +10,7 @@ import { PermanentError, TransientError } from '@hub/resilience';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../../../sandboxes/salesforce/sandbox.client';
 import { JsforceSalesforceAdapter } from './jsforce-salesforce.adapter';
+import { CREDENTIALS_RETRY_MS, SalesforceCredentialsError } from './salesforce-error.mapper';
 import { SalesforceTarget } from './salesforce.target';
 
 type Row = Record<string, unknown>;
@@ -196,6 +197,95 @@ describe('JsforceSalesforceAdapter.bulkUpsert against the sandbox', () => {
       error: { vendorCode: 'REQUIRED_FIELD_MISSING' },
     });
     expect((await byKey('Account')).get('odoo-partner-1')).toMatchObject({ Name: 'Made', Odoo_Deleted__c: false });
+  });
+});
+
+/**
+ * Authentication through the adapter against the sandbox's token endpoint: the client secret is read for each token
+ * request (a rotated secret file), a refused one is a configuration error, an expired session is renewed in place.
+ */
+describe('JsforceSalesforceAdapter credentials against the sandbox', () => {
+  jest.setTimeout(60_000);
+  let sandbox: SalesforceSandbox;
+  let sf: SandboxClient;
+  let secret: string;
+  const adapterWithSecret = () =>
+    new JsforceSalesforceAdapter({
+      loginUrl: sandbox.url,
+      clientId: 'hub-client',
+      clientSecret: () => secret,
+      apiVersion: '62.0',
+      callClient: 'odoo-hub',
+      log: pino({ level: 'silent' }),
+    });
+  const account = (i: number) => [{ Name: `Cred Co ${i}`, Odoo_Id__c: `odoo-partner-cred-${i}` }];
+
+  beforeAll(async () => {
+    sandbox = await startSalesforceSandbox({ port: 0, pubSubPort: null });
+    sf = new SandboxClient(sandbox.url);
+  });
+  afterAll(async () => {
+    await sandbox.close();
+  });
+  beforeEach(async () => {
+    secret = 'hub-secret';
+    await sf.rotateClientSecret('hub-secret');
+    await sf.reset();
+  });
+
+  it('refuses a wrong client secret as a configuration error naming SF_CLIENT_SECRET, and recovers with the right one', async () => {
+    secret = 'not-the-secret';
+    const adapter = adapterWithSecret();
+    expect(await adapter.credentialsProblem()).toBe(
+      "Salesforce refused the hub's credentials (invalid_client: invalid client credentials): check SF_CLIENT_SECRET",
+    );
+    const refused = await adapter.upsert('Account', 'Odoo_Id__c', account(1)).catch((e: unknown) => e);
+    // Not an unknown transient failure: the record is not at fault, so the consumer pauses without counting a retry.
+    expect(refused).toBeInstanceOf(SalesforceCredentialsError);
+    expect(refused).toMatchObject({
+      code: 'SALESFORCE_CREDENTIALS_REFUSED',
+      targetUnavailable: true,
+      retryAfterMs: CREDENTIALS_RETRY_MS,
+      oauthError: 'invalid_client',
+      setting: 'SF_CLIENT_SECRET',
+    });
+    secret = 'hub-secret';
+    expect(await adapter.upsert('Account', 'Odoo_Id__c', account(1))).toEqual([
+      expect.objectContaining({ ok: true, created: true }),
+    ]);
+    expect(await adapter.credentialsProblem()).toBeUndefined();
+  });
+
+  it('renews an expired session with the rotated secret, and reports a refusal met while renewing', async () => {
+    const adapter = adapterWithSecret();
+    expect(await adapter.credentialsProblem()).toBeUndefined();
+    const issuedBefore = Number((await sf.stats())['tokensIssued']);
+    await adapter.upsert('Account', 'Odoo_Id__c', account(1));
+
+    // The secret is rotated at Salesforce and in the file, and every session ends: the next call renews in place.
+    const pastRefreshGuard = () => new Promise((r) => setTimeout(r, 1_100)); // the adapter's guard against loops
+    await pastRefreshGuard();
+    await sf.rotateClientSecret('second-secret');
+    secret = 'second-secret';
+    await sf.setFaults({ expireTokens: true });
+    expect(await adapter.upsert('Account', 'Odoo_Id__c', account(2))).toEqual([
+      expect.objectContaining({ ok: true, created: true }),
+    ]);
+    expect(Number((await sf.stats())['tokensIssued'])).toBe(issuedBefore + 1);
+
+    // Rotated at Salesforce only: the renewal is refused, and that is the configuration error, not an unknown failure.
+    await pastRefreshGuard();
+    await sf.rotateClientSecret('third-secret');
+    await sf.setFaults({ expireTokens: true });
+    const refused = await adapter.upsert('Account', 'Odoo_Id__c', account(3)).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SalesforceCredentialsError);
+    expect(await adapter.credentialsProblem()).toMatch(/check SF_CLIENT_SECRET$/);
+    secret = 'third-secret';
+    await pastRefreshGuard();
+    expect(await adapter.upsert('Account', 'Odoo_Id__c', account(3))).toEqual([
+      expect.objectContaining({ ok: true, created: true }),
+    ]);
+    expect(await adapter.credentialsProblem()).toBeUndefined();
   });
 });
 

@@ -3,7 +3,14 @@ import type { JobInfoV2 } from 'jsforce/lib/api/bulk2';
 import type { Logger } from 'pino';
 import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { BULK_UPLOAD_MAX_BYTES, parseBulkErrors, toBulkCsv } from './bulk-csv.mapper';
-import { mapCallError, mapRecordError, SalesforceRecordError } from './salesforce-error.mapper';
+import {
+  credentialsError,
+  mapCallError,
+  mapRecordError,
+  CREDENTIALS_RETRY_MS,
+  SalesforceCredentialsError,
+  SalesforceRecordError,
+} from './salesforce-error.mapper';
 import {
   BulkUpsertOutcome,
   DeleteOutcome,
@@ -16,7 +23,11 @@ import {
 export interface JsforceAdapterOptions {
   loginUrl: string;
   clientId: string;
-  clientSecret: string;
+  /**
+   * The connected app's consumer secret, or a function answering its current value (a secret file rotated while the
+   * app runs): read for every token request, so the next session uses a rotated secret.
+   */
+  clientSecret: string | (() => string);
   apiVersion: string;
   /** Sent as `Sforce-Call-Options: client=…` on every call, so the hub's writes are recognisable in change events. */
   callClient: string;
@@ -63,13 +74,18 @@ interface UpsertResultBody {
 
 type IngestJob = ReturnType<Connection['bulk2']['createJob']>;
 
+/** How long a readiness check waits for the token request it makes before answering with what it knows. */
+const CREDENTIALS_CHECK_WAIT_MS = 2_000;
+
 /** A session refreshed more often than this is being refused for another reason: stop re-authenticating in a loop. */
 const MIN_REFRESH_INTERVAL_MS = 1_000;
 
 /**
  * The only file that imports jsforce. Authenticates with the OAuth 2.0 client-credentials flow (no refresh token is
  * issued, so jsforce's refresh delegate is given a function that asks for a new token: a 401 INVALID_SESSION_ID then
- * re-authenticates once and repeats the call).
+ * re-authenticates once and repeats the call). Each token request uses the client secret's current value; one the
+ * token endpoint refuses for the credentials is a {@link SalesforceCredentialsError}, reported by
+ * {@link credentialsProblem} until a token is issued again.
  */
 export class JsforceSalesforceAdapter extends SalesforcePort {
   private readonly conn: Connection;
@@ -88,6 +104,10 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
   private bulkRequests = 0;
   private bulkRequestsAtReading = 0;
   private lastReading?: string;
+  /** The token endpoint's last refusal of the credentials, until a token is issued again, and when it came. */
+  private refused?: SalesforceCredentialsError;
+  private refusedAt = 0;
+  private sessionEstablished = false;
 
   constructor(private readonly options: JsforceAdapterOptions) {
     super();
@@ -96,7 +116,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       loginUrl: options.loginUrl,
       version: options.apiVersion,
       callOptions: { client: options.callClient },
-      oauth2: { clientId: options.clientId, clientSecret: options.clientSecret, loginUrl: options.loginUrl },
+      oauth2: { clientId: options.clientId, clientSecret: this.currentSecret(), loginUrl: options.loginUrl },
       refreshFn: (conn, callback) => {
         const now = Date.now();
         if (now - this.lastRefreshAt < MIN_REFRESH_INTERVAL_MS) {
@@ -105,26 +125,84 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
         }
         this.lastRefreshAt = now;
         options.log.info('salesforce session expired: requesting a new token');
+        this.useCurrentSecret();
         conn.oauth2
           .requestToken({ grant_type: 'client_credentials' })
-          .then((res) => callback(null, res.access_token, res))
-          .catch((err: Error) => callback(err));
+          .then((res) => {
+            this.tokenIssued();
+            callback(null, res.access_token, res);
+          })
+          .catch((err: Error) => callback(this.tokenRefused(err)));
       },
     });
   }
 
   private ensureAuthorized(): Promise<void> {
+    this.useCurrentSecret();
     this.authorized ??= this.conn
       .authorize({ grant_type: 'client_credentials' })
       .then(() => {
         this.lastRefreshAt = Date.now();
+        this.tokenIssued();
         this.options.log.info({ instanceUrl: this.conn.instanceUrl }, 'salesforce session established');
       })
-      .catch((error: unknown) => {
+      .catch((error: Error) => {
         this.authorized = undefined;
-        throw error;
+        throw this.tokenRefused(error);
       });
     return this.authorized;
+  }
+
+  /** jsforce reads the secret from its OAuth2 client for each token request: give it the current one. */
+  private useCurrentSecret(): void {
+    this.conn.oauth2.clientSecret = this.currentSecret();
+  }
+
+  private currentSecret(): string {
+    const { clientSecret } = this.options;
+    return typeof clientSecret === 'function' ? clientSecret() : clientSecret;
+  }
+
+  private tokenIssued(): void {
+    if (this.refused) this.options.log.info('salesforce accepted the credentials again');
+    this.refused = undefined;
+    this.sessionEstablished = true;
+  }
+
+  /** A refusal of the credentials becomes a {@link SalesforceCredentialsError}, logged when it first happens. */
+  private tokenRefused(error: Error): Error {
+    const refused = credentialsError(error);
+    if (!refused) return error;
+    if (this.refused?.oauthError !== refused.oauthError) {
+      this.options.log.error({ oauthError: refused.oauthError, setting: refused.setting }, refused.message);
+    }
+    this.refused = refused;
+    this.refusedAt = Date.now();
+    return refused;
+  }
+
+  /**
+   * A failed call as the hub's error. jsforce rethrows a failed session refresh as a plain Error quoting the refusal
+   * (`Unable to refresh session due to: …`), losing its class: that one is the credentials error recorded above.
+   */
+  private mapError(error: unknown) {
+    const refused = this.refused;
+    if (refused && error instanceof Error && /^Unable to refresh session/.test(error.message)) {
+      if (error.message.endsWith(refused.message)) return refused;
+    }
+    return mapCallError(error, this.options.limitBackoffMs);
+  }
+
+  override async credentialsProblem(): Promise<string | undefined> {
+    const due = this.refused ? Date.now() - this.refusedAt >= CREDENTIALS_RETRY_MS : !this.sessionEstablished;
+    if (due) {
+      // A session refused while being renewed leaves jsforce's old one in place: ask for a new one from scratch.
+      if (this.refused) this.authorized = undefined;
+      // Outages and timeouts are the consumer's readiness to report: only a refusal of the credentials counts here.
+      const attempt = this.ensureAuthorized().catch(() => undefined);
+      await Promise.race([attempt, new Promise((resolve) => setTimeout(resolve, CREDENTIALS_CHECK_WAIT_MS).unref())]);
+    }
+    return this.refused?.message;
   }
 
   async upsert(objectName: string, externalIdField: string, records: SalesforceRecord[]): Promise<UpsertOutcome[]> {
@@ -138,7 +216,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       // An array always goes through sObject Collections (one call, per-record results), even for one record.
       results = await this.conn.sobject(objectName).upsert(records, externalIdField, { allOrNone: false });
     } catch (error) {
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
     if (results.length !== records.length) {
       throw new TransientError(
@@ -194,7 +272,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
     } catch (error) {
       // A job left open would wait a day before Salesforce drops it.
       if (job?.id) await this.abandon(job);
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
     const opened = job;
     try {
@@ -204,7 +282,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       // A job that may still run must not write these versions later, over newer ones sent by other means.
       const ended = error instanceof TransientError && ['BULK_JOB_FAILED', 'BULK_JOB_TIMEOUT'].includes(error.code);
       if (!ended) await this.abandon(opened);
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
   }
 
@@ -322,7 +400,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       // Id), even for one record: one call, per-record results.
       results = await this.conn.sobject(objectName).update(records, { allOrNone: false });
     } catch (error) {
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
     if (results.length !== records.length) {
       throw new TransientError(
@@ -350,7 +428,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       }
       return { records, calls };
     } catch (error) {
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
   }
 
@@ -362,7 +440,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
         'SELECT Id FROM Pricebook2 WHERE IsStandard = true LIMIT 1',
       ));
     } catch (error) {
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
     if (!records[0]) {
       throw new PermanentError(
@@ -398,7 +476,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       const ids = externalIds.flatMap((e) => (found.has(e) ? [found.get(e)!] : []));
       results = ids.length ? await this.conn.sobject(objectName).destroy(ids, { allOrNone: false }) : [];
     } catch (error) {
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
     let next = 0;
     return externalIds.map((externalId): DeleteOutcome => {
@@ -425,7 +503,7 @@ export class JsforceSalesforceAdapter extends SalesforcePort {
       this.usageRead = { used: daily.Max - daily.Remaining, max: daily.Max, at: Date.now() };
       return { used: this.usageRead.used, max: this.usageRead.max };
     } catch (error) {
-      throw mapCallError(error, this.options.limitBackoffMs);
+      throw this.mapError(error);
     }
   }
 

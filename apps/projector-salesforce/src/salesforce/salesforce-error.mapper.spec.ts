@@ -1,5 +1,5 @@
 import { PermanentError, TransientError } from '@hub/resilience';
-import { becauseOf, mapCallError, mapRecordError } from './salesforce-error.mapper';
+import { becauseOf, mapCallError, mapRecordError, SalesforceCredentialsError } from './salesforce-error.mapper';
 
 describe('mapRecordError', () => {
   it('retries a row lock', () => {
@@ -100,5 +100,32 @@ describe('becauseOf', () => {
     expect(becauseOf(unknown, 'upsert')).toBeUndefined();
     const deleted = mapRecordError([{ statusCode: 'ENTITY_IS_DELETED', message: 'entity is deleted' }]);
     expect(becauseOf(deleted, 'update')).toBe('not-found');
+  });
+});
+
+describe('mapCallError on a refused token request', () => {
+  /** What jsforce throws for a token endpoint's 400: an Error named after the OAuth `error`. */
+  const oauthError = (error: string, description: string) => Object.assign(new Error(description), { name: error });
+
+  it.each([
+    ['invalid_client', 'invalid client credentials', 'SF_CLIENT_SECRET'],
+    ['invalid_client_id', 'client identifier invalid', 'SF_CLIENT_ID'],
+    [
+      'invalid_grant',
+      'no client credentials user enabled',
+      "the connected app's client credentials flow (its run-as user)",
+    ],
+  ])(
+    'makes %s a configuration error naming what to fix, which pauses and is never dead-lettered',
+    (name, text, fix) => {
+      const e = mapCallError(oauthError(name, text));
+      expect(e).toBeInstanceOf(SalesforceCredentialsError);
+      expect(e).toMatchObject({ code: 'SALESFORCE_CREDENTIALS_REFUSED', targetUnavailable: true, setting: fix });
+      expect(e.message).toBe(`Salesforce refused the hub's credentials (${name}: ${text}): check ${fix}`);
+    },
+  );
+
+  it('leaves other lower-case failures as they were', () => {
+    expect(mapCallError(oauthError('server_error', 'boom'))).toMatchObject({ code: 'UNKNOWN_CALL_FAILURE' });
   });
 });

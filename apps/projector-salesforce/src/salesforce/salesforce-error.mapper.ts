@@ -17,6 +17,56 @@ const TRANSIENT_CODES = new Set([
 const LIMIT_CODES = new Set(['REQUEST_LIMIT_EXCEEDED', 'TOO_MANY_REQUESTS']);
 export const DEFAULT_LIMIT_BACKOFF_MS = 60_000;
 
+/**
+ * The OAuth token endpoint's refusals (its `error` field, which jsforce makes the error's name) that say the hub's
+ * credentials or the connected app's setup are wrong: `invalid_client` (wrong client secret), `invalid_client_id`
+ * (unknown consumer key), `invalid_grant` ("no client credentials user enabled": no run-as user, "authentication
+ * failure"), `unauthorized_client`, `unsupported_grant_type` (the client-credentials flow is off), `inactive_user`,
+ * `inactive_org`. Retrying with the same credentials cannot succeed; a corrected secret (rotated in its file) can.
+ */
+const CREDENTIALS_ERRORS: Record<string, string> = {
+  invalid_client: 'SF_CLIENT_SECRET',
+  invalid_client_id: 'SF_CLIENT_ID',
+  invalid_grant: "the connected app's client credentials flow (its run-as user)",
+  unauthorized_client: "the connected app's policies",
+  unsupported_grant_type: "the connected app's client credentials flow",
+  inactive_user: "the connected app's run-as user",
+  inactive_org: 'SF_LOGIN_URL',
+};
+
+/** How long a partition waits before it tries credentials Salesforce refused again (a rotated secret is read then). */
+export const CREDENTIALS_RETRY_MS = 10_000;
+
+/**
+ * Salesforce refused the hub's credentials: a configuration error, not a failure of the record nor a passing outage.
+ * It pauses consumption (never counted toward a record's retries, never a dead letter) and fails readiness naming
+ * the setting to fix, until a token request succeeds again.
+ */
+export class SalesforceCredentialsError extends TransientError {
+  constructor(
+    /** The token endpoint's `error`, e.g. invalid_client. */
+    readonly oauthError: string,
+    /** What to fix: the variable or the connected app's setting. */
+    readonly setting: string,
+    description: string,
+    cause?: unknown,
+  ) {
+    super(
+      'SALESFORCE_CREDENTIALS_REFUSED',
+      `Salesforce refused the hub's credentials (${oauthError}: ${description}): check ${setting}`,
+      { retryAfterMs: CREDENTIALS_RETRY_MS, targetUnavailable: true, cause },
+    );
+  }
+}
+
+/** The token endpoint's refusal of the credentials as a {@link SalesforceCredentialsError}, else undefined. */
+export function credentialsError(error: unknown): SalesforceCredentialsError | undefined {
+  if (error instanceof SalesforceCredentialsError) return error;
+  const e = error as { name?: string; message?: string } | undefined;
+  const setting = e?.name !== undefined ? CREDENTIALS_ERRORS[e.name] : undefined;
+  return setting && e?.name ? new SalesforceCredentialsError(e.name, setting, e.message ?? '', error) : undefined;
+}
+
 const NETWORK_CODES =
   /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|UND_ERR|socket hang up|fetch failed|network|terminated|other side closed/i;
 
@@ -55,6 +105,8 @@ export function mapCallError(
   limitBackoffMs = DEFAULT_LIMIT_BACKOFF_MS,
 ): TransientError | PermanentError {
   if (error instanceof TransientError || error instanceof PermanentError) return error;
+  const refused = credentialsError(error);
+  if (refused) return refused;
   const e = error as { errorCode?: string; name?: string; message?: string; data?: unknown; code?: string };
   const code = e.errorCode ?? e.name ?? 'UNKNOWN';
   const message = `${code}: ${e.message ?? String(error)}`;

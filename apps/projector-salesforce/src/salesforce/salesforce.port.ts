@@ -22,7 +22,7 @@ export const SALESFORCE_BATCH_LIMIT = 200;
  * are applied with allOrNone=false, so one bad record does not fail the others; results come back in input order.
  *
  * Errors: a failure of the whole call throws TransientError (5xx, timeout, connection reset, REQUEST_LIMIT_EXCEEDED,
- * session that cannot be refreshed) or PermanentError (malformed request). Per-record failures are returned, mapped
+ * session that cannot be refreshed, credentials refused: see {@link credentialsProblem}) or PermanentError (malformed request). Per-record failures are returned, mapped
  * to the same two kinds (UNABLE_TO_LOCK_ROW is transient; field errors are permanent).
  */
 export abstract class SalesforcePort {
@@ -81,4 +81,15 @@ export abstract class SalesforcePort {
 
   /** API usage the org reported on the last response (`Sforce-Limit-Info: api-usage=used/max`). */
   abstract apiUsage(): { used: number; max: number } | undefined;
+
+  /**
+   * Why Salesforce refuses the hub's credentials (a wrong client secret, an unknown client id, the client-credentials
+   * flow off), naming the setting to fix; undefined while they are accepted. Asks for a token when there is no
+   * session yet, or when the last one was refused a while ago (so a fixed secret is seen without traffic); answers
+   * within a couple of seconds whatever the token endpoint does. A configuration error: readiness fails with it, and
+   * calls throw TransientError SALESFORCE_CREDENTIALS_REFUSED, which pauses consumption until a token is issued again.
+   */
+  credentialsProblem(): Promise<string | undefined> {
+    return Promise.resolve(undefined);
+  }
 }
