@@ -37,7 +37,9 @@ for (const flag of ['entity', 'since']) {
 const url = process.env.RECONCILE_URL ?? 'http://127.0.0.1:3102';
 const token = process.env.RECONCILE_TOKEN;
 if (!token) {
-  process.stderr.write('reconcile: RECONCILE_TOKEN is not set (an operator token of projector-salesforce HUB_OPERATOR_TOKENS)\n');
+  process.stderr.write(
+    'reconcile: RECONCILE_TOKEN is not set (an operator token of projector-salesforce HUB_OPERATOR_TOKENS)\n',
+  );
   process.exit(2);
 }
 

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RunningApp, startApp } from '../../scripts/lib/app-process';
+import { OPERATOR_TEST_TOKEN } from './support/app-env';
 import { ROOT, stack } from './support/stack';
 
 /** Every app validates its configuration, reports readiness through terminus, and shuts down cleanly. */
@@ -21,6 +22,8 @@ describe('app lifecycle', () => {
         ZENDESK_URL: 'http://127.0.0.1:4520',
         ZENDESK_EMAIL: 'integration@hub.example',
         ZENDESK_API_TOKEN: 'hub-zendesk-token',
+        // projector-support's dead-letter API callers (ingress serves no operator API and ignores it).
+        HUB_OPERATOR_TOKENS: `ops:operator=${OPERATOR_TEST_TOKEN}`,
       });
       const live = await fetch(`${app.url}/health/live`);
       expect(live.status).toBe(200);

@@ -1,4 +1,4 @@
-import { ConfigError, env, operatorAuthConfigShape, parseConfig, secret, withOperatorTokens } from '@hub/runtime';
+import { ConfigError, env, operatorAuthConfigShape, parseConfig, withOperatorTokens } from '@hub/runtime';
 import { z } from 'zod';
 
 /** Every environment variable odoo-cdc reads; the only file that touches process.env. */

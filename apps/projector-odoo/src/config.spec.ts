@@ -8,7 +8,8 @@ const base = {
   ODOO_URL: 'http://127.0.0.1:8069',
   ODOO_DATABASE: 'odoo',
   ODOO_API_KEY: 'k',
-  HUB_OPERATOR_TOKENS: 'order-desk:operator=desk-token-0123456789abcdefghij,console:console=console-token-0123456789abcdefgh',
+  HUB_OPERATOR_TOKENS:
+    'order-desk:operator=desk-token-0123456789abcdefghij,console:console=console-token-0123456789abcdefgh',
 };
 
 describe('projector-odoo configuration', () => {

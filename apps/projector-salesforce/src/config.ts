@@ -158,7 +158,9 @@ export type ProjectorSalesforceConfig = ReturnType<typeof loadProjectorSalesforc
 export function loadProjectorSalesforceConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = parseConfig(projectorSalesforceConfigShape, source);
   if (config.ODOO_CDC_URL && !config.ODOO_CDC_TOKEN) {
-    throw new ConfigError(['ODOO_CDC_TOKEN: required when ODOO_CDC_URL is set (an operator token of odoo-cdc HUB_OPERATOR_TOKENS)']);
+    throw new ConfigError([
+      'ODOO_CDC_TOKEN: required when ODOO_CDC_URL is set (an operator token of odoo-cdc HUB_OPERATOR_TOKENS)',
+    ]);
   }
   return withOperatorTokens(config);
 }

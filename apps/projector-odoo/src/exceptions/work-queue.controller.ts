@@ -63,7 +63,11 @@ export class WorkQueueController {
   @Post(':id/retry')
   @Access('operator')
   @HttpCode(200)
-  async retry(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest) {
+  async retry(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { reason } = parse(retryBody, body, 'bad body');
     const result = await this.queue.retry(id, request.caller!, reason).catch((error: unknown) => {
       // Odoo down or busy: nothing changed, the operator may retry later (the exception stays open).
@@ -79,7 +83,11 @@ export class WorkQueueController {
   @Post(':id/discard')
   @Access('operator')
   @HttpCode(200)
-  async discard(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest) {
+  async discard(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { reason } = parse(discardBody, body, 'bad body');
     const result = await this.queue.discard(id, request.caller!, reason);
     if (result === 'not-found') throw new NotFoundException(`no exception ${id}`);
