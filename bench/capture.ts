@@ -13,7 +13,7 @@ import { startApp } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
 import { insertProduct } from '../scripts/lib/odoo-commerce';
-import { readStack, waitFor, writeResults } from './support/bench-stack';
+import { BENCH_OPERATOR_TOKENS, readStack, waitFor, writeResults } from './support/bench-stack';
 
 const PARTNERS = Number(process.argv[2] ?? 20_000);
 const ORDERS = Number(process.argv[3] ?? 1_000);
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
         CONSUMER_GROUP: group,
         DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc`,
         CDC_TOPIC: changes,
+        HUB_OPERATOR_TOKENS: BENCH_OPERATOR_TOKENS,
         LOG_LEVEL: 'warn',
         ...variant.env,
       });

@@ -14,7 +14,7 @@ import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
-import { readStack, waitFor, writeResults } from './support/bench-stack';
+import { BENCH_OPERATOR_TOKENS, readStack, waitFor, writeResults } from './support/bench-stack';
 
 const RATE = Number(process.argv[2] ?? 1_000);
 const SECONDS = Number(process.argv[3] ?? 60);
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       // The audit trail's key (bench-only value): every projector records its writes.
       AUDIT_HASH_KEY: 'bench-audit-hash-key-0123456789abcdefgh',
       HUB_DATABASE_URL: hubDb.url,
+      HUB_OPERATOR_TOKENS: BENCH_OPERATOR_TOKENS,
       LOG_LEVEL: 'warn',
     };
     const apps: RunningApp[] = await startApps([

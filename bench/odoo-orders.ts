@@ -19,6 +19,7 @@ import { createHubDatabase } from '../scripts/lib/hub-database';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../scripts/lib/odoo-commerce';
 import { repSession } from '../scripts/lib/salesforce-rep';
+import { BENCH_OPERATOR_TOKENS } from './support/bench-stack';
 
 const ROOT = join(__dirname, '..');
 const ORDERS = Number(process.argv[2] ?? 100);
@@ -77,6 +78,7 @@ async function main() {
     // The audit trail's key (bench-only value): every projector records its writes.
     AUDIT_HASH_KEY: 'bench-audit-hash-key-0123456789abcdefgh',
     HUB_DATABASE_URL: hubUrl,
+    HUB_OPERATOR_TOKENS: BENCH_OPERATOR_TOKENS,
     LOG_LEVEL: 'warn',
   };
   const salesforce = {
@@ -110,8 +112,6 @@ async function main() {
           ODOO_DATABASE: 'odoo',
           ODOO_LOGIN: key.login,
           ODOO_API_KEY: key.key,
-          WORK_QUEUE_TOKENS: `bench=${run}-work-queue-token-0123456789`,
-          AUDIT_API_TOKENS: `bench=${run}-audit-token-0123456789abcd`,
         },
       },
       {

@@ -60,6 +60,7 @@ async function main() {
     SCHEMA_REGISTRY_URL: stack.registry.url,
     HUB_TOPIC_PREFIX: prefix,
     HUB_DATABASE_URL: hubDb.url,
+    HUB_OPERATOR_TOKENS: `bench:operator=${operator},reconciler:operator=${repair}`,
     LOG_LEVEL: 'warn',
   };
   let apps: RunningApp[] = [];
@@ -72,7 +73,6 @@ async function main() {
           ...common,
           CONSUMER_GROUP: `${prefix}odoo-cdc`,
           DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc`,
-          REPAIR_TOKENS: `bench=${repair}`,
         },
       },
       {
@@ -86,7 +86,6 @@ async function main() {
           SF_CLIENT_SECRET: 'hub-secret',
           ODOO_CDC_URL: `http://127.0.0.1:${cdcPort}`,
           ODOO_CDC_TOKEN: repair,
-          RECONCILE_TOKENS: `bench=${operator}`,
         },
       },
     ]);

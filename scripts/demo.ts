@@ -261,6 +261,20 @@ async function main() {
   const auditHashKey = demoSecret('audit-hash-key', 32);
   const auditToken = demoSecret('audit-token', 24);
   const audit = { AUDIT_HASH_KEY: auditHashKey };
+  // Every app's operator API reads its callers from one secret file, as a mounted Kubernetes secret would hold them:
+  // the desk and the reconcile operator act, the auditor reads, projector-salesforce repairs through odoo-cdc, and the
+  // console acts for its signed-in users.
+  const operatorTokensFile = demoFile(
+    'operator-tokens',
+    [
+      `order-desk:operator=${deskToken}`,
+      `operator:operator=${reconcileToken}`,
+      `auditor:viewer=${auditToken}`,
+      `projector-salesforce:operator=${repairToken}`,
+      `console:console=${consoleToken}`,
+    ].join('\n'),
+  );
+  const operators = { HUB_OPERATOR_TOKENS_FILE: operatorTokensFile };
   // Each service in its own process group: a Ctrl-C or hang-up reaches the demo alone, which stops them in order.
   const own = { logDir, processGroup: true };
   const apps = await startApps([
@@ -272,7 +286,7 @@ async function main() {
         // The capture watch: Debezium's connector through Kafka Connect's REST API, and its slot in Odoo's database.
         ODOO_CDC_CONNECT_URL: status.connect.url,
         ODOO_MONITOR_DATABASE_URL: status.postgres.odoo,
-        REPAIR_TOKENS: `projector-salesforce=${repairToken}`,
+        ...operators,
       },
       port: 3101,
       ...own,
@@ -286,7 +300,7 @@ async function main() {
         HUB_DATABASE_URL: status.postgres.hub,
         ODOO_CDC_URL: 'http://127.0.0.1:3101',
         ODOO_CDC_TOKEN: repairToken,
-        RECONCILE_TOKENS: `operator=${reconcileToken}`,
+        ...operators,
       },
       port: 3102,
       ...own,
@@ -314,6 +328,7 @@ async function main() {
         ZENDESK_URL: zendesk.url,
         ZENDESK_EMAIL: 'integration@hub.example',
         ZENDESK_API_TOKEN: 'hub-zendesk-token',
+        ...operators,
         // Return requests from tickets become Odoo returns.
         ODOO_URL: status.odooSandbox.url,
         ODOO_DATABASE: 'odoo',
@@ -332,10 +347,8 @@ async function main() {
         ODOO_DATABASE: 'odoo',
         ODOO_LOGIN: odooKey.login,
         ODOO_API_KEY: odooKey.key,
-        WORK_QUEUE_TOKENS: `order-desk=${deskToken}`,
-        WORK_QUEUE_CONSOLE_TOKENS: `console=${consoleToken}`,
         ...audit,
-        AUDIT_API_TOKENS: `auditor=${auditToken}`,
+        ...operators,
       },
       port: 3104,
       ...own,
@@ -351,8 +364,7 @@ async function main() {
       'console',
       {
         PROJECTOR_ODOO_URL: 'http://127.0.0.1:3104',
-        PROJECTOR_ODOO_TOKEN: consoleToken,
-        AUDIT_API_TOKEN: auditToken,
+        CONSOLE_OPERATOR_TOKEN: consoleToken,
         JAEGER_UI_URL: status.jaeger?.url ?? 'http://127.0.0.1:16686',
         HUB_SERVICES: apps.map((a) => `${a.name}=${a.url}`).join(','),
         CONSOLE_USERS: `demo:operator:${consoleHash}`,
@@ -364,7 +376,9 @@ async function main() {
   );
   for (const a of apps)
     say(`${a.name.padEnd(21)} ready on ${a.url}/health/ready  (log: ${a.logFile.replace(`${ROOT}/`, '')})`);
-  say('docs/runbook.md reads the tokens of its commands from .stack/demo (desk-token, reconcile-token, audit-token)');
+  say(
+    'docs/runbook.md reads the tokens of its commands from .stack/demo (desk-token, reconcile-token, audit-token); every app reads its callers from .stack/demo/operator-tokens',
+  );
 
   const sf = new SandboxClient(status.salesforceSandbox.url, { timeoutMs: 10_000 });
   const db = new Client({ connectionString: status.postgres.odoo });
@@ -815,6 +829,15 @@ async function signInToConsole(url: string, password: string): Promise<void> {
 }
 
 /** A demo secret kept in .stack/demo/<name> (made once, readable by this user only), for the demo's documented commands. */
+/** Writes a demo file of .stack/demo (git-ignored, owner-only) and answers its path. */
+function demoFile(name: string, content: string): string {
+  const dir = join(ROOT, '.stack/demo');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, name);
+  writeFileSync(file, `${content}\n`, { mode: 0o600 });
+  return file;
+}
+
 function demoSecret(name: string, bytes: number): string {
   const dir = join(ROOT, '.stack/demo');
   const file = join(dir, name);

@@ -1,14 +1,21 @@
 /**
- * Dead letters from the command line: scripts/dlq list|replay --topic T [--reason R] [--offset N ...] [--all] [--json]
+ * Dead letters from the command line: scripts/dlq list|replay --topic T [--reason R] [--offset P:N ...] [--all]
+ * [--limit N] [--after P:N] [--json]. list answers one page (--limit, default 100) after --after (the `next` it printed);
+ * replay takes exactly one of --offset (partition:offset, repeatable), --reason or --all.
  * Brokers come from --brokers or KAFKA_BROKERS (default 127.0.0.1:9092, the local stack). Replaying sends the chosen
  * records to the consumer group's replay topic (<topic>.replay); the app handles them like the originals.
  */
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { DeadLetterEntry, DeadLetterStore } from '../libs/resilience/src/dead-letter/dead-letter.store';
+import {
+  DeadLetterEntry,
+  DeadLetterSelectionError,
+  DeadLetterStore,
+  ReplaySelection,
+} from '../libs/resilience/src/dead-letter/dead-letter.store';
 
 const usage =
-  'usage: scripts/dlq list|replay --topic <dead-letter topic> [--reason R] [--offset N ...] [--all] [--json] [--brokers host:port]';
+  'usage: scripts/dlq list|replay --topic <dead-letter topic> [--reason R] [--offset P:N ...] [--all] [--limit N] [--after P:N] [--json] [--brokers host:port]';
 
 async function main(): Promise<number> {
   let parsed;
@@ -22,7 +29,8 @@ async function main(): Promise<number> {
         all: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         brokers: { type: 'string', default: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092' },
-        limit: { type: 'string' },
+        limit: { type: 'string', default: '100' },
+        after: { type: 'string' },
       },
     });
   } catch (error) {
@@ -39,8 +47,14 @@ async function main(): Promise<number> {
     console.error(`dlq: --topic is required (e.g. hub.dlq.projector-salesforce)\n${usage}`);
     return 2;
   }
-  if (command === 'replay' && !values.all && !values.reason && !values.offset?.length) {
-    console.error(`dlq: replay needs --offset, --reason or --all\n${usage}`);
+  const selections = [values.offset?.length ? 'offset' : '', values.reason ? 'reason' : '', values.all ? 'all' : ''];
+  if (command === 'replay' && selections.filter(Boolean).length !== 1) {
+    console.error(`dlq: replay needs exactly one of --offset, --reason or --all\n${usage}`);
+    return 2;
+  }
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) {
+    console.error(`dlq: --limit must be a positive integer\n${usage}`);
     return 2;
   }
   const kafka = new Kafka({ clientId: 'hub-dlq-cli', brokers: values.brokers!.split(','), logLevel: logLevel.ERROR });
@@ -48,12 +62,26 @@ async function main(): Promise<number> {
   await producer.connect();
   try {
     const store = new DeadLetterStore(kafka, producer, values.topic);
-    const entries: DeadLetterEntry[] =
-      command === 'list'
-        ? await store.list({ reason: values.reason, limit: values.limit ? Number(values.limit) : undefined })
-        : await store.replay({ reason: values.reason, offsets: values.offset, all: values.all });
+    const selection: ReplaySelection = values.offset?.length
+      ? { offsets: values.offset }
+      : values.reason
+        ? { reason: values.reason }
+        : { all: true };
+    let entries: DeadLetterEntry[];
+    let next: string | null = null;
+    try {
+      if (command === 'list') {
+        ({ entries, next } = await store.list({ reason: values.reason, limit, after: values.after }));
+      } else {
+        entries = await store.replay(selection);
+      }
+    } catch (error) {
+      if (!(error instanceof DeadLetterSelectionError)) throw error;
+      console.error(`dlq: ${error.message}`);
+      return 2;
+    }
     if (values.json) {
-      console.log(JSON.stringify({ command, topic: values.topic, count: entries.length, entries }, null, 2));
+      console.log(JSON.stringify({ command, topic: values.topic, count: entries.length, entries, next }, null, 2));
     } else {
       for (const e of entries) {
         console.log(
@@ -61,6 +89,7 @@ async function main(): Promise<number> {
         );
       }
       console.log(`${command === 'list' ? 'listed' : 'replayed'} ${entries.length} record(s) of ${values.topic}`);
+      if (next) console.log(`more after ${next}: add --after ${next}`);
     }
     return 0;
   } finally {

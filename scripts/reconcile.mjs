@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs a reconciliation pass through projector-salesforce's API and prints its report as a table (or JSON).
 //   npm run reconcile -- --entity Order --since 24h [--report-only] [--json]
-// RECONCILE_URL (default http://127.0.0.1:3102) and RECONCILE_TOKEN (a token of RECONCILE_TOKENS) from the environment.
+// RECONCILE_URL (default http://127.0.0.1:3102) and RECONCILE_TOKEN (an operator token of projector-salesforce HUB_OPERATOR_TOKENS) from the environment.
 /* global fetch, URL */
 import { parseArgs } from 'node:util';
 
@@ -37,7 +37,9 @@ for (const flag of ['entity', 'since']) {
 const url = process.env.RECONCILE_URL ?? 'http://127.0.0.1:3102';
 const token = process.env.RECONCILE_TOKEN;
 if (!token) {
-  process.stderr.write('reconcile: RECONCILE_TOKEN is not set (a token of projector-salesforce RECONCILE_TOKENS)\n');
+  process.stderr.write(
+    'reconcile: RECONCILE_TOKEN is not set (an operator token of projector-salesforce HUB_OPERATOR_TOKENS)\n',
+  );
   process.exit(2);
 }
 

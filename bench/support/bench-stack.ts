@@ -46,3 +46,10 @@ export function writeResults(name: string, figures: object): void {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(join(ROOT, `bench/results/${name}.json`), JSON.stringify(figures, null, 2) + '\n');
 }
+
+/**
+ * HUB_OPERATOR_TOKENS of the apps a bench starts (bench-only values): `bench` acts on the operator APIs (reconcile,
+ * repair, work queue), with the token {@link BENCH_OPERATOR_TOKEN}.
+ */
+export const BENCH_OPERATOR_TOKEN = 'bench-operator-token-0123456789abcdef';
+export const BENCH_OPERATOR_TOKENS = `bench:operator=${BENCH_OPERATOR_TOKEN}`;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { RunningApp, startApp } from '../../scripts/lib/app-process';
+import { OPERATOR_TEST_TOKEN } from './support/app-env';
 import { ROOT, stack } from './support/stack';
 
 /** Every app validates its configuration, reports readiness through terminus, and shuts down cleanly. */
@@ -21,6 +22,8 @@ describe('app lifecycle', () => {
         ZENDESK_URL: 'http://127.0.0.1:4520',
         ZENDESK_EMAIL: 'integration@hub.example',
         ZENDESK_API_TOKEN: 'hub-zendesk-token',
+        // projector-support's dead-letter API callers (ingress serves no operator API and ignores it).
+        HUB_OPERATOR_TOKENS: `ops:operator=${OPERATOR_TEST_TOKEN}`,
       });
       const live = await fetch(`${app.url}/health/live`);
       expect(live.status).toBe(200);
@@ -53,7 +56,7 @@ describe('app lifecycle', () => {
     expect(result.stderr).not.toContain('SF_CLIENT_SECRET=');
   });
 
-  it('projector-odoo names a weak work-queue token and a bad match rule, and never prints the secrets', () => {
+  it('projector-odoo names a weak operator token and a bad match rule, and never prints the secrets', () => {
     const result = spawnSync('node', [join(ROOT, 'dist/apps/projector-odoo/apps/projector-odoo/src/main.js')], {
       env: {
         PATH: process.env.PATH,
@@ -64,14 +67,14 @@ describe('app lifecycle', () => {
         ODOO_DATABASE: 'odoo',
         ODOO_API_KEY: 'a-key-that-must-not-be-printed',
         PARTNER_MATCH: 'vat,phone',
-        WORK_QUEUE_TOKENS: 'desk=short-token',
+        HUB_OPERATOR_TOKENS: 'desk:operator=short-token',
       },
       encoding: 'utf8',
       timeout: 20_000,
     });
     expect(result.status).toBe(78);
     expect(result.stderr).toContain('PARTNER_MATCH');
-    expect(result.stderr).toContain('WORK_QUEUE_TOKENS');
+    expect(result.stderr).toContain('HUB_OPERATOR_TOKENS');
     expect(result.stderr).toContain('at least 24 characters');
     expect(result.stderr).not.toContain('short-token');
     expect(result.stderr).not.toContain('a-key-that-must-not-be-printed');

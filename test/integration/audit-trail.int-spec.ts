@@ -14,7 +14,14 @@ import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.cli
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
-import { AUDIT_TEST_TOKEN, hubEnv, ingressSalesforceEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import {
+  AUDIT_TEST_TOKEN,
+  hubEnv,
+  OPERATOR_TEST_TOKENS,
+  ingressSalesforceEnv,
+  odooCdcEnv,
+  projectorSalesforceEnv,
+} from './support/app-env';
 import { odooCdcCaughtUp } from './support/kafka';
 import { odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
@@ -143,7 +150,7 @@ describe('audit trail: the whole history of one order, with its traces and no pe
           ODOO_DATABASE: 'odoo',
           ODOO_LOGIN: key.login,
           ODOO_API_KEY: key.key,
-          WORK_QUEUE_TOKENS: `order-desk=${deskToken}`,
+          HUB_OPERATOR_TOKENS: `${OPERATOR_TEST_TOKENS},order-desk:operator=${deskToken}`,
         }),
       },
       { name: 'odoo-cdc', env: odooCdcEnv(prefix, hubDb.url) },

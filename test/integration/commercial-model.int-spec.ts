@@ -1,6 +1,7 @@
 import { CanonicalCodec } from '@hub/canonical';
 import type { Client } from 'pg';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
+import { OPERATOR_TEST_TOKENS } from './support/app-env';
 import { canonicalRecords } from './support/canonical';
 import { produceRaw, readTopic } from './support/kafka';
 import { insertPartner, odooDb } from './support/odoo';
@@ -63,6 +64,7 @@ describe('Odoo commercial model → canonical events', () => {
           CONSUMER_GROUP: `${prefix}odoo-cdc`,
           DEAD_LETTER_TOPIC: deadLetters,
           ODOO_MONITOR_DATABASE_URL: s.postgres.odoo,
+          HUB_OPERATOR_TOKENS: OPERATOR_TEST_TOKENS,
         },
       },
     ]);

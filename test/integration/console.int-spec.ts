@@ -27,7 +27,7 @@ import {
 import { eventually, RunningApp, startApp } from '../../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../../scripts/lib/odoo-commerce';
 import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.client';
-import { AUDIT_TEST_TOKEN, hubEnv } from './support/app-env';
+import { hubEnv, OPERATOR_TEST_TOKENS } from './support/app-env';
 import { kafka } from './support/kafka';
 import { odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
@@ -206,19 +206,17 @@ describe('operations console in a browser', () => {
         ODOO_DATABASE: 'odoo',
         ODOO_LOGIN: key.login,
         ODOO_API_KEY: key.key,
-        WORK_QUEUE_TOKENS: `order-desk=${run}-desk-token-0123456789`,
-        WORK_QUEUE_CONSOLE_TOKENS: `console=${consoleToken}`,
+        HUB_OPERATOR_TOKENS: `${OPERATOR_TEST_TOKENS},order-desk:operator=${run}-desk-token-0123456789,console:console=${consoleToken}`,
         ORDER_CUSTOMER_WAIT_MS: '3000',
       }),
     );
     consoleApp = await startApp('console', {
       PROJECTOR_ODOO_URL: projector.url,
-      PROJECTOR_ODOO_TOKEN: consoleToken,
+      CONSOLE_OPERATOR_TOKEN: consoleToken,
       HUB_SERVICES: `projector-odoo=${projector.url}`,
       CONSOLE_USERS: `alice:operator:${hashOf(passwords.alice)},vic:viewer:${hashOf(passwords.vic)}`,
       CONSOLE_SESSION_SECRET: `${run}-session-secret-0123456789abcdef`,
       CONSOLE_COOKIE_SECURE: 'false',
-      AUDIT_API_TOKEN: AUDIT_TEST_TOKEN,
       JAEGER_UI_URL: 'http://localhost:16686',
     });
     codec = CanonicalCodec.connect(stack().registry.url, prefix);

@@ -6,12 +6,12 @@ import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/sales
 import { ACCOUNT, CONTACT } from '../../sandboxes/salesforce/sobject.catalogue';
 import { insertPartner, odooDb } from './support/odoo';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
-import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { odooCdcEnv, operatorAuth, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId, stack } from './support/stack';
 
 interface DeadLetters {
   count: number;
-  entries: { offset: string; key: string; reason: string; vendorCode?: string; message: string }[];
+  entries: { partition: number; offset: string; key: string; reason: string; vendorCode?: string; message: string }[];
 }
 
 /**
@@ -59,7 +59,7 @@ describe('dead letters: list, fix, replay', () => {
     const parked = await eventually(
       async () => {
         const res = (await (
-          await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`)
+          await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`, { headers: operatorAuth() })
         ).json()) as DeadLetters;
         return res.entries.find((e) => e.key === key);
       },
@@ -79,7 +79,15 @@ describe('dead letters: list, fix, replay', () => {
     sandbox.state.catalogue.add(ACCOUNT);
     const cli = spawnSync(
       join(ROOT, 'scripts/dlq'),
-      ['replay', '--topic', deadLetters, '--offset', parked.offset, '--brokers', stack().kafka.brokers],
+      [
+        'replay',
+        '--topic',
+        deadLetters,
+        '--offset',
+        `${parked.partition}:${parked.offset}`,
+        '--brokers',
+        stack().kafka.brokers,
+      ],
       {
         encoding: 'utf8',
         timeout: 90_000,
@@ -98,8 +106,8 @@ describe('dead letters: list, fix, replay', () => {
     // Replaying again, through the HTTP endpoint, is harmless: still one Account.
     const again = await fetch(`${projector.url}/dead-letters/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ offsets: [parked.offset] }),
+      headers: { ...operatorAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ offsets: [`${parked.partition}:${parked.offset}`] }),
     });
     expect(((await again.json()) as { replayed: number }).replayed).toBe(1);
     const metric = async () =>
@@ -120,10 +128,12 @@ describe('dead letters: list, fix, replay', () => {
   it('refuses a replay that names nothing', async () => {
     const res = await fetch(`${apps[1].url}/dead-letters/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...operatorAuth(), 'content-type': 'application/json' },
       body: '{}',
     });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as { message: string }).message).toContain('offsets, a reason, or all');
+    expect(((await res.json()) as { message: string }).message).toContain(
+      'say what to replay with exactly one of offsets, reason or all',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
+import { OPERATOR_TEST_TOKENS } from './support/app-env';
 import { createIsolatedOdoo, insertCompanies, IsolatedOdoo } from './support/isolated-odoo';
 import { kafka } from './support/kafka';
 import { createHubDatabase, runId, stack } from './support/stack';
@@ -47,6 +48,7 @@ describe(`initial snapshot of ${PARTNERS} partners`, () => {
             CONSUMER_GROUP: `${prefix}odoo-cdc`,
             DEAD_LETTER_TOPIC: `${prefix}dlq.odoo-cdc`,
             CDC_TOPIC: changes,
+            HUB_OPERATOR_TOKENS: OPERATOR_TEST_TOKENS,
             LOG_LEVEL: 'warn',
           },
         },

@@ -15,7 +15,7 @@ import { parsePromql, shippedExpressions } from '../../scripts/lib/observability
 import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.client';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { startZendeskSandbox } from '../../sandboxes/zendesk/zendesk-sandbox';
-import { hubEnv, odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { hubEnv, odooCdcEnv, OPERATOR_TEST_TOKEN, projectorSalesforceEnv } from './support/app-env';
 import { odooSandboxUrl } from './support/odoo-sandbox';
 import { Scrape, scrape } from './support/prometheus';
 import { createHubDatabase, runId, stack } from './support/stack';
@@ -49,7 +49,6 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
     hubDb = await createHubDatabase(`hub_${run.replace(/-/g, '_')}`);
     const s = stack();
     const odooEnv = { ODOO_URL: odoo.url, ODOO_DATABASE: 'odoo', ODOO_API_KEY: key.key };
-    const repairToken = `${run}-repair-token-0123456789`;
     // odoo-cdc first: projector-salesforce's reconciler reads odoo-cdc's repair API, at the address it was given.
     apps = await startApps([
       {
@@ -58,7 +57,6 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
           ODOO_CDC_CONNECT_URL: s.connect.url,
           ODOO_CDC_CONNECTOR: 'odoo-postgres',
           ODOO_MONITOR_DATABASE_URL: s.postgres.odoo,
-          REPAIR_TOKENS: `reconciler=${repairToken}`,
         }),
       },
     ]);
@@ -79,8 +77,7 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
           name: 'projector-salesforce',
           env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, {
             ODOO_CDC_URL: apps[0].url,
-            ODOO_CDC_TOKEN: repairToken,
-            RECONCILE_TOKENS: `ops=${run}-reconcile-token-0123456789`,
+            ODOO_CDC_TOKEN: OPERATOR_TEST_TOKEN,
           }),
         },
         {
@@ -90,7 +87,6 @@ describe('the alert rules and dashboards the chart ships, against the apps’ /m
             DEAD_LETTER_TOPIC: `${prefix}dlq.projector-odoo`,
             ...odooEnv,
             ODOO_LOGIN: key.login,
-            WORK_QUEUE_TOKENS: `order-desk=${run}-work-queue-token-0123456789`,
           }),
         },
         {

@@ -21,7 +21,7 @@ import {
 import { eventually, RunningApp, startApp } from '../../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../../scripts/lib/odoo-commerce';
 import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.client';
-import { hubEnv } from './support/app-env';
+import { hubEnv, VIEWER_TEST_TOKEN } from './support/app-env';
 import { kafka } from './support/kafka';
 import { odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
@@ -208,7 +208,7 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
       ODOO_DATABASE: 'odoo',
       ODOO_LOGIN: key.login,
       ODOO_API_KEY: key.key,
-      WORK_QUEUE_TOKENS: `${operator}=${token}`,
+      HUB_OPERATOR_TOKENS: `${operator}:operator=${token},auditor:viewer=${VIEWER_TEST_TOKEN}`,
       ORDER_CUSTOMER_WAIT_MS: '3000',
     });
 
@@ -612,10 +612,19 @@ describe('projector-odoo: Salesforce customers and orders into Odoo, exceptions 
     expect((body.exceptions as Exception[]).filter((e) => ids.has(e.salesforceOrderId))).toEqual([]);
   }, 300_000);
 
-  it('refuses the work queue without a valid operator token', async () => {
+  it('refuses the work queue without a valid token, and a viewer its actions', async () => {
     expect((await api('GET', '', undefined, '')).status).toBe(401);
     expect((await api('GET', '', undefined, 'Bearer not-the-token-of-anyone-at-all')).status).toBe(401);
     expect((await api('GET', '?status=nonsense')).status).toBe(400);
+    const viewer = `Bearer ${VIEWER_TEST_TOKEN}`;
+    expect((await api('GET', '?status=open', undefined, viewer)).status).toBe(200);
+    const someId = '00000000-0000-4000-8000-000000000000';
+    const retried = await api('POST', `/${someId}/retry`, {}, viewer);
+    expect(retried).toEqual({
+      status: 403,
+      body: expect.objectContaining({ message: 'this needs the operator role; auditor is a viewer' }),
+    });
+    expect((await api('POST', `/${someId}/discard`, { reason: 'not mine to discard' }, viewer)).status).toBe(403);
   });
 });
 

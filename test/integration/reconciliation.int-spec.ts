@@ -14,7 +14,13 @@ import {
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
-import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import {
+  odooCdcEnv,
+  OPERATOR_TEST_TOKENS,
+  operatorAuth,
+  projectorSalesforceEnv,
+  VIEWER_TEST_TOKEN,
+} from './support/app-env';
 import { insertPartner, odooDb } from './support/odoo';
 import { createHubDatabase, ROOT, runId } from './support/stack';
 
@@ -97,7 +103,9 @@ describe('reconciliation of Salesforce against the source of record', () => {
       {
         name: 'odoo-cdc',
         port: cdcPort,
-        env: odooCdcEnv(prefix, hubDb.url, { REPAIR_TOKENS: `projector-salesforce=${repairToken}` }),
+        env: odooCdcEnv(prefix, hubDb.url, {
+          HUB_OPERATOR_TOKENS: `${OPERATOR_TEST_TOKENS},projector-salesforce:operator=${repairToken}`,
+        }),
       },
       {
         name: 'projector-salesforce',
@@ -105,7 +113,7 @@ describe('reconciliation of Salesforce against the source of record', () => {
           SF_BATCH_LINGER_MS: '300',
           ODOO_CDC_URL: `http://127.0.0.1:${cdcPort}`,
           ODOO_CDC_TOKEN: repairToken,
-          RECONCILE_TOKENS: `ops=${operatorToken}`,
+          HUB_OPERATOR_TOKENS: `${OPERATOR_TEST_TOKENS},ops:operator=${operatorToken}`,
         }),
       },
     ]);
@@ -329,6 +337,10 @@ describe('reconciliation of Salesforce against the source of record', () => {
 
   it('refuses a call without a token, and names an unknown entity or a malformed window', async () => {
     expect((await reconcile({ entity: 'Order', since: '24h' }, '')).status).toBe(401);
+    // A viewer reads the reports but may not run a pass.
+    expect((await reconcile({ entity: 'Order', since: '24h' }, VIEWER_TEST_TOKEN)).status).toBe(403);
+    const reports = await fetch(`${projectorUrl}/reconcile/reports`, { headers: operatorAuth(VIEWER_TEST_TOKEN) });
+    expect(reports.status).toBe(200);
     const entity = await reconcile({ entity: 'Widget', since: '24h' });
     expect(entity.status).toBe(400);
     expect(entity.body.message).toContain('unknown entity "Widget"');

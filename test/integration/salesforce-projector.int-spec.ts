@@ -18,7 +18,7 @@ import {
   validateDelivery,
 } from '../../scripts/lib/odoo-commerce';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
-import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { odooCdcEnv, operatorAuth, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
@@ -230,8 +230,10 @@ describe('Salesforce projector: every entity, in batches, within limits, nothing
     await db.query('UPDATE res_partner SET ref = $2, write_date = now() WHERE id = $1', [company, longRef]);
     const parked = await eventually(
       async () => {
-        const res = (await (await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`)).json()) as {
-          entries: { offset: string; key: string; vendorCode?: string; message: string }[];
+        const res = (await (
+          await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`, { headers: operatorAuth() })
+        ).json()) as {
+          entries: { partition: number; offset: string; key: string; vendorCode?: string; message: string }[];
         };
         return res.entries.find((e) => e.key === key);
       },
@@ -252,8 +254,8 @@ describe('Salesforce projector: every entity, in batches, within limits, nothing
     await startProjector({ SF_MAPPING_FILE: join(dir, 'salesforce-mapping.yaml') });
     const replay = await fetch(`${projector.url}/dead-letters/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ offsets: [parked.offset] }),
+      headers: { ...operatorAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ offsets: [`${parked.partition}:${parked.offset}`] }),
     });
     expect(((await replay.json()) as { replayed: number }).replayed).toBe(1);
     const account = await landed(

@@ -11,7 +11,13 @@ import { ApiKey, OdooSandboxClient } from '../../sandboxes/odoo/odoo-sandbox.cli
 import { connectAs } from '../../sandboxes/salesforce/pubsub/pubsub.test-client';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
-import { ingressSalesforceEnv, odooCdcEnv, projectorOdooEnv, projectorSalesforceEnv } from './support/app-env';
+import {
+  ingressSalesforceEnv,
+  odooCdcEnv,
+  operatorAuth,
+  projectorOdooEnv,
+  projectorSalesforceEnv,
+} from './support/app-env';
 import { insertPartner, odooDb } from './support/odoo';
 import { odooSandboxUrl } from './support/odoo-sandbox';
 import { createHubDatabase, runId, stack } from './support/stack';
@@ -245,8 +251,8 @@ describe('tracing: one record, one trace, in Jaeger', () => {
     ]);
     const parked = await eventually(
       async () => {
-        const res = await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`);
-        const { entries } = (await res.json()) as { entries: { offset: string; key: string }[] };
+        const res = await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`, { headers: operatorAuth() });
+        const { entries } = (await res.json()) as { entries: { partition: number; offset: string; key: string }[] };
         return entries.find((e) => e.key === canonicalId);
       },
       60_000,
@@ -254,8 +260,8 @@ describe('tracing: one record, one trace, in Jaeger', () => {
     );
     const replay = await fetch(`${projector.url}/dead-letters/replay`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ offsets: [parked.offset] }),
+      headers: { ...operatorAuth(), 'content-type': 'application/json' },
+      body: JSON.stringify({ offsets: [`${parked.partition}:${parked.offset}`] }),
     });
     expect(((await replay.json()) as { replayed: number }).replayed).toBe(1);
 

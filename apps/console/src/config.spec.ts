@@ -3,8 +3,7 @@ import { loadConsoleConfig } from './config';
 const hash = `scrypt$16384$8$1$${'A'.repeat(22)}$${'B'.repeat(43)}`;
 const base = {
   PROJECTOR_ODOO_URL: 'http://127.0.0.1:3104/',
-  PROJECTOR_ODOO_TOKEN: 'console-token-0123456789abcdefgh',
-  AUDIT_API_TOKEN: 'console-audit-token-0123456789abcd',
+  CONSOLE_OPERATOR_TOKEN: 'console-token-0123456789abcdefgh',
   HUB_SERVICES: 'odoo-cdc=http://127.0.0.1:3101,projector-odoo=http://127.0.0.1:3104/',
   CONSOLE_USERS: `alice:operator:${hash},vic:viewer:${hash}`,
   CONSOLE_SESSION_SECRET: 's'.repeat(32),
@@ -36,8 +35,8 @@ describe('console configuration', () => {
         HUB_SERVICES: 'odoo-cdc',
         CONSOLE_USERS: 'alice:admin:plain-password',
         CONSOLE_SESSION_SECRET: 'short',
-        PROJECTOR_ODOO_TOKEN: undefined,
-        AUDIT_API_TOKEN: 'short',
+        CONSOLE_OPERATOR_TOKEN: undefined,
+        AUDIT_API_TOKEN: 'console-audit-token-0123456789abcd',
         JAEGER_UI_URL: 'jaeger',
       });
     } catch (error) {
@@ -46,10 +45,17 @@ describe('console configuration', () => {
     expect(message).toMatch(/HUB_SERVICES="odoo-cdc": expected name=http\(s\):\/\/host:port pairs/);
     expect(message).toMatch(/CONSOLE_USERS=<redacted>: user alice: role must be one of viewer, operator/);
     expect(message).toMatch(/CONSOLE_SESSION_SECRET=<redacted>: expected at least 32 characters/);
-    expect(message).toMatch(/PROJECTOR_ODOO_TOKEN is required/);
-    expect(message).toMatch(/AUDIT_API_TOKEN=<redacted>: expected a token listed in projector-odoo AUDIT_API_TOKENS/);
+    expect(message).toMatch(/CONSOLE_OPERATOR_TOKEN is required/);
+    expect(message).toMatch(/AUDIT_API_TOKEN=<redacted>: no longer read: the console uses CONSOLE_OPERATOR_TOKEN/);
+    expect(message).not.toContain('console-audit-token');
     expect(message).toMatch(/JAEGER_UI_URL="jaeger": Invalid url/);
     expect(message).not.toContain('plain-password');
+  });
+
+  it('refuses a short operator token without showing it', () => {
+    expect(() => loadConsoleConfig({ ...base, CONSOLE_OPERATOR_TOKEN: 'short-token' })).toThrow(
+      /CONSOLE_OPERATOR_TOKEN=<redacted>: expected the token listed with role console/,
+    );
   });
 
   it('refuses a password that is not a hash, and a user listed twice', () => {

@@ -64,15 +64,26 @@ const hubServices = () =>
       return services;
     });
 
+/** A variable the console no longer reads: set, it fails the start naming its replacement. */
+const retired = () =>
+  secret(z.undefined({ errorMap: () => ({ message: 'no longer read: the console uses CONSOLE_OPERATOR_TOKEN' }) }));
+
 /** Every environment variable the console reads; the only file that touches process.env. */
 export const consoleConfigShape = {
   HTTP_PORT: env.port(3105),
   /** projector-odoo's base URL: the work queue's API. */
   PROJECTOR_ODOO_URL: env.url().transform((u) => u.replace(/\/+$/, '')),
-  /** The console's own token, listed in projector-odoo's WORK_QUEUE_CONSOLE_TOKENS (so it may name the user). */
-  PROJECTOR_ODOO_TOKEN: secret(z.string().min(24, 'expected the console token of WORK_QUEUE_CONSOLE_TOKENS')),
-  /** The console's reader token of projector-odoo's audit API (one listed in its AUDIT_API_TOKENS): the history page. */
-  AUDIT_API_TOKEN: secret(z.string().min(24, 'expected a token listed in projector-odoo AUDIT_API_TOKENS')),
+  /**
+   * The console's own token for every app's operator API (work queue, audit trail, dead letters): listed with the role
+   * `console` in each app's HUB_OPERATOR_TOKENS, so it may name the signed-in user, whose calls are recorded as
+   * `<name>:<user>`.
+   */
+  CONSOLE_OPERATOR_TOKEN: secret(
+    z.string().min(24, "expected the token listed with role console in the apps' HUB_OPERATOR_TOKENS"),
+  ),
+  /** Replaced by CONSOLE_OPERATOR_TOKEN: set, they fail the start rather than be silently ignored. */
+  PROJECTOR_ODOO_TOKEN: retired(),
+  AUDIT_API_TOKEN: retired(),
   /** Jaeger's UI, where the history page links each entry's trace (`<url>/trace/<trace id>`). */
   JAEGER_UI_URL: env
     .url()

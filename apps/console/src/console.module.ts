@@ -75,7 +75,7 @@ export class ConsoleModule implements NestModule {
           provide: WorkQueueClient,
           useValue: new WorkQueueClient(
             config.PROJECTOR_ODOO_URL,
-            config.PROJECTOR_ODOO_TOKEN,
+            config.CONSOLE_OPERATOR_TOKEN,
             config.CONSOLE_REQUEST_TIMEOUT_MS,
           ),
         },
@@ -83,14 +83,18 @@ export class ConsoleModule implements NestModule {
           provide: AuditClient,
           useValue: new AuditClient(
             config.PROJECTOR_ODOO_URL,
-            config.AUDIT_API_TOKEN,
+            config.CONSOLE_OPERATOR_TOKEN,
             config.CONSOLE_REQUEST_TIMEOUT_MS,
           ),
         },
         { provide: JaegerUi, useValue: { url: config.JAEGER_UI_URL } },
         {
           provide: HubServicesClient,
-          useValue: new HubServicesClient(config.HUB_SERVICES, config.CONSOLE_REQUEST_TIMEOUT_MS),
+          useValue: new HubServicesClient(
+            config.HUB_SERVICES,
+            config.CONSOLE_OPERATOR_TOKEN,
+            config.CONSOLE_REQUEST_TIMEOUT_MS,
+          ),
         },
         { provide: APP_GUARD, useClass: ConsoleAuthGuard },
         { provide: APP_FILTER, useValue: new ConsoleErrorsFilter(log.child({ component: 'pages' })) },

@@ -1,4 +1,4 @@
-import { bearerTokens, ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { ConfigError, env, operatorAuthConfigShape, parseConfig, withOperatorTokens } from '@hub/runtime';
 import { z } from 'zod';
 
 /** Every environment variable odoo-cdc reads; the only file that touches process.env. */
@@ -40,10 +40,10 @@ export const odooCdcConfigShape = {
    */
   CDC_FLUSH_AT: env.positiveInt(2_000),
   /**
-   * `name=token` pairs of the callers of the repair API (/aggregates: read the current aggregates, re-publish them),
-   * i.e. projector-salesforce's reconciler (its ODOO_CDC_TOKEN). Unset: the API answers 401 to everyone.
+   * Who may call the operator API (dead letters; the repair API /aggregates, which projector-salesforce's reconciler
+   * calls with its ODOO_CDC_TOKEN, an operator token): HUB_OPERATOR_TOKENS or HUB_OPERATOR_TOKENS_FILE.
    */
-  REPAIR_TOKENS: secret(bearerTokens().optional()),
+  ...operatorAuthConfigShape,
 };
 
 export type OdooCdcConfig = ReturnType<typeof loadOdooCdcConfig>;
@@ -55,5 +55,5 @@ export function loadOdooCdcConfig(source: NodeJS.ProcessEnv = process.env) {
       `ODOO_CDC_RESTART_BACKOFF_MAX_MS=${config.ODOO_CDC_RESTART_BACKOFF_MAX_MS}: must not be less than ODOO_CDC_RESTART_BACKOFF_MS=${config.ODOO_CDC_RESTART_BACKOFF_MS}`,
     ]);
   }
-  return config;
+  return withOperatorTokens(config);
 }

@@ -10,9 +10,8 @@ import {
   topicsProducedBy,
 } from '@hub/canonical';
 import {
-  ApiTokens,
   AppLogger,
-  BearerTokenGuard,
+  operatorAuthProviders,
   DeferredDurabilityDatabase,
   ensureTopics,
   HealthController,
@@ -155,8 +154,7 @@ export class OdooCdcModule {
           useFactory: (db: HubDatabase) => new PendingAggregates(db),
         },
         CdcFetchEffects,
-        { provide: ApiTokens, useValue: { tokens: config.REPAIR_TOKENS ?? new Map() } },
-        BearerTokenGuard,
+        ...operatorAuthProviders(config.HUB_OPERATOR_TOKENS),
         AggregateRepairService,
         PartnerProjectionService,
         AggregateProjectionService,

@@ -1,28 +1,7 @@
-import { ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { env, operatorAuthConfigShape, parseConfig, secret, withOperatorTokens } from '@hub/runtime';
 import { auditServingConfigShape } from '@hub/audit';
 import { z } from 'zod';
 import { PARTNER_MATCH_RULES } from './partners/partner-match';
-
-/**
- * `name=token` pairs, comma-separated: who may act on the work queue, and the name each action is recorded under.
- * Tokens are at least 24 characters so a guessable one fails the start instead of guarding the queue.
- */
-const operatorTokens = () =>
-  z
-    .string()
-    .min(1)
-    .transform((s, ctx) => {
-      const tokens = new Map<string, string>();
-      for (const pair of s.split(',').map((p) => p.trim())) {
-        const m = /^([\w.@-]+)=(\S{24,})$/.exec(pair);
-        if (!m) {
-          ctx.addIssue({ code: 'custom', message: 'expected name=token pairs, each token at least 24 characters' });
-          return z.NEVER;
-        }
-        tokens.set(m[2], m[1]);
-      }
-      return tokens;
-    });
 
 /** Every environment variable projector-odoo reads; the only file that touches process.env. */
 export const projectorOdooConfigShape = {
@@ -31,7 +10,7 @@ export const projectorOdooConfigShape = {
   SCHEMA_REGISTRY_URL: env.url(),
   /** The hub's database: the work queue of business exceptions and the last Salesforce position applied per record. */
   HUB_DATABASE_URL: env.postgresUrl(),
-  /** The audit trail (libs/audit): the key of its field hashes, its API's readers, retention and purge interval. */
+  /** The audit trail (libs/audit): the key of its field hashes, retention and purge interval. */
   ...auditServingConfigShape,
   HUB_TOPIC_PREFIX: z.string().default('hub.'),
   KAFKA_REPLICATION_FACTOR: env.positiveInt(1),
@@ -83,24 +62,15 @@ export const projectorOdooConfigShape = {
   ODOO_RECORDS_IN_FLIGHT: env.positiveInt(1),
   /** Partitions of a topic handled at once (order-submission has 6). */
   ODOO_PARTITIONS_IN_FLIGHT: env.positiveInt(3),
-  /** The work queue's operators: `name=token,…`; each action is recorded with the operator's name. */
-  WORK_QUEUE_TOKENS: secret(operatorTokens()),
   /**
-   * `name=token` pairs of operations consoles (apps/console): such a token may name the signed-in user it acts for in
-   * `X-Hub-Actor`, and the action is recorded as `<name>:<user>`. Optional.
+   * Who may call the operator API (the work queue, dead letters, the audit trail): HUB_OPERATOR_TOKENS or
+   * HUB_OPERATOR_TOKENS_FILE. Every action is recorded with its caller's name (a console's as `<name>:<user>`).
    */
-  WORK_QUEUE_CONSOLE_TOKENS: secret(operatorTokens().optional()),
+  ...operatorAuthConfigShape,
 };
 
 export type ProjectorOdooConfig = ReturnType<typeof loadProjectorOdooConfig>;
 
 export function loadProjectorOdooConfig(source: NodeJS.ProcessEnv = process.env) {
-  const config = parseConfig(projectorOdooConfigShape, source);
-  const shared = [...(config.WORK_QUEUE_CONSOLE_TOKENS?.keys() ?? [])].filter((t) => config.WORK_QUEUE_TOKENS.has(t));
-  if (shared.length) {
-    throw new ConfigError([
-      'WORK_QUEUE_CONSOLE_TOKENS: a console token must not also be an operator token in WORK_QUEUE_TOKENS',
-    ]);
-  }
-  return config;
+  return withOperatorTokens(parseConfig(projectorOdooConfigShape, source));
 }

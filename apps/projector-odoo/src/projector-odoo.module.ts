@@ -28,6 +28,7 @@ import {
 } from '@hub/resilience';
 import {
   AppLogger,
+  operatorAuthProviders,
   BusinessHealth,
   BusinessHealthController,
   ensureTopics,
@@ -49,7 +50,6 @@ import type { ProjectorOdooConfig } from './config';
 import { ExceptionOutbox } from './exceptions/exception-outbox';
 import { AWAITING_ERP_FAMILY, ErpAcceptanceHealth, OPEN_EXCEPTIONS_FAMILY } from './health/erp-acceptance.health';
 import { IntakeLedger } from './health/intake-ledger.repository';
-import { OperatorTokenGuard, OperatorTokens } from './exceptions/operator-token.guard';
 import { OrderExceptionRepository } from './exceptions/order-exception.repository';
 import { WorkQueueController } from './exceptions/work-queue.controller';
 import { WorkQueueService } from './exceptions/work-queue.service';
@@ -216,11 +216,7 @@ export class ProjectorOdooModule implements NestModule {
           useFactory: (exceptions: OrderExceptionRepository, intake: OrderIntakeService, audit: AuditRecorder) =>
             new WorkQueueService(exceptions, intake, audit, log.child({ component: 'work-queue' })),
         },
-        {
-          provide: OperatorTokens,
-          useValue: { tokens: config.WORK_QUEUE_TOKENS, consoleTokens: config.WORK_QUEUE_CONSOLE_TOKENS },
-        },
-        OperatorTokenGuard,
+        ...operatorAuthProviders(config.HUB_OPERATOR_TOKENS),
         SalesforcePartnersHandler,
         OrderSubmissionsHandler,
         HandlerRegistry,

@@ -9,6 +9,7 @@ const required = {
   SF_LOGIN_URL: 'https://example.my.salesforce.com',
   SF_CLIENT_ID: 'client',
   SF_CLIENT_SECRET: 'secret',
+  HUB_OPERATOR_TOKENS: 'ops:operator=operator-token-0123456789abcdef',
 };
 
 describe('projector-salesforce configuration', () => {

@@ -1,4 +1,4 @@
-import { bearerTokens, ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { ConfigError, env, operatorAuthConfigShape, parseConfig, secret, withOperatorTokens } from '@hub/runtime';
 import { auditRecordingConfigShape } from '@hub/audit';
 import { z } from 'zod';
 import { parseDuration, parseSchedule } from './reconcile/reconcile.entities';
@@ -118,10 +118,13 @@ export const projectorSalesforceConfigShape = {
    * Unset: no reconciliation (the API answers 503 naming this variable, no schedule runs).
    */
   ODOO_CDC_URL: env.url().optional(),
-  /** A token of odoo-cdc's REPAIR_TOKENS. */
+  /** A token of odoo-cdc's HUB_OPERATOR_TOKENS with the operator role (the repair API re-publishes). */
   ODOO_CDC_TOKEN: secret(z.string().min(24, 'expected a token of at least 24 characters').optional()),
-  /** `name=token` pairs of who may run a pass over HTTP (POST /reconcile); each pass is logged with the name. */
-  RECONCILE_TOKENS: secret(bearerTokens().optional()),
+  /**
+   * Who may call the operator API (dead letters; POST /reconcile needs the operator role, its reports a viewer):
+   * HUB_OPERATOR_TOKENS or HUB_OPERATOR_TOKENS_FILE. Each pass is logged with its caller.
+   */
+  ...operatorAuthConfigShape,
   /**
    * Scheduled passes per entity, `Account=15m,Order=5m` (s, m, h, d); empty: on demand only. Each scheduled pass covers
    * what changed since the previous one started, the first one RECONCILE_FIRST_WINDOW back.
@@ -157,7 +160,9 @@ export type ProjectorSalesforceConfig = ReturnType<typeof loadProjectorSalesforc
 export function loadProjectorSalesforceConfig(source: NodeJS.ProcessEnv = process.env) {
   const config = parseConfig(projectorSalesforceConfigShape, source);
   if (config.ODOO_CDC_URL && !config.ODOO_CDC_TOKEN) {
-    throw new ConfigError(['ODOO_CDC_TOKEN: required when ODOO_CDC_URL is set (a token of odoo-cdc REPAIR_TOKENS)']);
+    throw new ConfigError([
+      'ODOO_CDC_TOKEN: required when ODOO_CDC_URL is set (an operator token of odoo-cdc HUB_OPERATOR_TOKENS)',
+    ]);
   }
-  return config;
+  return withOperatorTokens(config);
 }

@@ -29,9 +29,8 @@ import {
   TargetBreaker,
 } from '@hub/resilience';
 import {
-  ApiTokens,
   AppLogger,
-  BearerTokenGuard,
+  operatorAuthProviders,
   BusinessHealth,
   BusinessHealthController,
   ensureTopics,
@@ -287,8 +286,7 @@ export class ProjectorSalesforceModule {
               log.child({ component: 'reconciler' }),
             ),
         },
-        { provide: ApiTokens, useValue: { tokens: config.RECONCILE_TOKENS ?? new Map() } },
-        BearerTokenGuard,
+        ...operatorAuthProviders(config.HUB_OPERATOR_TOKENS),
         {
           provide: ConsumerHostOptions,
           useValue: {

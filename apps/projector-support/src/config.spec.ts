@@ -5,6 +5,7 @@ const base = {
   SCHEMA_REGISTRY_URL: 'http://127.0.0.1:8080/apis/ccompat/v7',
   HUB_DATABASE_URL: 'postgres://hub:hub@127.0.0.1:5432/hub',
   AUDIT_HASH_KEY: 'audit-hash-key-0123456789abcdefghijkl',
+  HUB_OPERATOR_TOKENS: 'ops:operator=operator-token-0123456789abcdef',
 };
 
 describe('projector-support configuration', () => {

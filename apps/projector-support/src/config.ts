@@ -1,4 +1,4 @@
-import { ConfigError, env, parseConfig, secret } from '@hub/runtime';
+import { ConfigError, env, operatorAuthConfigShape, parseConfig, secret, withOperatorTokens } from '@hub/runtime';
 import { auditRecordingConfigShape } from '@hub/audit';
 import { z } from 'zod';
 
@@ -20,6 +20,8 @@ export const projectorSupportConfigShape = {
   /** A consumer lane with a backlog that commits nothing for this long fails readiness and reports itself stalled. */
   HUB_STALL_AFTER_MS: env.stallAfterMs(),
   DEAD_LETTER_TOPIC: z.string().min(1).default('hub.dlq.projector-support'),
+  /** Who may list (viewer) and replay (operator) its dead letters: HUB_OPERATOR_TOKENS or HUB_OPERATOR_TOKENS_FILE. */
+  ...operatorAuthConfigShape,
   SUPPORT_PLATFORM: z.enum(['zendesk', 'freshdesk']),
   /** Zendesk: `https://{subdomain}.zendesk.com` (or the sandbox), without `/api/v2`. */
   ZENDESK_URL: env.url().optional(),
@@ -83,5 +85,5 @@ export function loadProjectorSupportConfig(source: NodeJS.ProcessEnv = process.e
       ),
     );
   }
-  return config;
+  return withOperatorTokens(config);
 }

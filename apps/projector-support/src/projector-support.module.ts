@@ -37,6 +37,7 @@ import {
 } from '@hub/resilience';
 import {
   AppLogger,
+  operatorAuthProviders,
   BusinessHealth,
   BusinessHealthController,
   ensureTopics,
@@ -126,6 +127,7 @@ export class ProjectorSupportModule {
       controllers: [HealthController, MetricsController, DeadLetterController, BusinessHealthController],
       providers: [
         { provide: AppLogger, useValue: log },
+        ...operatorAuthProviders(config.HUB_OPERATOR_TOKENS),
         kafkaClientProvider({
           clientId: 'projector-support',
           brokers: config.KAFKA_BROKERS,

@@ -1,14 +1,15 @@
-import { BadRequestException, Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
+import { Access } from '@hub/runtime';
 import { AuditQueryError, parseAuditQuery } from './audit-query';
 import { PgAuditTrail } from './audit-trail.repository';
-import { AuditTokenGuard } from './audit-token.guard';
 
 /**
  * `GET /audit/entries?recordId=|canonicalId=|from=&to=[&limit=&after=]`: a page of the trail in time order, with
- * `next` (pass it as `after`) while more remain. Needs an audit token; a bad parameter is a 400 that names it.
+ * `next` (pass it as `after`) while more remain. Needs a viewer's token of the app's HUB_OPERATOR_TOKENS (checked by the
+ * app's operator guard); a bad parameter is a 400 that names it.
  */
 @Controller('audit')
-@UseGuards(AuditTokenGuard)
+@Access('viewer')
 export class AuditController {
   constructor(private readonly trail: PgAuditTrail) {}
 

@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import { AuditRecorder } from './audit-recorder';
 import { DeadLetterReplayTrail } from './dead-letter-replay.trail';
 import { AuditRetention } from './audit-retention';
-import { AuditApiTokens, AuditTokenGuard } from './audit-token.guard';
 import { PgAuditTrail } from './audit-trail.repository';
 import { FieldHasher } from './field-hasher';
 
@@ -29,20 +28,20 @@ export function auditRecorderProviders(app: string, config: { AUDIT_HASH_KEY: st
   ];
 }
 
-/** The above, plus the query API's guard and the retention purge: for the app that mounts AuditController. */
+/**
+ * The above, plus the retention purge: for the app that mounts AuditController (whose callers the app's operator
+ * guard checks: a viewer token reads the trail).
+ */
 export function auditServingProviders(
   app: string,
   config: {
     AUDIT_HASH_KEY: string;
-    AUDIT_API_TOKENS: ReadonlyMap<string, string>;
     AUDIT_RETENTION_DAYS: number;
     AUDIT_PURGE_INTERVAL_MS: number;
   },
 ): Provider[] {
   return [
     ...auditRecorderProviders(app, config),
-    { provide: AuditApiTokens, useValue: { tokens: config.AUDIT_API_TOKENS } },
-    AuditTokenGuard,
     {
       provide: AuditRetention,
       inject: [PgAuditTrail, AppLogger],

@@ -7,7 +7,6 @@ export * from './audit-trail.repository';
 export * from './audit-recorder';
 export * from './engine-write-audit';
 export * from './dead-letter-replay.trail';
-export * from './audit-token.guard';
 export * from './audit.controller';
 export * from './audit-retention';
 export * from './audit.config';

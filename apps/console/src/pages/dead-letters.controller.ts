@@ -8,8 +8,9 @@ import { deadLetterServicesPage, deadLettersPage } from './dead-letters.page';
 import { send } from './exceptions.controller';
 
 /**
- * Dead letters per service (each app's own `/dead-letters` API): inspect, replay one or all. A replay names the user
- * (`X-Hub-Actor: console:<user>`), and the projectors record it in the audit trail; each is also logged here.
+ * Dead letters per service (each app's own `/dead-letters` API, a page at a time): inspect, replay one, a reason or
+ * all. Every call names the user (`X-Hub-Actor`), so the apps log and record `console:<user>`; a replay is also logged
+ * here.
  */
 @Controller('dead-letters')
 export class DeadLettersController {
@@ -23,7 +24,8 @@ export class DeadLettersController {
     const counts = await Promise.all(
       [...this.services.services.keys()].map(async (service) => {
         try {
-          return { service, count: (await this.services.deadLetters(service)).entries.length };
+          const { held } = await this.services.deadLetters(service, req.session!.user.name, { limit: 1 });
+          return { service, count: held };
         } catch (error) {
           if (!(error instanceof UpstreamError)) throw error;
           // An app that serves no /dead-letters (ingress): shown as such, not as a failure.
@@ -40,15 +42,14 @@ export class DeadLettersController {
     @Res() res: Response,
     @Param('service') service: string,
     @Query('reason') reason?: string,
+    @Query('after') after?: string,
   ) {
     this.known(service);
-    const { topic, entries } = await this.services.deadLetters(service);
-    send(
-      res,
-      req,
-      `Dead letters of ${service}`,
-      deadLettersPage(service, topic, entries, req.session!, reason || undefined),
-    );
+    const page = await this.services.deadLetters(service, req.session!.user.name, {
+      reason: reason || undefined,
+      after: after || undefined,
+    });
+    send(res, req, `Dead letters of ${service}`, deadLettersPage(service, page, req.session!, reason || undefined));
   }
 
   @Post(':service/replay')
@@ -64,11 +65,16 @@ export class DeadLettersController {
     const selection =
       body.all === 'true'
         ? ({ all: true } as const)
-        : typeof body.offset === 'string' && /^\d+$/.test(body.offset)
+        : typeof body.offset === 'string' && /^\d+:\d+$/.test(body.offset)
           ? { offsets: [body.offset] }
-          : undefined;
+          : typeof body.reason === 'string' && body.reason.trim()
+            ? { reason: body.reason.trim() }
+            : undefined;
     if (!selection) {
-      req.session!.flash = { kind: 'error', text: 'Say what to replay: one offset, or all.' };
+      req.session!.flash = {
+        kind: 'error',
+        text: 'Say what to replay: one record (partition:offset), a reason, or all.',
+      };
       return res.redirect(303, `/dead-letters/${service}`);
     }
     try {

@@ -1,11 +1,11 @@
 import { mayAct } from '../auth/roles';
 import type { Session } from '../auth/session.store';
-import type { DeadLetter } from '../upstream/hub-services.client';
+import type { DeadLetterPage } from '../upstream/hub-services.client';
 import { Html, html } from './html';
 import { age, json } from './layout';
 import { redactPersonalData } from './redact';
 
-/** Every service of HUB_SERVICES with how many dead letters it holds (or why that is unknown). */
+/** Every service of HUB_SERVICES with how many dead letters its topic holds (or why that is unknown). */
 export function deadLetterServicesPage(counts: { service: string; count?: number; problem?: string }[]): Html {
   return html`<table>
     <thead>
@@ -26,20 +26,28 @@ export function deadLetterServicesPage(counts: { service: string; count?: number
   </table>`;
 }
 
-/** One service's dead letters, newest first: reason, message, where it came from; replay one or all for operators. */
+/**
+ * One page of a service's dead letters, oldest first (the app's order, by partition and offset): reason, message,
+ * where it came from, a link to the next page; replay one, or all (of the reason filtered by), for operators.
+ */
 export function deadLettersPage(
   service: string,
-  topic: string,
-  entries: DeadLetter[],
+  page: DeadLetterPage,
   session: Session,
   reason: string | undefined,
   now = Date.now(),
 ): Html {
+  const { topic, held, entries: shown, next } = page;
   const act = mayAct(session.user!.role);
   const csrf = html`<input type="hidden" name="_csrf" value="${session.csrf}" />`;
-  const reasons = [...new Set(entries.map((e) => e.reason))].sort();
-  const shown = [...entries].filter((e) => !reason || e.reason === reason).reverse();
-  return html`<p>Topic <code>${topic}</code>: ${shown.length} of ${entries.length} dead letters</p>
+  const reasons = [...new Set([...shown.map((e) => e.reason), ...(reason ? [reason] : [])])].sort();
+  const nextUrl = next
+    ? `/dead-letters/${service}?${new URLSearchParams({ ...(reason ? { reason } : {}), after: next })}`
+    : null;
+  return html`<p>
+      Topic <code>${topic}</code>: ${shown.length} shown${reason ? html` of reason ${reason}` : null}, ${held} held
+      ${nextUrl ? html` · <a href="${nextUrl}">next page</a>` : null}
+    </p>
     <form method="get" action="/dead-letters/${service}" class="filters">
       <label
         >Reason
@@ -51,10 +59,15 @@ export function deadLettersPage(
       <button type="submit">Filter</button>
     </form>
     ${
-      act && entries.length
+      act && shown.length
         ? html`<form method="post" action="/dead-letters/${service}/replay" class="inline">
-            ${csrf}<input type="hidden" name="all" value="true" />
-            <button type="submit" class="secondary">Replay all ${entries.length}</button>
+            ${csrf}${
+              reason
+                ? html`<input type="hidden" name="reason" value="${reason}" />
+                    <button type="submit" class="secondary">Replay all of ${reason}</button>`
+                : html`<input type="hidden" name="all" value="true" />
+                    <button type="submit" class="secondary">Replay all ${held}</button>`
+            }
           </form>`
         : null
     }
@@ -74,7 +87,9 @@ export function deadLettersPage(
         ${shown.map(
           (e) =>
             html`<tr>
-              <td>${e.offset}${e.replayOf ? html`<br /><small>replay of ${e.replayOf}</small>` : null}</td>
+              <td>
+                ${e.partition}:${e.offset}${e.replayOf ? html`<br /><small>replay of ${e.replayOf}</small>` : null}
+              </td>
               <td>${e.key}</td>
               <td>${e.reason}${e.vendorCode ? html`<br /><small>${e.vendorCode}</small>` : null}</td>
               <td>
@@ -99,7 +114,7 @@ export function deadLettersPage(
                 act
                   ? html`<td>
                       <form method="post" action="/dead-letters/${service}/replay" class="inline">
-                        ${csrf}<input type="hidden" name="offset" value="${e.offset}" />
+                        ${csrf}<input type="hidden" name="offset" value="${e.partition}:${e.offset}" />
                         <button type="submit">Replay</button>
                       </form>
                     </td>`

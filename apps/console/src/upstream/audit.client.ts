@@ -27,7 +27,7 @@ export interface AuditPage {
   next: string | null;
 }
 
-/** projector-odoo's audit API, read server-side with the console's audit token (one of its AUDIT_API_TOKENS). */
+/** projector-odoo's audit API, read server-side with the console's operator token (CONSOLE_OPERATOR_TOKEN). */
 export class AuditClient {
   constructor(
     private readonly baseUrl: string,

@@ -51,15 +51,29 @@ export interface ServiceStatus {
   problem?: string;
 }
 
+/** A page of an app's dead letters (`GET /dead-letters`): `held` counts the whole topic, `next` the following page. */
+export interface DeadLetterPage {
+  topic: string;
+  held: number;
+  entries: DeadLetter[];
+  next: string | null;
+}
+
 /**
  * The hub's apps as their HTTP APIs show them: dead letters (list, replay) and readiness and metrics, by the names
- * of HUB_SERVICES. Reads and replays through each app's own endpoints; the console keeps nothing.
+ * of HUB_SERVICES. Reads and replays through each app's own endpoints with the console's operator token, naming the
+ * signed-in user (`X-Hub-Actor`), so each app logs and records `console:<user>`; the console keeps nothing.
  */
 export class HubServicesClient {
   constructor(
     readonly services: ReadonlyMap<string, string>,
+    private readonly token: string,
     private readonly timeoutMs: number,
   ) {}
+
+  private headers(actor: string): Record<string, string> {
+    return { authorization: `Bearer ${this.token}`, accept: 'application/json', 'x-hub-actor': actor };
+  }
 
   private urlOf(service: string): string {
     const url = this.services.get(service);
@@ -67,15 +81,24 @@ export class HubServicesClient {
     return url;
   }
 
-  async deadLetters(service: string, reason?: string): Promise<{ topic: string; entries: DeadLetter[] }> {
-    const query = reason ? `?reason=${encodeURIComponent(reason)}` : '';
-    return fetchJson(service, `${this.urlOf(service)}/dead-letters${query}`, { method: 'GET' }, this.timeoutMs);
+  /** One page of a service's dead letters, read for the signed-in user `actor`. */
+  async deadLetters(
+    service: string,
+    actor: string,
+    page: { reason?: string; limit?: number; after?: string } = {},
+  ): Promise<DeadLetterPage> {
+    const query = new URLSearchParams();
+    if (page.reason) query.set('reason', page.reason);
+    if (page.limit) query.set('limit', String(page.limit));
+    if (page.after) query.set('after', page.after);
+    const url = `${this.urlOf(service)}/dead-letters${query.size ? `?${query}` : ''}`;
+    return fetchJson(service, url, { method: 'GET', headers: this.headers(actor) }, this.timeoutMs);
   }
 
   /** Replays as `console:<actor>` (the app records who in its audit trail). */
   async replay(
     service: string,
-    selection: { offsets: string[] } | { all: true },
+    selection: { offsets: string[] } | { reason: string } | { all: true },
     actor: string,
   ): Promise<{ replayed: number }> {
     return fetchJson(
@@ -83,7 +106,7 @@ export class HubServicesClient {
       `${this.urlOf(service)}/dead-letters/replay`,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-hub-actor': `console:${actor}` },
+        headers: { ...this.headers(actor), 'content-type': 'application/json' },
         body: JSON.stringify(selection),
       },
       this.timeoutMs,

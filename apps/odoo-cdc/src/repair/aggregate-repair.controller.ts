@@ -1,5 +1,5 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { AppLogger, AuthenticatedRequest, BearerTokenGuard } from '@hub/runtime';
+import { BadRequestException, Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { Access, AppLogger, AuthenticatedRequest } from '@hub/runtime';
 import { z } from 'zod';
 import { AggregateRepairService, REPAIRABLE_ENTITIES, RepairableEntity } from './aggregate-repair.service';
 
@@ -37,10 +37,11 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): 
 /**
  * The reconciler's access to the source of record (projector-salesforce's reconcile mode calls it): the current
  * canonical aggregates, and their re-publication through the canonical topics, the projectors' normal path. Callers
- * need a token of REPAIR_TOKENS.
+ * need an operator's token of HUB_OPERATOR_TOKENS: reading hands out whole aggregates (personal data), and it is a
+ * step of a repair.
  */
 @Controller('aggregates')
-@UseGuards(BearerTokenGuard)
+@Access('operator')
 export class AggregateRepairController {
   constructor(
     private readonly repair: AggregateRepairService,

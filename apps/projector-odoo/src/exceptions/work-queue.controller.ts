@@ -12,13 +12,12 @@ import {
   Query,
   Req,
   ServiceUnavailableException,
-  UseGuards,
 } from '@nestjs/common';
+import { Access, AuthenticatedRequest } from '@hub/runtime';
 import { TransientError } from '@hub/resilience';
 import { z } from 'zod';
 import { EXCEPTION_KINDS } from '../orders/order-rules';
 import { WorkQueueService } from './work-queue.service';
-import { OperatorRequest, OperatorTokenGuard } from './operator-token.guard';
 
 const listQuery = z.object({
   status: z.enum(['open', 'resolved', 'discarded']).optional(),
@@ -39,11 +38,11 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, w
 
 /**
  * The work queue of order exceptions, for the order desk: list, show (with the whole context and every action),
- * retry after remediation, discard with a reason. Every call needs an operator token; every action is recorded with
- * the operator's name.
+ * retry after remediation, discard with a reason. Reading needs a viewer's token, acting an operator's (the app's
+ * operator guard, HUB_OPERATOR_TOKENS); every action is recorded with its caller's name.
  */
 @Controller('work-queue/exceptions')
-@UseGuards(OperatorTokenGuard)
+@Access('viewer')
 export class WorkQueueController {
   constructor(private readonly queue: WorkQueueService) {}
 
@@ -62,10 +61,15 @@ export class WorkQueueController {
   }
 
   @Post(':id/retry')
+  @Access('operator')
   @HttpCode(200)
-  async retry(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() request: OperatorRequest) {
+  async retry(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { reason } = parse(retryBody, body, 'bad body');
-    const result = await this.queue.retry(id, request.operator!, reason).catch((error: unknown) => {
+    const result = await this.queue.retry(id, request.caller!, reason).catch((error: unknown) => {
       // Odoo down or busy: nothing changed, the operator may retry later (the exception stays open).
       if (error instanceof TransientError)
         throw new ServiceUnavailableException(`Odoo is unavailable: ${error.message}`);
@@ -77,10 +81,15 @@ export class WorkQueueController {
   }
 
   @Post(':id/discard')
+  @Access('operator')
   @HttpCode(200)
-  async discard(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @Req() request: OperatorRequest) {
+  async discard(
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Body() body: unknown,
+    @Req() request: AuthenticatedRequest,
+  ) {
     const { reason } = parse(discardBody, body, 'bad body');
-    const result = await this.queue.discard(id, request.operator!, reason);
+    const result = await this.queue.discard(id, request.caller!, reason);
     if (result === 'not-found') throw new NotFoundException(`no exception ${id}`);
     if (result === 'closed') throw new ConflictException(`exception ${id} is not open`);
     return result;

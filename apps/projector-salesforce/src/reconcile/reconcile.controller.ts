@@ -9,9 +9,8 @@ import {
   Query,
   Req,
   ServiceUnavailableException,
-  UseGuards,
 } from '@nestjs/common';
-import { AuthenticatedRequest, BearerTokenGuard } from '@hub/runtime';
+import { Access, AuthenticatedRequest } from '@hub/runtime';
 import { z } from 'zod';
 import { parseDuration, RECONCILE_ALIASES, RECONCILE_ENTITY_NAMES, reconcileEntityOf } from './reconcile.entities';
 import { ReconcilerService } from './reconciler.service';
@@ -54,21 +53,23 @@ function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): 
 
 /**
  * Reconciliation on demand: POST runs a pass (after any running one) and answers its report; GET lists the recent
- * reports. Tokens of RECONCILE_TOKENS; each pass records its caller.
+ * reports. A pass needs an operator's token, the reports a viewer's (HUB_OPERATOR_TOKENS); each pass records its
+ * caller.
  */
 @Controller('reconcile')
-@UseGuards(BearerTokenGuard)
 export class ReconcileController {
   constructor(@Inject(ReconcilerService) private readonly reconciler: ReconcilerService | null) {}
 
   @Post()
   @HttpCode(200)
+  @Access('operator')
   run(@Body() body: unknown, @Req() request: AuthenticatedRequest) {
     const { entity: e, since: sinceMs, repair } = parse(runBody, body);
     return this.enabled().run({ entity: e, sinceMs, repair, trigger: 'api', caller: request.caller });
   }
 
   @Get('reports')
+  @Access('viewer')
   reports(@Query() query: unknown) {
     const { entity: e } = parse(reportsQuery, query);
     return { reports: this.enabled().recent(e) };

@@ -4,7 +4,7 @@ import type { DeadLetterEntry, ReplaySelection } from './dead-letter.store';
 export interface DeadLetterReplayRecord {
   /** The dead-letter topic replayed from. */
   topic: string;
-  /** Who asked: `X-Hub-Actor` as the caller gave it (the console sends `console:<user>`), else `anonymous`. */
+  /** Who asked: the authenticated caller (a token's name, or `<console>:<user>` for a console acting for a user). */
   actor: string;
   /** Why, as the caller said it (`why` in the body), if at all. */
   why: string | null;

@@ -1,5 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import type { HubMetrics } from '../metrics/metrics';
+import { Access } from '../nest/operator-auth.guard';
 
 /**
  * One business figure an app computes from its own store: how many records wait for something (an Odoo order not
@@ -94,6 +95,7 @@ export class BusinessHealth {
 }
 
 /** `GET /business-health`: the app's business figures as JSON, the same numbers `/metrics` exports. */
+@Access('open')
 @Controller()
 export class BusinessHealthController {
   constructor(private readonly health: BusinessHealth) {}

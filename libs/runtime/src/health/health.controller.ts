@@ -1,11 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { ReadinessChecks } from '../nest/tokens';
+import { Access } from '../nest/operator-auth.guard';
 
 /**
  * `/health/live`: the process and its event loop answer (Kubernetes restarts the pod otherwise).
  * `/health/ready`: the app's dependencies answer (Kafka, the registry, its consumer), so it can do its job.
  */
+@Access('open')
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { Counter, Gauge, Metric, Registry } from 'prom-client';
+import { Access } from '../nest/operator-auth.guard';
 
 /**
  * The app's Prometheus registry (DI token). Most values are read at scrape time from the objects that own them (the
@@ -62,6 +63,7 @@ export class HubMetrics {
   }
 }
 
+@Access('open')
 @Controller()
 export class MetricsController {
   constructor(private readonly metrics: HubMetrics) {}
