@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../config';
 import { operatorAuthConfigShape, parseOperatorTokens, withOperatorTokens } from './operator-tokens';
 
@@ -5,11 +8,15 @@ const desk = 'desk-token-0123456789abcdefghij';
 const auditor = 'auditor-token-0123456789abcdefg';
 const consoleToken = 'console-token-0123456789abcdefgh';
 
-const load = (env: NodeJS.ProcessEnv, files: Record<string, string> = {}) =>
-  withOperatorTokens(parseConfig(operatorAuthConfigShape, env), (path) => {
-    if (path in files) return files[path];
-    throw Object.assign(new Error(`ENOENT: no such file or directory, open '${path}'`), { code: 'ENOENT' });
-  });
+const dir = mkdtempSync(join(tmpdir(), 'operator-tokens-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Loads the config from `env`, after writing `files` (by name) into a directory of the test's own. */
+const load = (env: NodeJS.ProcessEnv, files: Record<string, string> = {}) => {
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  return withOperatorTokens(parseConfig(operatorAuthConfigShape, env));
+};
+const file = (name: string) => join(dir, name);
 
 const problemsOf = (fn: () => unknown): string => {
   try {
@@ -60,30 +67,31 @@ describe('operator tokens', () => {
 
   it('reads them from the secret file HUB_OPERATOR_TOKENS_FILE names', () => {
     const config = load(
-      { HUB_OPERATOR_TOKENS_FILE: '/run/secrets/operators' },
-      {
-        '/run/secrets/operators': `ops:operator=${desk}\nauditor:viewer=${auditor}\n`,
-      },
+      { HUB_OPERATOR_TOKENS_FILE: file('operators') },
+      { operators: `ops:operator=${desk}\n# read-only\nauditor:viewer=${auditor}\n` },
     );
     expect(config.HUB_OPERATOR_TOKENS.get(auditor)).toEqual({ name: 'auditor', role: 'viewer' });
   });
 
   it('fails the start naming the path of a missing or malformed file, without quoting its content', () => {
-    expect(problemsOf(() => load({ HUB_OPERATOR_TOKENS_FILE: '/run/secrets/missing' }))).toMatch(
-      'HUB_OPERATOR_TOKENS_FILE=/run/secrets/missing: cannot read the file (ENOENT)',
+    expect(problemsOf(() => load({ HUB_OPERATOR_TOKENS_FILE: file('missing') }))).toContain(
+      `HUB_OPERATOR_TOKENS_FILE=${file('missing')}: cannot read the file`,
     );
     const malformed = problemsOf(() =>
-      load({ HUB_OPERATOR_TOKENS_FILE: '/run/secrets/operators' }, { '/run/secrets/operators': `ops=${desk}` }),
+      load({ HUB_OPERATOR_TOKENS_FILE: file('malformed') }, { malformed: `ops=${desk}` }),
     );
-    expect(malformed).toMatch('HUB_OPERATOR_TOKENS_FILE=/run/secrets/operators: entry 1: expected name:role=token');
+    expect(malformed).toContain(`HUB_OPERATOR_TOKENS_FILE=${file('malformed')}`);
+    expect(malformed).toContain('entry 1: expected name:role=token');
     expect(malformed).not.toContain(desk);
   });
 
   it('needs exactly one of the variable and the file, and names a retired per-API variable', () => {
     expect(problemsOf(() => load({}))).toMatch(/HUB_OPERATOR_TOKENS is required/);
     expect(
-      problemsOf(() => load({ HUB_OPERATOR_TOKENS: `ops:operator=${desk}`, HUB_OPERATOR_TOKENS_FILE: '/x' })),
-    ).toMatch(/both set: set one of them/);
+      problemsOf(() =>
+        load({ HUB_OPERATOR_TOKENS: `ops:operator=${desk}`, HUB_OPERATOR_TOKENS_FILE: file('operators') }),
+      ),
+    ).toMatch(/both set: set only one/);
     expect(
       problemsOf(() => load({ HUB_OPERATOR_TOKENS: `ops:operator=${desk}`, RECONCILE_TOKENS: `ops=${desk}` })),
     ).toMatch(/RECONCILE_TOKENS=<redacted>: no longer read: list its callers in HUB_OPERATOR_TOKENS/);

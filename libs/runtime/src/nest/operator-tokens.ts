@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, secret } from '../config';
 
@@ -86,54 +85,33 @@ const retired = () =>
 
 /**
  * What every app with an operator API reads (spread into its config shape, then pass the parsed config through
- * {@link withOperatorTokens}): the tokens inline in HUB_OPERATOR_TOKENS, or in a secret file named by
- * HUB_OPERATOR_TOKENS_FILE (a mounted Kubernetes secret), one of the two.
+ * {@link withOperatorTokens}): the tokens inline in HUB_OPERATOR_TOKENS, or, as for every secret, in a file named by
+ * HUB_OPERATOR_TOKENS_FILE (a mounted Kubernetes secret; parseConfig reads it and refuses both set, a missing or an
+ * unreadable file, naming the path).
  */
 export const operatorAuthConfigShape = {
-  /** `name:role=token,…`; role viewer, operator or console. */
+  /** `name:role=token,…` (a file may hold one a line, `#` comment lines); role viewer, operator or console. */
   HUB_OPERATOR_TOKENS: secret(operatorTokens().optional()),
-  /** A file holding the same entries (commas or one a line); read once at start. */
-  HUB_OPERATOR_TOKENS_FILE: z.string().min(1).optional(),
   ...(Object.fromEntries(RETIRED_TOKEN_VARIABLES.map((v) => [v, retired()])) as Record<
     (typeof RETIRED_TOKEN_VARIABLES)[number],
     ReturnType<typeof retired>
   >),
 };
 
-type ParsedOperatorAuth = {
-  HUB_OPERATOR_TOKENS?: OperatorTokenTable;
-  HUB_OPERATOR_TOKENS_FILE?: string;
-};
+type ParsedOperatorAuth = { HUB_OPERATOR_TOKENS?: OperatorTokenTable };
 
 /**
- * The parsed config with HUB_OPERATOR_TOKENS resolved: the inline tokens, or the file's, read now. Throws a
- * {@link ConfigError} (the app exits at start) when neither or both are set, when the file is missing or unreadable
- * (naming its path), or when its content is malformed (naming the path, never quoting a token).
+ * The parsed config with HUB_OPERATOR_TOKENS required: an app with an operator API does not start open. Throws a
+ * {@link ConfigError} (the app exits at start) when neither the variable nor its file is set.
  */
 export function withOperatorTokens<C extends ParsedOperatorAuth>(
   config: C,
-  readFile: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): Omit<C, 'HUB_OPERATOR_TOKENS'> & { HUB_OPERATOR_TOKENS: OperatorTokenTable } {
-  const { HUB_OPERATOR_TOKENS: inline, HUB_OPERATOR_TOKENS_FILE: path } = config;
-  if (inline && path) {
-    throw new ConfigError(['HUB_OPERATOR_TOKENS and HUB_OPERATOR_TOKENS_FILE are both set: set one of them']);
-  }
-  if (inline) return { ...config, HUB_OPERATOR_TOKENS: inline };
-  if (!path) {
+  const tokens = config.HUB_OPERATOR_TOKENS;
+  if (!tokens) {
     throw new ConfigError([
       'HUB_OPERATOR_TOKENS is required (name:role=token,…), or HUB_OPERATOR_TOKENS_FILE naming a file that holds them',
     ]);
   }
-  let text: string;
-  try {
-    text = readFile(path);
-  } catch (error) {
-    const e = error as NodeJS.ErrnoException;
-    throw new ConfigError([`HUB_OPERATOR_TOKENS_FILE=${path}: cannot read the file (${e.code ?? e.message})`]);
-  }
-  const parsed = parseOperatorTokens(text);
-  if ('problems' in parsed) {
-    throw new ConfigError(parsed.problems.map((p) => `HUB_OPERATOR_TOKENS_FILE=${path}: ${p}`));
-  }
-  return { ...config, HUB_OPERATOR_TOKENS: parsed.tokens };
+  return { ...config, HUB_OPERATOR_TOKENS: tokens };
 }
