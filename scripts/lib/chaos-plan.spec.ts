@@ -154,6 +154,7 @@ describe('judge and chaosTable', () => {
         recoveryMs: 2_100,
       },
     ],
+    slowest: [],
     drainS: 3.5,
     drift: { Account: 0, Order: 0 },
     duplicates: { count: 0, examples: [] },

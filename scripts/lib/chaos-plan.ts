@@ -220,6 +220,8 @@ export interface ChaosResult {
     failedWrites: number;
   };
   faults: FaultOutcome[];
+  /** The five writes that took longest from Odoo commit to Salesforce (or never landed: `landedS` null). */
+  slowest: { kind: string; key: string; committedS: number; landedS: number | null }[];
   drainS: number | null;
   /** Findings of the reconciler, by entity. */
   drift: Record<string, number>;

@@ -431,6 +431,16 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       ...faultFigures(writes, lag, { startedAt: began, endedAt }),
       ...(error ? { error } : {}),
     }));
+    const took = (w: Write) => (w.landedAt ?? Number.MAX_SAFE_INTEGER) - w.committedAt;
+    const slowest = [...writes]
+      .sort((a, b) => took(b) - took(a))
+      .slice(0, 5)
+      .map((w) => ({
+        kind: w.kind,
+        key: w.expects.map((e) => `${e.object} ${e.key}`).join(', '),
+        committedS: (w.committedAt - startedAt) / 1000,
+        landedS: w.landedAt === undefined ? null : (w.landedAt - startedAt) / 1000,
+      }));
     const written: Record<string, number> = {};
     for (const w of writes) written[w.kind] = (written[w.kind] ?? 0) + 1;
     const partial = {
@@ -445,6 +455,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
         failedWrites,
       },
       faults,
+      slowest,
       drainS,
       drift,
       duplicates,
