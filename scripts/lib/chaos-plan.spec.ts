@@ -14,7 +14,13 @@ import {
 
 describe('parseChaosArgs', () => {
   it('defaults to ten minutes at 2/s with every fault', () => {
-    expect(parseChaosArgs([])).toEqual({ minutes: 10, rate: 2, faults: [...FAULT_KINDS], json: undefined, help: false });
+    expect(parseChaosArgs([])).toEqual({
+      minutes: 10,
+      rate: 2,
+      faults: [...FAULT_KINDS],
+      json: undefined,
+      help: false,
+    });
   });
 
   it('reads each option', () => {
@@ -41,7 +47,9 @@ describe('parseChaosArgs', () => {
   });
 
   it('lists the faults it knows when one is unknown', () => {
-    expect(() => parseFaultList('kafka,zookeeper')).toThrow(`expected all, none or a list of ${FAULT_KINDS.join(', ')}`);
+    expect(() => parseFaultList('kafka,zookeeper')).toThrow(
+      `expected all, none or a list of ${FAULT_KINDS.join(', ')}`,
+    );
   });
 });
 
@@ -141,6 +149,7 @@ describe('judge and chaosTable', () => {
     run: 'chaos_x',
     startedAt: '2026-01-01T00:00:00.000Z',
     minutes: 10,
+    workloadS: 612,
     rate: 2,
     records: { written: { partners: 200, payments: 170 }, total: 370, landed: 370, failedWrites: 1 },
     faults: [
@@ -165,6 +174,7 @@ describe('judge and chaosTable', () => {
     expect(verdict).toEqual({ ok: true, problems: [] });
     const table = chaosTable({ ...base, ...verdict });
     expect(table).toContain('| kill odoo-cdc | 30 s | 4.2 s | 12 | 6.3 s | 2.1 s |');
+    expect(table).toContain('| workload | 10.2 min (10 asked for), 2 Odoo transactions/s |');
     expect(table).toContain('| records written | 370 (200 partners, 170 payments); 1 failed writes |');
     expect(table).toContain('| faults injected | 1 of 1 |');
     expect(table).toContain('| drift found | 0 (Account 0, Order 0) |');

@@ -209,6 +209,8 @@ export interface ChaosResult {
   run: string;
   startedAt: string;
   minutes: number;
+  /** How long the workload ran: the minutes asked for, or until the last fault was over if that was later. */
+  workloadS: number;
   rate: number;
   records: {
     /** Odoo transactions committed by the workload, by kind. */
@@ -267,7 +269,7 @@ export function chaosTable(result: ChaosResult): string {
   const summary = [
     '| run | value |',
     '| --- | --- |',
-    `| duration, rate | ${result.minutes} min, ${result.rate} Odoo transactions/s |`,
+    `| workload | ${(result.workloadS / 60).toFixed(1)} min (${result.minutes} asked for), ${result.rate} Odoo transactions/s |`,
     `| records written | ${result.records.total} (${written || 'none'}); ${result.records.failedWrites} failed writes |`,
     `| landed in Salesforce | ${result.records.landed} of ${result.records.total} |`,
     `| faults injected | ${result.faults.filter((f) => !f.error).length} of ${result.faults.length} |`,

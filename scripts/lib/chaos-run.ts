@@ -242,7 +242,14 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
     });
 
     // The workload: one transaction every 1/rate s, each a step of one of the open deals.
-    let db = new Client({ connectionString: odooUrl });
+    // An idle connection that PostgreSQL's restart ends emits 'error': without a listener, that would end this process.
+    odoo.db.on('error', () => undefined);
+    const connectWorkload = () => {
+      const client = new Client({ connectionString: odooUrl });
+      client.on('error', () => undefined);
+      return client;
+    };
+    let db = connectWorkload();
     await db.connect();
     cleanups.push(() => db.end().catch(() => undefined));
     let failedWrites = 0;
@@ -346,14 +353,18 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
           failedWrites++;
           log(`chaos: workload transaction failed (${(error as Error).message}); reconnecting`);
           await db.end().catch(() => undefined);
-          db = new Client({ connectionString: odooUrl });
+          db = connectWorkload();
           await db.connect().catch(() => sleep(1_000));
         }
       }
     })();
 
     // The faults, one after another on the schedule.
-    const plan = planFaults(options.faults, specs.map((s) => s.name), options.runMs);
+    const plan = planFaults(
+      options.faults,
+      specs.map((s) => s.name),
+      options.runMs,
+    );
     log(
       `chaos ${run}: workload at ${options.rate}/s for ${(options.runMs / 60_000).toFixed(1)} min; faults: ${
         plan.map((f) => `${f.label} at ${Math.round(f.atMs / 1000)} s`).join(', ') || 'none'
@@ -367,7 +378,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       log(`chaos: ${fault.label} (hold ${Math.round(fault.holdMs / 1000)} s)`);
       let error: string | undefined;
       try {
-        await inject(fault, {
+        await injectFault(fault, {
           sf,
           stackCommand,
           kill: async (name) => {
@@ -384,7 +395,9 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
     }
     const end = startedAt + options.runMs;
     if (end > Date.now()) await sleep(end - Date.now());
+    // A schedule that ran late (restarts take longer than planned) keeps the workload on until its last fault is over.
     working = false;
+    const workloadS = (Date.now() - startedAt) / 1000;
     await workload;
     log(`chaos: workload stopped after ${writes.length} transactions; draining`);
 
@@ -447,6 +460,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       run,
       startedAt: new Date(startedAt).toISOString(),
       minutes: options.runMs / 60_000,
+      workloadS,
       rate: options.rate,
       records: {
         written,
@@ -466,11 +480,19 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
   }
 }
 
-/** What each fault does, given how to reach the sandbox, the stack and the run's services. */
-async function inject(
-  fault: PlannedFault,
-  to: { sf: SandboxClient; stackCommand: (args: string[]) => Promise<void>; kill(name: string): Promise<void> },
-): Promise<void> {
+/** Where faults are injected: the run's sandbox (its fault API), the stack script, the run's services. */
+export interface FaultTargets {
+  sf: Pick<SandboxClient, 'setFaults' | 'clearFaults'>;
+  stackCommand: (args: string[]) => Promise<void>;
+  /** SIGKILL, then start again; resolves when the service is ready. */
+  kill(name: string): Promise<void>;
+}
+
+/**
+ * Injects one fault and resolves once it is over: after its hold, the component started again or the sandbox's faults
+ * cleared, even when the hold was cut short by an error.
+ */
+export async function injectFault(fault: PlannedFault, to: FaultTargets): Promise<void> {
   const hold = () => sleep(fault.holdMs);
   switch (fault.kind) {
     case 'kill':
@@ -497,7 +519,7 @@ async function inject(
   }
 }
 
-async function sandboxFault(sf: SandboxClient, faults: Record<string, unknown>, hold: () => Promise<void>) {
+async function sandboxFault(sf: FaultTargets['sf'], faults: Record<string, unknown>, hold: () => Promise<void>) {
   await sf.setFaults(faults);
   try {
     await hold();
