@@ -1,4 +1,5 @@
 import type { BulkIngestService } from './bulk-ingest.service';
+import type { CreateLog } from './create.log';
 import { parseFaultConfig, type FaultInjector } from './fault.injector';
 import { jsonResponse, noContent, type SandboxResponse } from './http.helpers';
 import type { CommitContext, RecordStore, StoredRecord } from './record.store';
@@ -34,6 +35,7 @@ interface AdminDeps {
   bulk: BulkIngestService;
   /** Replaces the connected app's consumer secret (see `OAuthHandler.rotateClientSecret`). */
   rotateClientSecret(secret: string, keepPrevious: boolean): void;
+  creates: CreateLog;
   /** Who the admin API's writes are attributed to: a person working in the org, not through the API. */
   personCommit(): CommitContext;
   /** Wipes what `reset` wipes beyond the store (query cursors, change events), then seeds the rows every org holds. */
@@ -59,6 +61,8 @@ function parse(body: string): unknown {
  * - `GET|POST|DELETE /__admin/faults` read, replace, clear the fault configuration
  * - `POST /__admin/faults/bulk-jobs` `{ "count", "errorMessage"? }` fail the next `count` Bulk API ingest jobs as a
  *   whole, leaving the other faults (and the PRNG) as they are
+ * - `GET /__admin/creates[?object=O]` records created, by object, and every external id value more than one record was
+ *   created with (duplicate creates: see create.log.ts)
  * - `GET /__admin/stats` counters and live rows per object; `POST /__admin/reset` wipe records,
  *   counters, faults and cursors, then seed the rows every org holds (the standard price book)
  * - `GET /__admin/records/{sobject}` dump rows (deleted ones included); `POST` seeds rows without
@@ -76,7 +80,7 @@ function parse(body: string): unknown {
 export class AdminApi {
   constructor(private readonly deps: AdminDeps) {}
 
-  handle(method: string, path: string[], body: string): SandboxResponse {
+  handle(method: string, path: string[], body: string, query?: URLSearchParams): SandboxResponse {
     const [resource, arg, id, action, more] = path;
     if (resource === 'records' && arg !== undefined && id !== undefined && more === undefined) {
       return this.personWrite(method, arg, id, action, body);
@@ -96,6 +100,8 @@ export class AdminApi {
         return arg === 'bulk-jobs' ? this.failBulkJobs(body) : jsonResponse(404, { error: 'not found' });
       case 'GET stats':
         return jsonResponse(200, this.stats());
+      case 'GET creates':
+        return jsonResponse(200, this.deps.creates.summary({ object: query?.get('object') ?? undefined }));
       case 'POST reset':
         this.reset();
         return noContent();
@@ -168,6 +174,7 @@ export class AdminApi {
   private reset(): void {
     const { store, stats, faults, usage, tokens } = this.deps;
     store.clear();
+    this.deps.creates.clear();
     faults.clear();
     faults.resetCounters();
     usage.used = 0;

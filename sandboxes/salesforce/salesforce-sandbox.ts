@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { AdminApi, emptyStats, type SandboxStats } from './admin-api.handler';
 import { BulkIngestApi, isBulkUpload } from './bulk-ingest.handler';
 import { BulkIngestService } from './bulk-ingest.service';
+import { CreateLog } from './create.log';
 import { FaultInjector } from './fault.injector';
 import {
   jsonResponse,
@@ -155,6 +156,8 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   });
   const capture = new ChangeCapture(changeEvents, bus, clock);
   store.onCommit((commit) => capture.capture(commit));
+  const creates = new CreateLog(catalogue);
+  store.onCommit((commit) => creates.record(commit));
   const pubSubFaults = new StreamFaults();
   /** Changes made through the admin API: a person in the org, not an API client. */
   const personCommit = (): CommitContext => ({ userId: identity.adminUserId, changeOrigin: '' });
@@ -191,6 +194,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     stats,
     bulk,
     rotateClientSecret: (secret, keepPrevious) => oauth.rotateClientSecret(secret, keepPrevious),
+    creates,
     personCommit,
     onReset: () => {
       rest.clearCursors();
@@ -298,7 +302,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       return;
     }
     if (first === '__admin') {
-      writeResponse(res, admin.handle(method, segments.slice(1), await readBody(req)));
+      writeResponse(res, admin.handle(method, segments.slice(1), await readBody(req), parsed.searchParams));
       return;
     }
     if (first === 'services' && second === 'oauth2' && segments.length === 3 && method === 'POST') {

@@ -4,6 +4,8 @@
  * jsforce, so what it reports is what went over the wire.
  */
 
+import type { CreateLogSummary } from './create.log';
+
 /** The sandbox answered with an HTTP error status (a request that got no answer fails with fetch's `TypeError`). */
 export class SandboxRequestError extends Error {
   constructor(
@@ -93,6 +95,12 @@ export class SandboxClient {
 
   async stats(): Promise<{ apiCalls: number; callsByRoute: Record<string, number>; [k: string]: unknown }> {
     return (await this.admin('GET', '/__admin/stats')) as { apiCalls: number; callsByRoute: Record<string, number> };
+  }
+
+  /** Records the org created, by object, and every external id value more than one record was created with. */
+  async creates(object?: string): Promise<CreateLogSummary> {
+    const query = object ? `?object=${encodeURIComponent(object)}` : '';
+    return (await this.admin('GET', `/__admin/creates${query}`)) as CreateLogSummary;
   }
 
   /** The daily API allowance (`max`, `used`) and the daily Bulk API batch allocation (`bulkBatchesMax`, `…Used`). */
