@@ -6,13 +6,9 @@ import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/sales
 import { ACCOUNT, CONTACT } from '../../sandboxes/salesforce/sobject.catalogue';
 import { insertPartner, odooDb } from './support/odoo';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
+import { findDeadLetter } from './support/dead-letters';
 import { odooCdcEnv, operatorAuth, projectorSalesforceEnv } from './support/app-env';
 import { createHubDatabase, ROOT, runId, stack } from './support/stack';
-
-interface DeadLetters {
-  count: number;
-  entries: { partition: number; offset: string; key: string; reason: string; vendorCode?: string; message: string }[];
-}
 
 /**
  * A record Salesforce refuses for a reason retrying cannot fix is parked in the dead-letter topic with Salesforce's
@@ -57,12 +53,7 @@ describe('dead letters: list, fix, replay', () => {
     const company = await insertPartner(db, { name: `Refused ${run}`, is_company: true });
     const key = `odoo-partner-${company}`;
     const parked = await eventually(
-      async () => {
-        const res = (await (
-          await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`, { headers: operatorAuth() })
-        ).json()) as DeadLetters;
-        return res.entries.find((e) => e.key === key);
-      },
+      () => findDeadLetter(projector.url, 'REJECTED_BY_TARGET', (e) => e.key === key),
       30_000,
       'the refused record in the dead-letter topic',
     );

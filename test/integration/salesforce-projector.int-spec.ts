@@ -19,6 +19,7 @@ import {
 } from '../../scripts/lib/odoo-commerce';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { odooCdcEnv, operatorAuth, projectorSalesforceEnv } from './support/app-env';
+import { findDeadLetter } from './support/dead-letters';
 import { createHubDatabase, ROOT, runId } from './support/stack';
 
 type Row = Record<string, unknown>;
@@ -229,14 +230,7 @@ describe('Salesforce projector: every entity, in batches, within limits, nothing
     const longRef = `REF-${'X'.repeat(60)}`;
     await db.query('UPDATE res_partner SET ref = $2, write_date = now() WHERE id = $1', [company, longRef]);
     const parked = await eventually(
-      async () => {
-        const res = (await (
-          await fetch(`${projector.url}/dead-letters?reason=REJECTED_BY_TARGET`, { headers: operatorAuth() })
-        ).json()) as {
-          entries: { partition: number; offset: string; key: string; vendorCode?: string; message: string }[];
-        };
-        return res.entries.find((e) => e.key === key);
-      },
+      () => findDeadLetter(projector.url, 'REJECTED_BY_TARGET', (e) => e.key === key),
       60_000,
       'the refused update in the dead-letter topic',
     );

@@ -85,6 +85,11 @@ describe('operator tokens', () => {
     expect(malformed).not.toContain(desk);
   });
 
+  it('hands back the parsed config itself: a rotating secret is found by that object', () => {
+    const parsed = parseConfig(operatorAuthConfigShape, { HUB_OPERATOR_TOKENS: `ops:operator=${desk}` });
+    expect(withOperatorTokens(parsed)).toBe(parsed);
+  });
+
   it('needs exactly one of the variable and the file, and names a retired per-API variable', () => {
     expect(problemsOf(() => load({}))).toMatch(/HUB_OPERATOR_TOKENS is required/);
     expect(

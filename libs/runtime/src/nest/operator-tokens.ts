@@ -107,11 +107,11 @@ type ParsedOperatorAuth = { HUB_OPERATOR_TOKENS?: OperatorTokenTable };
 export function withOperatorTokens<C extends ParsedOperatorAuth>(
   config: C,
 ): Omit<C, 'HUB_OPERATOR_TOKENS'> & { HUB_OPERATOR_TOKENS: OperatorTokenTable } {
-  const tokens = config.HUB_OPERATOR_TOKENS;
-  if (!tokens) {
+  if (!config.HUB_OPERATOR_TOKENS) {
     throw new ConfigError([
       'HUB_OPERATOR_TOKENS is required (name:role=token,…), or HUB_OPERATOR_TOKENS_FILE naming a file that holds them',
     ]);
   }
-  return { ...config, HUB_OPERATOR_TOKENS: tokens };
+  // The same object, not a copy: rotatingSecret finds a secret's file by the config object parseConfig returned.
+  return config as Omit<C, 'HUB_OPERATOR_TOKENS'> & { HUB_OPERATOR_TOKENS: OperatorTokenTable };
 }
