@@ -193,7 +193,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
           // The capture watch restarts the run's connector if a database or Connect restart failed it.
           ODOO_CDC_CONNECT_URL: stack.connect.url,
           ODOO_CDC_CONNECTOR: `it-${run}`,
-          REPAIR_TOKENS: `projector-salesforce=${repairToken}`,
+          HUB_OPERATOR_TOKENS: `projector-salesforce:operator=${repairToken}`,
         },
       },
       {
@@ -210,7 +210,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
           SF_REQUEST_TIMEOUT_MS: '5000',
           ODOO_CDC_URL: `http://127.0.0.1:${cdcPort}`,
           ODOO_CDC_TOKEN: repairToken,
-          RECONCILE_TOKENS: `chaos=${operatorToken}`,
+          HUB_OPERATOR_TOKENS: `chaos:operator=${operatorToken}`,
         },
       },
     ];
