@@ -36,7 +36,7 @@ const window = (text: string): BatchWindow => {
 };
 
 function setUp(text: string, start: string) {
-  let now = Date.parse(start);
+  const clock = { now: Date.parse(start) };
   const lane = new FakeLane();
   const closed: WindowClosed[] = [];
   const scheduler = new BatchWindowScheduler([{ entity: 'Product', window: window(text), lane }], {
@@ -47,18 +47,18 @@ function setUp(text: string, start: string) {
       return Promise.resolve();
     },
     log: pino({ level: 'silent' }),
-    now: () => now,
+    now: () => clock.now,
   });
   const at = async (iso: string) => {
-    now = Date.parse(iso);
+    clock.now = Date.parse(iso);
     await scheduler.tick();
   };
-  return { lane, closed, scheduler, at };
+  return { lane, closed, scheduler, at, clock };
 }
 
 describe('BatchWindowScheduler', () => {
   it('holds a daily lane outside its window, releases it inside, holds it at the end and says if it caught up', async () => {
-    const { lane, closed, scheduler, at } = setUp('01:00-05:00', '2026-03-10T00:00:00Z');
+    const { lane, closed, scheduler, at, clock } = setUp('01:00-05:00', '2026-03-10T00:00:00Z');
     scheduler.start();
     await scheduler.tick();
     expect(lane.held).toBe(true);
@@ -67,7 +67,10 @@ describe('BatchWindowScheduler', () => {
     expect([lane.held, scheduler.states()[0].open]).toEqual([true, false]);
     expect(scheduler.states()[0].nextOpenAt).toBe(Date.parse('2026-03-10T01:00:00Z'));
 
-    await at('2026-03-10T01:00:00Z');
+    // The window's time has come, its tick not yet: it is due now, not at tomorrow's start.
+    clock.now = Date.parse('2026-03-10T01:00:00Z');
+    expect(scheduler.states()[0]).toMatchObject({ open: false, nextOpenAt: clock.now });
+    await scheduler.tick();
     expect([lane.held, scheduler.states()[0]]).toEqual([
       false,
       {

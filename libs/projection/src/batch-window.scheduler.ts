@@ -130,14 +130,18 @@ export class BatchWindowScheduler {
 
   states(): BatchWindowState[] {
     const now = this.now();
-    return this.entries.map((e) => ({
-      entity: e.entity,
-      window: e.window.text,
-      open: e.open,
-      ...(e.reason ? { reason: e.reason } : {}),
-      nextOpenAt: windowPhase(e.window, now, this.options.timeZone).nextOpenAt,
-      opens: { ...e.opens },
-    }));
+    return this.entries.map((e) => {
+      const phase = windowPhase(e.window, now, this.options.timeZone);
+      return {
+        entity: e.entity,
+        window: e.window.text,
+        open: e.open,
+        ...(e.reason ? { reason: e.reason } : {}),
+        // A window whose time has come opens at the next tick: it is due now, not at the start after it.
+        nextOpenAt: phase.open && e.reason !== 'window' ? now : phase.nextOpenAt,
+        opens: { ...e.opens },
+      };
+    });
   }
 
   /** One look at every window; a look still running is not overlapped. */

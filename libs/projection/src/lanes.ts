@@ -73,7 +73,7 @@ export function consumerLanes(
     { name: 'replay', topics: [], replay: true, fetch: prompt },
     // Children of a bulk load wait here for their parents, as many as the master-data lanes hold.
     {
-      name: 'parked',
+      name: PARKED_LANE,
       topics: [],
       parked: true,
       partitionsConsumedConcurrently: PARK_PARTITIONS,
@@ -81,6 +81,9 @@ export function consumerLanes(
     },
   ];
 }
+
+/** The name of the lane that reads the park topic (records waiting for their parents). */
+export const PARKED_LANE = 'parked';
 
 /** Partitions of a projector's park topic. */
 export const PARK_PARTITIONS = 6;

@@ -15,6 +15,10 @@ export interface BatchWindowsOptions {
   timeZone: string;
   /** RECONCILE_FIRST_WINDOW: how far back the first pass after a window looks. */
   firstReconcileWindowMs: number;
+  /** SF_PARENT_WAIT_MS: the longest a parked record of the window waits for its parent before it is sent anyway. */
+  parentWaitMs: number;
+  /** The lane of parked records (records waiting for their parents). */
+  parkedLane: string;
 }
 
 /**
@@ -35,6 +39,7 @@ export class SalesforceBatchWindows implements OnApplicationBootstrap, BeforeApp
   private reconciler: ReconcilerService | null = null;
   /** Per entity: the start of the next pass's window (the previous successful pass's start). */
   private readonly reconcileSince = new Map<ReconcileEntity, number>();
+  private stopping = false;
 
   constructor(
     private readonly options: BatchWindowsOptions,
@@ -88,6 +93,7 @@ export class SalesforceBatchWindows implements OnApplicationBootstrap, BeforeApp
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.scheduler?.stop();
   }
 
@@ -142,10 +148,32 @@ export class SalesforceBatchWindows implements OnApplicationBootstrap, BeforeApp
       );
       return;
     }
+    // Records of the window parked for their parents (an order line for its product) are not written yet: the pass
+    // would find them missing and publish them again. It waits for the park to empty, at most as long as they do.
+    if (!(await this.parkSettled())) {
+      this.log.info(
+        { entity: closed.entity },
+        'no reconcile pass after this batch window: records still wait for their parents on the park',
+      );
+      return;
+    }
     const startedAt = Date.now();
     const sinceMs = this.reconcileSince.get(entity) ?? closed.openedAt - this.options.firstReconcileWindowMs;
     const report = await this.reconciler.run({ entity, sinceMs, repair: true, trigger: 'batch-window' });
     if (report.status === 'ok') this.reconcileSince.set(entity, startedAt);
+  }
+
+  /** Whether the park lane has read everything parked, waiting up to the parent wait (and a little) for it. */
+  private async parkSettled(): Promise<boolean> {
+    const park = this.host!.gate(this.options.parkedLane);
+    const deadline = Date.now() + this.options.parentWaitMs + 10_000;
+    while (!this.stopping) {
+      const offsets = await park.offsets();
+      if (offsets.every((o) => o.committed >= o.end)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    return false;
   }
 
   /** At start: real-time entities whose records need records a batched entity writes, and what happens to them. */
