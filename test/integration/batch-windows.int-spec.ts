@@ -2,7 +2,7 @@ import { eventually, freePort, RunningApp, startApps } from '../../scripts/lib/a
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { confirmOrder, insertOrder, insertProduct } from '../../scripts/lib/odoo-commerce';
-import { odooCdcEnv, projectorSalesforceEnv } from './support/app-env';
+import { odooCdcEnv, OPERATOR_TEST_TOKENS, projectorSalesforceEnv, VIEWER_TEST_TOKEN } from './support/app-env';
 import { createIsolatedOdoo, IsolatedOdoo } from './support/isolated-odoo';
 import { insertPartner } from './support/odoo';
 import { createHubDatabase, runId } from './support/stack';
@@ -25,7 +25,6 @@ describe('Batch windows on the real stack', () => {
   const run = runId('win');
   const prefix = `it-${run}.`;
   const repairToken = `${run}-repair-token-0123456789abcdef`;
-  const operatorToken = `${run}-operator-token-0123456789abcdef`;
   let odoo: IsolatedOdoo;
   let sandbox: SalesforceSandbox;
   let sf: SandboxClient;
@@ -75,18 +74,18 @@ describe('Batch windows on the real stack', () => {
     compared: { aggregates: number };
     findings: { key: string }[];
   };
-  /** The first reconcile pass of orders a batch window started after `since`. */
-  const orderPassAfter = (since: number) =>
+  /** The first reconcile pass of `entity` a batch window started after `since`. */
+  const passAfter = (entity: 'Order' | 'Product2', since: number) =>
     eventually(
       async () => {
-        const res = await fetch(`${projector.url}/reconcile/reports?entity=Order`, {
-          headers: { authorization: `Bearer ${operatorToken}` },
+        const res = await fetch(`${projector.url}/reconcile/reports?entity=${entity}`, {
+          headers: { authorization: `Bearer ${VIEWER_TEST_TOKEN}` },
         });
         const { reports } = (await res.json()) as { reports: Report[] };
         return reports.find((r) => r.trigger === 'batch-window' && Date.parse(r.startedAt) >= since);
       },
       2 * ORDER_EVERY_MS + 40_000,
-      'a reconcile pass after an order interval',
+      `a reconcile pass of ${entity} after its window`,
     );
   const products = (ids: number[]) =>
     sf.query<Row>(
@@ -109,7 +108,7 @@ describe('Batch windows on the real stack', () => {
         port: cdcPort,
         env: odooCdcEnv(prefix, hubDb.url, {
           CDC_TOPIC: odoo.changesTopic,
-          REPAIR_TOKENS: `projector-salesforce=${repairToken}`,
+          HUB_OPERATOR_TOKENS: `${OPERATOR_TEST_TOKENS},projector-salesforce:operator=${repairToken}`,
         }),
       },
       {
@@ -119,7 +118,6 @@ describe('Batch windows on the real stack', () => {
           SF_BATCH_WINDOWS: `Product=every ${PRODUCT_EVERY_MS / 1_000}s for ${PRODUCT_OPEN_MS / 1_000}s,SalesOrder=every ${ORDER_EVERY_MS / 1_000}s`,
           ODOO_CDC_URL: `http://127.0.0.1:${cdcPort}`,
           ODOO_CDC_TOKEN: repairToken,
-          RECONCILE_TOKENS: `ops=${operatorToken}`,
         }),
       },
     ]);
@@ -176,6 +174,11 @@ describe('Batch windows on the real stack', () => {
     const after = await productWindow();
     expect(after.windowOpens).toBeGreaterThan(before.windowOpens);
     expect(after.parentOpens).toBe(before.parentOpens);
+    // The window over, a reconcile pass of the products (and their price book entries) finds them as Odoo has them.
+    const pass = await passAfter('Product2', before.nextOpenAt);
+    expect(pass.status).toBe('ok');
+    expect(pass.compared.aggregates).toBeGreaterThanOrEqual(ids.length);
+    expect(pass.findings).toEqual([]);
   }, 180_000);
 
   it('applies an order at the next interval of its entity, then a reconcile pass of its orders follows', async () => {
@@ -213,7 +216,7 @@ describe('Batch windows on the real stack', () => {
     );
     expect(landed.at).toBeGreaterThanOrEqual(nextInterval);
 
-    const pass = await orderPassAfter(nextInterval);
+    const pass = await passAfter('Order', nextInterval);
     expect(pass.status).toBe('ok');
     expect(pass.compared.aggregates).toBeGreaterThanOrEqual(1);
     expect(pass.findings.filter((f) => f.key === key)).toEqual([]);
@@ -244,7 +247,7 @@ describe('Batch windows on the real stack', () => {
     expect(after.windowOpens).toBe(before.windowOpens);
     // The pass after the order's interval waited for its line, parked for the product: nothing to repair (this Odoo
     // holds this file's records only).
-    const pass = await orderPassAfter(confirmedAt);
+    const pass = await passAfter('Order', confirmedAt);
     expect(pass.status).toBe('ok');
     expect(pass.findings).toEqual([]);
   }, 180_000);

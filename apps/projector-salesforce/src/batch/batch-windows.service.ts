@@ -28,7 +28,7 @@ export interface BatchWindowsOptions {
  *   price book entry), or adding to a record one creates (stock levels merged into a new Product2), opens that
  *   entity's lane early, until what its topic held is applied: a real-time record is never held back until the
  *   window (the ParentTracker reports the objects awaited);
- * - after a window of an entity the reconciler knows (Customer → Account, SalesOrder → Order) closed with nothing
+ * - after a window of an entity the reconciler knows (Customer → Account, Product → Product2, SalesOrder → Order…) closed with nothing
  *   left waiting, a reconcile pass of it (with repair) covers what changed since the previous such pass, as the
  *   scheduled passes do; a window that closed with records still waiting leaves the pass to the next one (they would
  *   read as drift).
@@ -199,7 +199,7 @@ function topicOf(entity: string): CanonicalTopicKey {
   return topic;
 }
 
-/** The reconciler's entity for a canonical one (Customer → Account, SalesOrder → Order), if it has one. */
+/** The reconciler's entity for a canonical one (Customer → Account, Product → Product2…), if it has one. */
 function reconcileEntityOf(entity: string): ReconcileEntity | undefined {
   return RECONCILE_ENTITY_NAMES.find((name) => RECONCILE_ENTITIES[name].source === entity);
 }
