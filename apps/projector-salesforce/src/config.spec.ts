@@ -74,4 +74,40 @@ describe('projector-salesforce configuration', () => {
       ]),
     );
   });
+
+  it('applies every entity in real time by default, and reads batch windows per canonical entity', () => {
+    expect(loadProjectorSalesforceConfig(required)).toMatchObject({
+      SF_BATCH_WINDOWS: new Map(),
+      SF_BATCH_TIMEZONE: 'UTC',
+    });
+    const config = loadProjectorSalesforceConfig({
+      ...required,
+      SF_BATCH_WINDOWS: 'Product=01:00-05:00,Customer=every 15m',
+      SF_BATCH_TIMEZONE: 'Europe/Brussels',
+    });
+    expect([...config.SF_BATCH_WINDOWS.keys()]).toEqual(['Product', 'Customer']);
+    expect(config.SF_BATCH_TIMEZONE).toBe('Europe/Brussels');
+  });
+
+  it('names the bad batch window entries and a bad time zone', () => {
+    const error = (() => {
+      try {
+        loadProjectorSalesforceConfig({
+          ...required,
+          SF_BATCH_WINDOWS: 'Product2=01:00-05:00,Customer=every soon',
+          SF_BATCH_TIMEZONE: 'Mars/Olympus',
+        });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^SF_BATCH_WINDOWS=.*"Product2=01:00-05:00": unknown entity "Product2" \(expected one of Customer, /,
+      ),
+      expect.stringMatching(/^SF_BATCH_WINDOWS=.*"Customer=every soon": bad interval "soon"/),
+      expect.stringMatching(/^SF_BATCH_TIMEZONE="Mars\/Olympus": expected an IANA time zone/),
+    ]);
+  });
 });

@@ -1,7 +1,13 @@
 import { ConfigError, env, operatorAuthConfigShape, parseConfig, secret, withOperatorTokens } from '@hub/runtime';
 import { auditRecordingConfigShape } from '@hub/audit';
 import { z } from 'zod';
+import { entityOfTopic } from '@hub/canonical';
+import { isTimeZone, parseBatchWindows } from '@hub/projection';
 import { parseDuration, parseSchedule } from './reconcile/reconcile.entities';
+import { PROJECTED_TOPICS } from './projection/projected-topics';
+
+/** The canonical entities the projector applies, each of which may be batched (SF_BATCH_WINDOWS). */
+const BATCHABLE_ENTITIES = PROJECTED_TOPICS.map(entityOfTopic);
 
 /** Every environment variable projector-salesforce reads; the only file that touches process.env. */
 export const projectorSalesforceConfigShape = {
@@ -101,6 +107,25 @@ export const projectorSalesforceConfigShape = {
    * SF_PIPELINE_MAX_IN_FLIGHT records of larger ones. A fetch only brings what is there: a small flow is unchanged.
    */
   SF_FETCH_MAX_BYTES_PER_PARTITION: env.positiveInt(2 * 1024 * 1024),
+  /**
+   * Entities applied in batch windows instead of in real time, `Product=01:00-05:00,Customer=every 15m` (canonical
+   * entity names, like the mapping's): `HH:MM-HH:MM` daily in SF_BATCH_TIMEZONE (several joined by `+`, may pass
+   * midnight), `every 15m for 5m` (open 5 minutes at each quarter hour), or `every 15m` (at each quarter hour, until
+   * what the topic held then is applied). Records wait on Kafka meanwhile. Empty: every entity in real time.
+   */
+  SF_BATCH_WINDOWS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const { windows, problems } = parseBatchWindows(text, BATCHABLE_ENTITIES);
+      for (const problem of problems) ctx.addIssue({ code: 'custom', message: problem });
+      return problems.length ? z.NEVER : windows;
+    }),
+  /** The time zone of SF_BATCH_WINDOWS' daily windows (an IANA name: UTC, Europe/Brussels). */
+  SF_BATCH_TIMEZONE: z
+    .string()
+    .default('UTC')
+    .refine(isTimeZone, 'expected an IANA time zone such as UTC or Europe/Brussels'),
   /** Above this share of the daily API allowance the projector paces its calls. */
   SF_API_SOFT_LIMIT_PERCENT: env.positiveInt(80).pipe(z.number().max(100)),
   /** This share of the allowance is left to the org's people and other integrations: the projector pauses there. */

@@ -9,6 +9,7 @@ import {
   consumerLanes,
   isPriorityTopic,
   PARK_PARTITIONS,
+  PARKED_LANE,
   ParentTracker,
   PgAppliedPositions,
   ProjectionEngine,
@@ -64,6 +65,7 @@ import { ReconcileScheduler } from './reconcile/reconcile.scheduler';
 import { ReconcilerService } from './reconcile/reconciler.service';
 import { registerReconcileMetrics } from './reconcile/reconcile.metrics';
 import { SourceOfRecord } from './reconcile/source-of-record.port';
+import { SalesforceBatchWindows } from './batch/batch-windows.service';
 
 /**
  * Wiring only: the projection engine (libs/projection) with Salesforce's adapter, mapping and budget reader.
@@ -83,6 +85,18 @@ export class ProjectorSalesforceModule {
     });
     const priorityObjects = new Set(
       PROJECTED_TOPICS.filter(isPriorityTopic).flatMap((k) => mapping.objectsOf(entityOfTopic(k))),
+    );
+    // Entities applied in batch windows (SF_BATCH_WINDOWS): their lanes start held; the service opens them.
+    const batchWindows = new SalesforceBatchWindows(
+      {
+        windows: config.SF_BATCH_WINDOWS,
+        timeZone: config.SF_BATCH_TIMEZONE,
+        firstReconcileWindowMs: config.RECONCILE_FIRST_WINDOW,
+        parentWaitMs: config.SF_PARENT_WAIT_MS,
+        parkedLane: PARKED_LANE,
+      },
+      mapping,
+      log.child({ component: 'batch-windows' }),
     );
     const codec = CanonicalCodec.connect(config.SCHEMA_REGISTRY_URL, config.HUB_TOPIC_PREFIX);
     const breaker = new TargetBreaker({
@@ -225,6 +239,8 @@ export class ProjectorSalesforceModule {
                 positions,
                 (object, field) => mapping.writesKeyedBy(object, field),
                 config.SF_PARENT_WAIT_MS,
+                Date.now,
+                (objects) => batchWindows.parentsAwaited(objects),
               ),
               breaker,
               budget,
@@ -288,15 +304,25 @@ export class ProjectorSalesforceModule {
         },
         ...operatorAuthProviders(config.HUB_OPERATOR_TOKENS),
         {
+          provide: SalesforceBatchWindows,
+          inject: [ConsumerHost, ReconcilerService],
+          useFactory: (host: ConsumerHost, reconciler: ReconcilerService | null) =>
+            batchWindows.attach(host, reconciler),
+        },
+        {
           provide: ConsumerHostOptions,
           useValue: {
             groupId: config.CONSUMER_GROUP,
             topics: [],
             // Fetches large enough for a Bulk API job's backlog (SF_FETCH_MAX_BYTES_PER_PARTITION): a fetch brings
             // only what is there, so a small flow reads as before.
-            lanes: consumerLanes(PROJECTED_TOPICS, (k) => codec.topic(k), isPriorityTopic, {
-              maxBytesPerPartition: config.SF_FETCH_MAX_BYTES_PER_PARTITION,
-            }),
+            lanes: consumerLanes(
+              PROJECTED_TOPICS,
+              (k) => codec.topic(k),
+              isPriorityTopic,
+              { maxBytesPerPartition: config.SF_FETCH_MAX_BYTES_PER_PARTITION },
+              (k) => batchWindows.isBatched(entityOfTopic(k)),
+            ),
             eventTypes: PROJECTED_EVENT_TYPES,
             deadLetterTopic: config.DEAD_LETTER_TOPIC,
             decoder: new CanonicalMessageDecoder(codec),
@@ -333,6 +359,7 @@ export class ProjectorSalesforceModule {
             CallBudget,
             KafkaClient,
             ReconcilerService,
+            SalesforceBatchWindows,
           ],
           useFactory: (
             host: ConsumerHost,
@@ -342,8 +369,10 @@ export class ProjectorSalesforceModule {
             budget: CallBudget,
             kafka: KafkaClient,
             reconciler: ReconcilerService | null,
+            windows: SalesforceBatchWindows,
           ) => {
             const metrics = new HubMetrics('projector-salesforce');
+            windows.registerMetrics(metrics);
             if (reconciler) registerReconcileMetrics(metrics, reconciler);
             registerConsumerMetrics(metrics, host);
             registerProducedRecords(metrics, kafka.produced);

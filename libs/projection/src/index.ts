@@ -12,4 +12,6 @@ export * from './target-writer';
 export * from './bulk-writer';
 export * from './projection-engine';
 export * from './lanes';
+export * from './batch-windows';
+export * from './batch-window.scheduler';
 export * from './write-audit.port';

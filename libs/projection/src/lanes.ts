@@ -15,6 +15,12 @@ export const LANES: { name: string; topics: CanonicalTopicKey[]; priority: boole
   { name: 'commerce', topics: ['sales-order', 'invoice', 'payment', 'shipment', 'order-exception'], priority: true },
 ];
 
+/** The lane name of a topic in {@link consumerLanes}: `<lane>.<topic>`, whose group is `<groupId>.<lane name>`. */
+export const laneNameOf = (
+  topic: CanonicalTopicKey,
+  priority: (k: CanonicalTopicKey) => boolean = isPriorityTopic,
+): string => `${priority(topic) ? 'commerce' : 'master-data'}.${topic}`;
+
 export const isPriorityTopic = (topic: CanonicalTopicKey): boolean =>
   LANES.some((l) => l.priority && l.topics.includes(topic));
 
@@ -41,6 +47,11 @@ export function consumerLanes(
   /** Which topics a person waits for; a target that reads topics outside {@link LANES} says so for its own. */
   priority: (k: CanonicalTopicKey) => boolean = isPriorityTopic,
   sizing: LaneSizing = {},
+  /**
+   * Topics applied in batch windows (see {@link BatchWindowScheduler}): their lanes start held. A lane keeps its name,
+   * so its consumer group and committed offsets stay the same when an entity moves between real time and a window.
+   */
+  batched: (k: CanonicalTopicKey) => boolean = () => false,
 ): ConsumerLane[] {
   // A backlog's size: per partition, and for all of a lane's partitions (kafkajs caps a whole fetch too).
   const capped = (partitions: number) =>
@@ -51,17 +62,18 @@ export function consumerLanes(
   const prompt = { minBytes: 1, maxWaitTimeInMs: 100 };
   return [
     ...topics.map((topic) => ({
-      name: `${priority(topic) ? 'commerce' : 'master-data'}.${topic}`,
+      name: laneNameOf(topic, priority),
       topics: [physical(topic)],
       // Every partition at once: each one's records wait in the batcher, not behind each other.
       partitionsConsumedConcurrently: CANONICAL_TOPICS[topic].partitions,
       fetch: priority(topic) ? prompt : { ...bulk, ...capped(CANONICAL_TOPICS[topic].partitions) },
+      ...(batched(topic) ? { held: true } : {}),
     })),
     // Replayed dead letters are few and someone who just fixed something is watching.
     { name: 'replay', topics: [], replay: true, fetch: prompt },
     // Children of a bulk load wait here for their parents, as many as the master-data lanes hold.
     {
-      name: 'parked',
+      name: PARKED_LANE,
       topics: [],
       parked: true,
       partitionsConsumedConcurrently: PARK_PARTITIONS,
@@ -69,6 +81,9 @@ export function consumerLanes(
     },
   ];
 }
+
+/** The name of the lane that reads the park topic (records waiting for their parents). */
+export const PARKED_LANE = 'parked';
 
 /** Partitions of a projector's park topic. */
 export const PARK_PARTITIONS = 6;

@@ -29,6 +29,11 @@ export class ParentTracker {
     private readonly tracks: (object: string, keyField: string) => boolean,
     private readonly parentWaitMs: number,
     private readonly now: () => number = Date.now,
+    /**
+     * Told the objects of the parents writes wait for, each time some wait: a parent written in batch windows is
+     * fetched early (BatchWindowScheduler.requestParent), so its child does not wait for the window.
+     */
+    private readonly awaited?: (objects: ReadonlySet<string>) => void,
   ) {}
 
   /** The indexes in `writes` of those that must wait for a parent. */
@@ -44,12 +49,22 @@ export class ParentTracker {
     const lookups = candidates.flatMap((i) => unknown(writes[i]).map((p) => ({ object: p.object, key: p.key })));
     for (const key of await this.positions.writtenRecords(lookups)) this.remember(key);
     for (const i of candidates) if (unknown(writes[i]).length > 0) out.add(i);
+    if (this.awaited && out.size)
+      this.awaited(new Set([...out].flatMap((i) => unknown(writes[i]).map((p) => p.object))));
     return out;
   }
 
   /** The parents of a write that the hub writes and has not written yet, as far as the last `waiting` call learnt. */
   unknownParents<P extends { object: string; keyField: string; key: string }>(w: { parents: P[] }): P[] {
     return w.parents.filter((p) => this.tracks(p.object, p.keyField) && !this.known.has(refKey(p.object, p.key)));
+  }
+
+  /**
+   * A write that adds to a record another write creates (a merge) found it missing: its creator is awaited as a
+   * parent is (see the constructor's `awaited`).
+   */
+  creatorAwaited(object: string): void {
+    this.awaited?.(new Set([object]));
   }
 
   /** Whether the write references a parent the hub writes (so it is a child that may have to wait). */

@@ -516,6 +516,7 @@ export class TargetWriter {
     }
     this.metrics.recordFailures++;
     if (because === 'not-found' && w.kind === 'merge') {
+      this.parents.creatorAwaited(w.object);
       return new TransientError(
         'RECORD_NOT_CREATED_YET',
         `${w.object} ${w.key} does not exist yet: the write that creates it has not landed (${error.message})`,

@@ -63,6 +63,21 @@ describe('SalesforceMapping', () => {
     expect(mapping.usesStandardPricebook('Customer')).toBe(false);
   });
 
+  it('names which entities create an object, and what records an entity needs others to write (batch windows)', () => {
+    expect(mapping.creatorsOf('PricebookEntry')).toEqual(['Product']);
+    expect(mapping.creatorsOf('Product2')).toEqual(['Product']);
+    expect(mapping.creatorsOf('Account')).toEqual(['Customer']);
+    expect(mapping.needs('SalesOrder')).toEqual(
+      expect.arrayContaining([
+        { object: 'Account', how: 'ref' },
+        { object: 'Order', how: 'ref' },
+        { object: 'PricebookEntry', how: 'ref' },
+      ]),
+    );
+    expect(mapping.needs('InventoryLevel')).toEqual([{ object: 'Product2', how: 'merge' }]);
+    expect(mapping.needs('Contact')).toEqual([{ object: 'Account', how: 'ref' }]);
+  });
+
   it('plans an order as the Order, then its product lines, skipping section lines', () => {
     const [orderStep, itemStep] = mapping.plan('SalesOrder', order, { standardPricebookId: '01s000000000001' });
     expect(orderStep).toHaveLength(1);

@@ -291,6 +291,29 @@ export class SalesforceMapping {
     );
   }
 
+  /** The entities whose writes create `object` (upsert): those a record referencing one waits for. */
+  creatorsOf(object: string): string[] {
+    return [...this.entities].flatMap(([entity, writes]) =>
+      writes.some((w) => w.spec.object === object && w.spec.mode === 'upsert') ? [entity] : [],
+    );
+  }
+
+  /**
+   * The objects of other writes an entity's records need to exist: parents it references by external id (`ref`), and
+   * records it merges into or updates (created by another entity's write).
+   */
+  needs(entity: string): { object: string; how: 'ref' | 'merge' | 'update' }[] {
+    const out = new Map<string, 'ref' | 'merge' | 'update'>();
+    for (const w of this.entities.get(entity) ?? []) {
+      if (w.spec.mode !== 'upsert') out.set(w.spec.object, w.spec.mode);
+      for (const value of [...Object.values(w.spec.fields), ...Object.values(w.spec.createOnly)]) {
+        const ref = (value as { ref?: { object?: unknown } } | null)?.ref?.object;
+        if (typeof ref === 'string' && ref !== w.spec.object) out.set(ref, 'ref');
+      }
+    }
+    return [...out].map(([object, how]) => ({ object, how }));
+  }
+
   /** The Salesforce objects an entity's writes touch. */
   objectsOf(entity: string): string[] {
     return [...new Set((this.entities.get(entity) ?? []).map((w) => w.spec.object))];

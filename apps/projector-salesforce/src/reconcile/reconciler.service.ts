@@ -23,7 +23,8 @@ export interface ReconcileRequest {
   sinceMs: number;
   /** false: report only. */
   repair: boolean;
-  trigger: 'schedule' | 'api';
+  /** Who started it: RECONCILE_SCHEDULE, the HTTP API, or the close of a batch window (SF_BATCH_WINDOWS). */
+  trigger: 'schedule' | 'api' | 'batch-window';
   caller?: string;
 }
 

@@ -38,10 +38,16 @@ class FakeConsumer {
   async run(config: { eachBatch: (p: EachBatchPayload) => Promise<void> }) {
     this.eachBatch = config.eachBatch;
   }
+  /** Topic-level pauses and resumes, in order (a held lane's). */
+  topicCalls: string[] = [];
+  pause(list: { topic: string; partitions?: number[] }[]) {
+    for (const tp of list) if (!tp.partitions) this.topicCalls.push(`pause ${tp.topic}`);
+  }
   paused() {
     return this.pausedList;
   }
-  resume() {
+  resume(list: { topic: string; partitions?: number[] }[] = []) {
+    for (const tp of list) if (!tp.partitions) this.topicCalls.push(`resume ${tp.topic}`);
     this.pausedList = [];
   }
 }
@@ -707,6 +713,75 @@ describe('ConsumerRunner stall watch', () => {
     expect(runner.health().stall.stalled).toBe(false);
     await jest.advanceTimersByTimeAsync(1_000);
     expect(lines.filter((l) => l.msg === 'consumer moving again')).toHaveLength(1);
+    await runner.stop();
+  });
+});
+
+describe('ConsumerRunner held (a batched entity outside its window)', () => {
+  const handled: number[] = [];
+  let failing = false;
+  const handler: EventHandlerFn = async (e: DecodedEvent) => {
+    if (failing) throw new TransientError('DOWN', 'target down', { retryAfterMs: 5 });
+    handled.push((e.value as { n: number }).n);
+  };
+  const make = (held: boolean) => {
+    const consumer = new FakeConsumer();
+    const producer = new FakeProducer();
+    const runner = new ConsumerRunner(consumer as unknown as Consumer, {
+      groupId: 'g',
+      topics: ['t'],
+      decoder: jsonDecoder,
+      handlers: new Map([['thing.happened', handler]]),
+      deadLetter: new DeadLetterPublisher(producer as unknown as Producer, 'dlq', 'g'),
+      retry: { inlineAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 5 },
+      held,
+      log,
+    });
+    return { consumer, runner };
+  };
+  beforeEach(() => {
+    handled.length = 0;
+    failing = false;
+  });
+
+  it('starts paused, handles nothing of a batch fetched while held, and reads again once released', async () => {
+    const { consumer, runner } = make(true);
+    await runner.start();
+    expect([consumer.topicCalls, runner.isHeld]).toEqual([['pause t'], true]);
+    const held = await drive(consumer, [msg(0, '{"type":"thing.happened","n":1}')]);
+    expect([handled, held.resolved]).toEqual([[], []]);
+
+    runner.release();
+    expect(consumer.topicCalls).toEqual(['pause t', 'resume t']);
+    const released = await drive(consumer, [msg(0, '{"type":"thing.happened","n":1}')]);
+    expect([handled, released.resolved]).toEqual([[1], ['0']]);
+
+    runner.hold();
+    expect([consumer.topicCalls.at(-1), runner.isHeld]).toEqual(['pause t', true]);
+    await runner.stop();
+  });
+
+  it.each([
+    [false, 1],
+    [true, 0],
+  ])('resumes a partition paused for a retry at its time unless the lane is held (held: %s)', async (hold, resumes) => {
+    const { consumer, runner } = make(false);
+    await runner.start();
+    let resumed = 0;
+    failing = true;
+    await consumer.eachBatch!({
+      batch: { topic: 't', partition: 0, messages: [msg(0, '{"type":"thing.happened","n":1}')] },
+      resolveOffset: () => undefined,
+      heartbeat: async () => {},
+      isRunning: () => true,
+      isStale: () => false,
+      pause: () => () => void resumed++,
+      commitOffsetsIfNecessary: async () => {},
+    } as unknown as EachBatchPayload);
+    expect(runner.metrics.pauses).toBe(1);
+    if (hold) runner.hold();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(resumed).toBe(resumes);
     await runner.stop();
   });
 });

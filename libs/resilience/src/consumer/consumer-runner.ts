@@ -51,6 +51,11 @@ export interface ConsumerRunnerOptions {
   /** Per-record metrics, shared by the app's lanes. */
   flow?: ConsumerFlowMetrics;
   /**
+   * Start held ({@link ConsumerRunner.hold}): nothing is fetched until {@link ConsumerRunner.release}. For a lane
+   * whose records are applied in windows (a batched entity): they wait on Kafka, where nothing is lost.
+   */
+  held?: boolean;
+  /**
    * The stall watch: the group's lag is read every few seconds; a backlog with no commit for `stallAfterMs` makes the
    * runner report itself stalled (see {@link StallDetector}). Without it the runner is never stalled.
    */
@@ -92,12 +97,14 @@ export class ConsumerRunner {
   private reportedStalled = false;
   private readonly stall?: StallDetector;
   private watchTimer?: NodeJS.Timeout;
+  private held: boolean;
 
   constructor(
     private readonly consumer: Consumer,
     private readonly options: ConsumerRunnerOptions,
   ) {
     this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.held = options.held ?? false;
     this.processor = new RecordProcessor({ ...options, retry: this.retry });
     if (options.pipeline) this.pipelined = new PipelinedBatch(this.processor, options.pipeline, this.retry.baseDelayMs);
     if (options.deferredEffects && (options.pipeline || (options.partitionsConsumedConcurrently ?? 3) !== 1)) {
@@ -152,10 +159,8 @@ export class ConsumerRunner {
       this.options.log.debug({ err: error }, 'consumer lag not read');
       return;
     }
-    const now = stall.observe(
-      Date.now(),
-      lags.reduce((sum, l) => sum + l.lag, 0),
-    );
+    // A held lane's backlog waits on purpose (its window is closed): it is not stalled.
+    const now = stall.observe(Date.now(), this.held ? 0 : lags.reduce((sum, l) => sum + l.lag, 0));
     if (now.stalled === this.reportedStalled) return;
     this.reportedStalled = now.stalled;
     if (now.stalled) {
@@ -205,6 +210,7 @@ export class ConsumerRunner {
       eachBatch: (payload) => this.eachBatch(payload),
     });
     this.running = true;
+    if (this.held) this.pauseTopics();
     if (this.stall) {
       const every = Math.min(15_000, Math.max(1_000, Math.floor(this.stall.stallAfterMs / 4)));
       this.watchTimer = setInterval(() => void this.sampleLag(), every);
@@ -221,7 +227,36 @@ export class ConsumerRunner {
     await this.consumer.disconnect();
   }
 
+  /**
+   * Stops fetching the lane's topics until {@link release}: a batch being handled ends normally (its offsets are
+   * committed as its effects become durable), nothing more is read. Retry and breaker resumes leave a held lane
+   * paused.
+   */
+  hold(): void {
+    this.held = true;
+    if (this.running) this.pauseTopics();
+  }
+
+  /** Fetches again from the committed offsets. */
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    // The lane moves again from now: a wait while held is not time without a commit.
+    this.stall?.committed(Date.now());
+    if (this.running) this.consumer.resume(this.options.topics.map((topic) => ({ topic })));
+  }
+
+  get isHeld(): boolean {
+    return this.held;
+  }
+
+  private pauseTopics(): void {
+    this.consumer.pause(this.options.topics.map((topic) => ({ topic })));
+  }
+
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    // A batch fetched before the hold: left unresolved, read again after the release.
+    if (this.held) return;
     const verdict = this.pipelined ? await this.pipelined.run(payload) : await this.sequential(payload);
     if (verdict === 'stopped') return;
     if (verdict.pause) {
@@ -287,7 +322,8 @@ export class ConsumerRunner {
       key,
       setTimeout(() => {
         this.resumeTimers.delete(key);
-        if (this.running) resume();
+        // A held lane's partitions stay paused: release resumes them all.
+        if (this.running && !this.held) resume();
       }, delayMs),
     );
     // A remainder carried over to the next fetch is routine in a bulk flow, not worth a line each time.
@@ -297,7 +333,7 @@ export class ConsumerRunner {
 
   /** The breaker let a trial call through: resume every paused partition now rather than at its timer. */
   private resumeAll(): void {
-    if (!this.running) return;
+    if (!this.running || this.held) return;
     const paused = this.consumer.paused();
     if (paused.length === 0) return;
     for (const t of this.resumeTimers.values()) clearTimeout(t);

@@ -8,7 +8,13 @@ import type { RetryPolicy } from '../consumer/retry-policy';
 import type { TargetBreaker } from '../consumer/target-breaker';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import { replayTopicOf } from '../dead-letter/dead-letter.store';
-import { ConsumerFetchOptions, ConsumerLagReader, KafkaClient, PartitionLag } from '@hub/runtime';
+import {
+  ConsumerFetchOptions,
+  ConsumerLagReader,
+  KafkaClient,
+  PartitionLag,
+  GroupPartitionOffsets,
+} from '@hub/runtime';
 import { ensureTopics } from '@hub/runtime';
 import { HandlerRegistry } from './handler-registry';
 import { AppLogger } from '@hub/runtime';
@@ -31,6 +37,11 @@ export interface ConsumerLane {
   partitionsConsumedConcurrently?: number;
   /** Overrides the host's fetch sizing for this lane. */
   fetch?: ConsumerFetchOptions;
+  /**
+   * The lane starts held: nothing is fetched until {@link ConsumerHost.gate}'s `release` (the lane of a batched
+   * entity, driven by its window). Readiness does not count a held lane's backlog as a stall.
+   */
+  held?: boolean;
 }
 
 /** DI token: what the app's consumer subscribes to and how it treats failures. */
@@ -67,6 +78,14 @@ export abstract class ConsumerHostOptions {
   abstract readonly stallAfterMs?: number;
 }
 
+/** A lane's hold and release, and where its group stands on its topics (read from Kafka, not cached). */
+export interface ConsumerLaneGate {
+  hold(): void;
+  release(): void;
+  readonly held: boolean;
+  offsets(): Promise<GroupPartitionOffsets[]>;
+}
+
 /** One lane as readiness and the metrics see it. */
 export interface ConsumerLaneView {
   name: string;
@@ -83,15 +102,29 @@ export interface ConsumerLaneView {
 @Injectable()
 export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly runners = new Map<string, ConsumerRunner>();
+  private readonly offsetReaders = new Map<string, ConsumerLagReader>();
   /** Per-record metrics of every lane (registered by registerConsumerMetrics). */
   readonly flow = new ConsumerFlowMetrics();
+  private readonly started: Promise<void>;
+  private markStarted!: (outcome: { error?: unknown }) => void;
 
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly kafka: KafkaClient,
     private readonly options: ConsumerHostOptions,
     private readonly log: AppLogger,
-  ) {}
+  ) {
+    this.started = new Promise((resolve, reject) => {
+      this.markStarted = ({ error }) => (error === undefined ? resolve() : reject(error as Error));
+    });
+    // Nobody may be waiting: a failed start is the app's failure, reported by Nest.
+    this.started.catch(() => undefined);
+  }
+
+  /** Resolves once every lane runs (the app's bootstrap ran), for providers bootstrapped alongside that use them. */
+  whenStarted(): Promise<void> {
+    return this.started;
+  }
 
   /** Counters summed over the lanes. */
   get metrics(): RunnerMetrics | undefined {
@@ -115,11 +148,40 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     }));
   }
 
+  /**
+   * The hold and release of a lane (by its name), for what governs when it reads (batch windows). Throws for a lane
+   * that does not exist or has not started.
+   */
+  gate(name: string): ConsumerLaneGate {
+    const runner = this.runners.get(name);
+    const offsets = this.offsetReaders.get(name);
+    if (!runner || !offsets)
+      throw new Error(`no consumer lane ${name} (lanes: ${[...this.runners.keys()].join(', ')})`);
+    return {
+      hold: () => runner.hold(),
+      release: () => runner.release(),
+      get held() {
+        return runner.isHeld;
+      },
+      offsets: () => offsets.offsets(),
+    };
+  }
+
   get running(): boolean {
     return this.runners.size > 0 && [...this.runners.values()].every((r) => r.isRunning);
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    try {
+      await this.startLanes();
+      this.markStarted({});
+    } catch (error) {
+      this.markStarted({ error });
+      throw error;
+    }
+  }
+
+  private async startLanes(): Promise<void> {
     const o = this.options;
     const handlers = this.registry.build(o.eventTypes, o.ignoredEventTypes);
     await this.kafka.connect();
@@ -148,6 +210,11 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
     for (const lane of lanes) {
       // Replayed dead letters come back through the group's own replay topic, handled like the originals.
       const topics = [...lane.topics, ...(lane.replay ? [replayTopic] : []), ...(lane.parked ? [parking!.topic] : [])];
+      if (lane.held && (lane.replay || lane.parked)) {
+        throw new Error(`consumer lane ${lane.name}: a held lane reads its own topics only (not replay or parked)`);
+      }
+      const lagReader = new ConsumerLagReader(this.kafka.admin, lane.groupId, () => topics);
+      this.offsetReaders.set(lane.name, lagReader);
       const runner = new ConsumerRunner(this.kafka.consumer(lane.groupId, lane.fetch ?? o.fetch), {
         groupId: lane.groupId,
         topics,
@@ -156,7 +223,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
           o.stallAfterMs === undefined
             ? undefined
             : {
-                lag: new ConsumerLagReader(this.kafka.admin, lane.groupId, () => topics),
+                lag: lagReader,
                 stallAfterMs: o.stallAfterMs,
               },
         decoder: o.decoder,
@@ -170,6 +237,7 @@ export class ConsumerHost implements OnApplicationBootstrap, BeforeApplicationSh
         parking,
         retry: o.retry,
         partitionsConsumedConcurrently: lane.partitionsConsumedConcurrently ?? o.partitionsConsumedConcurrently,
+        held: lane.held,
         log: this.log.child({ component: 'consumer', groupId: lane.groupId, lane: lane.name }),
       });
       this.runners.set(lane.name, runner);

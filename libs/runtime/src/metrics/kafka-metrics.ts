@@ -123,6 +123,18 @@ export class ConsumerLagReader {
   }
 
   private async fetch(): Promise<PartitionLag[]> {
+    return (await this.offsets()).map(({ topic, partition, committed, end }) => ({
+      topic,
+      partition,
+      lag: Math.max(0, end - committed),
+    }));
+  }
+
+  /**
+   * Per partition, read now (not cached): where the group goes on from (its committed offset, or the earliest one
+   * where it never committed) and the partition's end (high watermark).
+   */
+  async offsets(): Promise<GroupPartitionOffsets[]> {
     const topics = this.topics();
     const [committed, ends] = await Promise.all([
       this.admin.fetchOffsets({ groupId: this.groupId, topics }),
@@ -131,17 +143,23 @@ export class ConsumerLagReader {
     const committedOf = new Map<string, number>();
     for (const t of committed)
       for (const p of t.partitions) committedOf.set(`${t.topic}/${p.partition}`, Number(p.offset));
-    const lags: PartitionLag[] = [];
+    const out: GroupPartitionOffsets[] = [];
     for (const { topic, offsets } of ends) {
       for (const p of offsets) {
-        const high = Number(p.high);
         const done = committedOf.get(`${topic}/${p.partition}`) ?? -1;
-        const from = done < 0 ? Number(p.low) : done;
-        lags.push({ topic, partition: p.partition, lag: Math.max(0, high - from) });
+        out.push({ topic, partition: p.partition, committed: done < 0 ? Number(p.low) : done, end: Number(p.high) });
       }
     }
-    return lags;
+    return out;
   }
+}
+
+/** One partition's position: the group's next offset to read and the partition's end. */
+export interface GroupPartitionOffsets {
+  topic: string;
+  partition: number;
+  committed: number;
+  end: number;
 }
 
 /** `hub_records_produced_total{topic}`: what the app's producers wrote, once Kafka acknowledged it. */
