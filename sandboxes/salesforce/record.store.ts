@@ -35,6 +35,16 @@ export interface Commit {
 
 export type CommitListener = (commit: Commit) => void;
 
+/**
+ * Where committed writes go before they are applied (a journal on disk): called synchronously inside a commit with
+ * its rows and the Id serials handed out since the previous call; a throw fails the commit, which is then not applied.
+ */
+export type PersistSink = (entry: {
+  clear?: true;
+  records?: readonly StoredRecord[];
+  serials?: Readonly<Record<string, number>>;
+}) => void;
+
 export interface RecordReader {
   /** By 18-character Id, deleted rows included. */
   get(id: string): StoredRecord | undefined;
@@ -82,13 +92,42 @@ export class RecordStore implements RecordReader {
   private readonly indexes = new Map<string, Map<string, Set<string>>>();
   private readonly serials = new Map<string, number>();
   private readonly listeners: CommitListener[] = [];
+  private sink: PersistSink | undefined;
+  /** Key prefixes whose serial moved since the sink last saw them. */
+  private readonly dirtySerials = new Set<string>();
 
   /**
    * `idSpace`: where this org's record Ids start. Salesforce Ids are unique across orgs (the instance and a counter
    * the orgs of an instance share), so two sandboxes, like two orgs, must never hand out the same Id: a record the hub
    * linked in one must not be found by an Id of the other.
    */
-  constructor(private readonly idSpace: RecordIdSpace = randomIdSpace()) {}
+  constructor(readonly idSpace: RecordIdSpace = randomIdSpace()) {}
+
+  /**
+   * Loads rows and Id serials read back from disk, without capture (they were captured when first committed). Only
+   * into an empty store, before it serves.
+   */
+  load(records: Iterable<StoredRecord>, serials: Readonly<Record<string, number>>): void {
+    if (this.rows.size) throw new Error('RecordStore.load: the store is not empty');
+    for (const record of records) {
+      const id = record.values['Id'] as string;
+      this.rows.set(id, record);
+      const ofType = this.byType.get(record.type) ?? new Map<string, StoredRecord>();
+      ofType.set(id, record);
+      this.byType.set(record.type, ofType);
+    }
+    for (const [prefix, serial] of Object.entries(serials)) this.serials.set(prefix, serial);
+  }
+
+  /** Every commit (and `clear`) goes to `sink` before it is applied; see {@link PersistSink}. */
+  persistTo(sink: PersistSink): void {
+    this.sink = sink;
+  }
+
+  /** Every row by Id in creation order, and the last serial per key prefix: what a snapshot on disk holds. */
+  snapshot(): { records: Map<string, StoredRecord>; serials: Record<string, number> } {
+    return { records: this.rows, serials: Object.fromEntries(this.serials) };
+  }
 
   get(id: string): StoredRecord | undefined {
     return this.rows.get(id);
@@ -132,6 +171,7 @@ export class RecordStore implements RecordReader {
   nextId(keyPrefix: string): string {
     const serial = (this.serials.get(keyPrefix) ?? this.idSpace.firstSerial - 1) + 1;
     this.serials.set(keyPrefix, serial);
+    this.dirtySerials.add(keyPrefix);
     return buildId(keyPrefix, serial, this.idSpace.pod);
   }
 
@@ -146,6 +186,8 @@ export class RecordStore implements RecordReader {
   }
 
   clear(): void {
+    this.sink?.({ clear: true });
+    this.dirtySerials.clear();
     this.rows.clear();
     this.byType.clear();
     this.indexes.clear();
@@ -154,6 +196,12 @@ export class RecordStore implements RecordReader {
 
   /** @internal used by Transaction.commit */
   apply(staged: ReadonlyMap<string, StoredRecord>, context: CommitContext | null): void {
+    if (this.sink && (staged.size || this.dirtySerials.size)) {
+      const serials: Record<string, number> = {};
+      for (const prefix of this.dirtySerials) serials[prefix] = this.serials.get(prefix) as number;
+      this.sink({ records: [...staged.values()], ...(this.dirtySerials.size ? { serials } : {}) });
+      this.dirtySerials.clear();
+    }
     const changes: CommittedChange[] = [];
     for (const [id, record] of staged) {
       const previous = this.rows.get(id);
