@@ -64,6 +64,22 @@ const indexKey = (value: FieldValue, caseSensitive: boolean): string | undefined
       ? `s:${value.toLowerCase()}`
       : `${typeof value}:${String(value)}`;
 
+/**
+ * A copy of a row in V8's compact form. Rows are built field by field (`values[name] = …`), and V8 turns an object that
+ * gains more than a dozen properties that way into a hash table ("dictionary mode"), about three times the size of the
+ * same object made by JSON.parse, which shares one hidden class across every row of an object. The difference
+ * decides whether an org of a million rows fits in a gigabyte (see README, "Memory").
+ */
+function compactRecord(record: StoredRecord): StoredRecord {
+  return { type: record.type, values: JSON.parse(JSON.stringify(record.values)) as StoredRecord['values'] };
+}
+
+/**
+ * Ids by indexed value. Most values (external ids, unique fields) name one row: that row's Id is stored as is, and a
+ * Set only where several rows share the value, which saves a Set (about 150 bytes) per row.
+ */
+type FieldIndex = Map<string, string | Set<string>>;
+
 /** The instance characters of an org's Ids and the serial its first record of each object gets. */
 export interface RecordIdSpace {
   pod: string;
@@ -89,7 +105,7 @@ export class RecordStore implements RecordReader {
   private readonly rows = new Map<string, StoredRecord>();
   private readonly byType = new Map<string, Map<string, StoredRecord>>();
   /** Built on first use per (type, field, case rule), then kept up to date on every commit. */
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexes = new Map<string, FieldIndex>();
   private readonly serials = new Map<string, number>();
   private readonly listeners: CommitListener[] = [];
   private sink: PersistSink | undefined;
@@ -141,10 +157,11 @@ export class RecordStore implements RecordReader {
     const key = indexKey(value, caseSensitive);
     if (key === undefined) return [];
     const ids = this.index(type, field, caseSensitive).get(key);
-    return ids ? [...ids].map((id) => this.rows.get(id)!) : [];
+    if (ids === undefined) return [];
+    return typeof ids === 'string' ? [this.rows.get(ids)!] : [...ids].map((id) => this.rows.get(id)!);
   }
 
-  private index(type: string, field: string, caseSensitive: boolean): Map<string, Set<string>> {
+  private index(type: string, field: string, caseSensitive: boolean): FieldIndex {
     const name = `${type}\u0000${field}\u0000${caseSensitive}`;
     let index = this.indexes.get(name);
     if (!index) {
@@ -155,12 +172,20 @@ export class RecordStore implements RecordReader {
     return index;
   }
 
-  private addToIndex(index: Map<string, Set<string>>, r: StoredRecord, field: string, caseSensitive: boolean): void {
+  private addToIndex(index: FieldIndex, r: StoredRecord, field: string, caseSensitive: boolean): void {
     const key = indexKey(r.values[field] ?? null, caseSensitive);
     if (key === undefined) return;
-    const ids = index.get(key) ?? new Set<string>();
-    ids.add(r.values['Id'] as string);
-    index.set(key, ids);
+    const id = r.values['Id'] as string;
+    const ids = index.get(key);
+    if (ids === undefined || ids === id) index.set(key, id);
+    else if (typeof ids === 'string') index.set(key, new Set([ids, id]));
+    else ids.add(id);
+  }
+
+  private removeFromIndex(index: FieldIndex, key: string, id: string): void {
+    const ids = index.get(key);
+    if (ids === id) index.delete(key);
+    else if (typeof ids !== 'string') ids?.delete(id);
   }
 
   get size(): number {
@@ -203,7 +228,8 @@ export class RecordStore implements RecordReader {
       this.dirtySerials.clear();
     }
     const changes: CommittedChange[] = [];
-    for (const [id, record] of staged) {
+    for (const [id, written] of staged) {
+      const record = compactRecord(written);
       const previous = this.rows.get(id);
       changes.push({ before: previous, after: record });
       this.rows.set(id, record);
@@ -216,7 +242,7 @@ export class RecordStore implements RecordReader {
         const caseSensitive = rule === 'true';
         if (previous) {
           const old = indexKey(previous.values[field] ?? null, caseSensitive);
-          if (old !== undefined) index.get(old)?.delete(id);
+          if (old !== undefined) this.removeFromIndex(index, old, id);
         }
         this.addToIndex(index, record, field, caseSensitive);
       }

@@ -75,6 +75,11 @@ export interface SalesforceSandboxOptions {
    * directory already holding an org keeps that org's Id space, whatever `recordIds` says.
    */
   dataDir?: string;
+  /**
+   * Open query cursors (`nextRecordsUrl`) kept at once, the one unused the longest released first (default 10, the
+   * limit Salesforce had per user before API 56.0): each holds its whole result in memory.
+   */
+  maxQueryCursors?: number;
   /** With `dataDir`: flush every commit to the disk, not only to the kernel (survives a power loss; slower). */
   dataFsync?: boolean;
   /** Port of the Pub/Sub API (gRPC over TLS); 0 (default) picks a free port, null runs none (events are kept). */
@@ -183,7 +188,12 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     ? RecordJournal.open(options.dataDir, options.recordIds ?? randomIdSpace(), { fsync: options.dataFsync })
     : undefined;
   const store = new RecordStore(opened?.state.idSpace ?? options.recordIds);
-  if (opened) store.load(opened.state.records.values(), opened.state.serials);
+  const restoredRows = opened?.state.records.size ?? 0;
+  if (opened) {
+    store.load(opened.state.records.values(), opened.state.serials);
+    // The store holds the rows now; a second map of a million entries would cost tens of megabytes.
+    opened.state.records.clear();
+  }
   const changeEvents = new ChangeEventSchemas(catalogue);
   const bus = new EventBus(clock, {
     retentionMs: options.pubSubRetentionMs ?? DEFAULT_RETENTION.retentionMs,
@@ -204,7 +214,15 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const stats = emptyStats();
   const dml = new SObjectDml(catalogue, clock, options.rules ?? ORDER_MANAGEMENT_RULES);
   const collections = new SObjectCollections(store, dml, faults);
-  const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), collections, usage);
+  const rest = new RestApi(
+    catalogue,
+    store,
+    dml,
+    new SoqlExecutor(catalogue),
+    collections,
+    usage,
+    options.maxQueryCursors,
+  );
   const bulk = new BulkIngestService({ catalogue, collections, faults, usage, clock, userId: identity.userId });
   const bulkApi = new BulkIngestApi(bulk);
   /** The rows a new org already holds (the standard price book), again after every reset. */
@@ -221,7 +239,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     tx.commit();
   };
   // A persisted org already holds its seed rows (and maybe a changed price book): seeding again would duplicate them.
-  if (!opened?.state.records.size) seedOrg();
+  if (!restoredRows) seedOrg();
   const admin = new AdminApi({
     catalogue,
     store,

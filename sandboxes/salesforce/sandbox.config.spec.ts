@@ -15,7 +15,7 @@ describe('sandbox configuration', () => {
       pubSubKeepaliveMs: 30_000,
     });
     expect(loadSandboxConfig({}).pubSubCertificateFile).toBeUndefined();
-    expect(loadSandboxConfig({})).toMatchObject({ dataDir: undefined, dataFsync: false });
+    expect(loadSandboxConfig({})).toMatchObject({ dataDir: undefined, dataFsync: false, maxQueryCursors: 10 });
   });
 
   it('reads overrides', () => {
@@ -35,6 +35,7 @@ describe('sandbox configuration', () => {
         SF_SANDBOX_PUBSUB_CERT_FILE: '.stack/pubsub.pem',
         SF_SANDBOX_DATA_DIR: '.stack/salesforce-sandbox',
         SF_SANDBOX_DATA_FSYNC: 'TRUE',
+        SF_SANDBOX_MAX_QUERY_CURSORS: '50',
       }),
     ).toMatchObject({
       port: 0,
@@ -51,6 +52,7 @@ describe('sandbox configuration', () => {
       pubSubCertificateFile: '.stack/pubsub.pem',
       dataDir: '.stack/salesforce-sandbox',
       dataFsync: true,
+      maxQueryCursors: 50,
     });
   });
 
@@ -63,9 +65,10 @@ describe('sandbox configuration', () => {
         SF_SANDBOX_PUBSUB_PORT: '70000',
         SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS: '300',
         SF_SANDBOX_DATA_FSYNC: 'yes',
+        SF_SANDBOX_MAX_QUERY_CURSORS: '0',
       }),
     ).toThrow(
-      /SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_DATA_FSYNC.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT.*SF_SANDBOX_PUBSUB_PORT.*KEEPALIVE/,
+      /SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_DATA_FSYNC.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT.*SF_SANDBOX_PUBSUB_PORT.*KEEPALIVE.*SF_SANDBOX_MAX_QUERY_CURSORS/,
     );
   });
 });

@@ -32,7 +32,8 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
  * SF_SANDBOX_API_LIMIT (15000), SF_SANDBOX_TOKEN_TTL_SECONDS (7200), SF_SANDBOX_PUBLIC_URL,
  * SF_SANDBOX_PUBSUB_PORT (4511), SF_SANDBOX_PUBSUB_RETENTION_SECONDS (259200, 72 h),
  * SF_SANDBOX_PUBSUB_MAX_EVENTS (100000), SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS (30), SF_SANDBOX_PUBSUB_CERT_FILE,
- * SF_SANDBOX_DATA_DIR (unset: the org is in memory only), SF_SANDBOX_DATA_FSYNC (false).
+ * SF_SANDBOX_DATA_DIR (unset: the org is in memory only), SF_SANDBOX_DATA_FSYNC (false),
+ * SF_SANDBOX_MAX_QUERY_CURSORS (10).
  */
 export function loadSandboxConfig(env: Env): SandboxConfig {
   const errors: string[] = [];
@@ -66,6 +67,7 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
     pubSubCertificateFile: env['SF_SANDBOX_PUBSUB_CERT_FILE'] || undefined,
     dataDir: env['SF_SANDBOX_DATA_DIR'] || undefined,
     dataFsync: fsync === 'true',
+    maxQueryCursors: integer(env, 'SF_SANDBOX_MAX_QUERY_CURSORS', 10, 1, 100_000, errors),
   };
   if (errors.length) throw new Error(`invalid Salesforce sandbox configuration: ${errors.join('; ')}`);
   return config;
