@@ -45,7 +45,13 @@ const heapUsed = (): number => {
 
 function figures(rows: number, started: number, before: number): PhaseFigures {
   const heapBytes = heapUsed() - before;
-  return { rows, ms: Date.now() - started, heapBytes, bytesPerRow: heapBytes / rows, rssBytes: process.memoryUsage().rss };
+  return {
+    rows,
+    ms: Date.now() - started,
+    heapBytes,
+    bytesPerRow: heapBytes / rows,
+    rssBytes: process.memoryUsage().rss,
+  };
 }
 
 /** Phase 1: `rows` accounts upserted through the DML, then saved as a journal snapshot in `dir`. */
@@ -92,11 +98,11 @@ export function measureFootprint(rows: number): FootprintFigures {
   const dir = mkdtempSync(join(tmpdir(), 'sf-footprint-'));
   const run = (...args: string[]) =>
     JSON.parse(
-      execFileSync(
-        process.execPath,
-        ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, ...args],
-        { cwd: join(__dirname, '..'), encoding: 'utf8', maxBuffer: 1 << 20 },
-      ),
+      execFileSync(process.execPath, ['--expose-gc', '-r', 'ts-node/register/transpile-only', __filename, ...args], {
+        cwd: join(__dirname, '..'),
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      }),
     ) as PhaseFigures;
   try {
     const written = run('--write', String(rows), dir);

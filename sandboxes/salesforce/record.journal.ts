@@ -167,7 +167,9 @@ export class RecordJournal {
           throw new Error(`Salesforce sandbox journal ${path} is damaged at line ${lineNo}: ${(e as Error).message}`);
         }
         if (line.v !== undefined && line.v !== FORMAT_VERSION) {
-          throw new Error(`Salesforce sandbox journal ${path} has format ${line.v}; this sandbox reads ${FORMAT_VERSION}`);
+          throw new Error(
+            `Salesforce sandbox journal ${path} has format ${line.v}; this sandbox reads ${FORMAT_VERSION}`,
+          );
         }
         applyLine(state, line);
         state.lines = lineNo;
@@ -248,7 +250,10 @@ function isAlive(pid: number): boolean {
 }
 
 /** Writes `state` to `<path>.tmp`, flushes it and renames it over `path`: a crash leaves the old or the new file. */
-function writeSnapshot(path: string, state: Omit<JournalState, 'lines' | 'tornTail'> & { idSpace: RecordIdSpace }): number {
+function writeSnapshot(
+  path: string,
+  state: Omit<JournalState, 'lines' | 'tornTail'> & { idSpace: RecordIdSpace },
+): number {
   const tmp = `${path}.tmp`;
   const fd = openSync(tmp, 'w');
   let size = 0;

@@ -3,11 +3,12 @@
  * read back by SOQL with the same Ids, new Ids do not collide with old ones, the API usage goes on from where it was.
  * The kill -9 case (the process gone without closing) is in main.spec.ts.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection } from 'jsforce';
 
+import { JOURNAL_FILE } from './record.journal';
 import { startSalesforceSandbox, type SalesforceSandbox } from './salesforce-sandbox';
 import { admin, connect, dump } from './sandbox.test-client';
 
@@ -23,8 +24,8 @@ const SOQL = 'SELECT Id, Name, Odoo_Id__c, BillingCity FROM Account ORDER BY Odo
 describe('Salesforce sandbox with a data directory', () => {
   jest.setTimeout(60_000);
   const started: SalesforceSandbox[] = [];
-  const start = async (dataDir: string | undefined) => {
-    const sandbox = await startSalesforceSandbox({ port: 0, pubSubPort: null, dataDir });
+  const start = async (dataDir: string | undefined, options: { dataCompactAfterBytes?: number } = {}) => {
+    const sandbox = await startSalesforceSandbox({ port: 0, pubSubPort: null, dataDir, ...options });
     started.push(sandbox);
     return sandbox;
   };
@@ -96,6 +97,28 @@ describe('Salesforce sandbox with a data directory', () => {
 
     const second = await start(dataDir);
     expect(await accounts(await connect(second))).toEqual(before);
+  });
+
+  it('compacts its journal while running, between requests, and restarts from the compacted file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sf-persist-'));
+    const journalFile = join(dataDir, JOURNAL_FILE);
+    const first = await start(dataDir, { dataCompactAfterBytes: 20_000 });
+    const conn = await connect(first);
+    const { id } = await conn.sobject('Account').create({ Name: 'Version 0', Odoo_Id__c: 'compact-1' });
+    let largest = 0;
+    for (let i = 1; i <= 200; i++) {
+      await conn.sobject('Account').update({ Id: id as string, Name: `Version ${i}` });
+      largest = Math.max(largest, statSync(journalFile).size);
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    // 200 versions of the row were appended (about 128 KB); compaction kept the file near its 20 KB threshold.
+    expect(largest).toBeLessThan(60_000);
+    await stop(first);
+
+    const second = await start(dataDir);
+    expect(await accounts(await connect(second))).toEqual([
+      { attributes: expect.any(Object), Id: id, Name: 'Version 200', Odoo_Id__c: 'compact-1', BillingCity: null },
+    ]);
   });
 
   it('keeps an admin reset: the org starts again empty but for its seed rows', async () => {

@@ -80,6 +80,8 @@ export interface SalesforceSandboxOptions {
    * limit Salesforce had per user before API 56.0): each holds its whole result in memory.
    */
   maxQueryCursors?: number;
+  /** With `dataDir`: rewrite the journal as a snapshot once this much was appended and it outweighs it (64 MiB). */
+  dataCompactAfterBytes?: number;
   /** With `dataDir`: flush every commit to the disk, not only to the kernel (survives a power loss; slower). */
   dataFsync?: boolean;
   /** Port of the Pub/Sub API (gRPC over TLS); 0 (default) picks a free port, null runs none (events are kept). */
@@ -169,7 +171,7 @@ function persist(journal: RecordJournal, store: RecordStore, usage: ApiUsage): v
         journal.compact({ ...store.snapshot(), idSpace: store.idSpace, apiUsage: usage.used });
       } catch (e) {
         // The journal in place stays complete; a full disk shows again on the next commit, which then fails.
-        console.error(`Salesforce sandbox: compacting ${journal.path} failed: ${(e as Error).message}`);
+        process.emitWarning(`compacting ${journal.path} failed: ${(e as Error).message}`, 'SalesforceSandboxWarning');
       }
     });
   });
@@ -185,7 +187,10 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     adminUserId: buildId('005', 2),
   };
   const opened = options.dataDir
-    ? RecordJournal.open(options.dataDir, options.recordIds ?? randomIdSpace(), { fsync: options.dataFsync })
+    ? RecordJournal.open(options.dataDir, options.recordIds ?? randomIdSpace(), {
+        fsync: options.dataFsync,
+        compactAfterBytes: options.dataCompactAfterBytes,
+      })
     : undefined;
   const store = new RecordStore(opened?.state.idSpace ?? options.recordIds);
   const restoredRows = opened?.state.records.size ?? 0;
