@@ -35,6 +35,16 @@ export interface Commit {
 
 export type CommitListener = (commit: Commit) => void;
 
+/**
+ * Where committed writes go before they are applied (a journal on disk): called synchronously inside a commit with
+ * its rows and the Id serials handed out since the previous call; a throw fails the commit, which is then not applied.
+ */
+export type PersistSink = (entry: {
+  clear?: true;
+  records?: readonly StoredRecord[];
+  serials?: Readonly<Record<string, number>>;
+}) => void;
+
 export interface RecordReader {
   /** By 18-character Id, deleted rows included. */
   get(id: string): StoredRecord | undefined;
@@ -53,6 +63,22 @@ const indexKey = (value: FieldValue, caseSensitive: boolean): string | undefined
     : typeof value === 'string' && !caseSensitive
       ? `s:${value.toLowerCase()}`
       : `${typeof value}:${String(value)}`;
+
+/**
+ * A copy of a row in V8's compact form. Rows are built field by field (`values[name] = …`), and V8 turns an object that
+ * gains more than a dozen properties that way into a hash table ("dictionary mode"), about three times the size of the
+ * same object made by JSON.parse, which shares one hidden class across every row of an object. The difference
+ * decides whether an org of a million rows fits in a gigabyte (see README, "Memory").
+ */
+function compactRecord(record: StoredRecord): StoredRecord {
+  return { type: record.type, values: JSON.parse(JSON.stringify(record.values)) as StoredRecord['values'] };
+}
+
+/**
+ * Ids by indexed value. Most values (external ids, unique fields) name one row: that row's Id is stored as is, and a
+ * Set only where several rows share the value, which saves a Set (about 150 bytes) per row.
+ */
+type FieldIndex = Map<string, string | Set<string>>;
 
 /** The instance characters of an org's Ids and the serial its first record of each object gets. */
 export interface RecordIdSpace {
@@ -79,16 +105,45 @@ export class RecordStore implements RecordReader {
   private readonly rows = new Map<string, StoredRecord>();
   private readonly byType = new Map<string, Map<string, StoredRecord>>();
   /** Built on first use per (type, field, case rule), then kept up to date on every commit. */
-  private readonly indexes = new Map<string, Map<string, Set<string>>>();
+  private readonly indexes = new Map<string, FieldIndex>();
   private readonly serials = new Map<string, number>();
   private readonly listeners: CommitListener[] = [];
+  private sink: PersistSink | undefined;
+  /** Key prefixes whose serial moved since the sink last saw them. */
+  private readonly dirtySerials = new Set<string>();
 
   /**
    * `idSpace`: where this org's record Ids start. Salesforce Ids are unique across orgs (the instance and a counter
    * the orgs of an instance share), so two sandboxes, like two orgs, must never hand out the same Id: a record the hub
    * linked in one must not be found by an Id of the other.
    */
-  constructor(private readonly idSpace: RecordIdSpace = randomIdSpace()) {}
+  constructor(readonly idSpace: RecordIdSpace = randomIdSpace()) {}
+
+  /**
+   * Loads rows and Id serials read back from disk, without capture (they were captured when first committed). Only
+   * into an empty store, before it serves.
+   */
+  load(records: Iterable<StoredRecord>, serials: Readonly<Record<string, number>>): void {
+    if (this.rows.size) throw new Error('RecordStore.load: the store is not empty');
+    for (const record of records) {
+      const id = record.values['Id'] as string;
+      this.rows.set(id, record);
+      const ofType = this.byType.get(record.type) ?? new Map<string, StoredRecord>();
+      ofType.set(id, record);
+      this.byType.set(record.type, ofType);
+    }
+    for (const [prefix, serial] of Object.entries(serials)) this.serials.set(prefix, serial);
+  }
+
+  /** Every commit (and `clear`) goes to `sink` before it is applied; see {@link PersistSink}. */
+  persistTo(sink: PersistSink): void {
+    this.sink = sink;
+  }
+
+  /** Every row by Id in creation order, and the last serial per key prefix: what a snapshot on disk holds. */
+  snapshot(): { records: Map<string, StoredRecord>; serials: Record<string, number> } {
+    return { records: this.rows, serials: Object.fromEntries(this.serials) };
+  }
 
   get(id: string): StoredRecord | undefined {
     return this.rows.get(id);
@@ -102,10 +157,11 @@ export class RecordStore implements RecordReader {
     const key = indexKey(value, caseSensitive);
     if (key === undefined) return [];
     const ids = this.index(type, field, caseSensitive).get(key);
-    return ids ? [...ids].map((id) => this.rows.get(id)!) : [];
+    if (ids === undefined) return [];
+    return typeof ids === 'string' ? [this.rows.get(ids)!] : [...ids].map((id) => this.rows.get(id)!);
   }
 
-  private index(type: string, field: string, caseSensitive: boolean): Map<string, Set<string>> {
+  private index(type: string, field: string, caseSensitive: boolean): FieldIndex {
     const name = `${type}\u0000${field}\u0000${caseSensitive}`;
     let index = this.indexes.get(name);
     if (!index) {
@@ -116,12 +172,20 @@ export class RecordStore implements RecordReader {
     return index;
   }
 
-  private addToIndex(index: Map<string, Set<string>>, r: StoredRecord, field: string, caseSensitive: boolean): void {
+  private addToIndex(index: FieldIndex, r: StoredRecord, field: string, caseSensitive: boolean): void {
     const key = indexKey(r.values[field] ?? null, caseSensitive);
     if (key === undefined) return;
-    const ids = index.get(key) ?? new Set<string>();
-    ids.add(r.values['Id'] as string);
-    index.set(key, ids);
+    const id = r.values['Id'] as string;
+    const ids = index.get(key);
+    if (ids === undefined || ids === id) index.set(key, id);
+    else if (typeof ids === 'string') index.set(key, new Set([ids, id]));
+    else ids.add(id);
+  }
+
+  private removeFromIndex(index: FieldIndex, key: string, id: string): void {
+    const ids = index.get(key);
+    if (ids === id) index.delete(key);
+    else if (typeof ids !== 'string') ids?.delete(id);
   }
 
   get size(): number {
@@ -132,6 +196,7 @@ export class RecordStore implements RecordReader {
   nextId(keyPrefix: string): string {
     const serial = (this.serials.get(keyPrefix) ?? this.idSpace.firstSerial - 1) + 1;
     this.serials.set(keyPrefix, serial);
+    this.dirtySerials.add(keyPrefix);
     return buildId(keyPrefix, serial, this.idSpace.pod);
   }
 
@@ -146,6 +211,8 @@ export class RecordStore implements RecordReader {
   }
 
   clear(): void {
+    this.sink?.({ clear: true });
+    this.dirtySerials.clear();
     this.rows.clear();
     this.byType.clear();
     this.indexes.clear();
@@ -154,8 +221,15 @@ export class RecordStore implements RecordReader {
 
   /** @internal used by Transaction.commit */
   apply(staged: ReadonlyMap<string, StoredRecord>, context: CommitContext | null): void {
+    if (this.sink && (staged.size || this.dirtySerials.size)) {
+      const serials: Record<string, number> = {};
+      for (const prefix of this.dirtySerials) serials[prefix] = this.serials.get(prefix) as number;
+      this.sink({ records: [...staged.values()], ...(this.dirtySerials.size ? { serials } : {}) });
+      this.dirtySerials.clear();
+    }
     const changes: CommittedChange[] = [];
-    for (const [id, record] of staged) {
+    for (const [id, written] of staged) {
+      const record = compactRecord(written);
       const previous = this.rows.get(id);
       changes.push({ before: previous, after: record });
       this.rows.set(id, record);
@@ -168,7 +242,7 @@ export class RecordStore implements RecordReader {
         const caseSensitive = rule === 'true';
         if (previous) {
           const old = indexKey(previous.values[field] ?? null, caseSensitive);
-          if (old !== undefined) index.get(old)?.delete(id);
+          if (old !== undefined) this.removeFromIndex(index, old, id);
         }
         this.addToIndex(index, record, field, caseSensitive);
       }

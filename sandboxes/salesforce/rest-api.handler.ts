@@ -61,6 +61,14 @@ export class ApiUsage {
   }
 }
 
+/**
+ * Open query cursors kept at once; opening one more releases the one unused the longest, whose `nextRecordsUrl` then
+ * answers INVALID_QUERY_LOCATOR. Salesforce lifted its limit of 10 per user in API 56.0 (cursors now last two days),
+ * but a cursor here holds its whole result in memory: a client that polls a large query and never reads past the first
+ * page (a monitor, a test) would otherwise grow the sandbox without bound.
+ */
+export const DEFAULT_MAX_QUERY_CURSORS = 10;
+
 interface QueryCursor {
   records: Record<string, unknown>[];
   totalSize: number;
@@ -92,6 +100,7 @@ export class RestApi {
     private readonly soql: SoqlExecutor,
     private readonly collections: SObjectCollections,
     private readonly usage: ApiUsage,
+    private readonly maxCursors = DEFAULT_MAX_QUERY_CURSORS,
   ) {}
 
   clearCursors(): void {
@@ -587,6 +596,8 @@ export class RestApi {
     }
     const locator = `01g${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x').slice(0, 12)}`;
     this.cursors.set(locator, { records: outcome.records, totalSize: outcome.totalSize, batchSize });
+    // Map order is use order (queryMore moves a cursor to the end): the first is the one unused the longest.
+    while (this.cursors.size > this.maxCursors) this.cursors.delete(this.cursors.keys().next().value as string);
     return jsonResponse(200, {
       totalSize: outcome.totalSize,
       done: false,
@@ -604,7 +615,8 @@ export class RestApi {
     const page = cursor.records.slice(offset, offset + cursor.batchSize);
     const next = offset + cursor.batchSize;
     const done = next >= cursor.records.length;
-    if (done) this.cursors.delete(locator);
+    this.cursors.delete(locator);
+    if (!done) this.cursors.set(locator, cursor);
     return jsonResponse(200, {
       totalSize: cursor.totalSize,
       done,

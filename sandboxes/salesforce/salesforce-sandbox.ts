@@ -29,7 +29,8 @@ import {
 } from './http.helpers';
 import { OAuthHandler, TokenRegistry, type SandboxIdentity } from './oauth.handler';
 import { buildId } from './record-id';
-import { RecordStore, type CommitContext, type RecordIdSpace } from './record.store';
+import { RecordJournal } from './record.journal';
+import { randomIdSpace, RecordStore, type CommitContext, type RecordIdSpace } from './record.store';
 import { ApiUsage, RestApi, type RestContext } from './rest-api.handler';
 import { ApiErrors, ApiFailure } from './salesforce.errors';
 import { SObjectCollections } from './sobject-collection.service';
@@ -69,6 +70,21 @@ export interface SalesforceSandboxOptions {
   clock?: () => Date;
   /** Where this org's record Ids start (instance characters and first serial); random by default, as no two orgs share Ids. */
   recordIds?: RecordIdSpace;
+  /**
+   * A directory that keeps the org across restarts (its records, Id counters and API usage, in a journal; see
+   * record.journal.ts). Unset (default): the org lives in memory only and a new sandbox starts empty. A data
+   * directory already holding an org keeps that org's Id space, whatever `recordIds` says.
+   */
+  dataDir?: string;
+  /**
+   * Open query cursors (`nextRecordsUrl`) kept at once, the one unused the longest released first (default 10, the
+   * limit Salesforce had per user before API 56.0): each holds its whole result in memory.
+   */
+  maxQueryCursors?: number;
+  /** With `dataDir`: rewrite the journal as a snapshot once this much was appended and it outweighs it (64 MiB). */
+  dataCompactAfterBytes?: number;
+  /** With `dataDir`: flush every commit to the disk, not only to the kernel (survives a power loss; slower). */
+  dataFsync?: boolean;
   /** Port of the Pub/Sub API (gRPC over TLS); 0 (default) picks a free port, null runs none (events are kept). */
   pubSubPort?: number | null;
   /** How long change events stay replayable; Salesforce keeps them 72 hours. */
@@ -139,6 +155,29 @@ function bearer(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
+/**
+ * Sends every commit of `store` to `journal` before it is applied, with the API usage at that moment, and compacts
+ * the journal between requests once it has grown past its threshold.
+ */
+function persist(journal: RecordJournal, store: RecordStore, usage: ApiUsage): void {
+  let compactionQueued = false;
+  store.persistTo((entry) => {
+    journal.append({ ...entry, apiUsage: usage.used });
+    if (!journal.wantsCompaction || compactionQueued) return;
+    compactionQueued = true;
+    // After the commit is applied, so the snapshot holds it.
+    setImmediate(() => {
+      compactionQueued = false;
+      try {
+        journal.compact({ ...store.snapshot(), idSpace: store.idSpace, apiUsage: usage.used });
+      } catch (e) {
+        // The journal in place stays complete; a full disk shows again on the next commit, which then fails.
+        process.emitWarning(`compacting ${journal.path} failed: ${(e as Error).message}`, 'SalesforceSandboxWarning');
+      }
+    });
+  });
+}
+
 export async function startSalesforceSandbox(options: SalesforceSandboxOptions = {}): Promise<SalesforceSandbox> {
   const host = options.host ?? '127.0.0.1';
   const clock = options.clock ?? (() => new Date());
@@ -148,7 +187,19 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     userId: buildId('005', 1),
     adminUserId: buildId('005', 2),
   };
-  const store = new RecordStore(options.recordIds);
+  const opened = options.dataDir
+    ? RecordJournal.open(options.dataDir, options.recordIds ?? randomIdSpace(), {
+        fsync: options.dataFsync,
+        compactAfterBytes: options.dataCompactAfterBytes,
+      })
+    : undefined;
+  const store = new RecordStore(opened?.state.idSpace ?? options.recordIds);
+  const restoredRows = opened?.state.records.size ?? 0;
+  if (opened) {
+    store.load(opened.state.records.values(), opened.state.serials);
+    // The store holds the rows now; a second map of a million entries would cost tens of megabytes.
+    opened.state.records.clear();
+  }
   const changeEvents = new ChangeEventSchemas(catalogue);
   const bus = new EventBus(clock, {
     retentionMs: options.pubSubRetentionMs ?? DEFAULT_RETENTION.retentionMs,
@@ -164,10 +215,22 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   const faults = new FaultInjector();
   const tokens = new TokenRegistry(options.tokenTtlMs ?? 2 * 60 * 60 * 1000, clock, identity.orgId);
   const usage = new ApiUsage(options.apiRequestLimit ?? 15000);
+  if (opened) {
+    usage.used = opened.state.apiUsage;
+    persist(opened.journal, store, usage);
+  }
   const stats = emptyStats();
   const dml = new SObjectDml(catalogue, clock, options.rules ?? ORDER_MANAGEMENT_RULES);
   const collections = new SObjectCollections(store, dml, faults);
-  const rest = new RestApi(catalogue, store, dml, new SoqlExecutor(catalogue), collections, usage);
+  const rest = new RestApi(
+    catalogue,
+    store,
+    dml,
+    new SoqlExecutor(catalogue),
+    collections,
+    usage,
+    options.maxQueryCursors,
+  );
   const bulk = new BulkIngestService({ catalogue, collections, faults, usage, clock, userId: identity.userId });
   const bulkApi = new BulkIngestApi(bulk);
   /** The rows a new org already holds (the standard price book), again after every reset. */
@@ -183,7 +246,8 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     }
     tx.commit();
   };
-  seedOrg();
+  // A persisted org already holds its seed rows (and maybe a changed price book): seeding again would duplicate them.
+  if (!restoredRows) seedOrg();
   const admin = new AdminApi({
     catalogue,
     store,
@@ -364,9 +428,13 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (e: Error) => {
+      opened?.journal.close();
+      reject(e);
+    };
+    server.once('error', failed);
     server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });
@@ -397,6 +465,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       );
     } catch (e) {
       await closeHttp();
+      opened?.journal.close();
       throw e;
     }
   }
@@ -411,6 +480,11 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
       await bulk.stop();
       await api?.close();
       await closeHttp();
+      if (opened) {
+        // API calls without a write are counted in memory only: keep the tally a restart starts from.
+        opened.journal.append({ apiUsage: usage.used });
+        opened.journal.close();
+      }
     },
   };
 }

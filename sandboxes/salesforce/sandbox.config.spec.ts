@@ -15,6 +15,7 @@ describe('sandbox configuration', () => {
       pubSubKeepaliveMs: 30_000,
     });
     expect(loadSandboxConfig({}).pubSubCertificateFile).toBeUndefined();
+    expect(loadSandboxConfig({})).toMatchObject({ dataDir: undefined, dataFsync: false, maxQueryCursors: 10 });
   });
 
   it('reads overrides', () => {
@@ -32,6 +33,9 @@ describe('sandbox configuration', () => {
         SF_SANDBOX_PUBSUB_MAX_EVENTS: '10',
         SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS: '1',
         SF_SANDBOX_PUBSUB_CERT_FILE: '.stack/pubsub.pem',
+        SF_SANDBOX_DATA_DIR: '.stack/salesforce-sandbox',
+        SF_SANDBOX_DATA_FSYNC: 'TRUE',
+        SF_SANDBOX_MAX_QUERY_CURSORS: '50',
       }),
     ).toMatchObject({
       port: 0,
@@ -46,6 +50,9 @@ describe('sandbox configuration', () => {
       pubSubMaxEvents: 10,
       pubSubKeepaliveMs: 1000,
       pubSubCertificateFile: '.stack/pubsub.pem',
+      dataDir: '.stack/salesforce-sandbox',
+      dataFsync: true,
+      maxQueryCursors: 50,
     });
   });
 
@@ -57,7 +64,11 @@ describe('sandbox configuration', () => {
         SF_SANDBOX_PUBLIC_URL: 'nope',
         SF_SANDBOX_PUBSUB_PORT: '70000',
         SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS: '300',
+        SF_SANDBOX_DATA_FSYNC: 'yes',
+        SF_SANDBOX_MAX_QUERY_CURSORS: '0',
       }),
-    ).toThrow(/SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT.*SF_SANDBOX_PUBSUB_PORT.*KEEPALIVE/);
+    ).toThrow(
+      /SF_SANDBOX_PUBLIC_URL.*SF_SANDBOX_DATA_FSYNC.*SF_SANDBOX_PORT.*SF_SANDBOX_API_LIMIT.*SF_SANDBOX_PUBSUB_PORT.*KEEPALIVE.*SF_SANDBOX_MAX_QUERY_CURSORS/,
+    );
   });
 });

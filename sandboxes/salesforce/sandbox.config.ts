@@ -31,7 +31,9 @@ function integer(env: Env, key: string, fallback: number, min: number, max: numb
  * SF_SANDBOX_CLIENT_SECRET (hub-secret), SF_SANDBOX_USERNAME, SF_SANDBOX_PASSWORD,
  * SF_SANDBOX_API_LIMIT (15000), SF_SANDBOX_TOKEN_TTL_SECONDS (7200), SF_SANDBOX_PUBLIC_URL,
  * SF_SANDBOX_PUBSUB_PORT (4511), SF_SANDBOX_PUBSUB_RETENTION_SECONDS (259200, 72 h),
- * SF_SANDBOX_PUBSUB_MAX_EVENTS (100000), SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS (30), SF_SANDBOX_PUBSUB_CERT_FILE.
+ * SF_SANDBOX_PUBSUB_MAX_EVENTS (100000), SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS (30), SF_SANDBOX_PUBSUB_CERT_FILE,
+ * SF_SANDBOX_DATA_DIR (unset: the org is in memory only), SF_SANDBOX_DATA_FSYNC (false),
+ * SF_SANDBOX_MAX_QUERY_CURSORS (10).
  */
 export function loadSandboxConfig(env: Env): SandboxConfig {
   const errors: string[] = [];
@@ -42,6 +44,10 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
   const publicUrl = env['SF_SANDBOX_PUBLIC_URL'] || undefined;
   if (publicUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(publicUrl)) {
     errors.push(`SF_SANDBOX_PUBLIC_URL must be an http(s) URL, got '${publicUrl}'`);
+  }
+  const fsync = (env['SF_SANDBOX_DATA_FSYNC'] ?? '').toLowerCase();
+  if (!['', 'true', 'false'].includes(fsync)) {
+    errors.push(`SF_SANDBOX_DATA_FSYNC must be true or false, got '${env['SF_SANDBOX_DATA_FSYNC']}'`);
   }
   const config: SandboxConfig = {
     port: integer(env, 'SF_SANDBOX_PORT', 4510, 0, 65535, errors),
@@ -59,6 +65,9 @@ export function loadSandboxConfig(env: Env): SandboxConfig {
     pubSubMaxEvents: integer(env, 'SF_SANDBOX_PUBSUB_MAX_EVENTS', 100_000, 1, 10_000_000, errors),
     pubSubKeepaliveMs: integer(env, 'SF_SANDBOX_PUBSUB_KEEPALIVE_SECONDS', 30, 1, 270, errors) * 1000,
     pubSubCertificateFile: env['SF_SANDBOX_PUBSUB_CERT_FILE'] || undefined,
+    dataDir: env['SF_SANDBOX_DATA_DIR'] || undefined,
+    dataFsync: fsync === 'true',
+    maxQueryCursors: integer(env, 'SF_SANDBOX_MAX_QUERY_CURSORS', 10, 1, 100_000, errors),
   };
   if (errors.length) throw new Error(`invalid Salesforce sandbox configuration: ${errors.join('; ')}`);
   return config;
