@@ -43,6 +43,9 @@ async function main(): Promise<number> {
     return 0;
   }
   process.on('exit', killStartedAppsNow);
+  // Ctrl-C: the apps the run started are killed on the way out (its databases and connector stay: their names are
+  // printed at the start, chaos_<id>).
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
   const result = await runChaos(stackStatus(), {
     runMs: options.minutes * 60_000,
     rate: options.rate,

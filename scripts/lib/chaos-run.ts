@@ -249,9 +249,25 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       client.on('error', () => undefined);
       return client;
     };
+    // pg's end() on a client whose connection a restart broke can wait forever: the workload does not wait past 2 s.
+    const endWorkload = (client: Client) => Promise.race([client.end().catch(() => undefined), sleep(2_000)]);
+    /** A new workload connection, tried once a second until PostgreSQL takes it again (or the run stops). */
+    const reconnectWorkload = async (): Promise<Client> => {
+      for (;;) {
+        const client = connectWorkload();
+        try {
+          await client.connect();
+          return client;
+        } catch {
+          await endWorkload(client);
+          if (!working) return client;
+          await sleep(1_000);
+        }
+      }
+    };
     let db = connectWorkload();
     await db.connect();
-    cleanups.push(() => db.end().catch(() => undefined));
+    cleanups.push(() => endWorkload(db));
     let failedWrites = 0;
     const deals: Deal[] = [];
     let serial = 0;
@@ -352,9 +368,8 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
           // its deal is dropped; the reconciler still compares whatever Odoo holds. A new connection for the next one.
           failedWrites++;
           log(`chaos: workload transaction failed (${(error as Error).message}); reconnecting`);
-          await db.end().catch(() => undefined);
-          db = connectWorkload();
-          await db.connect().catch(() => sleep(1_000));
+          await endWorkload(db);
+          db = await reconnectWorkload();
         }
       }
     })();
