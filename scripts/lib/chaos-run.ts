@@ -10,7 +10,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
@@ -29,6 +29,7 @@ import {
 } from './chaos-plan';
 import { createHubDatabase } from './hub-database';
 import { createIsolatedOdoo, IsolatedOdoo } from './isolated-odoo';
+import { runLag } from './run-lag';
 import {
   confirmOrder,
   insertDelivery,
@@ -549,26 +550,4 @@ async function sandboxFault(sf: FaultTargets['sf'], faults: Record<string, unkno
   } finally {
     await sf.clearFaults();
   }
-}
-
-/** Records behind, summed over every consumer group named with the run's prefix (a group with nothing committed counts from the start). */
-async function runLag(admin: Admin, prefix: string): Promise<number> {
-  const { groups } = await admin.listGroups();
-  const ends = new Map<string, Map<number, { low: number; high: number }>>();
-  let behind = 0;
-  for (const { groupId } of groups.filter((g) => g.groupId.startsWith(prefix))) {
-    for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
-      if (!ends.has(topic)) {
-        const offsets = await admin.fetchTopicOffsets(topic);
-        ends.set(topic, new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
-      }
-      for (const p of partitions) {
-        const end = ends.get(topic)!.get(p.partition);
-        if (!end) continue;
-        const committed = Number(p.offset);
-        behind += Math.max(0, end.high - (committed < 0 ? end.low : committed));
-      }
-    }
-  }
-  return behind;
 }

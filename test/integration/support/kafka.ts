@@ -1,6 +1,7 @@
 import { readTopicToEnd, TopicRecord } from '@hub/runtime';
 import { Kafka, logLevel } from 'kafkajs';
 import { eventually } from '../../../scripts/lib/app-process';
+import { runLag } from '../../../scripts/lib/run-lag';
 import { stack } from './stack';
 
 export function kafka(): Kafka {
@@ -56,24 +57,7 @@ export async function consumersDrained(prefix: string): Promise<boolean> {
   const admin = kafka().admin();
   await admin.connect();
   try {
-    const { groups } = await admin.listGroups();
-    const ends = new Map<string, Map<number, { low: number; high: number }>>();
-    for (const { groupId } of groups.filter((g) => g.groupId.startsWith(prefix))) {
-      for (const { topic, partitions } of await admin.fetchOffsets({ groupId })) {
-        if (!ends.has(topic)) {
-          const offsets = await admin.fetchTopicOffsets(topic);
-          ends.set(topic, new Map(offsets.map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }])));
-        }
-        for (const p of partitions) {
-          const end = ends.get(topic)!.get(p.partition);
-          if (!end) continue;
-          const committed = Number(p.offset);
-          // -1: nothing committed yet, which is drained only when there is nothing to read.
-          if ((committed < 0 ? end.low : committed) < end.high) return false;
-        }
-      }
-    }
-    return true;
+    return (await runLag(admin, prefix)) === 0;
   } finally {
     await admin.disconnect();
   }
