@@ -15,6 +15,7 @@ import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
 import { BENCH_OPERATOR_TOKENS, readStack, waitFor, writeResults } from './support/bench-stack';
+import { projectorSalesforceRunEnv } from '../scripts/lib/app-env';
 
 const RATE = Number(process.argv[2] ?? 1_000);
 const SECONDS = Number(process.argv[3] ?? 60);
@@ -118,11 +119,7 @@ async function main(): Promise<void> {
         name: 'projector-salesforce',
         env: {
           ...common,
-          CONSUMER_GROUP: `${prefix}projector-salesforce`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce`,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
+          ...projectorSalesforceRunEnv(prefix, sandbox.url),
         },
       },
     ]);

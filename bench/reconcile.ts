@@ -13,6 +13,7 @@ import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { freePort, RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { confirmOrder, insertOrder, insertProduct } from '../scripts/lib/odoo-commerce';
+import { projectorSalesforceRunEnv } from '../scripts/lib/app-env';
 
 const ROOT = join(__dirname, '..');
 const ACCOUNTS = Number(process.env.ACCOUNTS ?? 1_000);
@@ -79,11 +80,7 @@ async function main() {
         name: 'projector-salesforce',
         env: {
           ...common,
-          CONSUMER_GROUP: `${prefix}projector-salesforce`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce`,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
+          ...projectorSalesforceRunEnv(prefix, sandbox.url),
           ODOO_CDC_URL: `http://127.0.0.1:${cdcPort}`,
           ODOO_CDC_TOKEN: repair,
         },

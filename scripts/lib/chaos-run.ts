@@ -16,6 +16,7 @@ import { startSalesforceSandbox, type SalesforceSandbox } from '../../sandboxes/
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import type { StoredRecord } from '../../sandboxes/salesforce/record.store';
 import { AppName, freePort, RunningApp, startApp } from './app-process';
+import { projectorSalesforceRunEnv } from './app-env';
 import {
   ChaosResult,
   faultFigures,
@@ -202,11 +203,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
         port: await freePort(),
         env: {
           ...common,
-          CONSUMER_GROUP: `${prefix}projector-salesforce`,
-          DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce`,
-          SF_LOGIN_URL: sandbox.url,
-          SF_CLIENT_ID: 'hub-client',
-          SF_CLIENT_SECRET: 'hub-secret',
+          ...projectorSalesforceRunEnv(prefix, sandbox.url),
           // sf-slow holds committed writes' answers 8 s: the projector's own timeout fires first, after the commit.
           SF_REQUEST_TIMEOUT_MS: '5000',
           ODOO_CDC_URL: `http://127.0.0.1:${cdcPort}`,

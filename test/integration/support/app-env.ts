@@ -1,5 +1,6 @@
 import { odooSandboxUrl } from './odoo-sandbox';
 import { stack } from './stack';
+import { projectorSalesforceRunEnv } from '../../../scripts/lib/app-env';
 
 type Env = Record<string, string>;
 
@@ -57,14 +58,7 @@ export function projectorSalesforceEnv(
   sandboxUrl: string,
   extra: Env = {},
 ): Env {
-  return hubEnv(prefix, hubDatabaseUrl, {
-    CONSUMER_GROUP: `${prefix}projector-salesforce`,
-    DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce`,
-    SF_LOGIN_URL: sandboxUrl,
-    SF_CLIENT_ID: 'hub-client',
-    SF_CLIENT_SECRET: 'hub-secret',
-    ...extra,
-  });
+  return hubEnv(prefix, hubDatabaseUrl, { ...projectorSalesforceRunEnv(prefix, sandboxUrl), ...extra });
 }
 
 /** ingress reading a Salesforce sandbox's change events from the start, with the run's dead-letter topic. */
