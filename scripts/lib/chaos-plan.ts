@@ -228,8 +228,19 @@ export interface ChaosResult {
   /** Findings of the reconciler, by entity. */
   drift: Record<string, number>;
   duplicates: { count: number; examples: { object: string; value: string; ids: string[] }[] };
+  /** Up to 20 records Salesforce never held as expected, with what the hub database says of them. */
+  unlanded?: UnlandedRecord[];
   ok: boolean;
   problems: string[];
+}
+
+export interface UnlandedRecord {
+  object: string;
+  key: string;
+  /** `<scope> <source> <position>` rows of the stale-write guard. */
+  appliedPositions: string[];
+  /** `<time> <outcome> @<position>: <reason>` audit entries of its writes, oldest first. */
+  audit: string[];
 }
 
 /** Whether a run passed: every write landed, every fault injected and recovered, no drift, no duplicate create. */

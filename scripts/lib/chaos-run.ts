@@ -22,6 +22,7 @@ import {
   faultFigures,
   FaultOutcome,
   judge,
+  type UnlandedRecord,
   LagSample,
   PlannedFault,
   planFaults,
@@ -177,7 +178,8 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       HUB_TOPIC_PREFIX: prefix,
       HUB_DATABASE_URL: hubDb.url,
       AUDIT_HASH_KEY: `chaos-audit-hash-key-${run}-0123456789`,
-      LOG_LEVEL: 'warn',
+      // CHAOS_LOG_LEVEL=debug when a run must be explained; the default keeps a 10-minute run's logs small.
+      LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
       ...(stack.jaeger?.up ? { OTEL_EXPORTER_OTLP_ENDPOINT: stack.jaeger.otlpHttp } : {}),
     };
     const cdcPort = await freePort();
@@ -451,6 +453,8 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       }
       drift[entity] = report.findings?.length ?? 0;
     }
+    const unlanded = await explainUnlanded(hubDb.url, waiting);
+    for (const u of unlanded) log(`chaos: not in Salesforce: ${u.object} ${u.key}; the hub's trail: ${JSON.stringify(u)}`);
     const creates = await sf.creates();
     const duplicates = {
       count: creates.duplicates.reduce((sum, d) => sum + d.ids.length - 1, 0),
@@ -494,10 +498,52 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       drainS,
       drift,
       duplicates,
+      unlanded,
     };
     return { ...partial, ...judge(partial) };
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}
+
+/**
+ * What the run's hub database says of each expectation that never held in Salesforce: its applied positions and its
+ * audit entries (outcome, reason, position), so a lost or stale write is explained by the run that found it, before
+ * the database is dropped.
+ */
+async function explainUnlanded(
+  hubUrl: string,
+  waiting: ReadonlyMap<string, unknown[]>,
+): Promise<UnlandedRecord[]> {
+  const keys = [...waiting.keys()].slice(0, 20).map((k) => {
+    const [object, key] = k.split('\u0000');
+    return { object, key };
+  });
+  if (keys.length === 0) return [];
+  const db = new Client({ connectionString: hubUrl });
+  await db.connect();
+  try {
+    const out: UnlandedRecord[] = [];
+    for (const { object, key } of keys) {
+      const positions = await db.query<{ object_name: string; source_system: string; source_position: string }>(
+        `SELECT object_name, source_system, source_position::text FROM applied_position WHERE external_id = $1`,
+        [key],
+      );
+      const audit = await db.query<{ at: string; outcome: string; reason: string | null; position: string | null }>(
+        `SELECT occurred_at::text AS at, outcome, reason, source_position::text AS position FROM audit_entry
+          WHERE kind = 'write' AND object_name = $1 AND external_id = $2 ORDER BY id LIMIT 20`,
+        [object, key],
+      );
+      out.push({
+        object,
+        key,
+        appliedPositions: positions.rows.map((r) => `${r.object_name} ${r.source_system} ${r.source_position}`),
+        audit: audit.rows.map((r) => `${r.at} ${r.outcome} @${r.position ?? '-'}${r.reason ? `: ${r.reason}` : ''}`),
+      });
+    }
+    return out;
+  } finally {
+    await db.end().catch(() => undefined);
   }
 }
 
