@@ -54,7 +54,10 @@ export const projectorSalesforceConfigShape = {
   SF_BATCH_LINGER_MS: env.positiveInt(1_000),
   /** The same for the commerce lane's objects (orders, invoices, payments, shipments): a person is waiting. */
   SF_PRIORITY_LINGER_MS: env.positiveInt(50),
-  /** The linger of a master-data write when nothing else of its object is arriving: a single change goes at once. */
+  /**
+   * How long a master-data batch waits for another write of its object before it goes (up to SF_BATCH_LINGER_MS while
+   * writes keep arriving): what arrives together shares a call, and a single change or a trickle goes at once.
+   */
   SF_QUIET_LINGER_MS: env.positiveInt(20),
   /**
    * While a bulk flow of master data arrives, a fetch's short remainder goes back to Kafka for up to this long to

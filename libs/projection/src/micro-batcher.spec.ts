@@ -47,4 +47,31 @@ describe('MicroBatcher', () => {
       { status: 'rejected', reason: new Error('down') },
     ]);
   });
+
+  it('with idleMs, sends a batch once no item came for that long, and never later than the linger', async () => {
+    const sent: { items: number[]; at: number }[] = [];
+    const started = Date.now();
+    const batcher = new MicroBatcher<number, number>(
+      async (items) => {
+        sent.push({ items, at: Date.now() - started });
+        return items;
+      },
+      { maxBatchSize: 100, lingerMs: 300, idleMs: () => 50 },
+    );
+    // Alone: goes after the idle gap, not the linger.
+    await batcher.add(1);
+    expect(sent[0].items).toEqual([1]);
+    expect(sent[0].at).toBeLessThan(250);
+    // Items 20 ms apart for 500 ms keep the batch open until the linger (300 ms after its first item).
+    const t0 = Date.now() - started;
+    const pending: Promise<number>[] = [];
+    for (let n = 2; n < 27; n++) {
+      pending.push(batcher.add(n));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await Promise.all(pending);
+    expect(sent[1].at - t0).toBeGreaterThanOrEqual(290);
+    expect(sent[1].items.length).toBeGreaterThan(5);
+    expect(sent.slice(1).flatMap((b) => b.items)).toEqual(Array.from({ length: 25 }, (_, i) => i + 2));
+  });
 });

@@ -2,7 +2,13 @@ import { context, Context, Link, trace } from '@opentelemetry/api';
 
 /**
  * Collects single items into batches: a batch goes as soon as it is full, or when its first item has waited
- * `lingerMs`. Each item's promise settles with its own entry of the batch's result.
+ * `lingerMs`, or, with `idleMs`, once no item has been added for that long. Each item's promise settles with its own
+ * entry of the batch's result.
+ *
+ * `idleMs` is what keeps a quiet pipeline fresh: the records of one Kafka fetch arrive within microseconds of each
+ * other and share a call, but nothing waits for records that are not there yet. A trickle (two changes a second) then
+ * goes a record at a time, each a few milliseconds after it arrived, where a fixed linger would hold every one of them
+ * for the whole linger; during a flow the items keep coming within `idleMs`, so calls still fill up to `lingerMs`.
  *
  * (DataLoader was the first choice; it can only dispatch on a timer, so during a bulk load half-full batches left
  * every linger period. A full batch must leave at once: that is what keeps a snapshot near 200 records per call.)
@@ -13,20 +19,37 @@ import { context, Context, Link, trace } from '@opentelemetry/api';
 export class MicroBatcher<T, R> {
   private queue: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void; trace: Context }[] = [];
   private timer?: NodeJS.Timeout;
+  /** When the waiting batch must leave at the latest (its first item's arrival plus the linger). */
+  private deadline = 0;
 
   constructor(
     /** One entry per item: its result, its error, or a promise of either (an item handed on, e.g. re-queued). */
     private readonly flush: (items: T[]) => Promise<(R | Error | Promise<R>)[]>,
     /** `lingerMs` may be read anew for each batch (e.g. short while nothing else is arriving). */
-    private readonly options: { maxBatchSize: number; lingerMs: number | (() => number) },
+    private readonly options: {
+      maxBatchSize: number;
+      lingerMs: number | (() => number);
+      /** Read on each item: how long the batch waits for another one before it goes (never past the linger). */
+      idleMs?: () => number;
+    },
   ) {}
 
   add(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queue.push({ item, resolve, reject, trace: context.active() });
       if (this.queue.length >= this.options.maxBatchSize) this.sendFullBatches();
-      else this.timer ??= setTimeout(() => this.sendAll(), this.linger());
+      else this.schedule();
     });
+  }
+
+  private schedule(): void {
+    const { idleMs } = this.options;
+    const now = Date.now();
+    if (this.timer === undefined) this.deadline = now + this.linger();
+    else if (!idleMs) return;
+    clearTimeout(this.timer);
+    const at = idleMs ? Math.min(this.deadline, now + idleMs()) : this.deadline;
+    this.timer = setTimeout(() => this.sendAll(), Math.max(0, at - now));
   }
 
   private linger(): number {

@@ -463,25 +463,40 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 1]);
     });
 
-    it('sends a write alone after the quiet linger, and lingers fully once others of its object arrive', async () => {
+    it('sends a write alone after the quiet linger, and a trickle one write at a time: nothing waits for writes not there', async () => {
       env.breaker.shutdown();
-      env = setup({
-        ...carrying,
-        lingerMs: () => 2_000,
-        quietLingerMs: () => 5,
-        flowGapMs: () => 1_000,
-        carryMs: () => 3_000,
-      });
+      env = setup({ maxBatchSize: 3, lingerMs: () => 2_000, quietLingerMs: () => 5, parentWaitMs: 300 });
       const alone = env.engine.apply(customer(1));
       await new Promise((r) => setTimeout(r, 500));
       expect(env.target.calls.map((c) => c.keys.length)).toEqual([1]);
       await alone;
-      // Two more within the flow gap: a flow, so the second waits for company instead of leaving alone.
-      const flow = [env.engine.apply(customer(2)), env.engine.apply(customer(3))];
+      // A second change half a second later, as two changes a second come: it does not wait the 2 s linger either.
+      const second = env.engine.apply(customer(2));
       await new Promise((r) => setTimeout(r, 500));
-      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1]);
-      await Promise.all(flow);
-      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1, 2]);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1, 1]);
+      await second;
+      // Two that arrive together still share a call.
+      await Promise.all([env.engine.apply(customer(3)), env.engine.apply(customer(4))]);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([1, 1, 2]);
+    });
+
+    it('keeps a batch open up to the linger while writes keep arriving within the quiet linger', async () => {
+      env.breaker.shutdown();
+      env = setup({ maxBatchSize: 100, lingerMs: () => 400, quietLingerMs: () => 60, parentWaitMs: 300 });
+      const started = Date.now();
+      const all: Promise<void>[] = [];
+      // One write every 20 ms for about 600 ms: each arrives within the quiet linger of the one before.
+      for (let n = 0; n < 30; n++) {
+        all.push(env.engine.apply(customer(n)));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await Promise.all(all);
+      const sizes = env.target.calls.map((c) => c.keys.length);
+      expect(sizes.reduce((a, b) => a + b, 0)).toBe(30);
+      // The first call left at the linger (400 ms), not after 60 ms: it holds most of the writes of those 400 ms.
+      expect(sizes[0]).toBeGreaterThan(10);
+      expect(sizes.length).toBeLessThanOrEqual(3);
+      expect(Date.now() - started).toBeGreaterThan(400);
     });
 
     it('never holds back a single change, nor objects without a carry window', async () => {

@@ -162,10 +162,10 @@ export class TargetWriter {
       const object = w.object;
       batcher = new MicroBatcher((batch) => this.flush(w.object, w.keyField, operation, batch), {
         maxBatchSize: limits.maxBatchSize,
-        // A write alone goes almost at once; the full linger is for a flow, where it fills calls.
-        lingerMs: limits.quietLingerMs
-          ? () => (this.othersArrivedRecently(key, object) ? limits.lingerMs(object) : limits.quietLingerMs!(object))
-          : limits.lingerMs(object),
+        // What arrives together leaves together; a batch waits for more only while more keeps arriving (within the
+        // quiet linger), up to the full linger, where a flow fills its calls. A write alone goes almost at once.
+        lingerMs: limits.lingerMs(object),
+        ...(limits.quietLingerMs ? { idleMs: () => limits.quietLingerMs!(object) } : {}),
       });
       this.batchers.set(key, batcher);
     }
@@ -423,14 +423,6 @@ export class TargetWriter {
       for (let i = 0; i < batch.length; i++) if (results[i] === 'stale') results[i] = failure;
     }
     return results;
-  }
-
-  /** Whether another write of the batcher's object arrived within the flow gap before the newest one. */
-  private othersArrivedRecently(key: string, object: string): boolean {
-    const times = this.arrivals.get(key) ?? [];
-    if (times.length < 2) return false;
-    const gap = this.target.limits.flowGapMs?.(object) ?? this.target.limits.carryMs?.(object) ?? 0;
-    return times[times.length - 1] - times[times.length - 2] < gap;
   }
 
   /** Counts a write's first arrival in its batcher's carry window (only for objects that may be carried over). */

@@ -81,9 +81,10 @@ export interface TargetLimits {
   /** How long the first write of a batch waits for others to join it, per object (bulk objects wait longer). */
   lingerMs(object: string): number;
   /**
-   * The linger of a write when nothing else of its object arrived within its object's flow gap (a single change, not
-   * a flow): it goes almost at once, where {@link lingerMs} only pays off while a flow fills calls (absent: lingerMs).
-   * Counted only for objects with a carry window, whose arrivals the engine follows.
+   * How long a batch that is not full waits for another write of its object before it goes (never past
+   * {@link lingerMs}): what arrives together leaves together, and nothing waits for writes that are not coming. A
+   * single change, or a trickle slower than this, goes almost at once; a flow keeps its batch open up to the linger.
+   * Absent: every batch waits the whole linger.
    */
   quietLingerMs?(object: string): number;
   /** How long at most a write is held back while a parent it references has not been written by the hub. */
