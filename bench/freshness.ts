@@ -16,6 +16,7 @@ import { createHubDatabase } from '../scripts/lib/hub-database';
 import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
 import { BENCH_OPERATOR_TOKENS, readStack, waitFor, writeResults } from './support/bench-stack';
 import { projectorSalesforceRunEnv } from '../scripts/lib/app-env';
+import { runLag } from '../scripts/lib/run-lag';
 
 const RATE = Number(process.argv[2] ?? 1_000);
 const SECONDS = Number(process.argv[3] ?? 60);
@@ -129,6 +130,19 @@ async function main(): Promise<void> {
       const { recordsByObject } = (await sf.stats()) as unknown as { recordsByObject: Record<string, number> };
       return (recordsByObject.Account ?? 0) >= LOAD_PARTNERS + probeCount;
     }, 'the initial snapshot in the sandbox');
+    // No load means no backlog anywhere: the snapshot's last writes (audit, offsets) and the switch from snapshot to
+    // streaming are over before the first probe, which would otherwise time the tail of the snapshot.
+    const admin = new Kafka({
+      clientId: 'bench-freshness-lag',
+      brokers: stack.kafka.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      await waitFor(async () => (await runLag(admin, prefix)) === 0, 'the run drained after the initial snapshot');
+    } finally {
+      await admin.disconnect();
+    }
 
     const committedAt = new Map<number, number>();
     let next = 0;

@@ -426,11 +426,10 @@ describe('ProjectionEngine against an in-memory target', () => {
       env = setup({ ...carrying, flowGapMs: () => 100 });
       await customers(0, 4);
       await new Promise((r) => setTimeout(r, 150));
-      // Two new records arrive with the carried one: still a flow, and short of a full call, so all three go back.
-      const again = await customers(10, 2);
+      // Fetched again with a new record behind it (in Kafka's order, the carried one first): still a flow, and short
+      // of a full call, so both go back.
+      const again = await Promise.allSettled([3, 10].map((n) => env.engine.apply(customer(n))));
       expect(again.map((s) => s.status)).toEqual(['rejected', 'rejected']);
-      const carried = await Promise.allSettled([env.engine.apply(customer(3))]);
-      expect(carried[0].status).toBe('rejected');
       expect(env.target.calls.map((c) => c.keys.length)).toEqual([3]);
     });
 
@@ -497,6 +496,20 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(sizes[0]).toBeGreaterThan(10);
       expect(sizes.length).toBeLessThanOrEqual(3);
       expect(Date.now() - started).toBeGreaterThan(400);
+    });
+
+    it("sends a change that arrives alone right after a flow at once: it is not the flow's remainder", async () => {
+      env.breaker.shutdown();
+      env = setup({ ...carrying, lingerMs: () => 20, flowGapMs: () => 300 });
+      // A flow of three full calls, all sent.
+      await customers(0, 9);
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 3]);
+      // 50 ms later, within the flow gap and the carry window, one change alone: it leaves at once.
+      await new Promise((r) => setTimeout(r, 50));
+      const alone = await Promise.allSettled([env.engine.apply(customer(20))]);
+      expect(alone[0].status).toBe('fulfilled');
+      expect(env.target.calls.map((c) => c.keys.length)).toEqual([3, 3, 3, 1]);
+      expect(env.writer.metrics.carriedOver).toBe(0);
     });
 
     it('never holds back a single change, nor objects without a carry window', async () => {

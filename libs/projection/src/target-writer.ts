@@ -447,7 +447,8 @@ export class TargetWriter {
    * held for their parents). kafkajs fetches again
    * only once a fetch's records are all handled, so the remainder of a fetch cannot wait in memory for the next one:
    * without this, every fetch of a slow bulk flow ends in a short call (a 10,000-partner snapshot published at about
-   * 300 records/s cost 62 calls where 51 would do). A single change or a trickle never waits: it is not a flow.
+   * 300 records/s cost 62 calls where 51 would do). A single change or a trickle never waits: it is not a flow, and
+   * a change arriving alone just after a flow is not its remainder.
    */
   private carryOver(batch: readonly WriteRequest[], send: readonly number[], now: number): boolean {
     const first = batch[send[0]];
@@ -470,7 +471,18 @@ export class TargetWriter {
       return false;
     }
     if (this.carriedSince.size > 100_000) this.forgetOldCarries(now, carryMs);
-    const waiting = send.map((i) => this.carriedSince.get(recordKey(batch[i])) ?? now);
+    const carried = send.map((i) => this.carriedSince.get(recordKey(batch[i])));
+    // Only the remainder of a burst is carried: writes that came with a full call's worth of others (the newest
+    // arrivals within a linger), or a remainder carried before and fetched again. A change that comes alone after a flow (a person's edit the
+    // second a load ended) is a trickle: carrying it would hold it for the carry window with the pipeline idle.
+    const burstMs = this.target.limits.lingerMs(first.object);
+    const newest = times[times.length - 1] ?? now;
+    const inBurst = times.filter((t) => newest - t < burstMs).length >= maxBatchSize;
+    if (!inBurst && carried.every((since) => since === undefined) && others < maxBatchSize - send.length) {
+      this.log.debug({ object: first.object, records: send.length, others }, 'short call: a trickle after a flow');
+      return false;
+    }
+    const waiting = carried.map((since) => since ?? now);
     if (waiting.some((since) => now - since >= carryMs)) {
       this.log.debug({ object: first.object, records: send.length, others }, 'short call: carried long enough');
       return false;
