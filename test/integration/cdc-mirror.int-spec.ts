@@ -2,6 +2,7 @@ import { DeferredDurabilityDatabase } from '@hub/runtime';
 import { Client } from 'pg';
 import type { DebeziumChange } from '../../apps/odoo-cdc/src/debezium/debezium-change';
 import { CdcMirror } from '../../apps/odoo-cdc/src/mirror/cdc-mirror.repository';
+import { PendingAggregate, PendingAggregates } from '../../apps/odoo-cdc/src/mirror/pending-aggregates.repository';
 import { createHubDatabase, runId } from './support/stack';
 
 /**
@@ -196,5 +197,37 @@ describe('odoo-cdc mirror, written in batches', () => {
       deleted: true,
     });
     expect((await stored('res_partner', 11)).row).toEqual({ id: 11, name: 'also' });
+  });
+  it("reads a transaction's pending list a page at a time: every item once, partners by id first, then the others", async () => {
+    const pending = new PendingAggregates(db);
+    const items: PendingAggregate[] = [
+      ...[5, 1, 4, 2, 3].map((id) => ({ kind: 'partner' as const, id, position: 10 + id })),
+      ...[9, 7, 8].map((id) => ({ kind: 'product' as const, id, position: 20 + id })),
+      ...[2, 1].map((id) => ({ kind: 'sales-order' as const, id, position: 30 + id })),
+    ];
+    await pending.add('tx-paging', items);
+    await pending.add('tx-other', [{ kind: 'partner', id: 6, position: 1 }]);
+    const { rows: others } = await sql.query<{ aggregate: string; aggregate_id: string }>(
+      `SELECT aggregate, aggregate_id FROM (VALUES ('product', 9), ('product', 7), ('product', 8), ('sales-order', 2), ('sales-order', 1))
+         AS v(aggregate, aggregate_id) ORDER BY aggregate, aggregate_id`,
+    );
+    const expected = [
+      ...[1, 2, 3, 4, 5].map((id) => `partner/${id}`),
+      ...others.map((r) => `${r.aggregate}/${r.aggregate_id}`),
+    ];
+    for (const limit of [1, 2, 3, 5, 6, 100]) {
+      const seen: string[] = [];
+      let after: PendingAggregate | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await pending.page('tx-paging', after, limit);
+        expect(page.length).toBeLessThanOrEqual(limit);
+        seen.push(...page.map((i) => `${i.kind}/${i.id}`));
+        if (page.length < limit) break;
+        after = page[page.length - 1];
+      }
+      expect({ limit, seen }).toEqual({ limit, seen: expected });
+    }
+    const first = await pending.page('tx-paging', undefined, 100);
+    expect(first.find((i) => i.kind === 'product' && i.id === 9)).toEqual({ kind: 'product', id: 9, position: 29 });
   });
 });
