@@ -1,6 +1,7 @@
 import { PermanentError, PermanentErrorCode } from '@hub/resilience';
 import { isRelationTable, OdooRow, RELATION_TABLES, RelationTable } from '../mirror/cdc-mirror.repository';
 import { salesforceLinkOf } from '../links/hub-link.mapper';
+import { checkResPartnerRow } from '../partner/res-partner.mapper';
 import { RowReader } from './odoo-values';
 
 /** Odoo 17 selection values the hub relies on; anything else is an impossible row. */
@@ -69,6 +70,10 @@ export function checkRow(table: string, row: OdooRow | Record<string, unknown>):
       return;
     case 'product_product':
       r.requiredInt('product_tmpl_id');
+      return;
+    // What the Customer or Contact event needs (a name, text fields as text): its upsert is built at an END.
+    case 'res_partner':
+      checkResPartnerRow(row);
       return;
     // Only the hub's external ids reach the mirror: a link to a Salesforce record must name one, on the right model.
     case 'ir_model_data':

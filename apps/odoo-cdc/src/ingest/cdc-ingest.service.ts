@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { AppLogger } from '@hub/runtime';
 import { CanonicalValidationError, DeferredSender } from '@hub/canonical';
-import { PermanentError, PermanentErrorCode } from '@hub/resilience';
+import { PermanentError, PermanentErrorCode, TransientError } from '@hub/resilience';
 import { AggregateProjectionService } from '../aggregates/aggregate-projection.service';
 import { checkRow } from '../aggregates/odoo-rows.rules';
 import { DebeziumChange, TransactionMarker, transactionPosition } from '../debezium/debezium-change';
 import { hubExternalIdChange } from '../links/hub-link.mapper';
 import { CdcMirror, isRelationTable, OdooRow } from '../mirror/cdc-mirror.repository';
-import { PendingAggregates } from '../mirror/pending-aggregates.repository';
+import { PendingAggregate, PendingAggregates } from '../mirror/pending-aggregates.repository';
 import { PartnerProjectionService } from '../partner/partner-projection.service';
+import { CdcFetchEffects } from './fetch-effects';
 
 /** The Odoo tables odoo-cdc reads; changes of any other table are counted and skipped. */
 export const CAPTURED_TABLES = new Set([
@@ -49,6 +50,18 @@ export const SNAPSHOT_TRANSACTION = 'initial-snapshot';
 const SNAPSHOT_PROGRESS_EVERY = 10_000;
 const SNAPSHOT_IN_PROGRESS = new Set(['true', 'first', 'first_in_data_collection', 'last_in_data_collection']);
 
+/**
+ * Aggregates of an ending transaction published (and, past the first page, made durable and sent) together: a
+ * 100,000-partner snapshot or transaction goes out 1,000 at a time, in bounded memory.
+ */
+export const PUBLISH_PAGE = 1_000;
+
+/** Whether a change is a row of the initial snapshot (not an incremental re-read, which is published at once). */
+export function inInitialSnapshot(change: DebeziumChange): boolean {
+  const snapshot = change.source.snapshot ?? 'false';
+  return !change.transaction?.id && (SNAPSHOT_IN_PROGRESS.has(snapshot) || snapshot === 'last');
+}
+
 export interface IngestMetrics {
   applied: number;
   /** Rows read by an initial or incremental snapshot (op r). */
@@ -85,6 +98,7 @@ export class CdcIngestService {
     private readonly aggregates: AggregateProjectionService,
     private readonly partners: PartnerProjectionService,
     private readonly sender: DeferredSender,
+    private readonly effects: CdcFetchEffects,
     private readonly log: AppLogger,
   ) {}
 
@@ -139,22 +153,29 @@ export class CdcIngestService {
     if (table === 'res_partner') {
       // Within a transaction the partner's upsert waits for its END, where it goes out once with what the transaction
       // left (the hub link the Odoo projector records with a partner it creates, in the same transaction): so the
-      // partner never reaches Salesforce unlinked, which would make a second Account. Deletions go out at once.
-      const transactionId = change.transaction?.id;
-      const upsertAtEnd = change.op !== 'd' && Boolean(transactionId);
+      // partner never reaches Salesforce unlinked, which would make a second Account. The initial snapshot's partners
+      // are collected the same way and published when it ends, read a thousand at a time. Deletions go out at once.
+      const collectedUnder =
+        change.op === 'd'
+          ? undefined
+          : change.transaction?.id
+            ? transactionKey(change.transaction.id)
+            : inInitialSnapshot(change)
+              ? SNAPSHOT_TRANSACTION
+              : undefined;
+      const upsertAtEnd = collectedUnder !== undefined;
       await this.partners.applyChange(change.op === 'd' ? change : { ...change, after: row }, { upsertAtEnd });
       if (upsertAtEnd) {
         const id = (row as OdooRow).id;
-        await this.pending.add(transactionKey(transactionId!), [{ kind: 'partner', id, position: change.source.lsn }]);
+        await this.pending.add(collectedUnder, [{ kind: 'partner', id, position: change.source.lsn }]);
       }
       return;
     }
     const affected = await this.aggregates.affectedBy(change, row ?? change.before!);
     if (affected.length === 0) return;
-    const snapshot = change.source.snapshot ?? 'false';
     if (change.transaction?.id) {
       await this.pending.add(transactionKey(change.transaction.id), affected);
-    } else if (SNAPSHOT_IN_PROGRESS.has(snapshot) || snapshot === 'last') {
+    } else if (inInitialSnapshot(change)) {
       await this.pending.add(SNAPSHOT_TRANSACTION, affected);
     } else {
       await this.publish(affected, { transactionId: null, occurredAt: change.source.ts_ms });
@@ -170,18 +191,45 @@ export class CdcIngestService {
   }
 
   private async completeTransaction(transactionId: string, occurredAt: number, commitPosition?: number): Promise<void> {
-    const items = await this.pending.list(transactionId);
-    if (items.length) {
-      await this.publish(items, {
-        transactionId: transactionId === SNAPSHOT_TRANSACTION ? null : transactionId,
-        occurredAt,
-        commitPosition,
-      });
+    const ctx = {
+      transactionId: transactionId === SNAPSHOT_TRANSACTION ? null : transactionId,
+      occurredAt,
+      commitPosition,
+    };
+    // A page at a time, partners first: after each full page what is held is made durable and sent, so a large
+    // transaction or snapshot never sits whole in memory. Sending early is safe: the END's offset is still committed
+    // only after the last page, and a crash before that publishes every page again from the pending list.
+    let after: PendingAggregate | undefined;
+    for (;;) {
+      const items = await this.pending.page(transactionId, after, PUBLISH_PAGE);
+      if (items.length) await this.publish(items, ctx);
+      if (items.length < PUBLISH_PAGE) break;
+      after = items[items.length - 1];
+      await this.sendHeld();
     }
     // What the transaction touched is forgotten only once its events are acknowledged: a crash before that publishes
     // them again from the pending list when the END is read again.
     this.sender.afterFlush(() => this.pending.clear(transactionId));
     this.metrics.transactionsCompleted++;
+  }
+
+  /**
+   * Makes the effects held so far durable and sends them, in the middle of a record. A failure is not the record's
+   * fault (the runner's own flush would meet it): transient, so the record is retried and never dead-lettered.
+   */
+  private async sendHeld(): Promise<void> {
+    try {
+      await this.effects.flush();
+    } catch (error) {
+      if (error instanceof TransientError) throw error;
+      throw new TransientError(
+        'FLUSH_FAILED',
+        `sending a page of a transaction's events: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
   }
 
   private async publish(

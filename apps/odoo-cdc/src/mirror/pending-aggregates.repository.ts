@@ -10,6 +10,14 @@ export interface PendingAggregate {
   position: number;
 }
 
+/**
+ * Partners (part 0) before the other aggregates (part 1), each part in the order its read returned it: a UNION ALL of
+ * two ordered reads promises no order between them, and a stable sort by part restores it.
+ */
+export function pendingOrder<T extends { part: number }>(items: T[]): T[] {
+  return [...items].sort((a, b) => a.part - b.part);
+}
+
 /** Rows one INSERT writes (three parameters each, far below PostgreSQL's 65,535). */
 const ROWS_PER_INSERT = 5_000;
 
@@ -64,17 +72,42 @@ export class PendingAggregates {
     this.unsavedItems = 0;
   }
 
-  async list(transactionId: string): Promise<PendingAggregate[]> {
+  /**
+   * What a transaction touched, a page at a time, in the order it is published: its partners by id first, then the
+   * other aggregates by kind and id. `after` is the last item of the previous page (none for the first).
+   */
+  async page(transactionId: string, after: PendingAggregate | undefined, limit: number): Promise<PendingAggregate[]> {
     await this.save();
+    // While partners remain, one statement reads the next partners and the first other aggregates (each branch in
+    // the primary key's order, limited): a small transaction's whole list in one round trip.
+    const partners = !after || after.kind === 'partner';
+    const others = `SELECT 1 AS part, aggregate, aggregate_id, source_position FROM cdc_pending
+       WHERE transaction_id = $1 AND aggregate <> 'partner' ${partners ? '' : 'AND (aggregate, aggregate_id) > ($4, $2)'}
+       ORDER BY aggregate, aggregate_id LIMIT $3`;
     const { rows } = await this.db.query<{
+      part: number;
       aggregate: AggregateKind;
       aggregate_id: string;
       source_position: string;
     }>(
-      'SELECT aggregate, aggregate_id, source_position FROM cdc_pending WHERE transaction_id = $1 ORDER BY aggregate, aggregate_id',
-      [transactionId],
+      partners
+        ? `(SELECT 0 AS part, aggregate, aggregate_id, source_position FROM cdc_pending
+             WHERE transaction_id = $1 AND aggregate = 'partner' AND ($2::bigint IS NULL OR aggregate_id > $2)
+             ORDER BY aggregate_id LIMIT $3)
+           UNION ALL (${others})`
+        : others,
+      partners ? [transactionId, after?.id ?? null, limit] : [transactionId, after!.id, limit, after!.kind],
     );
-    return rows.map((r) => ({ kind: r.aggregate, id: Number(r.aggregate_id), position: Number(r.source_position) }));
+    return pendingOrder(
+      rows.map((r) => ({
+        part: r.part,
+        kind: r.aggregate,
+        id: Number(r.aggregate_id),
+        position: Number(r.source_position),
+      })),
+    )
+      .slice(0, limit)
+      .map(({ kind, id, position }) => ({ kind, id, position }));
   }
 
   async clear(transactionId: string): Promise<void> {

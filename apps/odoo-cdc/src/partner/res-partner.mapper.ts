@@ -144,6 +144,18 @@ export function mapResPartnerRow(
   return partnerUpsert(row, countryCode, links, source);
 }
 
+/**
+ * Throws PermanentError(INVALID_RECORD) naming the field when {@link mapResPartnerRow} would refuse the row. Checked
+ * when the row arrives, before it enters the mirror: an impossible partner is dead-lettered by itself, not when the
+ * END of its transaction (or of the initial snapshot) publishes what it touched.
+ */
+export function checkResPartnerRow(row: Partial<ResPartnerRow>): void {
+  if (typeof row.id !== 'number' || !Number.isInteger(row.id)) throw invalid('res_partner', row, 'id', row.id);
+  const kind = partnerKind(row);
+  if (kind === 'customer') toCustomer(row, null, null);
+  else if (kind === 'contact') toContact(row, null);
+}
+
 function changeSource(change: DebeziumChange): PartnerEventSource {
   return {
     position: change.source.lsn,
