@@ -71,6 +71,20 @@ interface ProjectionRun {
   sandboxShareOfRun: number;
   sandboxCpuShareOfRun: number | null;
 }
+interface DrainRun {
+  records: number;
+  instances: number;
+  seconds: number;
+  recordsPerSecond: number;
+  apiCalls: number;
+  apiCallsPer1000Records: number;
+  bulkApiCalls: number;
+  bulkJobs: number;
+  collectionsCalls: number;
+  projectorPeakRssMiB: number | null;
+  sandboxShareOfRun: number;
+  sandboxCpuShareOfRun: number | null;
+}
 interface ScaleRatios {
   microsecondsPerRecord: number;
   odooCdcPeakRss: number;
@@ -80,7 +94,13 @@ interface ScaleRatios {
 interface ProjectionScaleFigures {
   flatUpTo: number;
   runs: { base: ProjectionRun; main: ProjectionRun; scaleOut: ProjectionRun; large?: ProjectionRun };
-  ratios: { scaleOutToOneInstance: number; mainToBase: ScaleRatios; largeToBase?: ScaleRatios };
+  drains: { one: DrainRun; scaleOut: DrainRun };
+  ratios: {
+    scaleOutToOneInstance: number;
+    drainScaleOutToOneInstance: number;
+    mainToBase: ScaleRatios;
+    largeToBase?: ScaleRatios;
+  };
 }
 
 interface LatencyFigures {
@@ -167,12 +187,12 @@ const projectionScale: Scenario<ProjectionScaleFigures> = {
   name: 'projection-scale',
   what:
     `partners end to end into the Salesforce sandbox: 10,000 and ${count(PROJECTION_RECORDS)} with one projector, ` +
-    `${count(PROJECTION_RECORDS)} with three${LARGE ? ', 1,000,000 with one' : ''}`,
+    `${count(PROJECTION_RECORDS)} with three, the projectors alone draining it${LARGE ? ', 1,000,000 with one' : ''}`,
   command: [...TS, 'bench/projection-scale.ts', String(PROJECTION_RECORDS), ...(LARGE ? ['--large'] : [])],
   result: 'projection-scale.json',
-  rows: ({ runs, ratios, flatUpTo }) => {
+  rows: ({ runs, drains, ratios, flatUpTo }) => {
     const { base, main, scaleOut, large } = runs;
-    const calls = (r: ProjectionRun) =>
+    const calls = (r: ProjectionRun | DrainRun) =>
       `${r.apiCalls} calls (Bulk API ${r.bulkApiCalls} in ${r.bulkJobs} jobs, collections ${r.collectionsCalls}), ${r.apiCallsPer1000Records} / 1,000`;
     // When odoo-cdc had published every partner: the rest of the run is the projectors catching up.
     const captured = (r: ProjectionRun) =>
@@ -182,7 +202,7 @@ const projectionScale: Scenario<ProjectionScaleFigures> = {
         .map(([topic, n]) => `${topic} ${n}`)
         .join(', ');
     const percent = (share: number | null) => (share === null ? '?' : `${Math.round(share * 100)} %`);
-    const share = (r: ProjectionRun) =>
+    const share = (r: ProjectionRun | DrainRun) =>
       `${count(r.records)}${r.instances > 1 ? ` × ${r.instances}` : ''} ${percent(r.sandboxShareOfRun)} ` +
       `(CPU ${percent(r.sandboxCpuShareOfRun)})`;
     return [
@@ -199,6 +219,14 @@ const projectionScale: Scenario<ProjectionScaleFigures> = {
           calls(scaleOut),
         '',
       ],
+      [
+        `projection: ${count(drains.one.records)}, projectors alone`,
+        `one ${drains.one.seconds} s, ${drains.one.recordsPerSecond}/s; ` +
+          `${drains.scaleOut.instances} ${drains.scaleOut.seconds} s, ${drains.scaleOut.recordsPerSecond}/s`,
+        `ratio ${drains.scaleOut.instances} to one ${ratios.drainScaleOutToOneInstance}; one: ${calls(drains.one)}; ` +
+          `${drains.scaleOut.instances}: ${calls(drains.scaleOut)}`,
+        '',
+      ],
       ...(large
         ? [
             [
@@ -213,7 +241,10 @@ const projectionScale: Scenario<ProjectionScaleFigures> = {
       ...(large && ratios.largeToBase ? scalingRows(base, large, ratios.largeToBase, flatUpTo) : []),
       [
         'projection: sandbox share of the run',
-        [base, main, scaleOut, ...(large ? [large] : [])].map(share).join(', '),
+        [
+          ...[base, main, scaleOut, ...(large ? [large] : [])].map(share),
+          ...[drains.one, drains.scaleOut].map((d) => `${share(d)} alone`),
+        ].join(', '),
         "time answering API calls and processing bulk jobs / wall time (the process's CPU time / wall time)",
         '',
       ],
