@@ -194,13 +194,21 @@ async function drain(
     cleanup.unshift(() => sandbox.stop());
     const started = Date.now();
     const cpuAtStart = cpuSeconds(sandbox.process.pid);
-    const projectors = await startAppInstances('projector-salesforce', instances, {
-      ...common,
-      ...projectorSalesforceRunEnv(prefix, sandbox.url),
-      HUB_DATABASE_URL: hubDb.url,
-      CONSUMER_GROUP: `${prefix}projector-salesforce-${group}`,
-      DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce-${group}`,
-    });
+    const projectors = await startAppInstances(
+      'projector-salesforce',
+      instances,
+      {
+        ...common,
+        ...projectorSalesforceRunEnv(prefix, sandbox.url),
+        HUB_DATABASE_URL: hubDb.url,
+        CONSUMER_GROUP: `${prefix}projector-salesforce-${group}`,
+        DEAD_LETTER_TOPIC: `${prefix}dlq.projector-salesforce-${group}`,
+      },
+      // The first instance to join takes every partition and starts on the backlog; the others are ready once the
+      // group has rebalanced, which waits for the work that instance has under way (a Bulk API job of 10,000 and
+      // more): a minute is not enough. The time they take is part of the drain's.
+      { readyTimeoutMs: 10 * 60_000 },
+    );
     cleanup.unshift(() => Promise.all(projectors.map((p) => p.stop())));
     await landing(sandbox, Math.floor(records / 2), started, log, Math.max(10 * 60_000, (records / 50) * 1000));
     const seconds = (Date.now() - started) / 1000;
@@ -253,9 +261,20 @@ async function published(admin: Admin, prefix: string): Promise<number> {
 async function deleteRunTopics(admin: Admin, prefix: string, run: string): Promise<void> {
   const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix) || t === `__debezium-heartbeat.${run}`);
   if (topics.length) await admin.deleteTopics({ topics });
-  const { groups } = await admin.listGroups();
-  const ids = groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
-  if (ids.length) await admin.deleteGroups(ids);
+  // A group keeps a killed member until its session times out (30 s) and cannot be deleted before: tried for a minute.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { groups } = await admin.listGroups();
+    const ids = groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
+    if (!ids.length) return;
+    try {
+      await admin.deleteGroups(ids);
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(2_000);
+    }
+  }
 }
 
 /**
