@@ -8,12 +8,19 @@
 //      interleaved, the better run kept.
 // Usage: node -r ts-node/register/transpile-only bench/capture.ts [partners=20000] [orders=1000]
 // Prints a table and writes bench/results/capture.json. The stack must be up (scripts/stack up).
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import { startApp } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
-import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
+import { insertCompanies } from '../scripts/lib/isolated-odoo';
 import { insertProduct } from '../scripts/lib/odoo-commerce';
-import { BENCH_OPERATOR_TOKENS, readStack, waitFor, writeResults } from './support/bench-stack';
+import {
+  BENCH_OPERATOR_TOKENS,
+  connectBenchAdmin,
+  createBenchOdoo,
+  readStack,
+  waitFor,
+  writeResults,
+} from './support/bench-stack';
 
 const PARTNERS = Number(process.argv[2] ?? 20_000);
 const ORDERS = Number(process.argv[3] ?? 1_000);
@@ -26,21 +33,11 @@ interface Stage {
 }
 
 async function main(): Promise<void> {
-  const stack = readStack();
+  const stack = await readStack();
   const run = `bench_cap_${Date.now().toString(36)}`;
   const changes = `bench-${run}.changes`;
-  const kafka = new Kafka({
-    clientId: 'bench-capture',
-    brokers: stack.kafka.brokers.split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  const odoo = await createIsolatedOdoo(
-    { hubUrl: stack.postgres.hub, odooUrl: stack.postgres.odoo, connectUrl: stack.connect.url },
-    run,
-    changes,
-  );
+  const admin = await connectBenchAdmin(stack, 'bench-capture');
+  const odoo = await createBenchOdoo(stack, run, changes);
   const cleanup: (() => Promise<unknown>)[] = [() => odoo.drop(), () => admin.disconnect()];
   try {
     const high = () => topicSize(admin, changes);

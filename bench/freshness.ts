@@ -13,8 +13,8 @@ import { startSalesforceSandbox } from '../sandboxes/salesforce/salesforce-sandb
 import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
-import { createIsolatedOdoo, insertCompanies } from '../scripts/lib/isolated-odoo';
-import { BENCH_OPERATOR_TOKENS, readStack, waitFor, writeResults } from './support/bench-stack';
+import { insertCompanies } from '../scripts/lib/isolated-odoo';
+import { benchAppEnv, createBenchOdoo, readStack, waitFor, writeResults } from './support/bench-stack';
 import { projectorSalesforceRunEnv } from '../scripts/lib/app-env';
 import { runLag } from '../scripts/lib/run-lag';
 
@@ -74,17 +74,13 @@ async function stagesOf(
 }
 
 async function main(): Promise<void> {
-  const stack = readStack();
+  const stack = await readStack();
   const run = `bench_fresh_${Date.now().toString(36)}`;
   const prefix = `bench-${run}.`;
   const changes = `${prefix}changes`;
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
-    const odoo = await createIsolatedOdoo(
-      { hubUrl: stack.postgres.hub, odooUrl: stack.postgres.odoo, connectUrl: stack.connect.url },
-      run,
-      changes,
-    );
+    const odoo = await createBenchOdoo(stack, run, changes);
     cleanup.unshift(() => odoo.drop());
     const hubDb = await createHubDatabase(stack.postgres.hub, `hub_${run}`);
     cleanup.unshift(() => hubDb.drop());
@@ -96,16 +92,7 @@ async function main(): Promise<void> {
     const load = await insertCompanies(odoo.db, 'Load Co', LOAD_PARTNERS);
     const probes = await insertCompanies(odoo.db, 'Probe Co', probeCount);
     await odoo.connect({ tables: ['res_company', 'res_country', 'res_currency', 'res_partner'] });
-    const common = {
-      KAFKA_BROKERS: stack.kafka.brokers,
-      SCHEMA_REGISTRY_URL: stack.registry.url,
-      HUB_TOPIC_PREFIX: prefix,
-      // The audit trail's key (bench-only value): every projector records its writes.
-      AUDIT_HASH_KEY: 'bench-audit-hash-key-0123456789abcdefgh',
-      HUB_DATABASE_URL: hubDb.url,
-      HUB_OPERATOR_TOKENS: BENCH_OPERATOR_TOKENS,
-      LOG_LEVEL: 'warn',
-    };
+    const common = benchAppEnv(stack, prefix, hubDb.url);
     const apps: RunningApp[] = await startApps([
       {
         name: 'odoo-cdc',

@@ -19,7 +19,7 @@ import { createHubDatabase } from '../scripts/lib/hub-database';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { insertProduct, insertStock } from '../scripts/lib/odoo-commerce';
 import { repSession } from '../scripts/lib/salesforce-rep';
-import { BENCH_OPERATOR_TOKENS } from './support/bench-stack';
+import { benchAppEnv } from './support/bench-stack';
 
 const ROOT = join(__dirname, '..');
 const ORDERS = Number(process.argv[2] ?? 100);
@@ -71,16 +71,7 @@ async function main() {
   const db = new Client({ connectionString: stack.postgres.odoo });
   await db.connect();
   const rep = await repSession(stack.salesforceSandbox.url);
-  const common = {
-    KAFKA_BROKERS: stack.kafka.brokers,
-    SCHEMA_REGISTRY_URL: stack.registry.url,
-    HUB_TOPIC_PREFIX: prefix,
-    // The audit trail's key (bench-only value): every projector records its writes.
-    AUDIT_HASH_KEY: 'bench-audit-hash-key-0123456789abcdefgh',
-    HUB_DATABASE_URL: hubUrl,
-    HUB_OPERATOR_TOKENS: BENCH_OPERATOR_TOKENS,
-    LOG_LEVEL: 'warn',
-  };
+  const common = benchAppEnv(stack, prefix, hubUrl);
   const salesforce = {
     SF_LOGIN_URL: stack.salesforceSandbox.url,
     SF_CLIENT_ID: 'hub-client',

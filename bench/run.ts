@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // npm run bench: every benchmark scenario on the local stack, one after another, each measured against its reference
 // in the same run on the same machine; then one table, also written to bench/results/bench.json.
-//   npm run bench                      capture, snapshot, projection, freshness
+//   npm run bench                      capture, snapshot, projection, projection-scale, freshness
 //   npm run bench -- --only capture    some of them (comma-separated)
-//   npm run bench -- --large           the snapshot of 1,000,000 partners as well
+//   npm run bench -- --large           the snapshot of 1,000,000 partners and the projection of 1,000,000 as well
 //   npm run bench -- --all             also the ingress and Odoo-orders benches of the other flows
+//   npm run bench -- --projection-records 50000   projection-scale's large size (default 100,000), for a slow machine
 // The stack must be up (scripts/stack up); the apps must be built (npm run build).
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,58 @@ interface ProjectionFigures {
   priorityLanes: { orderSeconds: number; productsLoadedWhenOrderLanded: number; products: number };
 }
 
+interface ProjectionRun {
+  records: number;
+  instances: number;
+  partitions: Record<string, number>;
+  seconds: number;
+  capturedSeconds: number | null;
+  recordsPerSecond: number;
+  microsecondsPerRecord: number;
+  apiCalls: number;
+  apiCallsPer1000Records: number;
+  bulkApiCalls: number;
+  bulkJobs: number;
+  collectionsCalls: number;
+  odooCdcPeakRssMiB: number | null;
+  projectorPeakRssMiB: number | null;
+  sandboxPeakRssMiB: number | null;
+  sandboxBusySeconds: number;
+  sandboxShareOfRun: number;
+  sandboxCpuShareOfRun: number | null;
+}
+interface DrainRun {
+  records: number;
+  instances: number;
+  seconds: number;
+  recordsPerSecond: number;
+  apiCalls: number;
+  apiCallsPer1000Records: number;
+  bulkApiCalls: number;
+  bulkJobs: number;
+  collectionsCalls: number;
+  projectorPeakRssMiB: number | null;
+  sandboxShareOfRun: number;
+  sandboxCpuShareOfRun: number | null;
+}
+interface ScaleRatios {
+  microsecondsPerRecord: number;
+  odooCdcPeakRss: number;
+  projectorPeakRss: number;
+  sandboxPeakRss: number;
+}
+interface ProjectionScaleFigures {
+  flatUpTo: number;
+  runs: { base: ProjectionRun; main: ProjectionRun; scaleOut: ProjectionRun; large?: ProjectionRun };
+  drains: { one: DrainRun; scaleOut: DrainRun };
+  ratios: {
+    scaleOutToOneInstance: number;
+    drainScaleOutToOneInstance: number;
+    mainToBase: ScaleRatios;
+    largeToBase?: ScaleRatios;
+  };
+}
+
 interface LatencyFigures {
   probes: number;
   p50Ms: number;
@@ -86,6 +139,118 @@ const snapshot = (partners: number): Scenario<SnapshotFigures> => ({
     ],
   ],
 });
+
+const ARGS = process.argv.slice(2);
+/** A flag's value: `--name value` or `--name=value`. */
+const flag = (name: string): string | undefined =>
+  ARGS.find((a) => a.startsWith(`${name}=`))?.split('=')[1] ??
+  (ARGS.includes(name) ? ARGS[ARGS.indexOf(name) + 1] : undefined);
+const LARGE = ARGS.includes('--large');
+const PROJECTION_RECORDS = Number(flag('--projection-records') ?? 100_000);
+
+const count = (n: number) => n.toLocaleString('en');
+/** A ratio of a larger run's figure to the 10,000 run's, and whether it stays flat (within the bench's margin). */
+const flatness = (ratio: number, flatUpTo: number) => `×${ratio}, ${ratio <= flatUpTo ? 'flat' : 'grows'}`;
+
+/** The rows comparing one larger run with the 10,000 run: time per record and each process's peak memory. */
+function scalingRows(base: ProjectionRun, run: ProjectionRun, ratios: ScaleRatios, flatUpTo: number): string[][] {
+  const sizes = `${count(base.records)} → ${count(run.records)}`;
+  return [
+    [
+      `scaling ${sizes}: time per record`,
+      `${base.microsecondsPerRecord} → ${run.microsecondsPerRecord} µs`,
+      flatness(ratios.microsecondsPerRecord, flatUpTo),
+      'flat',
+    ],
+    [
+      `scaling ${sizes}: odoo-cdc peak RSS`,
+      `${base.odooCdcPeakRssMiB} → ${run.odooCdcPeakRssMiB} MiB`,
+      flatness(ratios.odooCdcPeakRss, flatUpTo),
+      'flat',
+    ],
+    [
+      `scaling ${sizes}: projector peak RSS`,
+      `${base.projectorPeakRssMiB} → ${run.projectorPeakRssMiB} MiB`,
+      flatness(ratios.projectorPeakRss, flatUpTo),
+      'flat',
+    ],
+    [
+      `scaling ${sizes}: sandbox peak RSS`,
+      `${base.sandboxPeakRssMiB} → ${run.sandboxPeakRssMiB} MiB`,
+      `${flatness(ratios.sandboxPeakRss, flatUpTo)} (the org holds every record)`,
+      '',
+    ],
+  ];
+}
+
+const projectionScale: Scenario<ProjectionScaleFigures> = {
+  name: 'projection-scale',
+  what:
+    `partners end to end into the Salesforce sandbox: 10,000 and ${count(PROJECTION_RECORDS)} with one projector, ` +
+    `${count(PROJECTION_RECORDS)} with three, the projectors alone draining it${LARGE ? ', 1,000,000 with one' : ''}`,
+  command: [...TS, 'bench/projection-scale.ts', String(PROJECTION_RECORDS), ...(LARGE ? ['--large'] : [])],
+  result: 'projection-scale.json',
+  rows: ({ runs, drains, ratios, flatUpTo }) => {
+    const { base, main, scaleOut, large } = runs;
+    const calls = (r: ProjectionRun | DrainRun) =>
+      `${r.apiCalls} calls (Bulk API ${r.bulkApiCalls} in ${r.bulkJobs} jobs, collections ${r.collectionsCalls}), ${r.apiCallsPer1000Records} / 1,000`;
+    // When odoo-cdc had published every partner: the rest of the run is the projectors catching up.
+    const captured = (r: ProjectionRun) =>
+      r.capturedSeconds === null ? '' : ` (all published by odoo-cdc at ${r.capturedSeconds} s)`;
+    const partitionsOf = (r: ProjectionRun) =>
+      Object.entries(r.partitions)
+        .map(([topic, n]) => `${topic} ${n}`)
+        .join(', ');
+    const percent = (share: number | null) => (share === null ? '?' : `${Math.round(share * 100)} %`);
+    const share = (r: ProjectionRun | DrainRun) =>
+      `${count(r.records)}${r.instances > 1 ? ` × ${r.instances}` : ''} ${percent(r.sandboxShareOfRun)} ` +
+      `(CPU ${percent(r.sandboxCpuShareOfRun)})`;
+    return [
+      [
+        `projection: ${count(main.records)} end to end`,
+        `${main.seconds} s, ${main.recordsPerSecond}/s${captured(main)}`,
+        calls(main),
+        'target ≥ 3,000/s, ≤ 5.5 calls / 1,000',
+      ],
+      [
+        `projection: ${count(scaleOut.records)}, ${scaleOut.instances} projectors`,
+        `${scaleOut.seconds} s, ${scaleOut.recordsPerSecond}/s${captured(scaleOut)}`,
+        `ratio to one instance ${ratios.scaleOutToOneInstance} (partitions: ${partitionsOf(scaleOut)}); ` +
+          calls(scaleOut),
+        '',
+      ],
+      [
+        `projection: ${count(drains.one.records)}, projectors alone`,
+        `one ${drains.one.seconds} s, ${drains.one.recordsPerSecond}/s; ` +
+          `${drains.scaleOut.instances} ${drains.scaleOut.seconds} s, ${drains.scaleOut.recordsPerSecond}/s`,
+        `ratio ${drains.scaleOut.instances} to one ${ratios.drainScaleOutToOneInstance}; one: ${calls(drains.one)}; ` +
+          `${drains.scaleOut.instances}: ${calls(drains.scaleOut)}`,
+        '',
+      ],
+      ...(large
+        ? [
+            [
+              `projection: ${count(large.records)} end to end`,
+              `${large.seconds} s, ${large.recordsPerSecond}/s${captured(large)}`,
+              calls(large),
+              '',
+            ],
+          ]
+        : []),
+      ...scalingRows(base, main, ratios.mainToBase, flatUpTo),
+      ...(large && ratios.largeToBase ? scalingRows(base, large, ratios.largeToBase, flatUpTo) : []),
+      [
+        'projection: sandbox share of the run',
+        [
+          ...[base, main, scaleOut, ...(large ? [large] : [])].map(share),
+          ...[drains.one, drains.scaleOut].map((d) => `${share(d)} alone`),
+        ].join(', '),
+        "time answering API calls and processing bulk jobs / wall time (the process's CPU time / wall time)",
+        '',
+      ],
+    ];
+  },
+};
 
 const SCENARIOS = [
   {
@@ -147,6 +312,7 @@ const SCENARIOS = [
       ],
     ],
   },
+  projectionScale,
   {
     name: 'freshness',
     what: 'Odoo commit to Salesforce write of single changes, quiet and under 1,000 changes/s for 60 s',
@@ -210,11 +376,16 @@ const EXTRA: Scenario<never>[] = [
 ];
 
 function parseArgs(argv: string[]): Scenario<never>[] {
-  const only = argv.find((a) => a.startsWith('--only'))?.split('=')[1] ?? argv[argv.indexOf('--only') + 1];
+  const only = flag('--only');
+  if (!Number.isInteger(PROJECTION_RECORDS) || PROJECTION_RECORDS < 20_000) {
+    throw new Error(
+      `--projection-records takes a whole number of at least 20000; got: ${flag('--projection-records')}`,
+    );
+  }
   let chosen = [...SCENARIOS];
-  if (argv.includes('--large')) chosen.push(snapshot(1_000_000) as Scenario<never>);
+  if (LARGE) chosen.push(snapshot(1_000_000) as Scenario<never>);
   if (argv.includes('--all')) chosen.push(...EXTRA);
-  if (argv.includes('--only')) {
+  if (argv.some((a) => a.startsWith('--only'))) {
     const names = (only ?? '').split(',').filter(Boolean);
     const known = [...SCENARIOS, ...EXTRA, snapshot(1_000_000) as Scenario<never>];
     const unknown = names.filter((n) => !known.some((s) => s.name === n));
@@ -265,7 +436,7 @@ function table(rows: string[][]): string {
 
 async function main(): Promise<void> {
   const scenarios = parseArgs(process.argv.slice(2));
-  readStack(['postgres', 'kafka', 'registry', 'connect']);
+  await readStack(['postgres', 'kafka', 'registry', 'connect']);
   if (!existsSync(join(ROOT, 'dist/apps/odoo-cdc'))) throw new Error('the apps are not built: run npm run build');
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const rows: string[][] = [];

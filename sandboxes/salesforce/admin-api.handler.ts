@@ -18,10 +18,18 @@ export interface SandboxStats {
   apiCalls: number;
   /** Counted calls by resource, e.g. `PATCH /composite/sobjects/{sobject}/{field}`, `PUT /jobs/ingest/{jobId}/batches`. */
   callsByRoute: Record<string, number>;
+  /**
+   * Milliseconds spent answering REST requests, summed: from the request's body read to its answer written, without
+   * injected latency. Answers are made synchronously, so requests never overlap in it and it can be set beside a
+   * run's wall-clock time: how much of the run the org itself took.
+   */
+  apiHandlingMs: number;
+  /** Milliseconds spent processing Bulk API ingest jobs after their upload (reading the CSV, writing its batches). */
+  bulkProcessingMs: number;
 }
 
 export function emptyStats(): SandboxStats {
-  return { restRequests: 0, apiCalls: 0, callsByRoute: {} };
+  return { restRequests: 0, apiCalls: 0, callsByRoute: {}, apiHandlingMs: 0, bulkProcessingMs: 0 };
 }
 
 interface AdminDeps {
@@ -63,7 +71,8 @@ function parse(body: string): unknown {
  *   whole, leaving the other faults (and the PRNG) as they are
  * - `GET /__admin/creates[?object=O]` records created, by object, and every external id value more than one record was
  *   created with (duplicate creates: see create.log.ts)
- * - `GET /__admin/stats` counters and live rows per object; `POST /__admin/reset` wipe records,
+ * - `GET /__admin/stats` counters (calls, time spent answering requests and processing bulk jobs) and live rows per
+ *   object; `POST /__admin/reset` wipe records,
  *   counters, faults and cursors, then seed the rows every org holds (the standard price book)
  * - `GET /__admin/records/{sobject}` dump rows (deleted ones included); `POST` seeds rows without
  *   counting API calls, answering per-record results like a collection
@@ -163,6 +172,8 @@ export class AdminApi {
       callsByRoute: { ...stats.callsByRoute },
       tokensIssued: tokens.issued,
       restRequests: stats.restRequests,
+      apiHandlingMs: Math.round(stats.apiHandlingMs),
+      bulkProcessingMs: Math.round(stats.bulkProcessingMs),
       faultsInjected: { ...faults.injected },
       apiUsage: { used: usage.used, max: usage.max },
       bulkApiBatches: { used: usage.bulkBatchesUsed, max: usage.bulkBatchesMax },

@@ -633,6 +633,20 @@ describe('Bulk API 2.0 ingest jobs', () => {
       });
     });
 
+    it('adds up the time spent processing jobs apart from the time spent answering their requests', async () => {
+      const started = performance.now();
+      const info = await runJob({ object: 'Account', operation: 'insert' }, accountsCsv(0, 12_000));
+      const wallMs = performance.now() - started;
+      expect(info).toMatchObject({ state: 'JobComplete', numberRecordsProcessed: 12_000 });
+      const stats = (await client.stats()) as unknown as { apiHandlingMs: number; bulkProcessingMs: number };
+      // Twelve thousand rows written through the DML take milliseconds; the requests that carried them answer at
+      // once, the job being processed between them: neither sum exceeds the time the whole job took.
+      expect(stats.bulkProcessingMs).toBeGreaterThan(0);
+      expect(stats.bulkProcessingMs).toBeLessThanOrEqual(wallMs + 1);
+      expect(stats.apiHandlingMs).toBeLessThanOrEqual(wallMs + 1);
+      expect(stats.bulkProcessingMs + stats.apiHandlingMs).toBeLessThanOrEqual(wallMs + 2);
+    });
+
     it('takes one daily Bulk API batch per 10,000 rows and fails the job when the allocation runs out', async () => {
       await client.setLimits({ bulkBatchesMax: 3, bulkBatchesUsed: 1 });
       const info = await runJob({ object: 'Account', operation: 'insert' }, accountsCsv(0, 12_000));

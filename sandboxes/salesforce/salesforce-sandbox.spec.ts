@@ -1026,5 +1026,27 @@ describe('Salesforce sandbox', () => {
         callsByRoute: {},
       });
     });
+
+    it('adds up the time spent answering API requests, without injected latency, and reset zeroes it', async () => {
+      // A reset keeps the allowance's max, which another test may have lowered: this one needs a few calls.
+      expect((await admin(sandbox, 'POST', '/limits', { max: 15_000, used: 0 })).status).toBe(200);
+      const conn = await connect(sandbox);
+      const latencyMs = 40;
+      expect((await admin(sandbox, 'POST', '/faults', { latencyMs })).status).toBe(200);
+      const calls = 5;
+      const started = performance.now();
+      for (let call = 0; call < calls; call++) {
+        const accounts = Array.from({ length: 200 }, (_, i) => ({ Odoo_Id__c: `t-${call}-${i}`, Name: `T ${i}` }));
+        await conn.sobject('Account').upsert(accounts, 'Odoo_Id__c');
+      }
+      const wallMs = performance.now() - started;
+      const stats = (await admin(sandbox, 'GET', '/stats')).body as { apiHandlingMs: number; apiCalls: number };
+      // A thousand upserts take some time; the latency the fault added to each call is not the org's work.
+      expect(stats.apiHandlingMs).toBeGreaterThan(0);
+      expect(stats.apiHandlingMs).toBeLessThanOrEqual(wallMs - stats.apiCalls * latencyMs + 1);
+
+      await admin(sandbox, 'POST', '/reset');
+      expect((await admin(sandbox, 'GET', '/stats')).body).toMatchObject({ apiHandlingMs: 0, bulkProcessingMs: 0 });
+    });
   });
 });

@@ -231,7 +231,7 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     usage,
     options.maxQueryCursors,
   );
-  const bulk = new BulkIngestService({ catalogue, collections, faults, usage, clock, userId: identity.userId });
+  const bulk = new BulkIngestService({ catalogue, collections, faults, usage, clock, userId: identity.userId, stats });
   const bulkApi = new BulkIngestApi(bulk);
   /** The rows a new org already holds (the standard price book), again after every reset. */
   const seedOrg = () => {
@@ -303,8 +303,12 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     const upload = isBulkUpload(req.method ?? 'GET', segments.slice(1));
     const bodyBytes = await readBodyBytes(req, upload ? bulk.maxUploadBytes : MAX_BODY_BYTES);
     if (!bodyBytes && !upload) throw new Error('request body too large');
+    let handlingSince = performance.now();
     try {
-      if (faults.config.latencyMs > 0) await sleep(faults.config.latencyMs);
+      if (faults.config.latencyMs > 0) {
+        await sleep(faults.config.latencyMs);
+        handlingSince = performance.now();
+      }
       const match = /^v(\d+)\.(\d)$/.exec(segments[0] ?? '');
       if (!match || Number(match[1]) < MIN_API_VERSION) throw ApiErrors.notFound();
       if (faults.status503()) throw ApiErrors.serverUnavailable();
@@ -344,6 +348,8 @@ export async function startSalesforceSandbox(options: SalesforceSandboxOptions =
     } catch (e) {
       if (!(e instanceof ApiFailure)) throw e;
       writeResponse(res, jsonResponse(e.status, e.errors), limitHeader());
+    } finally {
+      stats.apiHandlingMs += performance.now() - handlingSince;
     }
   }
 

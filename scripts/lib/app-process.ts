@@ -69,6 +69,19 @@ export async function startApps(
   return results.map((r) => (r as PromiseFulfilledResult<RunningApp>).value);
 }
 
+/**
+ * `count` instances of one app with one environment, so in one consumer group sharing its topics' partitions (the
+ * scale-out test, the bench), started together as {@link startApps} starts them.
+ */
+export function startAppInstances(
+  name: AppName,
+  count: number,
+  env: Record<string, string>,
+  options: StartOptions = {},
+): Promise<RunningApp[]> {
+  return startApps(Array.from({ length: count }, () => ({ name, env, ...options })));
+}
+
 /** Starts a built app (`npm run build`) as its own process (the same `main.js` a container runs) and waits until it is ready. */
 export async function startApp(
   name: AppName,

@@ -7,7 +7,7 @@ import {
   fieldOwnership,
   odooPartnerCanonicalId,
 } from '@hub/canonical';
-import { eventually, RunningApp, startApps } from '../../scripts/lib/app-process';
+import { eventually, RunningApp, startAppInstances } from '../../scripts/lib/app-process';
 import { startSalesforceSandbox, SalesforceSandbox } from '../../sandboxes/salesforce/salesforce-sandbox';
 import { SandboxClient } from '../../sandboxes/salesforce/sandbox.client';
 import { projectorSalesforceEnv } from './support/app-env';
@@ -46,11 +46,10 @@ describe(`${INSTANCES} projector instances, one killed mid-run`, () => {
       app: 'odoo-cdc',
       owner: { system: 'odoo', ownership: fieldOwnership() },
     });
-    apps = await startApps(
-      Array.from({ length: INSTANCES }, () => ({
-        name: 'projector-salesforce' as const,
-        env: projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, { LOG_LEVEL: 'info' }),
-      })),
+    apps = await startAppInstances(
+      'projector-salesforce',
+      INSTANCES,
+      projectorSalesforceEnv(prefix, hubDb.url, sandbox.url, { LOG_LEVEL: 'info' }),
     );
   });
 
