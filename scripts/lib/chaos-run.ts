@@ -454,7 +454,8 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
       drift[entity] = report.findings?.length ?? 0;
     }
     const unlanded = await explainUnlanded(hubDb.url, waiting);
-    for (const u of unlanded) log(`chaos: not in Salesforce: ${u.object} ${u.key}; the hub's trail: ${JSON.stringify(u)}`);
+    for (const u of unlanded)
+      log(`chaos: not in Salesforce: ${u.object} ${u.key}; the hub's trail: ${JSON.stringify(u)}`);
     const creates = await sf.creates();
     const duplicates = {
       count: creates.duplicates.reduce((sum, d) => sum + d.ids.length - 1, 0),
@@ -511,10 +512,7 @@ export async function runChaos(stack: ChaosStack, options: ChaosRunOptions): Pro
  * audit entries (outcome, reason, position), so a lost or stale write is explained by the run that found it, before
  * the database is dropped.
  */
-async function explainUnlanded(
-  hubUrl: string,
-  waiting: ReadonlyMap<string, unknown[]>,
-): Promise<UnlandedRecord[]> {
+async function explainUnlanded(hubUrl: string, waiting: ReadonlyMap<string, unknown[]>): Promise<UnlandedRecord[]> {
   const keys = [...waiting.keys()].slice(0, 20).map((k) => {
     const [object, key] = k.split('\u0000');
     return { object, key };
