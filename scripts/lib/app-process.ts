@@ -98,7 +98,13 @@ export async function startApp(
   const nodeArgs = (process.env.HUB_APP_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   const child = spawn('node', [...nodeArgs, join(ROOT, `dist/apps/${name}/apps/${name}/src/main.js`)], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, HTTP_PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      LOG_LEVEL: 'info',
+      ...env,
+      ...appEnvOverrides(process.env.HUB_APP_ENV),
+      HTTP_PORT: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.processGroup === true,
   });
@@ -196,4 +202,18 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 300));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/**
+ * HUB_APP_ENV sets variables of every app a test or bench starts, over the run's own, as `NAME=value` pairs separated
+ * by spaces (e.g. `SF_PIPELINE_MAX_IN_FLIGHT=2000` to measure a setting): a malformed pair is refused, named.
+ */
+export function appEnvOverrides(text: string | undefined): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const pair of (text ?? '').split(/\s+/).filter(Boolean)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(pair);
+    if (!match) throw new Error(`HUB_APP_ENV: "${pair}" is not NAME=value`);
+    overrides[match[1]] = match[2];
+  }
+  return overrides;
 }
