@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DrainFigures as DrainRun, RunFigures as ProjectionRun } from './projection-scale';
 import { readStack } from './support/bench-stack';
 
 const ROOT = join(__dirname, '..');
@@ -51,40 +52,6 @@ interface ProjectionFigures {
   priorityLanes: { orderSeconds: number; productsLoadedWhenOrderLanded: number; products: number };
 }
 
-interface ProjectionRun {
-  records: number;
-  instances: number;
-  partitions: Record<string, number>;
-  seconds: number;
-  capturedSeconds: number | null;
-  recordsPerSecond: number;
-  microsecondsPerRecord: number;
-  apiCalls: number;
-  apiCallsPer1000Records: number;
-  bulkApiCalls: number;
-  bulkJobs: number;
-  collectionsCalls: number;
-  odooCdcPeakRssMiB: number | null;
-  projectorPeakRssMiB: number | null;
-  sandboxPeakRssMiB: number | null;
-  sandboxBusySeconds: number;
-  sandboxShareOfRun: number;
-  sandboxCpuShareOfRun: number | null;
-}
-interface DrainRun {
-  records: number;
-  instances: number;
-  seconds: number;
-  recordsPerSecond: number;
-  apiCalls: number;
-  apiCallsPer1000Records: number;
-  bulkApiCalls: number;
-  bulkJobs: number;
-  collectionsCalls: number;
-  projectorPeakRssMiB: number | null;
-  sandboxShareOfRun: number;
-  sandboxCpuShareOfRun: number | null;
-}
 interface ScaleRatios {
   microsecondsPerRecord: number;
   odooCdcPeakRss: number;
