@@ -14,7 +14,7 @@ import {
 import { ParentTracker } from './parent-tracker';
 import { ProjectionEngine } from './projection-engine';
 import type { TargetLimits } from './target.port';
-import { flowEndsAfter, TargetWriter } from './target-writer';
+import { flowEndsAfter, newestWithin, TargetWriter } from './target-writer';
 import { InMemoryPositions, InMemoryTarget, PassThroughMapping, silentLog } from './testing/in-memory';
 
 // The hub's ownership table, with two Customer fields given to Salesforce: events from both sources then share
@@ -369,6 +369,14 @@ describe('ProjectionEngine against an in-memory target', () => {
     it('is twice the longest pause between bursts when that is longer, never past the carry window', () => {
       expect(flowEndsAfter([0, 1, 2, 3_000, 3_001], 1_000, 10_000)).toBe(5_996);
       expect(flowEndsAfter([0, 1, 6_000, 6_001], 1_000, 10_000)).toBe(10_000);
+    });
+  });
+
+  describe('newestWithin', () => {
+    it('counts the arrivals within the window of the newest one, none when there are none', () => {
+      expect(newestWithin([0, 500, 980, 1_000], 100)).toBe(2);
+      expect(newestWithin([0, 500, 980, 1_000], 1_001)).toBe(4);
+      expect(newestWithin([], 100)).toBe(0);
     });
   });
 

@@ -476,8 +476,7 @@ export class TargetWriter {
     // arrivals within a linger), or a remainder carried before and fetched again. A change that comes alone after a flow (a person's edit the
     // second a load ended) is a trickle: carrying it would hold it for the carry window with the pipeline idle.
     const burstMs = this.target.limits.lingerMs(first.object);
-    const newest = times[times.length - 1] ?? now;
-    const inBurst = times.filter((t) => newest - t < burstMs).length >= maxBatchSize;
+    const inBurst = newestWithin(times, burstMs) >= maxBatchSize;
     if (!inBurst && carried.every((since) => since === undefined) && others < maxBatchSize - send.length) {
       this.log.debug({ object: first.object, records: send.length, others }, 'short call: a trickle after a flow');
       return false;
@@ -564,6 +563,17 @@ export function flowEndsAfter(arrivals: readonly number[], gapMs: number, carryM
   let pause = 0;
   for (let i = 1; i < arrivals.length; i++) pause = Math.max(pause, arrivals[i] - arrivals[i - 1]);
   return Math.min(carryMs, Math.max(gapMs, 2 * pause));
+}
+
+/**
+ * How many arrivals came within `windowMs` of the newest one. Arrivals are in order, so it counts from the end and
+ * stops at the first one outside: a short call's check reads a call's worth, not the whole carry window's.
+ */
+export function newestWithin(arrivals: readonly number[], windowMs: number): number {
+  const newest = arrivals[arrivals.length - 1];
+  let n = 0;
+  for (let i = arrivals.length - 1; i >= 0 && newest - arrivals[i] < windowMs; i--) n++;
+  return n;
 }
 
 /** How soon a write waiting for its parent looks again. */
