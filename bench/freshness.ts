@@ -14,7 +14,14 @@ import { SandboxClient } from '../sandboxes/salesforce/sandbox.client';
 import { RunningApp, startApps } from '../scripts/lib/app-process';
 import { createHubDatabase } from '../scripts/lib/hub-database';
 import { insertCompanies } from '../scripts/lib/isolated-odoo';
-import { benchAppEnv, createBenchOdoo, readStack, waitFor, writeResults } from './support/bench-stack';
+import {
+  benchAppEnv,
+  connectBenchAdmin,
+  createBenchOdoo,
+  readStack,
+  waitFor,
+  writeResults,
+} from './support/bench-stack';
 import { projectorSalesforceRunEnv } from '../scripts/lib/app-env';
 import { runLag } from '../scripts/lib/run-lag';
 
@@ -119,12 +126,7 @@ async function main(): Promise<void> {
     }, 'the initial snapshot in the sandbox');
     // No load means no backlog anywhere: the snapshot's last writes (audit, offsets) and the switch from snapshot to
     // streaming are over before the first probe, which would otherwise time the tail of the snapshot.
-    const admin = new Kafka({
-      clientId: 'bench-freshness-lag',
-      brokers: stack.kafka.brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    }).admin();
-    await admin.connect();
+    const admin = await connectBenchAdmin(stack, 'bench-freshness-lag');
     try {
       await waitFor(async () => (await runLag(admin, prefix)) === 0, 'the run drained after the initial snapshot');
     } finally {
