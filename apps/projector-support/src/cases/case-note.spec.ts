@@ -1,5 +1,5 @@
 import type { OrderContext } from '../context/erp-context.repository';
-import { addMonths, composeCaseNote, entitlementOf } from './case-note';
+import { addMonths, composeCaseNote, composeOrderUpdate, entitlementOf } from './case-note';
 
 const NOW = Date.UTC(2026, 11, 6, 12, 0, 0);
 const options = { warrantyMonths: 12, now: NOW };
@@ -74,5 +74,56 @@ describe('the note on a new ticket', () => {
       ],
     });
     expect(entitlementOf(pending, options)).toContain('not delivered yet');
+  });
+});
+
+describe('the update on a ticket whose order changed', () => {
+  const draft = { number: '/', state: 'draft', paymentState: 'not_paid', dueDate: 20_544 };
+  const posted = { number: 'INV/2026/00042', state: 'posted', paymentState: 'not_paid', dueDate: 20_544 };
+
+  it('tells nothing of a draft invoice: not in the first note, and no update when one appears', () => {
+    const told = composeCaseNote({ kind: 'order', reference: 'S00042', order: order({ invoices: [] }) }, options)
+      .split('\n')
+      .slice(1);
+    expect(told).toContain('Invoice: none yet.');
+    const withDraft = order({ invoices: [draft] });
+    expect(composeCaseNote({ kind: 'order', reference: 'S00042', order: withDraft }, options)).toContain(
+      'Invoice: none yet.',
+    );
+    expect(composeOrderUpdate(withDraft, told, options)).toBeUndefined();
+  });
+
+  it('tells the invoice once posted, then its payment, each time with only the line that changed', () => {
+    const told = ['Order S00042: sale, ordered 2026-03-01.', 'Delivery: none yet.', 'Invoice: none yet.'];
+    const invoiced = composeOrderUpdate(order({ shipments: [], invoices: [posted] }), told, options)!;
+    expect(invoiced.body).toBe(
+      [
+        'Update on order S00042 from the ERP (read-only):',
+        'Invoice INV/2026/00042: posted, payment not_paid, due 2026-04-01.',
+      ].join('\n'),
+    );
+    const paid = composeOrderUpdate(
+      order({ shipments: [], invoices: [{ ...posted, paymentState: 'paid' }] }),
+      invoiced.facts,
+      options,
+    )!;
+    expect(paid.body).toBe(
+      [
+        'Update on order S00042 from the ERP (read-only):',
+        'Invoice INV/2026/00042: posted, payment paid, due 2026-04-01.',
+      ].join('\n'),
+    );
+  });
+
+  it('tells a posted invoice cancelled, but not a draft thrown away', () => {
+    const told = composeCaseNote({ kind: 'order', reference: 'S00042', order: order() }, options).split('\n');
+    const cancelled = order({
+      invoices: [{ number: 'INV/2026/00042', state: 'cancel', paymentState: 'not_paid', dueDate: 20_544 }],
+    });
+    expect(composeOrderUpdate(cancelled, told, options)?.body).toContain('Invoice INV/2026/00042: cancel');
+    const draftCancelled = order({ invoices: [{ ...draft, state: 'cancel' }] });
+    expect(composeCaseNote({ kind: 'order', reference: 'S00042', order: draftCancelled }, options)).toContain(
+      'Invoice: none yet.',
+    );
   });
 });

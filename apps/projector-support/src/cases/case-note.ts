@@ -53,12 +53,13 @@ export function orderFacts(order: OrderContext): string[] {
     const when = s.state === 'done' && s.doneDate ? ` on ${day(s.doneDate)}` : '';
     lines.push(`Delivery ${s.name ?? '(unnamed)'}: ${s.state ?? 'state unknown'}${when}${tracking}.`);
   }
-  if (order.invoices.length === 0) lines.push('Invoice: none yet.');
-  for (const i of order.invoices) {
+  // A draft invoice is Odoo's work in progress: the customer has not been sent it and it may still change or go, so
+  // the ticket is told of an invoice once it is posted (or of a posted one cancelled), never of the draft before it.
+  const issued = order.invoices.filter((i) => i.state !== 'draft' && i.number !== null && i.number !== '/');
+  if (issued.length === 0) lines.push('Invoice: none yet.');
+  for (const i of issued) {
     const due = i.dueDate !== null ? `, due ${dayOfEpochDays(i.dueDate)}` : '';
-    lines.push(
-      `Invoice ${i.number ?? '(draft)'}: ${i.state ?? 'state unknown'}, payment ${i.paymentState ?? 'unknown'}${due}.`,
-    );
+    lines.push(`Invoice ${i.number}: ${i.state ?? 'state unknown'}, payment ${i.paymentState ?? 'unknown'}${due}.`);
   }
   return lines;
 }
