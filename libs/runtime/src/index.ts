@@ -2,6 +2,7 @@
 // metrics and tracing. No retry or failure policy lives here (that is @hub/resilience).
 export * from './config';
 export * from './logger';
+export { lazyChild } from './lazy-logger';
 export { scrubSecrets, registerSecretValue } from './secret-scrubber';
 export * from './kafka-client';
 export * from './kafka-topics';

@@ -1,7 +1,7 @@
 import { Attributes, context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from 'pino';
-import { extractTraceContext } from '@hub/runtime';
+import { extractTraceContext, lazyChild } from '@hub/runtime';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import {
   CarriedOverError,
@@ -138,7 +138,8 @@ export class RecordProcessor {
     const retry = this.options.retry;
     for (let inline = 1; ; inline++) {
       const attempt = (this.attempts.get(key) ?? 0) + 1;
-      const log = this.options.log.child({ topic, partition, offset: message.offset, attempt });
+      // Lazy: a pino child per record cost more than the rest of odoo-cdc's own work on it (docs/performance.md).
+      const log = lazyChild(this.options.log, { topic, partition, offset: message.offset, attempt });
       const result = await this.processOnce(topic, partition, message, attempt, log);
       if (typeof result === 'string') {
         this.attempts.delete(key);
