@@ -4,8 +4,8 @@
 //   1. Debezium alone: N partners inserted in one transaction, then M orders of 10 lines (a transaction each), timed
 //      from the commit until every change is in the changes topic;
 //   2. odoo-cdc draining that same stream into canonical events, side by side: as built (the mirror flushed to disk and
-//      the events produced once per fetch) and with CDC_FLUSH_AT=1 (once per change, as before); each twice,
-//      interleaved, the better run kept.
+//      the events produced once per fetch of up to 4 MiB), with CDC_FLUSH_AT=1 (once per change, as before) and with
+//      fetches of kafkajs's default 1 MiB; each twice, interleaved, the better run kept.
 // Usage: node -r ts-node/register/transpile-only bench/capture.ts [partners=20000] [orders=1000]
 // Prints a table and writes bench/results/capture.json. The stack must be up (scripts/stack up).
 import type { Admin } from 'kafkajs';
@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     const variants: { name: string; env: Record<string, string> }[] = [
       { name: 'per fetch', env: {} },
       { name: 'per change', env: { CDC_FLUSH_AT: '1' } },
+      // CDC_FETCH_MAX_BYTES's default is 4 MiB: against kafkajs's own 1 MiB, to show what the larger fetch buys.
+      { name: '1 MiB fetches', env: { CDC_FETCH_MAX_BYTES: String(1024 * 1024) } },
     ];
     const results: Record<string, { partners: Stage; orders: Stage; events: number }> = {};
     for (const [round, variant] of [...variants, ...variants].entries()) {
@@ -117,6 +119,7 @@ async function main(): Promise<void> {
 
     const built = results['per fetch'];
     const before = results['per change'];
+    const smallFetches = results['1 MiB fetches'];
     const ratio = (a: Stage, b: Stage) => Number((a.perSecond / b.perSecond).toFixed(2));
     const figures = {
       bench: 'capture',
@@ -127,11 +130,14 @@ async function main(): Promise<void> {
       debezium: { partners: debeziumPartners, orders: debeziumOrders },
       odooCdc: built,
       odooCdcFlushPerChange: before,
+      odooCdc1MiBFetches: smallFetches,
       ratios: {
         partnersOdooCdcToDebezium: ratio(built.partners, debeziumPartners),
         ordersOdooCdcToDebezium: ratio(built.orders, debeziumOrders),
         partnersPerFetchToPerChange: ratio(built.partners, before.partners),
         ordersPerFetchToPerChange: ratio(built.orders, before.orders),
+        partnersDefaultTo1MiBFetches: ratio(built.partners, smallFetches.partners),
+        ordersDefaultTo1MiBFetches: ratio(built.orders, smallFetches.orders),
       },
     };
     const row = (name: string, s: Stage) =>
@@ -143,12 +149,15 @@ async function main(): Promise<void> {
         row('Debezium: partners', debeziumPartners),
         row('odoo-cdc: partners', built.partners),
         row('odoo-cdc, flush per change: partners', before.partners),
+        row('odoo-cdc, 1 MiB fetches: partners', smallFetches.partners),
         row('Debezium: orders', debeziumOrders),
         row('odoo-cdc: orders', built.orders),
         row('odoo-cdc, flush per change: orders', before.orders),
+        row('odoo-cdc, 1 MiB fetches: orders', smallFetches.orders),
         '',
         `ratio odoo-cdc / Debezium: partners ${figures.ratios.partnersOdooCdcToDebezium}, orders ${figures.ratios.ordersOdooCdcToDebezium}`,
         `ratio flush per fetch / per change: partners ${figures.ratios.partnersPerFetchToPerChange}, orders ${figures.ratios.ordersPerFetchToPerChange}`,
+        `ratio 4 MiB (the default) / 1 MiB fetches: partners ${figures.ratios.partnersDefaultTo1MiBFetches}, orders ${figures.ratios.ordersDefaultTo1MiBFetches}`,
         '',
       ].join('\n'),
     );

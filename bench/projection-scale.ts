@@ -8,7 +8,8 @@
 // Collections apart), the peak RSS of odoo-cdc, of the projectors and of the sandbox, and the time the sandbox spent
 // answering requests and processing bulk jobs beside its CPU time; then the ratios, side by side: RECORDS against
 // 10,000 (does the cost per record and the memory stay flat?) and three instances against one.
-// Usage: node -r ts-node/register/transpile-only bench/projection-scale.ts [records=100000] [--large]
+// Usage: node -r ts-node/register/transpile-only bench/projection-scale.ts [records=100000] [--large] [--main-only]
+// --main-only: only the RECORDS run with one projector, printed and not written: to try a change of the projector.
 // Writes bench/results/projection-scale.json. The stack must be up (scripts/stack up); the apps built (npm run build).
 import type { Admin } from 'kafkajs';
 import { killStartedAppsNow, startApp, startAppInstances, stopStartedApps } from '../scripts/lib/app-process';
@@ -32,6 +33,7 @@ import { startSandboxProcess, type SandboxProcess } from './support/sandbox-proc
 const args = process.argv.slice(2);
 const RECORDS = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
 const LARGE = args.includes('--large');
+const MAIN_ONLY = args.includes('--main-only');
 const BASE = 10_000;
 const INSTANCES = 3;
 /** A ratio of a larger run to the 10,000 one up to this counts as flat: two shared cores vary more than 10 % a run. */
@@ -410,6 +412,10 @@ async function main(): Promise<void> {
   const stack = await readStack(['postgres', 'kafka', 'registry', 'connect']);
   const admin = await connectBenchAdmin(stack, 'bench-projection');
   try {
+    if (MAIN_ONLY) {
+      process.stdout.write(`${JSON.stringify(await endToEnd(stack, admin, RECORDS, 1), null, 2)}\n`);
+      return;
+    }
     const base = await endToEnd(stack, admin, BASE, 1);
     // The same topics drained again by the projectors alone, one and three: their own pace, odoo-cdc out of the way.
     const { drains = [], ...main } = await endToEnd(stack, admin, RECORDS, 1, [1, INSTANCES]);

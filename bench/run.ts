@@ -25,11 +25,14 @@ interface CaptureFigures {
   debezium: { partners: Rate; orders: Rate };
   odooCdc: { partners: Rate; orders: Rate };
   odooCdcFlushPerChange: { partners: Rate; orders: Rate };
+  odooCdc1MiBFetches: { partners: Rate; orders: Rate };
   ratios: Record<
     | 'partnersOdooCdcToDebezium'
     | 'ordersOdooCdcToDebezium'
     | 'partnersPerFetchToPerChange'
-    | 'ordersPerFetchToPerChange',
+    | 'ordersPerFetchToPerChange'
+    | 'partnersDefaultTo1MiBFetches'
+    | 'ordersDefaultTo1MiBFetches',
     number
   >;
 }
@@ -38,6 +41,10 @@ interface SnapshotFigures {
   seconds: number;
   recordsPerSecond: number;
   odooCdcPeakRssMiB: number;
+  /** odoo-cdc's node flags in the run above: the Helm chart's. */
+  heapFlags: string;
+  /** The same snapshot with node's default heap limit, side by side. */
+  defaultHeap: { seconds: number; recordsPerSecond: number; odooCdcPeakRssMiB: number };
 }
 interface CallFigures {
   seconds: number;
@@ -101,7 +108,7 @@ const snapshot = (partners: number): Scenario<SnapshotFigures> => ({
     [
       `snapshot ${f.partners.toLocaleString('en')} partners`,
       `${f.seconds} s, ${f.recordsPerSecond}/s`,
-      `peak RSS ${f.odooCdcPeakRssMiB} MiB`,
+      `peak RSS ${f.odooCdcPeakRssMiB} MiB (chart's ${f.heapFlags}); node's default heap: ${f.defaultHeap.seconds} s, ${f.defaultHeap.odooCdcPeakRssMiB} MiB`,
       'target < 30 s, < 256 MiB',
     ],
   ],
@@ -242,6 +249,12 @@ const SCENARIOS = [
         'capture: flush per fetch vs per change',
         `partners ${f.odooCdcFlushPerChange.partners.perSecond} → ${f.odooCdc.partners.perSecond}/s`,
         `×${f.ratios.partnersPerFetchToPerChange} partners, ×${f.ratios.ordersPerFetchToPerChange} orders`,
+        '',
+      ],
+      [
+        'capture: 4 MiB fetches (default) vs 1 MiB',
+        `partners ${f.odooCdc1MiBFetches.partners.perSecond} → ${f.odooCdc.partners.perSecond}/s, orders ${f.odooCdc1MiBFetches.orders.perSecond} → ${f.odooCdc.orders.perSecond}/s`,
+        `×${f.ratios.partnersDefaultTo1MiBFetches} partners, ×${f.ratios.ordersDefaultTo1MiBFetches} orders`,
         '',
       ],
     ],

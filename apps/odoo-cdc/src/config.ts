@@ -40,6 +40,12 @@ export const odooCdcConfigShape = {
    */
   CDC_FLUSH_AT: env.positiveInt(2_000),
   /**
+   * The most one fetch of the Odoo stream brings, in bytes (kafkajs's maxBytesPerPartition; the stream has one
+   * partition). Each fetch costs a mirror flush, a produce and an offset commit whatever its size, so on a backlog
+   * (a snapshot, a bulk import) larger fetches mean fewer of those round trips; the cap bounds what odoo-cdc holds.
+   */
+  CDC_FETCH_MAX_BYTES: env.positiveInt(4_194_304),
+  /**
    * Who may call the operator API (dead letters; the repair API /aggregates, which projector-salesforce's reconciler
    * calls with its ODOO_CDC_TOKEN, an operator token): HUB_OPERATOR_TOKENS or HUB_OPERATOR_TOKENS_FILE.
    */

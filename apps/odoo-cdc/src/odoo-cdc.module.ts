@@ -177,6 +177,7 @@ export class OdooCdcModule {
               // One partition, in order: there is nothing to parallelise across.
               partitionsConsumedConcurrently: 1,
               deferredEffects: { effects, flushAt: config.CDC_FLUSH_AT },
+              fetch: { maxBytesPerPartition: config.CDC_FETCH_MAX_BYTES, maxBytes: config.CDC_FETCH_MAX_BYTES },
               stallAfterMs: config.HUB_STALL_AFTER_MS,
             }) satisfies ConsumerHostOptions,
         },

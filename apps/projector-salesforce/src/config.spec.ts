@@ -18,6 +18,7 @@ describe('projector-salesforce configuration', () => {
       SF_BULK_THRESHOLD: 10_000,
       SF_BULK_BATCH_SIZE: 25_000,
       SF_BULK_LINGER_MS: 2_000,
+      SF_BULK_MIN_JOB: 2_000,
       SF_BULK_POLL_MS: 500,
       SF_BULK_POLL_MAX_MS: 10_000,
       SF_BULK_TIMEOUT_MS: 600_000,

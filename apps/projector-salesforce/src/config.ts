@@ -91,6 +91,12 @@ export const projectorSalesforceConfigShape = {
   /** How long a bulk job waits for more records after its first, unless every record held of its object is in it. */
   SF_BULK_LINGER_MS: env.positiveInt(2_000),
   /**
+   * The end of a bulk flow (what is left once the backlog fell below SF_BULK_THRESHOLD, while a job of the object is
+   * under way or just ended) still goes in a job of its own from this many records: a job costs about five calls
+   * whatever its size, 2,000 records in sObject Collections ten. 0: never, the remainder goes in calls.
+   */
+  SF_BULK_MIN_JOB: z.coerce.number().int().min(0).default(2_000),
+  /**
    * The first look at a running bulk job, and the shortest wait between two (each look is an API call): later looks
    * are timed by the job's progress, at most SF_BULK_POLL_MAX_MS apart.
    */

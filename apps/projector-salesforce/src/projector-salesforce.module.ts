@@ -130,6 +130,7 @@ export class ProjectorSalesforceModule {
       threshold: config.SF_BULK_THRESHOLD,
       maxBatchSize: config.SF_BULK_BATCH_SIZE,
       lingerMs: config.SF_BULK_LINGER_MS,
+      minJobSize: config.SF_BULK_MIN_JOB === 0 ? undefined : config.SF_BULK_MIN_JOB,
       // The adapter aborts a job still running at SF_BULK_TIMEOUT_MS: the breaker allows one call more for that.
       timeoutMs: config.SF_BULK_TIMEOUT_MS + config.SF_REQUEST_TIMEOUT_MS,
     };

@@ -49,7 +49,8 @@ interface Collecting {
  *   own.
  * - Gathering: per object and key field, records join the next job until it is full (leaves at once), the whole
  *   backlog is in it (nothing more would come: leaves at once), or `lingerMs` passed. Should neither they nor the
- *   backlog reach the threshold by then (the remainder of a backlog larger than a job), they go through calls.
+ *   backlog reach the threshold by then (the remainder of a backlog larger than a job), they go through calls, unless
+ *   they are at least `minJobSize`: then a job is cheaper in calls.
  * - Each job is one `breaker.fire` (with the job's own timeout) within the call budget.
  * - A job that fails as a whole is counted, and its records go through `apply` in calls of `maxBatchSize`, in the
  *   same write, so none is lost; a record the failed job had applied is updated again (idempotent by key), never
@@ -63,6 +64,8 @@ export class BulkWriter {
    * is done with their results: the writer still holds them until then, but they are no backlog for a next job.
    */
   private readonly inJobs = new Map<string, number>();
+  /** When the last job of each object and key field ended (answered or failed). */
+  private readonly lastJobEndedAt = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -77,7 +80,10 @@ export class BulkWriter {
   takes(object: string, keyField: string, operation: TargetOperation, held: number): boolean {
     if (operation !== 'upsert' || !this.target.applyBulk || this.closed) return false;
     const limits = this.target.limits.bulk?.(object);
-    return limits !== undefined && limits.threshold > 0 && this.backlog(object, keyField, held) >= limits.threshold;
+    if (limits === undefined || limits.threshold <= 0) return false;
+    const backlog = this.backlog(object, keyField, held);
+    // The end of a bulk flow: what is left below the threshold may still be worth a job of its own.
+    return backlog >= limits.threshold || (backlog >= (limits.minJobSize ?? Infinity) && this.inFlow(object, keyField));
   }
 
   /**
@@ -132,6 +138,14 @@ export class BulkWriter {
     }
   }
 
+  /** Whether a job of the object is under way, or one ended less than {@link BULK_FLOW_WINDOW_MS} ago. */
+  private inFlow(object: string, keyField: string): boolean {
+    const key = jobKey(object, keyField);
+    return (
+      (this.inJobs.get(key) ?? 0) > 0 || Date.now() - (this.lastJobEndedAt.get(key) ?? -Infinity) < BULK_FLOW_WINDOW_MS
+    );
+  }
+
   /** The writes of the object held and not in a job under way. */
   private backlog(object: string, keyField: string, held: number): number {
     return held - (this.inJobs.get(jobKey(object, keyField)) ?? 0);
@@ -142,8 +156,10 @@ export class BulkWriter {
     const { entries, object, keyField } = collecting;
     if (entries.length === 0) return;
     const small = entries.length < limits.threshold;
-    if (small && this.backlog(object, keyField, collecting.held()) < limits.threshold) {
-      // What is left of a backlog once a full job left: below the threshold, so calls, as for any such backlog.
+    const worthAJob = entries.length >= (limits.minJobSize ?? Infinity);
+    if (small && !worthAJob && this.backlog(object, keyField, collecting.held()) < limits.threshold) {
+      // What is left of a backlog once a full job left: below the threshold, and too few to be worth a job's calls,
+      // so calls, as for any such backlog.
       const left = entries.splice(0);
       void this.viaCalls(
         object,
@@ -169,7 +185,10 @@ export class BulkWriter {
       keyField,
       limits,
       entries.map((e) => e.record),
-    ).then((results) => entries.forEach((entry, i) => entry.settle(results[i])));
+    ).then((results) => {
+      this.lastJobEndedAt.set(key, Date.now());
+      entries.forEach((entry, i) => entry.settle(results[i]));
+    });
   }
 
   private async job(
@@ -244,3 +263,9 @@ export class BulkWriter {
 }
 
 const jobKey = (object: string, keyField: string) => `${object}\u0000${keyField}`;
+
+/**
+ * How long after a job of an object ended its flow still counts as a bulk flow, whose remainder of `minJobSize` or
+ * more goes in a job: odoo-cdc publishes a large snapshot or import in bursts a few seconds apart on a loaded machine.
+ */
+const BULK_FLOW_WINDOW_MS = 10_000;

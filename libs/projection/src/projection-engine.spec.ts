@@ -585,6 +585,26 @@ describe('ProjectionEngine against an in-memory target', () => {
       expect(env.writer.metrics).toMatchObject({ bulkJobs: 1, bulkJobsFailed: 0, calls: 2 });
     });
 
+    it('sends a rest below the threshold in a job of its own when it is at least minJobSize', async () => {
+      env.breaker.shutdown();
+      env = setup({
+        ...bulkLimits,
+        bulk: () => ({ threshold: 10, maxBatchSize: 25, minJobSize: 5, lingerMs: 50, timeoutMs: 5_000 }),
+      });
+      await customers(0, 30);
+      await customers(100, 29);
+      const calls = shape();
+      expect(calls.slice(0, 3)).toEqual([
+        ['Customer', 'bulk', 25],
+        ['Customer', 'bulk', 5],
+        ['Customer', 'bulk', 25],
+      ]);
+      // 4 left of the second backlog: fewer than minJobSize, so calls.
+      expect(calls.slice(3).every(([, kind]) => kind === 'call')).toBe(true);
+      expect(calls.slice(3).reduce((n, [, , size]) => n + Number(size), 0)).toBe(4);
+      expect(new Set(env.target.calls.flatMap((c) => c.keys)).size).toBe(59);
+    });
+
     it('sends the rest in a job of its own while it is still at the threshold', async () => {
       // 40 held, 25 a job: 15 left, above the threshold of 10.
       env.breaker.shutdown();

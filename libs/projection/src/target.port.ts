@@ -116,6 +116,12 @@ export interface BulkLimits {
   /** Records per bulk job at most. */
   maxBatchSize: number;
   /**
+   * A bulk flow's remainder (what is left once full jobs left and the backlog fell below `threshold`) of at least this
+   * many records still goes in a job of its own: a job costs a few calls whatever its size, the remainder in calls of
+   * `maxBatchSize` one per `maxBatchSize` records. Smaller remainders, and all of them when unset, go in calls.
+   */
+  minJobSize?: number;
+  /**
    * How long a job waits for more records after its first, unless every write of its object this process holds is
    * in it already (then it leaves at once).
    */
