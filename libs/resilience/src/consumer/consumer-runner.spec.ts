@@ -84,13 +84,13 @@ const jsonDecoder: MessageDecoder = {
   },
 };
 
-async function drive(consumer: FakeConsumer, messages: KafkaMessage[], topic = 't') {
+async function drive(consumer: FakeConsumer, messages: KafkaMessage[], topic = 't', heartbeat = async () => {}) {
   const resolved: string[] = [];
   let paused = false;
   await consumer.eachBatch!({
     batch: { topic, partition: 0, messages } as unknown as EachBatchPayload['batch'],
     resolveOffset: (o: string) => void resolved.push(o),
-    heartbeat: async () => {},
+    heartbeat,
     isRunning: () => true,
     isStale: () => false,
     pause: () => {
@@ -109,6 +109,7 @@ function setup(
   retry = { inlineAttempts: 2, baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 5 },
   pipeline?: ConsumerRunnerOptions['pipeline'],
   parkWith?: (producer: Producer) => Parking,
+  heartbeatEveryMs?: number,
 ) {
   const consumer = new FakeConsumer();
   const producer = new FakeProducer();
@@ -124,6 +125,7 @@ function setup(
     pipeline,
     parking,
     log,
+    heartbeatEveryMs,
   });
   return { consumer, producer, runner, parking };
 }
@@ -141,6 +143,24 @@ describe('ConsumerRunner', () => {
     expect(seen).toEqual([1, 2]);
     expect(resolved).toEqual(['0', '1', '2']);
     expect(runner.metrics).toMatchObject({ processed: 2, ignored: 1, deadLettered: 0 });
+  });
+
+  it('keeps telling the group it is alive while one record takes long, so the group does not hand it to another', async () => {
+    const { consumer, runner } = setup(
+      () => new Promise((r) => setTimeout(r, 200)),
+      undefined,
+      undefined,
+      undefined,
+      20,
+    );
+    await runner.start();
+    let beats = 0;
+    await drive(consumer, [msg(0, '{"type":"thing.happened","n":1}')], 't', async () => void beats++);
+    // Every 20 ms during the 200 ms record, and once after it; none once the batch is done.
+    expect(beats).toBeGreaterThanOrEqual(5);
+    const after = beats;
+    await new Promise((r) => setTimeout(r, 60));
+    expect(beats).toBe(after);
   });
 
   it('dead-letters a poison record with its reason and keeps the partition moving', async () => {

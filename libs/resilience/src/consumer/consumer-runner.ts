@@ -33,6 +33,13 @@ export interface ConsumerRunnerOptions {
    */
   pipeline?: PipelineOptions;
   /**
+   * How often the group is told the consumer is alive while one record is handled, one after another (default 2,000
+   * ms, under kafkajs's heartbeat interval): a record can take minutes (odoo-cdc publishing the END of a
+   * 1,000,000-partner snapshot), and a consumer silent for the session timeout (30 s) is dropped from its group, which
+   * hands the partition to a new member that handles the record again.
+   */
+  heartbeatEveryMs?: number;
+  /**
    * Whether each handler call goes through the breaker (default). A handler that batches calls to its target fires
    * the breaker per target call instead, and the runner then only uses the breaker to resume on recovery.
    */
@@ -287,25 +294,33 @@ export class ConsumerRunner {
       resolveOffset(offset);
       return undefined;
     };
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      const outcome = await this.processor.process(batch.topic, batch.partition, message);
-      if (outcome.kind === 'pause') {
-        const failed = await settle();
-        return { pause: failed ?? outcome };
-      }
-      if (!deferred) resolveOffset(message.offset);
-      else {
-        unsettled = message.offset;
-        if (deferred.effects.size >= deferred.flushAt) {
+    const beat = setInterval(
+      () => void heartbeat().catch(() => undefined),
+      this.options.heartbeatEveryMs ?? HEARTBEAT_EVERY_MS,
+    );
+    try {
+      for (const message of batch.messages) {
+        if (!isRunning() || isStale()) break;
+        const outcome = await this.processor.process(batch.topic, batch.partition, message);
+        if (outcome.kind === 'pause') {
           const failed = await settle();
-          if (failed) return { pause: failed };
+          return { pause: failed ?? outcome };
         }
+        if (!deferred) resolveOffset(message.offset);
+        else {
+          unsettled = message.offset;
+          if (deferred.effects.size >= deferred.flushAt) {
+            const failed = await settle();
+            if (failed) return { pause: failed };
+          }
+        }
+        await heartbeat();
       }
-      await heartbeat();
+      const failed = await settle();
+      return failed ? { pause: failed } : {};
+    } finally {
+      clearInterval(beat);
     }
-    const failed = await settle();
-    return failed ? { pause: failed } : {};
   }
 
   private pausePartition(
@@ -342,3 +357,6 @@ export class ConsumerRunner {
     this.options.log.info({ partitions: paused }, 'breaker recovering: partitions resumed');
   }
 }
+
+/** See {@link ConsumerRunnerOptions.heartbeatEveryMs}. */
+const HEARTBEAT_EVERY_MS = 2_000;
