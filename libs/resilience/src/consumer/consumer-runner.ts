@@ -4,7 +4,7 @@ import type { DeferredEffects } from '@hub/canonical';
 import type { Logger } from 'pino';
 import { DeadLetterPublisher } from '../dead-letter/dead-letter.publisher';
 import type { Parking } from './parking';
-import { PipelinedBatch, PipelineOptions } from './pipelined-batch';
+import { HEARTBEAT_EVERY_MS, PipelinedBatch, PipelineOptions } from './pipelined-batch';
 import { EventHandlerFn, MessageDecoder, RecordProcessor, RunnerMetrics } from './record-processor';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from './retry-policy';
 import type { TargetBreaker } from './target-breaker';
@@ -33,10 +33,9 @@ export interface ConsumerRunnerOptions {
    */
   pipeline?: PipelineOptions;
   /**
-   * How often the group is told the consumer is alive while one record is handled, one after another (default 2,000
-   * ms, under kafkajs's heartbeat interval): a record can take minutes (odoo-cdc publishing the END of a
-   * 1,000,000-partner snapshot), and a consumer silent for the session timeout (30 s) is dropped from its group, which
-   * hands the partition to a new member that handles the record again.
+   * How often the group is told the consumer is alive while records are handled one after another (default
+   * {@link HEARTBEAT_EVERY_MS}, as the pipelined path): one record can take minutes (odoo-cdc publishing the END of a
+   * 1,000,000-partner snapshot).
    */
   heartbeatEveryMs?: number;
   /**
@@ -357,6 +356,3 @@ export class ConsumerRunner {
     this.options.log.info({ partitions: paused }, 'breaker recovering: partitions resumed');
   }
 }
-
-/** See {@link ConsumerRunnerOptions.heartbeatEveryMs}. */
-const HEARTBEAT_EVERY_MS = 2_000;

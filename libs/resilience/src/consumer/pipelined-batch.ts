@@ -1,6 +1,13 @@
 import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import type { Outcome, RecordProcessor } from './record-processor';
 
+/**
+ * How often a consumer tells its group it is alive while records of a batch are handled (under kafkajs's heartbeat
+ * interval of 3 s): a batch, or one record, can take minutes, and a member silent for the session timeout (30 s) is
+ * dropped from the group, which hands its partitions to another that handles the records again.
+ */
+export const HEARTBEAT_EVERY_MS = 2_000;
+
 export interface PipelineOptions {
   /** Records of one partition in flight at once. */
   maxInFlight: number;
@@ -53,7 +60,7 @@ export class PipelinedBatch {
 
     const outcomes = new Map<string, PipelineOutcome>();
     const chains = new Map<string, Promise<PipelineOutcome>>();
-    const beat = setInterval(() => void heartbeat().catch(() => undefined), 2_000);
+    const beat = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_EVERY_MS);
     try {
       for (let start = 0; start < messages.length; start += maxInFlight) {
         if (!isRunning() || isStale()) return 'stopped';
